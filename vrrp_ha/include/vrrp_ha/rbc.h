@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rbc.h - binding table: the Redundancy Binding Cache of draft-deng
+ * section 5 (and, with the same structure, the master's copy of the
+ * mobility daemon's binding cache).
+ *
+ * Keyed by Home Address, O(1) lookup (open addressing over a slab of
+ * fixed-size entries addressed by index, so growth never invalidates a
+ * cursor). Lifetimes count down against a caller-supplied monotonic clock
+ * in milliseconds; an entry expires when its lifetime runs out.
+ *
+ * Sequence numbers compare as RFC 1982 serial numbers (SERIAL_BITS = 16):
+ * a record whose seq is older than the entry's is stale and changes nothing;
+ * an equal seq refreshes lifetime/CoA/flags; lifetime 0 deletes. A deleted
+ * entry stays as a tombstone (remembering its seq) for tombstone_ms, so a
+ * replayed older add cannot bring it back, and so the delete itself can be
+ * sent to peers.
+ *
+ * Every change that peers should hear about puts the entry on a FIFO "dirty"
+ * queue once (coalescing repeated changes); rbc_take_dirty() pops from it.
+ * No global state: everything hangs off the struct vrrp_ha_rbc handle.
+ */
+#ifndef VRRP_HA_RBC_H
+#define VRRP_HA_RBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrrp_ha/codec.h"
+
+struct vrrp_ha_rbc;
+
+enum rbc_result {
+	RBC_ADDED,      /* new entry */
+	RBC_UPDATED,    /* newer seq, or same seq with changed CoA/flags */
+	RBC_REFRESHED,  /* same seq and content: lifetime renewed only */
+	RBC_DELETED,    /* lifetime 0 removed a live entry (tombstone left) */
+	RBC_STALE,      /* seq older than the entry's (or equal to a tombstone's) */
+	RBC_NOT_FOUND,  /* delete of an unknown HoA */
+	RBC_NOMEM       /* allocation failed; nothing changed */
+};
+
+/* One live entry as seen by callers (a copy, host order). */
+struct rbc_view {
+	struct in6_addr hoa;
+	struct in6_addr coa;
+	uint16_t seq;
+	uint16_t flags;
+	uint32_t lifetime_s;   /* remaining, whole seconds, rounded up */
+	uint64_t expires_ms;   /* absolute, same clock as "now" */
+};
+
+/*
+ * Create an empty table.
+ * size_hint: expected bindings (0 is fine). tombstone_ms: how long a delete
+ * is remembered (0 = forget at once, deletes are then still queued to send).
+ * Returns: the table, or NULL on allocation failure.
+ */
+struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms);
+void rbc_free(struct vrrp_ha_rbc *t);
+
+/*
+ * RFC 1982 comparison of 16-bit serial numbers.
+ * Returns: 0 if equal, >0 if a is newer than b, <0 otherwise. The undefined
+ * case (distance exactly 2^15) is never "newer": it returns <0 both ways.
+ */
+int rbc_serial_cmp(uint16_t a, uint16_t b);
+
+/*
+ * Apply a record received from a peer (draft-deng 4.2.2), with the seq rules
+ * above. b->lifetime is in 4-second units; 0 deletes.
+ * Returns: what happened.
+ */
+enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms);
+
+/*
+ * Set an entry from the local mobility daemon: authoritative, so no seq check
+ * (the daemon's own binding cache is the truth on the master).
+ * lifetime_s in seconds (> 0). Returns: RBC_ADDED / RBC_UPDATED /
+ * RBC_REFRESHED / RBC_NOMEM.
+ */
+enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
+			      const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+			      uint16_t flags, uint64_t now_ms);
+
+/* Delete from the local daemon (no seq check). Returns: RBC_DELETED or RBC_NOT_FOUND. */
+enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms);
+
+/* Delete every live entry (each delete is queued). Returns: entries deleted. */
+size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms);
+
+/* Returns: true and fills *v if hoa has a live (not expired) entry. */
+bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
+		struct rbc_view *v);
+
+/* Returns: number of live entries (tombstones excluded). */
+size_t rbc_count(const struct vrrp_ha_rbc *t);
+
+/* Returns: bytes of heap the table holds (entries, index, queues). */
+size_t rbc_memory(const struct vrrp_ha_rbc *t);
+
+/*
+ * Expire entries whose lifetime ran out and tombstones past tombstone_ms.
+ * cb (may be NULL) is called for each expired live entry before it goes.
+ * Expiries are not queued to send: every peer counts the same lifetime down.
+ * Work is bounded by max (0 = no bound) entries examined per call.
+ * Returns: live entries expired.
+ */
+size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
+		  void (*cb)(void *arg, const struct rbc_view *v), void *arg);
+
+/* Returns: ms until the earliest expiry/tombstone release, UINT64_MAX if none. */
+uint64_t rbc_next_expiry(const struct vrrp_ha_rbc *t, uint64_t now_ms);
+
+/* Returns: entries waiting on the dirty queue. */
+size_t rbc_dirty_count(const struct vrrp_ha_rbc *t);
+
+/*
+ * Pop up to max changed entries, oldest change first, as wire records:
+ * lifetime = remaining lifetime in 4 s units rounded up (at least 1 for a live
+ * entry; 0 for a delete), seq/flags/CoA as stored.
+ * Returns: records written to out.
+ */
+size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t max,
+		      uint64_t now_ms);
+
+/* Drop the dirty queue without sending (e.g. nobody to send to). */
+void rbc_clear_dirty(struct vrrp_ha_rbc *t);
+
+/*
+ * Cursor over live entries, stable while the table changes: entries added
+ * after the cursor was started may or may not be visited, none is visited
+ * twice, none present for the whole walk is missed. Start with *cursor = 0.
+ * Returns: records written (wire form, as rbc_take_dirty); 0 when done.
+ */
+size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
+		size_t max, uint64_t now_ms);
+
+/* Same walk, but as views (for show / JSON). */
+size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_view *out,
+		     size_t max, uint64_t now_ms);
+
+#endif
