@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vrrp_ha_glue.c - keepalived side of vrrp-ha: config keywords, the receive
+ * and state hooks, sending through the instance's VRRP socket, timers and fd
+ * watches on keepalived's event loop, script runs, reload hand-over.
+ *
+ * Compiled by our CMake against the configured keepalived tree (its headers
+ * and config.h) and linked into keepalived; keepalived's own files only gain
+ * one call per hook (see keepalived-patch/).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <inttypes.h>
+
+#include "logger.h"
+#include "notify.h"
+#include "parser.h"
+#include "scheduler.h"
+#include "timer.h"
+#include "vrrp.h"
+#include "vrrp_data.h"
+#include "vrrp_if.h"
+
+#include "vrrp_ha/ctl.h"
+#include "vrrp_ha/ha.h"
+#include "vrrp_ha_glue.h"
+
+/* Larger than keepalived's default so a bulk sync burst is not dropped by
+ * the receiving socket while keepalived serves its timers. */
+#define GLUE_RCVBUF (8 * 1024 * 1024)
+
+/* Our fds (control socket listener and clients) live in a private epoll set;
+ * keepalived's loop only watches that one epoll fd. keepalived's own fd
+ * threads are one-shot and keep an epoll registration per fd number after
+ * they fire, which goes wrong when a client fd is closed and its number
+ * reused; one long-lived fd of our own avoids that entirely. */
+struct glue_watch {
+	int fd;
+	int events;
+	vrrp_ha_fd_cb cb;
+	void *data;
+	struct glue_watch *next;
+};
+
+struct vrrp_ha_glue {
+	struct vrrp_ha_config cfg; /* as parsed */
+	vrrp_t *vrrp;
+	struct vrrp_ha *h;
+	struct vrrp_ha_ctl *ctl;
+	thread_ref_t timer;
+	int epfd;
+	thread_ref_t ep_thread;
+	struct glue_watch *watches;
+	unsigned rcvbuf;
+};
+
+/* BC packets for an instance without mipv6_ha, and other drops that happen
+ * before an instance is known. keepalived-side only, for the dump. */
+static uint64_t glue_rx_not_enabled;
+static time_t glue_not_enabled_logged;
+
+static inline struct vrrp_ha_glue *glue_of(const vrrp_t *vrrp)
+{
+	return vrrp->mipv6_ha;
+}
+
+/* ---- ops for the library ---------------------------------------------- */
+
+static uint64_t glue_now_ms(__attribute__((unused)) void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int glue_sendmsg(vrrp_t *vrrp, const void *pkt, size_t len, const sockaddr_t *dst,
+			int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)pkt, .iov_len = len};
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct in6_pktinfo *pi;
+	int hop = VRRP_HA_HOP_LIMIT;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_name = (void *)(uintptr_t)dst;
+	msg.msg_namelen = sizeof(struct sockaddr_in6);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+
+	/* source = the instance's link-local address, like adverts */
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = IPPROTO_IPV6;
+	cmsg->cmsg_type = IPV6_PKTINFO;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+	pi = (struct in6_pktinfo *)(void *)CMSG_DATA(cmsg);
+	pi->ipi6_addr = ((const struct sockaddr_in6 *)(const void *)&vrrp->saddr)->sin6_addr;
+	pi->ipi6_ifindex = vrrp->ifp ? (int)IF_INDEX(vrrp->ifp) : 0;
+
+	/* hop limit 255 also for unicast peers (RFC 5798 5.1.2.4): keepalived
+	 * sends unicast adverts with 64 unless unicast_ttl is set */
+	cmsg = CMSG_NXTHDR(&msg, cmsg);
+	cmsg->cmsg_level = IPPROTO_IPV6;
+	cmsg->cmsg_type = IPV6_HOPLIMIT;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &hop, sizeof(hop));
+
+	return sendmsg(vrrp->sockets->fd_out, &msg, flags | MSG_DONTWAIT) < 0 ? -1 : 0;
+}
+
+static int glue_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct vrrp_ha_glue *g = ctx;
+	vrrp_t *vrrp = g->vrrp;
+	unicast_peer_t *peer;
+	int ret = 0, err = 0;
+
+	if (!vrrp || !vrrp->sockets || vrrp->sockets->fd_out < 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (!__test_bit(VRRP_FLAG_UNICAST, &vrrp->flags))
+		return glue_sendmsg(vrrp, pkt, len, &vrrp->mcast_daddr, MSG_DONTROUTE);
+
+	list_for_each_entry(peer, &vrrp->unicast_peer, e_list)
+	{
+		if (glue_sendmsg(vrrp, pkt, len, &peer->address, 0) < 0) {
+			ret = -1;
+			err = errno;
+		}
+	}
+	if (ret)
+		errno = err;
+	return ret;
+}
+
+static void glue_timer_thread(thread_ref_t thread)
+{
+	struct vrrp_ha_glue *g = THREAD_ARG(thread);
+
+	g->timer = NULL;
+	if (!g->h)
+		return;
+	/* keepalived may change state on paths that send no notify (sync
+	 * groups): catch up here too */
+	if (g->vrrp && (int)vrrp_ha_get_state(g->h) != g->vrrp->state &&
+	    g->vrrp->state <= VRRP_STATE_FAULT)
+		vrrp_ha_set_state(g->h, (enum vrrp_ha_state)g->vrrp->state);
+	vrrp_ha_timer(g->h);
+}
+
+static void glue_set_timer(void *ctx, uint64_t delay_us)
+{
+	struct vrrp_ha_glue *g = ctx;
+
+	if (g->timer)
+		thread_cancel(g->timer);
+	g->timer = thread_add_timer(master, glue_timer_thread, g, (unsigned long)delay_us);
+}
+
+static struct glue_watch *watch_find(struct vrrp_ha_glue *g, int fd)
+{
+	struct glue_watch *w;
+
+	for (w = g->watches; w; w = w->next)
+		if (w->fd == fd)
+			return w;
+	return NULL;
+}
+
+static void glue_ep_arm(struct vrrp_ha_glue *g);
+
+/* Our epoll set has something ready: dispatch a bounded number of events,
+ * then give keepalived's loop back (level-triggered: the rest stays ready). */
+static void glue_ep_thread(thread_ref_t thread)
+{
+	struct vrrp_ha_glue *g = THREAD_ARG(thread);
+	struct epoll_event ev[32];
+	int n, i;
+
+	g->ep_thread = NULL;
+	n = epoll_wait(g->epfd, ev, 32, 0);
+	for (i = 0; i < n; i++) {
+		int fd = ev[i].data.fd;
+		struct glue_watch *w = watch_find(g, fd);
+
+		/* an earlier callback of this round may have unwatched it */
+		if (!w)
+			continue;
+		if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP) &&
+		    (w->events & VRRP_HA_EV_READ)) {
+			w->cb(w->data, fd, VRRP_HA_EV_READ);
+			w = watch_find(g, fd);
+		}
+		if (w && ev[i].events & (EPOLLOUT | EPOLLERR) && (w->events & VRRP_HA_EV_WRITE))
+			w->cb(w->data, fd, VRRP_HA_EV_WRITE);
+	}
+	glue_ep_arm(g);
+}
+
+static void glue_ep_arm(struct vrrp_ha_glue *g)
+{
+	if (g->epfd >= 0 && !g->ep_thread)
+		g->ep_thread = thread_add_read(master, glue_ep_thread, g, g->epfd, TIMER_NEVER, 0);
+}
+
+static uint32_t ep_events(int events)
+{
+	return (events & VRRP_HA_EV_READ ? EPOLLIN | EPOLLRDHUP : 0) |
+	       (events & VRRP_HA_EV_WRITE ? EPOLLOUT : 0);
+}
+
+static int glue_watch_fd(void *ctx, int fd, int events, vrrp_ha_fd_cb cb, void *data)
+{
+	struct vrrp_ha_glue *g = ctx;
+	struct glue_watch *w = watch_find(g, fd);
+	struct epoll_event ev = {.events = ep_events(events), .data.fd = fd};
+
+	if (g->epfd < 0) {
+		g->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (g->epfd < 0)
+			return -1;
+	}
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -1;
+		if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			free(w);
+			return -1;
+		}
+		w->fd = fd;
+		w->next = g->watches;
+		g->watches = w;
+	} else if (w->events != events && epoll_ctl(g->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+		return -1;
+	}
+	w->events = events;
+	w->cb = cb;
+	w->data = data;
+	glue_ep_arm(g);
+	return 0;
+}
+
+static void glue_unwatch_fd(void *ctx, int fd)
+{
+	struct vrrp_ha_glue *g = ctx;
+	struct glue_watch **pp, *w;
+
+	for (pp = &g->watches; (w = *pp); pp = &w->next) {
+		if (w->fd != fd)
+			continue;
+		if (g->epfd >= 0)
+			epoll_ctl(g->epfd, EPOLL_CTL_DEL, fd, NULL);
+		*pp = w->next;
+		free(w);
+		return;
+	}
+}
+
+static void glue_log(__attribute__((unused)) void *ctx, int prio, const char *msg)
+{
+	log_message(prio, "%s", msg);
+}
+
+static int glue_run_script(__attribute__((unused)) void *ctx, char *const argv[])
+{
+	notify_script_t script;
+	int n = 0;
+
+	while (argv[n])
+		n++;
+	memset(&script, 0, sizeof(script));
+	script.args = (const char **)(uintptr_t)argv;
+	script.num_args = n;
+	script.flags = SC_EXECABLE;
+	script.uid = getuid();
+	script.gid = getgid();
+	/* keepalived forks and reaps the child like any notify script */
+	return notify_exec(&script);
+}
+
+/* After thread_cleanup_master() (reload) every thread ref is stale: forget
+ * them without cancelling. */
+static void forget_threads(struct vrrp_ha_glue *g)
+{
+	g->timer = NULL;
+	g->ep_thread = NULL;
+}
+
+static const struct vrrp_ha_ops glue_ops = {
+	.now_ms = glue_now_ms,
+	.send = glue_send,
+	.set_timer = glue_set_timer,
+	.watch_fd = glue_watch_fd,
+	.unwatch_fd = glue_unwatch_fd,
+	.log = glue_log,
+	.run_script = glue_run_script,
+};
+
+/* ---- configuration ---------------------------------------------------- */
+
+static vrrp_t *current_vrrp(void)
+{
+	return list_last_entry(&vrrp_data->vrrp, vrrp_t, e_list);
+}
+
+static struct vrrp_ha_glue *current_glue(void)
+{
+	return glue_of(current_vrrp());
+}
+
+static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
+{
+	vrrp_t *vrrp = current_vrrp();
+	struct vrrp_ha_glue *g;
+
+	if (vrrp->mipv6_ha) {
+		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: block given twice",
+				    vrrp->iname);
+		return;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: out of memory",
+				    vrrp->iname);
+		return;
+	}
+	vrrp_ha_config_defaults(&g->cfg);
+	g->cfg.enabled = true;
+	g->rcvbuf = GLUE_RCVBUF;
+	g->epfd = -1;
+	g->vrrp = vrrp;
+	vrrp->mipv6_ha = g;
+}
+
+static bool want_args(const vector_t *strvec, size_t min, size_t max)
+{
+	size_t n = vector_size(strvec);
+
+	if (n < min + 1 || n > max + 1) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: '%s' takes %zu%s argument%s", current_vrrp()->iname,
+				    strvec_slot(strvec, 0), min, max > min ? " or more" : "",
+				    min == 1 && max == 1 ? "" : "s");
+		return false;
+	}
+	return true;
+}
+
+static void set_str(const vector_t *strvec, char **dst)
+{
+	if (!current_glue() || !want_args(strvec, 1, 1))
+		return;
+	free(*dst);
+	*dst = strdup(strvec_slot(strvec, 1));
+}
+
+static bool get_unsigned(const vector_t *strvec, unsigned *dst, unsigned min, unsigned max)
+{
+	unsigned v;
+
+	if (!current_glue() || !want_args(strvec, 1, 1))
+		return false;
+	if (!read_unsigned_strvec(strvec, 1, &v, min, max, false)) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: %s '%s' invalid, must be %u..%u",
+				    current_vrrp()->iname, strvec_slot(strvec, 0),
+				    strvec_slot(strvec, 1), min, max);
+		return false;
+	}
+	*dst = v;
+	return true;
+}
+
+static void cfg_disable(const vector_t *strvec)
+{
+	if (current_glue() && want_args(strvec, 0, 0))
+		current_glue()->cfg.enabled = false;
+}
+
+static void cfg_owner(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *s;
+
+	if (!g || !want_args(strvec, 1, 1))
+		return;
+	s = strvec_slot(strvec, 1);
+	if (!strcmp(s, "auto"))
+		g->cfg.owner = VRRP_HA_OWNER_AUTO;
+	else if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on"))
+		g->cfg.owner = VRRP_HA_OWNER_YES;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off"))
+		g->cfg.owner = VRRP_HA_OWNER_NO;
+	else
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: address_owner '%s' invalid, must be auto, yes "
+				    "or no",
+				    current_vrrp()->iname, s);
+}
+
+static void cfg_control_socket(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *path;
+	char *end;
+	unsigned long mode;
+
+	if (!g || !want_args(strvec, 1, 2))
+		return;
+	path = strvec_slot(strvec, 1);
+	if (path[0] != '/' || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: control_socket '%s' must be an absolute path "
+				    "shorter than %zu bytes",
+				    current_vrrp()->iname, path,
+				    sizeof(((struct sockaddr_un *)0)->sun_path));
+		return;
+	}
+	if (vector_size(strvec) == 3) {
+		mode = strtoul(strvec_slot(strvec, 2), &end, 8);
+		if (*end || mode > 0777 || (mode & 0007)) {
+			report_config_error(CONFIG_GENERAL_ERROR,
+					    "(%s) mipv6_ha: control_socket mode '%s' invalid (octal, "
+					    "no access for others)",
+					    current_vrrp()->iname, strvec_slot(strvec, 2));
+			return;
+		}
+		g->cfg.ctl_mode = (unsigned)mode;
+	}
+	free(g->cfg.ctl_path);
+	g->cfg.ctl_path = strdup(path);
+}
+
+static void cfg_notify_restore(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+
+	if (!g)
+		return;
+	set_str(strvec, &g->cfg.notify_restore);
+	if (g->cfg.notify_restore &&
+	    (g->cfg.notify_restore[0] != '/' || access(g->cfg.notify_restore, X_OK))) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: notify_restore '%s' is not an executable file "
+				    "given by absolute path",
+				    current_vrrp()->iname, g->cfg.notify_restore);
+		free(g->cfg.notify_restore);
+		g->cfg.notify_restore = NULL;
+	}
+}
+
+static void cfg_path(const vector_t *strvec, char **dst, const char *what)
+{
+	set_str(strvec, dst);
+	if (*dst && (*dst)[0] != '/') {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha: %s '%s' must be an absolute path",
+				    current_vrrp()->iname, what, *dst);
+		free(*dst);
+		*dst = NULL;
+	}
+}
+
+static void cfg_notify_dir(const vector_t *strvec)
+{
+	if (current_glue())
+		cfg_path(strvec, &current_glue()->cfg.notify_dir, "notify_dir");
+}
+
+static void cfg_notify_fifo(const vector_t *strvec)
+{
+	if (current_glue())
+		cfg_path(strvec, &current_glue()->cfg.notify_fifo, "notify_fifo");
+}
+
+#define UNSIGNED_KEYWORD(fn, field, min, max)                                      \
+	static void fn(const vector_t *strvec)                                     \
+	{                                                                          \
+		struct vrrp_ha_glue *g = current_glue();                           \
+		if (g)                                                             \
+			get_unsigned(strvec, &g->cfg.field, min, max);             \
+	}
+UNSIGNED_KEYWORD(cfg_mtu, mtu, 128, 65535)
+UNSIGNED_KEYWORD(cfg_burst, burst_packets, 1, 4096)
+UNSIGNED_KEYWORD(cfg_pace, pace_us, 100, 1000000)
+UNSIGNED_KEYWORD(cfg_coalesce, coalesce_ms, 0, 10000)
+UNSIGNED_KEYWORD(cfg_req_timeout, request_timeout_ms, 10, 600000)
+UNSIGNED_KEYWORD(cfg_req_retries, request_retries, 0, 100)
+UNSIGNED_KEYWORD(cfg_grace, answer_grace_ms, 0, 600000)
+UNSIGNED_KEYWORD(cfg_restore_window, restore_window_ms, 0, 600000)
+UNSIGNED_KEYWORD(cfg_tombstone, tombstone_s, 0, 3600)
+UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
+UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
+
+static void cfg_rcvbuf(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+
+	if (g)
+		get_unsigned(strvec, &g->rcvbuf, 65536, 1U << 30);
+}
+
+void vrrp_ha_glue_install_keywords(void)
+{
+	install_keyword("mipv6_ha", &cfg_block_handler);
+	install_sublevel();
+	install_keyword("disable", &cfg_disable);
+	install_keyword("address_owner", &cfg_owner);
+	install_keyword("control_socket", &cfg_control_socket);
+	install_keyword("notify_restore", &cfg_notify_restore);
+	install_keyword("notify_dir", &cfg_notify_dir);
+	install_keyword("notify_fifo", &cfg_notify_fifo);
+	install_keyword("mtu", &cfg_mtu);
+	install_keyword("burst_packets", &cfg_burst);
+	install_keyword("pace_interval_us", &cfg_pace);
+	install_keyword("coalesce_ms", &cfg_coalesce);
+	install_keyword("request_timeout_ms", &cfg_req_timeout);
+	install_keyword("request_retries", &cfg_req_retries);
+	install_keyword("answer_grace_ms", &cfg_grace);
+	install_keyword("restore_window_ms", &cfg_restore_window);
+	install_keyword("tombstone_time", &cfg_tombstone);
+	install_keyword("max_bindings", &cfg_max_bindings);
+	install_keyword("log_interval", &cfg_log_interval);
+	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
+	install_sublevel_end();
+}
+
+bool vrrp_ha_glue_complete_instance(vrrp_t *vrrp)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	if (!g)
+		return true;
+	if (vrrp->family != AF_INET6) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+				    "(%s) mipv6_ha needs an IPv6 instance (virtual HA address)",
+				    vrrp->iname);
+		return false;
+	}
+	if (vrrp->version != VRRP_VERSION_3) {
+		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha needs VRRP version 3",
+				    vrrp->iname);
+		return false;
+	}
+	return true;
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+bool vrrp_ha_glue_is_bc(const void *vrrp_hdr)
+{
+	uint8_t type = *(const uint8_t *)vrrp_hdr & 0x0f;
+
+	return type == VRRP_HA_TYPE_BC_REQUEST || type == VRRP_HA_TYPE_BC_UPDATE;
+}
+
+void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const struct sockaddr_storage *src)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)src;
+
+	if (!g || !g->h) {
+		time_t now = time(NULL);
+
+		glue_rx_not_enabled++;
+		if (now - glue_not_enabled_logged >= 10) {
+			glue_not_enabled_logged = now;
+			log_message(LOG_INFO,
+				    "(%s) BC packet dropped: instance has no mipv6_ha block "
+				    "(%" PRIu64 " so far)",
+				    vrrp->iname, glue_rx_not_enabled);
+		}
+		return;
+	}
+	vrrp_ha_rx(g->h, buf, len, vrrp->rx_ttl_hop_limit,
+		   src->ss_family == AF_INET6 ? &s6->sin6_addr : NULL);
+}
+
+void vrrp_ha_glue_state(vrrp_t *vrrp)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+	int s = vrrp->state;
+
+	if (!g || !g->h)
+		return;
+	if (s > VRRP_STATE_FAULT) /* STOP / DELETED */
+		s = VRRP_STATE_INIT;
+	vrrp_ha_set_state(g->h, (enum vrrp_ha_state)s);
+}
+
+static void glue_start(struct vrrp_ha_glue *g)
+{
+	vrrp_t *vrrp = g->vrrp;
+	struct vrrp_ha_config cfg = g->cfg;
+	int sz;
+	socklen_t sl = sizeof(sz);
+
+	if (!cfg.mtu && vrrp->ifp && vrrp->ifp->mtu)
+		cfg.mtu = vrrp->ifp->mtu;
+	if (!g->h) {
+		g->h = vrrp_ha_new(&cfg, &glue_ops, g, vrrp->iname, vrrp->vrid,
+				   vrrp->base_priority);
+		if (!g->h) {
+			log_message(LOG_ERR, "(%s) mipv6_ha: out of memory", vrrp->iname);
+			return;
+		}
+	} else if (vrrp_ha_reconfigure(g->h, &cfg, g, vrrp->vrid, vrrp->base_priority)) {
+		log_message(LOG_ERR, "(%s) mipv6_ha: reconfigure failed", vrrp->iname);
+	}
+	if (g->ctl && (!cfg.ctl_path || strcmp(cfg.ctl_path, vrrp_ha_ctl_path(g->ctl)))) {
+		vrrp_ha_ctl_close(g->ctl);
+		g->ctl = NULL;
+	}
+	if (!g->ctl && cfg.ctl_path)
+		g->ctl = vrrp_ha_ctl_open(g->h, &glue_ops, g, cfg.ctl_path, cfg.ctl_mode);
+
+	if (vrrp->sockets && vrrp->sockets->fd_in >= 0 &&
+	    !getsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUF, &sz, &sl) &&
+	    (unsigned)sz < g->rcvbuf) {
+		sz = (int)g->rcvbuf;
+		if (setsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	glue_ep_arm(g);
+	vrrp_ha_start(g->h);
+	if (vrrp->state <= VRRP_STATE_FAULT)
+		vrrp_ha_set_state(g->h, (enum vrrp_ha_state)vrrp->state);
+}
+
+void vrrp_ha_glue_start_all(void)
+{
+	vrrp_t *vrrp;
+
+	list_for_each_entry(vrrp, &vrrp_data->vrrp, e_list)
+	{
+		if (vrrp->mipv6_ha)
+			glue_start(vrrp->mipv6_ha);
+	}
+}
+
+void vrrp_ha_glue_reload(vrrp_t *old_vrrp, vrrp_t *vrrp)
+{
+	struct vrrp_ha_glue *og = glue_of(old_vrrp), *ng = glue_of(vrrp);
+
+	if (!og || !og->h)
+		return;
+	/* thread_cleanup_master() already freed every thread */
+	forget_threads(og);
+	if (!ng) {
+		/* mipv6_ha removed from the instance: free_vrrp(old) closes it */
+		return;
+	}
+	/* The tables, counters, epoll set and control socket move to the new
+	 * vrrp_t now (the old one is freed before glue_start() runs);
+	 * glue_start() from vrrp_dispatcher_init applies the rest. */
+	ng->h = og->h;
+	ng->ctl = og->ctl;
+	ng->watches = og->watches;
+	ng->epfd = og->epfd;
+	og->h = NULL;
+	og->ctl = NULL;
+	og->watches = NULL;
+	og->epfd = -1;
+	if (vrrp_ha_reconfigure(ng->h, &ng->cfg, ng, vrrp->vrid, vrrp->base_priority))
+		log_message(LOG_ERR, "(%s) mipv6_ha: reconfigure failed", vrrp->iname);
+	if (ng->ctl)
+		vrrp_ha_ctl_rebind(ng->ctl, ng->h, ng);
+}
+
+void vrrp_ha_glue_free(vrrp_t *vrrp)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+	struct glue_watch *w;
+
+	if (!g)
+		return;
+	/* keepalived frees vrrp_t only after thread_destroy_master() (stop) or
+	 * thread_cleanup_master() (reload): our thread refs are already gone */
+	forget_threads(g);
+	vrrp_ha_ctl_close(g->ctl);
+	vrrp_ha_free(g->h);
+	while ((w = g->watches)) {
+		g->watches = w->next;
+		free(w);
+	}
+	if (g->epfd >= 0)
+		close(g->epfd);
+	vrrp_ha_config_clear(&g->cfg);
+	free(g);
+	vrrp->mipv6_ha = NULL;
+}
+
+void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
+{
+	const struct vrrp_ha_glue *g = glue_of(vrrp);
+	char json[4096];
+
+	if (!g)
+		return;
+	fprintf(fp, "   mipv6_ha = %s\n", g->cfg.enabled ? "enabled" : "disabled");
+	fprintf(fp, "     control_socket = %s\n", g->cfg.ctl_path ? g->cfg.ctl_path : "(none)");
+	if (g->h) {
+		fprintf(fp, "     address owner = %s\n", vrrp_ha_is_owner(g->h) ? "yes" : "no");
+		vrrp_ha_counters_json(g->h, json, sizeof(json));
+		fprintf(fp, "     counters = %s\n", json);
+	}
+	fprintf(fp, "     BC packets for instances without mipv6_ha = %" PRIu64 "\n",
+		glue_rx_not_enabled);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vrrp_ha_glue.h - the only functions keepalived's own files call.
+ * The patch series (keepalived-patch/) adds one call to each; everything
+ * else lives in vrrp_ha_glue.c (compiled against keepalived's headers) and
+ * in the vrrp_ha library (which knows nothing of keepalived).
+ */
+#ifndef VRRP_HA_GLUE_H
+#define VRRP_HA_GLUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct _vrrp_t;
+struct sockaddr_storage;
+
+/* vrrp_parser.c: install the mipv6_ha { } sub-block inside vrrp_instance. */
+void vrrp_ha_glue_install_keywords(void);
+
+/* vrrp.c vrrp_complete_instance(): check what needs the whole instance
+ * (IPv6, VRRPv3). Returns: false if the instance is misconfigured. */
+bool vrrp_ha_glue_complete_instance(struct _vrrp_t *vrrp);
+
+/* vrrp_scheduler.c: is this received VRRP packet one of ours? Looks at the
+ * type nibble only (the first byte is inside keepalived's header check). */
+bool vrrp_ha_glue_is_bc(const void *vrrp_hdr);
+
+/* vrrp_scheduler.c vrrp_dispatcher_read(): a BC packet for this instance,
+ * diverted before keepalived's checks and timer reset. */
+void vrrp_ha_glue_rx(struct _vrrp_t *vrrp, const void *buf, size_t len,
+		     const struct sockaddr_storage *src);
+
+/* vrrp_notify.c send_instance_notifies(): the instance changed state. */
+void vrrp_ha_glue_state(struct _vrrp_t *vrrp);
+
+/* vrrp_scheduler.c vrrp_dispatcher_init(): sockets are open, start (or,
+ * after a reload, resume) every instance's mipv6_ha. */
+void vrrp_ha_glue_start_all(void);
+
+/* vrrp.c restore_vrrp_state(): reload keeps the RBC and control socket. */
+void vrrp_ha_glue_reload(struct _vrrp_t *old_vrrp, struct _vrrp_t *vrrp);
+
+/* vrrp_data.c free_vrrp() / dump_vrrp(). */
+void vrrp_ha_glue_free(struct _vrrp_t *vrrp);
+void vrrp_ha_glue_dump(FILE *fp, const struct _vrrp_t *vrrp);
+
+#endif

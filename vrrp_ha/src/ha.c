@@ -1,0 +1,1063 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ha.c - one MIPv6_HA_Mode virtual router: the per-state rules of
+ * draft-deng section 4.2, receive validation, paced sending of BC_UPDATEs and
+ * restore events to the mobility daemon.
+ *
+ * Which table is "the binding cache" this node sends from:
+ *   address owner      -> bc  (the local daemon's binding cache, 4.2.3 first bullet)
+ *   not address owner  -> rbc (the Redundancy Binding Cache, 4.2.3 third bullet)
+ */
+#include "vrrp_ha/ha.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+/* Expiry work per timer run: bounded so a mass expiry never stalls adverts. */
+#define EXPIRE_BATCH 4096
+/* Restore events are batched: one script run per this many bindings... */
+#define RESTORE_BATCH_MAX 10000
+/* ...or after this long since the first binding of the batch. */
+#define RESTORE_BATCH_MS 100
+/* A packet the kernel refused (ENOBUFS, EAGAIN) is retried this many ticks. */
+#define PENDING_RETRIES 200
+/* Expiry is re-checked at least this often even with nothing due. */
+#define IDLE_TICK_MS 1000
+
+struct ratelog {
+	uint64_t last_ms;
+	uint64_t suppressed;
+};
+
+struct vrrp_ha {
+	struct vrrp_ha_config cfg;
+	struct vrrp_ha_ops ops;
+	void *ctx;
+	char *iname;
+	uint8_t vrid;
+	unsigned priority;
+	bool owner;
+	bool started;
+
+	enum vrrp_ha_state state;
+	uint64_t left_master_ms; /* when we last left MASTER (0 = never master) */
+
+	struct vrrp_ha_rbc *rbc; /* Redundancy Binding Cache (draft-deng 5) */
+	struct vrrp_ha_rbc *bc;  /* copy of the local daemon's binding cache */
+	struct vrrp_ha_counters cnt;
+
+	/* BC_REQUEST we sent (draft-deng 4.2.1) and are waiting on */
+	bool request_pending;
+	unsigned request_tries;
+	uint64_t request_deadline;
+	uint64_t restore_until; /* owner master: accept BC_UPDATE as restore */
+
+	/* whole-table answer to a BC_REQUEST (draft-deng 4.2.3 fourth bullet) */
+	bool full_active;
+	uint64_t full_cursor;
+	bool full_wrap;          /* a later request came in: wrap once ... */
+	uint64_t full_stop_at;   /* ... and stop when the cursor reaches this */
+	bool full_wrapped;
+
+	/* incremental changes are held coalesce_ms before sending */
+	uint64_t dirty_since;
+
+	/* a packet the kernel refused for now */
+	uint8_t *pkt;
+	size_t pkt_cap;
+	size_t pending_len;
+	unsigned pending_tries;
+	struct vrrp_ha_binding *recs;
+	unsigned recs_per_pkt;
+
+	/* timer */
+	uint64_t timer_at; /* UINT64_MAX when not armed */
+
+	/* restore batch */
+	FILE *batch;
+	char *batch_path;
+	size_t batch_count;
+	uint64_t batch_first_ms;
+	uint64_t batch_serial;
+	int fifo_fd;
+	uint64_t fifo_retry_ms;
+
+	struct ratelog rl[VRRP_HA_R__COUNT];
+	struct ratelog rl_misc;
+};
+
+static const char *const state_names[] = {
+	[VRRP_HA_ST_INIT] = "INIT",
+	[VRRP_HA_ST_BACKUP] = "BACKUP",
+	[VRRP_HA_ST_MASTER] = "MASTER",
+	[VRRP_HA_ST_FAULT] = "FAULT",
+};
+
+const char *vrrp_ha_state_name(enum vrrp_ha_state s)
+{
+	if ((unsigned)s < sizeof(state_names) / sizeof(state_names[0]) && state_names[s])
+		return state_names[s];
+	return "UNKNOWN";
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->owner = VRRP_HA_OWNER_AUTO;
+	c->ctl_mode = 0600;
+	c->burst_packets = 32;
+	c->pace_us = 1000;
+	c->coalesce_ms = 1;
+	c->request_timeout_ms = 1000;
+	c->request_retries = 3;
+	c->answer_grace_ms = 3000;
+	c->restore_window_ms = 5000;
+	c->tombstone_s = 30;
+	c->max_bindings = 4000000;
+	c->log_interval_s = 10;
+}
+
+void vrrp_ha_config_clear(struct vrrp_ha_config *c)
+{
+	free(c->ctl_path);
+	free(c->notify_restore);
+	free(c->notify_dir);
+	free(c->notify_fifo);
+	c->ctl_path = c->notify_restore = c->notify_dir = c->notify_fifo = NULL;
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -1;
+}
+
+int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config *src)
+{
+	struct vrrp_ha_config c = *src;
+
+	if (dup_str(&c.ctl_path, src->ctl_path) || dup_str(&c.notify_restore, src->notify_restore) ||
+	    dup_str(&c.notify_dir, src->notify_dir) || dup_str(&c.notify_fifo, src->notify_fifo)) {
+		vrrp_ha_config_clear(&c);
+		return -1;
+	}
+	*dst = c;
+	return 0;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+uint64_t vrrp_ha_now(const struct vrrp_ha *h)
+{
+	return h->ops.now_ms(h->ctx);
+}
+
+void vrrp_ha_logf(const struct vrrp_ha *h, int prio, const char *fmt, ...)
+{
+	char msg[512];
+	int n;
+	va_list ap;
+
+	if (!h->ops.log)
+		return;
+	n = snprintf(msg, sizeof(msg), "(%s) mipv6_ha: ", h->iname);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	h->ops.log(h->ctx, prio, msg);
+}
+
+/* Log once per log_interval_s per reason; say how many were suppressed. */
+static bool ratelog_ok(struct vrrp_ha *h, struct ratelog *rl, uint64_t *suppressed)
+{
+	uint64_t now = vrrp_ha_now(h);
+
+	if (rl->last_ms && now - rl->last_ms < (uint64_t)h->cfg.log_interval_s * 1000) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->last_ms = now ? now : 1;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	return true;
+}
+
+static void drop(struct vrrp_ha *h, enum vrrp_ha_reason r, const struct in6_addr *src,
+		 const char *detail)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	uint64_t sup;
+
+	h->cnt.rx_reason[r]++;
+	if (!ratelog_ok(h, &h->rl[r], &sup))
+		return;
+	if (src)
+		inet_ntop(AF_INET6, src, a, sizeof(a));
+	vrrp_ha_logf(h, LOG_WARNING, "dropped BC packet from %s: %s%s%s (%" PRIu64 " more suppressed)",
+		     a, vrrp_ha_reason_name(r), detail ? ": " : "", detail ? detail : "", sup);
+}
+
+static struct vrrp_ha_rbc *send_table(struct vrrp_ha *h)
+{
+	return h->owner ? h->bc : h->rbc;
+}
+
+static bool is_owner(const struct vrrp_ha_config *c, unsigned priority)
+{
+	if (c->owner == VRRP_HA_OWNER_YES)
+		return true;
+	if (c->owner == VRRP_HA_OWNER_NO)
+		return false;
+	return priority == 255; /* RFC 5798 5.2.4: the address owner has priority 255 */
+}
+
+/* Arm the timer for deadline (absolute ms) unless an earlier one is armed. */
+static void arm_at(struct vrrp_ha *h, uint64_t deadline)
+{
+	uint64_t now;
+
+	if (!h->started || !h->ops.set_timer)
+		return;
+	if (h->timer_at != UINT64_MAX && h->timer_at <= deadline)
+		return;
+	now = vrrp_ha_now(h);
+	h->timer_at = deadline;
+	h->ops.set_timer(h->ctx, deadline > now ? (deadline - now) * 1000 : 0);
+}
+
+static void arm_us(struct vrrp_ha *h, uint64_t delay_us)
+{
+	uint64_t now;
+
+	if (!h->started || !h->ops.set_timer)
+		return;
+	now = vrrp_ha_now(h);
+	if (h->timer_at != UINT64_MAX && h->timer_at <= now + delay_us / 1000)
+		return;
+	h->timer_at = now + delay_us / 1000;
+	h->ops.set_timer(h->ctx, delay_us);
+}
+
+static bool can_send(const struct vrrp_ha *h, uint64_t now)
+{
+	if (h->state == VRRP_HA_ST_MASTER)
+		return true;
+	/* a master that just lost the election still finishes answering a
+	 * request: the new owner may have asked before we saw its advert */
+	return h->left_master_ms && now - h->left_master_ms < h->cfg.answer_grace_ms;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static int alloc_buffers(struct vrrp_ha *h)
+{
+	unsigned n = vrrp_ha_records_per_mtu(h->cfg.mtu ? h->cfg.mtu : 1500);
+	size_t cap;
+	struct vrrp_ha_binding *recs;
+	uint8_t *pkt;
+
+	if (!n)
+		n = 1;
+	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
+	if (n == h->recs_per_pkt && h->pkt)
+		return 0;
+	pkt = malloc(cap);
+	recs = calloc(n, sizeof(*recs));
+	if (!pkt || !recs) {
+		free(pkt);
+		free(recs);
+		return -1;
+	}
+	free(h->pkt);
+	free(h->recs);
+	h->pkt = pkt;
+	h->recs = recs;
+	h->pkt_cap = cap;
+	h->recs_per_pkt = n;
+	h->pending_len = 0;
+	return 0;
+}
+
+struct vrrp_ha *vrrp_ha_new(const struct vrrp_ha_config *cfg, const struct vrrp_ha_ops *ops,
+			    void *ctx, const char *iname, uint8_t vrid, unsigned priority)
+{
+	struct vrrp_ha *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->fifo_fd = -1;
+	h->timer_at = UINT64_MAX;
+	if (vrrp_ha_config_copy(&h->cfg, cfg))
+		goto fail;
+	h->ops = *ops;
+	h->ctx = ctx;
+	h->iname = strdup(iname ? iname : "?");
+	h->vrid = vrid;
+	h->priority = priority;
+	h->owner = is_owner(&h->cfg, priority);
+	h->rbc = rbc_new(0, h->cfg.tombstone_s * 1000u);
+	h->bc = rbc_new(0, h->cfg.tombstone_s * 1000u);
+	if (!h->iname || !h->rbc || !h->bc || alloc_buffers(h))
+		goto fail;
+	return h;
+fail:
+	vrrp_ha_free(h);
+	return NULL;
+}
+
+static void batch_flush(struct vrrp_ha *h);
+
+void vrrp_ha_free(struct vrrp_ha *h)
+{
+	if (!h)
+		return;
+	if (h->batch)
+		batch_flush(h);
+	if (h->fifo_fd >= 0)
+		close(h->fifo_fd);
+	rbc_free(h->rbc);
+	rbc_free(h->bc);
+	free(h->pkt);
+	free(h->recs);
+	free(h->batch_path);
+	free(h->iname);
+	vrrp_ha_config_clear(&h->cfg);
+	free(h);
+}
+
+int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, void *ctx,
+			uint8_t vrid, unsigned priority)
+{
+	struct vrrp_ha_config c;
+	bool fifo_changed;
+
+	if (vrrp_ha_config_copy(&c, cfg))
+		return -1;
+	fifo_changed = (!c.notify_fifo != !h->cfg.notify_fifo) ||
+		       (c.notify_fifo && strcmp(c.notify_fifo, h->cfg.notify_fifo));
+	if (h->batch)
+		batch_flush(h);
+	vrrp_ha_config_clear(&h->cfg);
+	h->cfg = c;
+	h->ctx = ctx;
+	h->vrid = vrid;
+	h->priority = priority;
+	h->owner = is_owner(&h->cfg, priority);
+	if (fifo_changed && h->fifo_fd >= 0) {
+		close(h->fifo_fd);
+		h->fifo_fd = -1;
+	}
+	/* the host cancelled every timer on reload */
+	h->timer_at = UINT64_MAX;
+	if (alloc_buffers(h))
+		return -1;
+	if (h->started)
+		arm_us(h, 0);
+	return 0;
+}
+
+int vrrp_ha_start(struct vrrp_ha *h)
+{
+	h->started = true;
+	h->timer_at = UINT64_MAX;
+	arm_at(h, vrrp_ha_now(h) + IDLE_TICK_MS);
+	return 0;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void send_request(struct vrrp_ha *h)
+{
+	uint8_t buf[VRRP_HA_HDR_LEN];
+	size_t n = vrrp_ha_encode_request(buf, sizeof(buf), h->vrid);
+
+	if (h->ops.send(h->ctx, buf, n) < 0) {
+		h->cnt.tx_errors++;
+		vrrp_ha_logf(h, LOG_WARNING, "sending BC_REQUEST failed: %s", strerror(errno));
+	} else {
+		h->cnt.tx_request++;
+	}
+}
+
+static void start_request(struct vrrp_ha *h)
+{
+	uint64_t now = vrrp_ha_now(h);
+
+	h->request_pending = true;
+	h->request_tries = 1;
+	h->request_deadline = now + h->cfg.request_timeout_ms;
+	if (h->owner)
+		h->restore_until = now + h->cfg.restore_window_ms;
+	send_request(h);
+	arm_at(h, h->request_deadline);
+}
+
+/* Try to send the packet in h->pkt. Returns: true if it left (or was
+ * dropped for good), false if the kernel wants us to wait. */
+static bool flush_pending(struct vrrp_ha *h)
+{
+	unsigned recs;
+
+	if (!h->pending_len)
+		return true;
+	recs = (unsigned)((h->pending_len - VRRP_HA_HDR_LEN) / VRRP_HA_REC_LEN);
+	if (h->ops.send(h->ctx, h->pkt, h->pending_len) == 0) {
+		h->cnt.tx_update++;
+		h->cnt.tx_records += recs;
+		h->pending_len = 0;
+		h->pending_tries = 0;
+		return true;
+	}
+	if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR) &&
+	    ++h->pending_tries < PENDING_RETRIES) {
+		h->cnt.tx_retries++;
+		return false;
+	}
+	/* a hard error (or the kernel refused for too long): count, log, drop;
+	 * the next whole-table answer or the peers' BC_REQUEST repairs it */
+	h->cnt.tx_errors++;
+	{
+		uint64_t sup;
+		int e = errno;
+
+		if (ratelog_ok(h, &h->rl_misc, &sup))
+			vrrp_ha_logf(h, LOG_ERR,
+				     "BC_UPDATE with %u bindings not sent: %s (%" PRIu64
+				     " more suppressed)",
+				     recs, strerror(e), sup);
+	}
+	h->pending_len = 0;
+	h->pending_tries = 0;
+	return true;
+}
+
+/* Returns: the number of records staged (0 = nothing to send). */
+static size_t stage_packet(struct vrrp_ha *h, size_t nrec)
+{
+	h->pending_len = vrrp_ha_encode_update(h->pkt, h->pkt_cap, h->vrid, h->recs, (unsigned)nrec);
+	h->pending_tries = 0;
+	return nrec;
+}
+
+/* One more packet of the whole-table answer. Returns: records staged. */
+static size_t stage_full(struct vrrp_ha *h, uint64_t now)
+{
+	struct vrrp_ha_rbc *t = send_table(h);
+	size_t n;
+
+	for (;;) {
+		n = rbc_walk(t, &h->full_cursor, h->recs, h->recs_per_pkt, now);
+		if (h->full_wrapped && h->full_cursor >= h->full_stop_at) {
+			/* second lap reached where the later request came in */
+			h->full_active = false;
+			return n ? stage_packet(h, n) : 0;
+		}
+		if (n)
+			return stage_packet(h, n);
+		if (h->full_wrap && !h->full_wrapped) {
+			h->full_wrapped = true;
+			h->full_cursor = 0;
+			continue;
+		}
+		h->full_active = false;
+		return 0;
+	}
+}
+
+static void start_full(struct vrrp_ha *h)
+{
+	if (h->full_active) {
+		/* someone else asked in the middle of a walk: go round once more,
+		 * up to where we are now */
+		if (!h->full_wrap) {
+			h->full_wrap = true;
+			h->full_wrapped = false;
+			h->full_stop_at = h->full_cursor;
+		}
+		return;
+	}
+	h->full_active = true;
+	h->full_cursor = 0;
+	h->full_wrap = h->full_wrapped = false;
+	h->cnt.full_syncs++;
+}
+
+/* Send up to burst_packets packets. Returns: true if more is waiting. */
+static bool send_burst(struct vrrp_ha *h, uint64_t now)
+{
+	struct vrrp_ha_rbc *t = send_table(h);
+	unsigned sent = 0;
+
+	while (sent < h->cfg.burst_packets) {
+		if (!flush_pending(h))
+			return true;
+		if (rbc_dirty_count(t) &&
+		    (now - h->dirty_since >= h->cfg.coalesce_ms || h->full_active)) {
+			size_t n = rbc_take_dirty(t, h->recs, h->recs_per_pkt, now);
+
+			if (n)
+				stage_packet(h, n);
+			if (!rbc_dirty_count(t))
+				h->dirty_since = 0;
+		} else if (h->full_active) {
+			stage_full(h, now);
+		}
+		if (!h->pending_len)
+			break;
+		sent++;
+	}
+	if (!flush_pending(h))
+		return true;
+	return h->full_active || rbc_dirty_count(t) || h->pending_len;
+}
+
+/* ---- restore events (owner takes bindings back, draft-deng 4.2.2) ------ */
+
+static void fifo_write(struct vrrp_ha *h, const char *line, size_t len)
+{
+	uint64_t now;
+
+	if (!h->cfg.notify_fifo)
+		return;
+	if (h->fifo_fd < 0) {
+		now = vrrp_ha_now(h);
+		if (h->fifo_retry_ms && now < h->fifo_retry_ms) {
+			h->cnt.fifo_drops++;
+			return;
+		}
+		if (mkfifo(h->cfg.notify_fifo, 0600) < 0 && errno != EEXIST) {
+			h->fifo_retry_ms = now + 1000;
+			h->cnt.fifo_drops++;
+			return;
+		}
+		/* non-blocking: a reader that went away must never stall VRRP */
+		h->fifo_fd = open(h->cfg.notify_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (h->fifo_fd < 0) {
+			h->fifo_retry_ms = now + 1000;
+			h->cnt.fifo_drops++;
+			return;
+		}
+		h->fifo_retry_ms = 0;
+	}
+	if (write(h->fifo_fd, line, len) == (ssize_t)len) {
+		h->cnt.fifo_lines++;
+		return;
+	}
+	h->cnt.fifo_drops++;
+	if (errno == EPIPE) {
+		close(h->fifo_fd);
+		h->fifo_fd = -1;
+	}
+}
+
+static void batch_flush(struct vrrp_ha *h)
+{
+	char count[24];
+	char *argv[6];
+
+	if (!h->batch)
+		return;
+	if (fclose(h->batch) != 0)
+		h->cnt.notify_errors++;
+	h->batch = NULL;
+	if (h->cfg.notify_restore && h->ops.run_script) {
+		snprintf(count, sizeof(count), "%zu", h->batch_count);
+		argv[0] = h->cfg.notify_restore;
+		argv[1] = h->iname;
+		argv[2] = (char *)"RESTORE";
+		argv[3] = count;
+		argv[4] = h->batch_path;
+		argv[5] = NULL;
+		if (h->ops.run_script(h->ctx, argv) == 0)
+			h->cnt.notify_runs++;
+		else
+			h->cnt.notify_errors++;
+	}
+	h->batch_count = 0;
+}
+
+static void batch_open(struct vrrp_ha *h)
+{
+	const char *dir = h->cfg.notify_dir ? h->cfg.notify_dir : "/run/vrrp-ha";
+	size_t len;
+
+	mkdir(dir, 0700);
+	len = strlen(dir) + strlen(h->iname) + 64;
+	free(h->batch_path);
+	h->batch_path = malloc(len);
+	if (!h->batch_path) {
+		h->cnt.notify_errors++;
+		return;
+	}
+	snprintf(h->batch_path, len, "%s/%s.restore.%d.%" PRIu64, dir, h->iname, (int)getpid(),
+		 ++h->batch_serial);
+	h->batch = fopen(h->batch_path, "we");
+	if (!h->batch) {
+		h->cnt.notify_errors++;
+		vrrp_ha_logf(h, LOG_ERR, "cannot create restore batch %s: %s", h->batch_path,
+			     strerror(errno));
+		return;
+	}
+	h->batch_count = 0;
+	h->batch_first_ms = vrrp_ha_now(h);
+}
+
+/* One binding goes back to the daemon: a FIFO line and a batch line. */
+static void restore_event(struct vrrp_ha *h, const struct vrrp_ha_binding *b)
+{
+	char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], line[256];
+	unsigned lifetime = (unsigned)b->lifetime * VRRP_HA_LIFETIME_UNIT_S;
+	int n;
+
+	h->cnt.restored++;
+	inet_ntop(AF_INET6, &b->hoa, hoa, sizeof(hoa));
+	inet_ntop(AF_INET6, &b->coa, coa, sizeof(coa));
+	n = snprintf(line, sizeof(line), "MIPV6_HA \"%s\" RESTORE %s %s %u %u 0x%04x\n", h->iname,
+		     hoa, coa, lifetime, b->seq, b->flags);
+	fifo_write(h, line, (size_t)n);
+	if (!h->cfg.notify_restore)
+		return;
+	if (!h->batch)
+		batch_open(h);
+	if (!h->batch)
+		return;
+	fprintf(h->batch, "%s %s %u %u 0x%04x\n", hoa, coa, lifetime, b->seq, b->flags);
+	if (++h->batch_count >= RESTORE_BATCH_MAX)
+		batch_flush(h);
+	else
+		arm_at(h, h->batch_first_ms + RESTORE_BATCH_MS);
+}
+
+/* ---- receiving -------------------------------------------------------- */
+
+static void count_result(struct vrrp_ha *h, enum rbc_result r)
+{
+	switch (r) {
+	case RBC_ADDED:
+		h->cnt.rx_rec_added++;
+		break;
+	case RBC_UPDATED:
+		h->cnt.rx_rec_updated++;
+		break;
+	case RBC_REFRESHED:
+		h->cnt.rx_rec_refreshed++;
+		break;
+	case RBC_DELETED:
+		h->cnt.rx_rec_deleted++;
+		break;
+	case RBC_STALE:
+		h->cnt.rx_rec_stale++;
+		break;
+	case RBC_NOT_FOUND:
+		h->cnt.rx_rec_unknown_delete++;
+		break;
+	case RBC_NOMEM:
+		h->cnt.rx_rec_nomem++;
+		break;
+	}
+}
+
+static void rx_update(struct vrrp_ha *h, const uint8_t *pkt, size_t len,
+		      const struct vrrp_ha_hdr *hd, const struct in6_addr *src)
+{
+	uint64_t now = vrrp_ha_now(h);
+	bool restore;
+	struct vrrp_ha_rbc *t;
+	unsigned i;
+
+	if (h->state == VRRP_HA_ST_MASTER) {
+		/* only the owner, right after asking, takes updates as master */
+		if (!(h->owner && now < h->restore_until)) {
+			h->cnt.rx_update_ignored++;
+			return;
+		}
+		restore = true;
+	} else {
+		/* BACKUP: owner -> daemon's binding cache, else -> RBC (4.2.2) */
+		restore = h->owner;
+	}
+	t = restore ? h->bc : h->rbc;
+	h->cnt.rx_update++;
+	h->cnt.rx_reason[VRRP_HA_OK]++;
+	h->request_pending = false;
+
+	for (i = 0; i < hd->count; i++) {
+		struct vrrp_ha_binding b;
+		enum vrrp_ha_reason r = vrrp_ha_decode_record(pkt, len, i, &b);
+		enum rbc_result res;
+
+		if (r != VRRP_HA_OK) {
+			char a[INET6_ADDRSTRLEN], detail[96];
+
+			inet_ntop(AF_INET6, &b.hoa, a, sizeof(a));
+			snprintf(detail, sizeof(detail), "record %u (HoA %s) skipped", i, a);
+			drop(h, r, src, detail);
+			continue;
+		}
+		h->cnt.rx_records++;
+		if (b.lifetime && rbc_count(t) >= h->cfg.max_bindings &&
+		    !rbc_lookup(t, &b.hoa, now, NULL)) {
+			h->cnt.rx_rec_over_limit++;
+			continue;
+		}
+		res = rbc_apply(t, &b, now);
+		count_result(h, res);
+		if (restore && (res == RBC_ADDED || res == RBC_UPDATED))
+			restore_event(h, &b);
+	}
+	/* a backup never sends: forget what the apply queued. The owner
+	 * restoring as master passes the bindings on to the other backups. */
+	if (h->state != VRRP_HA_ST_MASTER)
+		rbc_clear_dirty(t);
+	else if (rbc_dirty_count(t)) {
+		if (!h->dirty_since)
+			h->dirty_since = now;
+		arm_at(h, now + h->cfg.coalesce_ms);
+	}
+}
+
+enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len, int hop_limit,
+			       const struct in6_addr *src)
+{
+	struct vrrp_ha_hdr hd;
+	enum vrrp_ha_reason r = vrrp_ha_decode_hdr(pkt, len, &hd);
+
+	/* Validation order (docs/protocol.md): length of the fixed header,
+	 * version, hop limit, type, VRID, enabled, count vs length, records. */
+	if (r == VRRP_HA_R_TOO_SHORT || r == VRRP_HA_R_BAD_VERSION) {
+		drop(h, r, src, NULL);
+		return r;
+	}
+	if (hop_limit != VRRP_HA_HOP_LIMIT) {
+		char d[32];
+
+		snprintf(d, sizeof(d), "hop limit %d", hop_limit);
+		drop(h, VRRP_HA_R_BAD_HOPLIMIT, src, d);
+		return VRRP_HA_R_BAD_HOPLIMIT;
+	}
+	if (r == VRRP_HA_R_BAD_TYPE) {
+		drop(h, r, src, NULL);
+		return r;
+	}
+	/* pkt[1] is inside the 8 bytes checked above */
+	if (pkt[1] != h->vrid) {
+		drop(h, VRRP_HA_R_VRID_MISMATCH, src, NULL);
+		return VRRP_HA_R_VRID_MISMATCH;
+	}
+	if (!h->cfg.enabled) {
+		drop(h, VRRP_HA_R_NOT_ENABLED, src, NULL);
+		return VRRP_HA_R_NOT_ENABLED;
+	}
+	if (r != VRRP_HA_OK) {
+		drop(h, r, src, NULL);
+		return r;
+	}
+	if (hd.type == VRRP_HA_TYPE_BC_REQUEST) {
+		uint64_t now = vrrp_ha_now(h);
+
+		h->cnt.rx_reason[VRRP_HA_OK]++;
+		if (!can_send(h, now)) {
+			h->cnt.rx_request_ignored++;
+			return VRRP_HA_OK;
+		}
+		h->cnt.rx_request++;
+		start_full(h);
+		arm_us(h, 0);
+		return VRRP_HA_OK;
+	}
+	rx_update(h, pkt, len, &hd, src);
+	return VRRP_HA_OK;
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
+{
+	enum vrrp_ha_state prev = h->state;
+	uint64_t now = vrrp_ha_now(h);
+
+	if (s == prev)
+		return;
+	h->state = s;
+	h->cnt.state_changes++;
+	vrrp_ha_logf(h, LOG_INFO, "%s -> %s (%s, rbc %zu, bc %zu)", vrrp_ha_state_name(prev),
+		     vrrp_ha_state_name(s), h->owner ? "address owner" : "not address owner",
+		     rbc_count(h->rbc), rbc_count(h->bc));
+
+	if (prev == VRRP_HA_ST_MASTER) {
+		h->left_master_ms = now ? now : 1;
+		rbc_clear_dirty(send_table(h));
+		h->dirty_since = 0;
+	}
+	if (s == VRRP_HA_ST_INIT || s == VRRP_HA_ST_FAULT) {
+		h->full_active = false;
+		h->request_pending = false;
+		return;
+	}
+	/* draft-deng 4.2.1: ask for the table when the instance first settles
+	 * (keepalived's INIT is momentary) or comes back from FAULT */
+	if (prev == VRRP_HA_ST_INIT || prev == VRRP_HA_ST_FAULT)
+		start_request(h);
+	if (s == VRRP_HA_ST_MASTER) {
+		/* a new master pushes its whole table once, so backups that
+		 * missed an update converge without asking */
+		h->left_master_ms = 0;
+		if (rbc_count(send_table(h)))
+			start_full(h);
+		arm_us(h, 0);
+	}
+}
+
+/* ---- timer ------------------------------------------------------------ */
+
+static void expired_cb(void *arg, const struct rbc_view *v)
+{
+	struct vrrp_ha *h = arg;
+
+	(void)v;
+	h->cnt.expired++;
+}
+
+void vrrp_ha_timer(struct vrrp_ha *h)
+{
+	uint64_t now = vrrp_ha_now(h);
+	uint64_t next = now + IDLE_TICK_MS, t;
+	bool more = false;
+
+	h->timer_at = UINT64_MAX;
+
+	rbc_expire(h->rbc, now, EXPIRE_BATCH, expired_cb, h);
+	rbc_expire(h->bc, now, EXPIRE_BATCH, expired_cb, h);
+
+	if (h->request_pending && now >= h->request_deadline) {
+		if (h->request_tries <= h->cfg.request_retries &&
+		    (h->state == VRRP_HA_ST_BACKUP || h->state == VRRP_HA_ST_MASTER)) {
+			h->request_tries++;
+			h->cnt.tx_retries++;
+			h->request_deadline = now + h->cfg.request_timeout_ms;
+			if (h->owner)
+				h->restore_until = now + h->cfg.restore_window_ms;
+			send_request(h);
+		} else {
+			h->request_pending = false;
+		}
+	}
+	if (h->request_pending && h->request_deadline < next)
+		next = h->request_deadline;
+
+	if (h->batch) {
+		if (now - h->batch_first_ms >= RESTORE_BATCH_MS)
+			batch_flush(h);
+		else if (h->batch_first_ms + RESTORE_BATCH_MS < next)
+			next = h->batch_first_ms + RESTORE_BATCH_MS;
+	}
+
+	if (can_send(h, now)) {
+		more = send_burst(h, now);
+	} else {
+		h->full_active = false;
+		h->pending_len = 0;
+		rbc_clear_dirty(send_table(h));
+		h->dirty_since = 0;
+	}
+
+	t = rbc_next_expiry(h->rbc, now);
+	if (t != UINT64_MAX && now + t < next)
+		next = now + t;
+	t = rbc_next_expiry(h->bc, now);
+	if (t != UINT64_MAX && now + t < next)
+		next = now + t;
+
+	if (more) {
+		struct vrrp_ha_rbc *st = send_table(h);
+
+		if (!h->pending_len && !h->full_active && rbc_dirty_count(st) &&
+		    now - h->dirty_since < h->cfg.coalesce_ms)
+			arm_at(h, h->dirty_since + h->cfg.coalesce_ms);
+		else
+			arm_us(h, h->cfg.pace_us);
+	}
+	arm_at(h, next);
+}
+
+/* ---- bridge input ----------------------------------------------------- */
+
+static void local_changed(struct vrrp_ha *h)
+{
+	uint64_t now;
+
+	/* draft-deng 4.2.3: only the owner master sends local BC changes */
+	if (!h->owner || h->state != VRRP_HA_ST_MASTER) {
+		rbc_clear_dirty(h->bc);
+		return;
+	}
+	now = vrrp_ha_now(h);
+	if (!h->dirty_since)
+		h->dirty_since = now;
+	arm_at(h, h->dirty_since + h->cfg.coalesce_ms);
+}
+
+enum rbc_result vrrp_ha_bc_add(struct vrrp_ha *h, const struct in6_addr *hoa,
+			       const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+			       uint16_t flags)
+{
+	uint64_t now = vrrp_ha_now(h);
+	enum rbc_result r;
+
+	if (rbc_count(h->bc) >= h->cfg.max_bindings && !rbc_lookup(h->bc, hoa, now, NULL)) {
+		h->cnt.bc_errors++;
+		return RBC_NOMEM;
+	}
+	r = rbc_set_local(h->bc, hoa, coa, lifetime_s, seq, flags, now);
+	if (r == RBC_NOMEM) {
+		h->cnt.bc_errors++;
+		return r;
+	}
+	h->cnt.bc_add++;
+	local_changed(h);
+	return r;
+}
+
+enum rbc_result vrrp_ha_bc_del(struct vrrp_ha *h, const struct in6_addr *hoa)
+{
+	enum rbc_result r = rbc_delete_local(h->bc, hoa, vrrp_ha_now(h));
+
+	if (r == RBC_DELETED) {
+		h->cnt.bc_del++;
+		local_changed(h);
+	}
+	return r;
+}
+
+size_t vrrp_ha_bc_flush(struct vrrp_ha *h)
+{
+	size_t n = rbc_flush(h->bc, vrrp_ha_now(h));
+
+	h->cnt.bc_flush++;
+	local_changed(h);
+	return n;
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+const struct vrrp_ha_counters *vrrp_ha_counters(const struct vrrp_ha *h)
+{
+	return &h->cnt;
+}
+
+const struct vrrp_ha_config *vrrp_ha_config(const struct vrrp_ha *h)
+{
+	return &h->cfg;
+}
+
+struct vrrp_ha_rbc *vrrp_ha_get_rbc(struct vrrp_ha *h)
+{
+	return h->rbc;
+}
+
+struct vrrp_ha_rbc *vrrp_ha_get_bc(struct vrrp_ha *h)
+{
+	return h->bc;
+}
+
+const char *vrrp_ha_iname(const struct vrrp_ha *h)
+{
+	return h->iname;
+}
+
+uint8_t vrrp_ha_vrid(const struct vrrp_ha *h)
+{
+	return h->vrid;
+}
+
+enum vrrp_ha_state vrrp_ha_get_state(const struct vrrp_ha *h)
+{
+	return h->state;
+}
+
+bool vrrp_ha_is_owner(const struct vrrp_ha *h)
+{
+	return h->owner;
+}
+
+size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h)
+{
+	struct vrrp_ha_rbc *t = h->owner ? h->bc : h->rbc;
+	size_t n = rbc_dirty_count(t);
+
+	if (h->full_active)
+		n += rbc_count(t); /* upper bound: the walk's remainder */
+	return n;
+}
+
+int vrrp_ha_counters_json(const struct vrrp_ha *h, char *buf, size_t cap)
+{
+	const struct vrrp_ha_counters *c = &h->cnt;
+	size_t off = 0;
+	int n;
+	unsigned i;
+
+#define EMIT(...)                                                                  \
+	do {                                                                       \
+		n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0, \
+			     __VA_ARGS__);                                         \
+		if (n > 0)                                                         \
+			off += (size_t)n;                                          \
+	} while (0)
+#define F(name) EMIT(",\"" #name "\":%" PRIu64, c->name)
+
+	EMIT("{\"rx_ok\":%" PRIu64, c->rx_reason[0]);
+	for (i = 1; i < VRRP_HA_R__COUNT; i++)
+		EMIT(",\"rx_%s\":%" PRIu64, vrrp_ha_reason_name((enum vrrp_ha_reason)i),
+		     c->rx_reason[i]);
+	F(rx_request);
+	F(rx_update);
+	F(rx_records);
+	F(rx_rec_added);
+	F(rx_rec_updated);
+	F(rx_rec_refreshed);
+	F(rx_rec_deleted);
+	F(rx_rec_stale);
+	F(rx_rec_unknown_delete);
+	F(rx_rec_nomem);
+	F(rx_rec_over_limit);
+	F(rx_request_ignored);
+	F(rx_update_ignored);
+	F(tx_request);
+	F(tx_update);
+	F(tx_records);
+	F(tx_errors);
+	F(tx_retries);
+	F(full_syncs);
+	F(bc_add);
+	F(bc_del);
+	F(bc_flush);
+	F(bc_errors);
+	F(expired);
+	F(restored);
+	F(notify_runs);
+	F(notify_errors);
+	F(fifo_lines);
+	F(fifo_drops);
+	F(state_changes);
+	EMIT("}");
+#undef F
+#undef EMIT
+	return (int)off;
+}
