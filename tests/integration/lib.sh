@@ -188,8 +188,8 @@ rbc_is() { [ "$(rbc_count "$1")" = "$2" ]; }
 gen_bindings() {
 	awk -v n="$1" -v s="${2:-0}" -v lt="${3:-3600}" 'BEGIN {
 		for (i = s; i < s + n; i++)
-			printf "2001:db8:aa:%x:%x::1 2001:db8:cc:%x::%x %d %d AH\n",
-				int(i / 65536), i % 65536, int(i / 65536), i % 65536 + 1, lt, (i % 60000) + 1
+			printf "2001:db8:aa:%x:%x::1 2001:db8:cc:%x:%x::1 %d %d AH\n",
+				int(i / 65536), i % 65536, int(i / 65536), i % 65536, lt, (i % 60000) + 1
 	}'
 }
 

@@ -86,8 +86,7 @@ static uint64_t glue_now_ms(__attribute__((unused)) void *ctx)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static int glue_sendmsg(vrrp_t *vrrp, const void *pkt, size_t len, const sockaddr_t *dst,
-			int flags)
+static int glue_sendmsg(vrrp_t *vrrp, const void *pkt, size_t len, const sockaddr_t *dst, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
@@ -309,13 +308,13 @@ static void forget_threads(struct vrrp_ha_glue *g)
 }
 
 static const struct vrrp_ha_ops glue_ops = {
-	.now_ms = glue_now_ms,
-	.send = glue_send,
-	.set_timer = glue_set_timer,
-	.watch_fd = glue_watch_fd,
-	.unwatch_fd = glue_unwatch_fd,
-	.log = glue_log,
-	.run_script = glue_run_script,
+        .now_ms = glue_now_ms,
+        .send = glue_send,
+        .set_timer = glue_set_timer,
+        .watch_fd = glue_watch_fd,
+        .unwatch_fd = glue_unwatch_fd,
+        .log = glue_log,
+        .run_script = glue_run_script,
 };
 
 /* ---- configuration ---------------------------------------------------- */
@@ -337,13 +336,13 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 
 	if (vrrp->mipv6_ha) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: block given twice",
-				    vrrp->iname);
+		                    vrrp->iname);
 		return;
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: out of memory",
-				    vrrp->iname);
+		                    vrrp->iname);
 		return;
 	}
 	vrrp_ha_config_defaults(&g->cfg);
@@ -360,9 +359,9 @@ static bool want_args(const vector_t *strvec, size_t min, size_t max)
 
 	if (n < min + 1 || n > max + 1) {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: '%s' takes %zu%s argument%s", current_vrrp()->iname,
-				    strvec_slot(strvec, 0), min, max > min ? " or more" : "",
-				    min == 1 && max == 1 ? "" : "s");
+		                    "(%s) mipv6_ha: '%s' takes %zu%s argument%s",
+		                    current_vrrp()->iname, strvec_slot(strvec, 0), min,
+		                    max > min ? " or more" : "", min == 1 && max == 1 ? "" : "s");
 		return false;
 	}
 	return true;
@@ -384,9 +383,9 @@ static bool get_unsigned(const vector_t *strvec, unsigned *dst, unsigned min, un
 		return false;
 	if (!read_unsigned_strvec(strvec, 1, &v, min, max, false)) {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: %s '%s' invalid, must be %u..%u",
-				    current_vrrp()->iname, strvec_slot(strvec, 0),
-				    strvec_slot(strvec, 1), min, max);
+		                    "(%s) mipv6_ha: %s '%s' invalid, must be %u..%u",
+		                    current_vrrp()->iname, strvec_slot(strvec, 0),
+		                    strvec_slot(strvec, 1), min, max);
 		return false;
 	}
 	*dst = v;
@@ -415,9 +414,9 @@ static void cfg_owner(const vector_t *strvec)
 		g->cfg.owner = VRRP_HA_OWNER_NO;
 	else
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: address_owner '%s' invalid, must be auto, yes "
-				    "or no",
-				    current_vrrp()->iname, s);
+		                    "(%s) mipv6_ha: address_owner '%s' invalid, must be auto, yes "
+		                    "or no",
+		                    current_vrrp()->iname, s);
 }
 
 static void cfg_control_socket(const vector_t *strvec)
@@ -432,19 +431,20 @@ static void cfg_control_socket(const vector_t *strvec)
 	path = strvec_slot(strvec, 1);
 	if (path[0] != '/' || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: control_socket '%s' must be an absolute path "
-				    "shorter than %zu bytes",
-				    current_vrrp()->iname, path,
-				    sizeof(((struct sockaddr_un *)0)->sun_path));
+		                    "(%s) mipv6_ha: control_socket '%s' must be an absolute path "
+		                    "shorter than %zu bytes",
+		                    current_vrrp()->iname, path,
+		                    sizeof(((struct sockaddr_un *)0)->sun_path));
 		return;
 	}
 	if (vector_size(strvec) == 3) {
 		mode = strtoul(strvec_slot(strvec, 2), &end, 8);
 		if (*end || mode > 0777 || (mode & 0007)) {
-			report_config_error(CONFIG_GENERAL_ERROR,
-					    "(%s) mipv6_ha: control_socket mode '%s' invalid (octal, "
-					    "no access for others)",
-					    current_vrrp()->iname, strvec_slot(strvec, 2));
+			report_config_error(
+			        CONFIG_GENERAL_ERROR,
+			        "(%s) mipv6_ha: control_socket mode '%s' invalid (octal, "
+			        "no access for others)",
+			        current_vrrp()->iname, strvec_slot(strvec, 2));
 			return;
 		}
 		g->cfg.ctl_mode = (unsigned)mode;
@@ -463,9 +463,9 @@ static void cfg_notify_restore(const vector_t *strvec)
 	if (g->cfg.notify_restore &&
 	    (g->cfg.notify_restore[0] != '/' || access(g->cfg.notify_restore, X_OK))) {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: notify_restore '%s' is not an executable file "
-				    "given by absolute path",
-				    current_vrrp()->iname, g->cfg.notify_restore);
+		                    "(%s) mipv6_ha: notify_restore '%s' is not an executable file "
+		                    "given by absolute path",
+		                    current_vrrp()->iname, g->cfg.notify_restore);
 		free(g->cfg.notify_restore);
 		g->cfg.notify_restore = NULL;
 	}
@@ -476,8 +476,8 @@ static void cfg_path(const vector_t *strvec, char **dst, const char *what)
 	set_str(strvec, dst);
 	if (*dst && (*dst)[0] != '/') {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha: %s '%s' must be an absolute path",
-				    current_vrrp()->iname, what, *dst);
+		                    "(%s) mipv6_ha: %s '%s' must be an absolute path",
+		                    current_vrrp()->iname, what, *dst);
 		free(*dst);
 		*dst = NULL;
 	}
@@ -495,12 +495,12 @@ static void cfg_notify_fifo(const vector_t *strvec)
 		cfg_path(strvec, &current_glue()->cfg.notify_fifo, "notify_fifo");
 }
 
-#define UNSIGNED_KEYWORD(fn, field, min, max)                                      \
-	static void fn(const vector_t *strvec)                                     \
-	{                                                                          \
-		struct vrrp_ha_glue *g = current_glue();                           \
-		if (g)                                                             \
-			get_unsigned(strvec, &g->cfg.field, min, max);             \
+#define UNSIGNED_KEYWORD(fn, field, min, max)                                                      \
+	static void fn(const vector_t *strvec)                                                     \
+	{                                                                                          \
+		struct vrrp_ha_glue *g = current_glue();                                           \
+		if (g)                                                                             \
+			get_unsigned(strvec, &g->cfg.field, min, max);                             \
 	}
 UNSIGNED_KEYWORD(cfg_mtu, mtu, 128, 65535)
 UNSIGNED_KEYWORD(cfg_burst, burst_packets, 1, 4096)
@@ -555,13 +555,13 @@ bool vrrp_ha_glue_complete_instance(vrrp_t *vrrp)
 		return true;
 	if (vrrp->family != AF_INET6) {
 		report_config_error(CONFIG_GENERAL_ERROR,
-				    "(%s) mipv6_ha needs an IPv6 instance (virtual HA address)",
-				    vrrp->iname);
+		                    "(%s) mipv6_ha needs an IPv6 instance (virtual HA address)",
+		                    vrrp->iname);
 		return false;
 	}
 	if (vrrp->version != VRRP_VERSION_3) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha needs VRRP version 3",
-				    vrrp->iname);
+		                    vrrp->iname);
 		return false;
 	}
 	return true;
@@ -588,14 +588,14 @@ void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const struct soc
 		if (now - glue_not_enabled_logged >= 10) {
 			glue_not_enabled_logged = now;
 			log_message(LOG_INFO,
-				    "(%s) BC packet dropped: instance has no mipv6_ha block "
-				    "(%" PRIu64 " so far)",
-				    vrrp->iname, glue_rx_not_enabled);
+			            "(%s) BC packet dropped: instance has no mipv6_ha block "
+			            "(%" PRIu64 " so far)",
+			            vrrp->iname, glue_rx_not_enabled);
 		}
 		return;
 	}
 	vrrp_ha_rx(g->h, buf, len, vrrp->rx_ttl_hop_limit,
-		   src->ss_family == AF_INET6 ? &s6->sin6_addr : NULL);
+	           src->ss_family == AF_INET6 ? &s6->sin6_addr : NULL);
 }
 
 void vrrp_ha_glue_state(vrrp_t *vrrp)
@@ -621,7 +621,7 @@ static void glue_start(struct vrrp_ha_glue *g)
 		cfg.mtu = vrrp->ifp->mtu;
 	if (!g->h) {
 		g->h = vrrp_ha_new(&cfg, &glue_ops, g, vrrp->iname, vrrp->vrid,
-				   vrrp->base_priority);
+		                   vrrp->base_priority);
 		if (!g->h) {
 			log_message(LOG_ERR, "(%s) mipv6_ha: out of memory", vrrp->iname);
 			return;
@@ -727,5 +727,5 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 		fprintf(fp, "     counters = %s\n", json);
 	}
 	fprintf(fp, "     BC packets for instances without mipv6_ha = %" PRIu64 "\n",
-		glue_rx_not_enabled);
+	        glue_rx_not_enabled);
 }

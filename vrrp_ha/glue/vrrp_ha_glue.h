@@ -29,7 +29,7 @@ bool vrrp_ha_glue_is_bc(const void *vrrp_hdr);
 /* vrrp_scheduler.c vrrp_dispatcher_read(): a BC packet for this instance,
  * diverted before keepalived's checks and timer reset. */
 void vrrp_ha_glue_rx(struct _vrrp_t *vrrp, const void *buf, size_t len,
-		     const struct sockaddr_storage *src);
+                     const struct sockaddr_storage *src);
 
 /* vrrp_notify.c send_instance_notifies(): the instance changed state. */
 void vrrp_ha_glue_state(struct _vrrp_t *vrrp);

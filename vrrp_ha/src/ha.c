@@ -64,8 +64,8 @@ struct vrrp_ha {
 	/* whole-table answer to a BC_REQUEST (draft-deng 4.2.3 fourth bullet) */
 	bool full_active;
 	uint64_t full_cursor;
-	bool full_wrap;          /* a later request came in: wrap once ... */
-	uint64_t full_stop_at;   /* ... and stop when the cursor reaches this */
+	bool full_wrap;        /* a later request came in: wrap once ... */
+	uint64_t full_stop_at; /* ... and stop when the cursor reaches this */
 	bool full_wrapped;
 
 	/* incremental changes are held coalesce_ms before sending */
@@ -96,10 +96,10 @@ struct vrrp_ha {
 };
 
 static const char *const state_names[] = {
-	[VRRP_HA_ST_INIT] = "INIT",
-	[VRRP_HA_ST_BACKUP] = "BACKUP",
-	[VRRP_HA_ST_MASTER] = "MASTER",
-	[VRRP_HA_ST_FAULT] = "FAULT",
+        [VRRP_HA_ST_INIT] = "INIT",
+        [VRRP_HA_ST_BACKUP] = "BACKUP",
+        [VRRP_HA_ST_MASTER] = "MASTER",
+        [VRRP_HA_ST_FAULT] = "FAULT",
 };
 
 const char *vrrp_ha_state_name(enum vrrp_ha_state s)
@@ -150,7 +150,8 @@ int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config 
 {
 	struct vrrp_ha_config c = *src;
 
-	if (dup_str(&c.ctl_path, src->ctl_path) || dup_str(&c.notify_restore, src->notify_restore) ||
+	if (dup_str(&c.ctl_path, src->ctl_path) ||
+	    dup_str(&c.notify_restore, src->notify_restore) ||
 	    dup_str(&c.notify_dir, src->notify_dir) || dup_str(&c.notify_fifo, src->notify_fifo)) {
 		vrrp_ha_config_clear(&c);
 		return -1;
@@ -199,7 +200,7 @@ static bool ratelog_ok(struct vrrp_ha *h, struct ratelog *rl, uint64_t *suppress
 }
 
 static void drop(struct vrrp_ha *h, enum vrrp_ha_reason r, const struct in6_addr *src,
-		 const char *detail)
+                 const char *detail)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	uint64_t sup;
@@ -209,8 +210,9 @@ static void drop(struct vrrp_ha *h, enum vrrp_ha_reason r, const struct in6_addr
 		return;
 	if (src)
 		inet_ntop(AF_INET6, src, a, sizeof(a));
-	vrrp_ha_logf(h, LOG_WARNING, "dropped BC packet from %s: %s%s%s (%" PRIu64 " more suppressed)",
-		     a, vrrp_ha_reason_name(r), detail ? ": " : "", detail ? detail : "", sup);
+	vrrp_ha_logf(h, LOG_WARNING,
+	             "dropped BC packet from %s: %s%s%s (%" PRIu64 " more suppressed)", a,
+	             vrrp_ha_reason_name(r), detail ? ": " : "", detail ? detail : "", sup);
 }
 
 static struct vrrp_ha_rbc *send_table(struct vrrp_ha *h)
@@ -295,7 +297,7 @@ static int alloc_buffers(struct vrrp_ha *h)
 }
 
 struct vrrp_ha *vrrp_ha_new(const struct vrrp_ha_config *cfg, const struct vrrp_ha_ops *ops,
-			    void *ctx, const char *iname, uint8_t vrid, unsigned priority)
+                            void *ctx, const char *iname, uint8_t vrid, unsigned priority)
 {
 	struct vrrp_ha *h = calloc(1, sizeof(*h));
 
@@ -342,7 +344,7 @@ void vrrp_ha_free(struct vrrp_ha *h)
 }
 
 int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, void *ctx,
-			uint8_t vrid, unsigned priority)
+                        uint8_t vrid, unsigned priority)
 {
 	struct vrrp_ha_config c;
 	bool fifo_changed;
@@ -350,7 +352,7 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	if (vrrp_ha_config_copy(&c, cfg))
 		return -1;
 	fifo_changed = (!c.notify_fifo != !h->cfg.notify_fifo) ||
-		       (c.notify_fifo && strcmp(c.notify_fifo, h->cfg.notify_fifo));
+	               (c.notify_fifo && strcmp(c.notify_fifo, h->cfg.notify_fifo));
 	if (h->batch)
 		batch_flush(h);
 	vrrp_ha_config_clear(&h->cfg);
@@ -438,9 +440,9 @@ static bool flush_pending(struct vrrp_ha *h)
 
 		if (ratelog_ok(h, &h->rl_misc, &sup))
 			vrrp_ha_logf(h, LOG_ERR,
-				     "BC_UPDATE with %u bindings not sent: %s (%" PRIu64
-				     " more suppressed)",
-				     recs, strerror(e), sup);
+			             "BC_UPDATE with %u bindings not sent: %s (%" PRIu64
+			             " more suppressed)",
+			             recs, strerror(e), sup);
 	}
 	h->pending_len = 0;
 	h->pending_tries = 0;
@@ -450,7 +452,8 @@ static bool flush_pending(struct vrrp_ha *h)
 /* Returns: the number of records staged (0 = nothing to send). */
 static size_t stage_packet(struct vrrp_ha *h, size_t nrec)
 {
-	h->pending_len = vrrp_ha_encode_update(h->pkt, h->pkt_cap, h->vrid, h->recs, (unsigned)nrec);
+	h->pending_len =
+	        vrrp_ha_encode_update(h->pkt, h->pkt_cap, h->vrid, h->recs, (unsigned)nrec);
 	h->pending_tries = 0;
 	return nrec;
 }
@@ -606,12 +609,12 @@ static void batch_open(struct vrrp_ha *h)
 		return;
 	}
 	snprintf(h->batch_path, len, "%s/%s.restore.%d.%" PRIu64, dir, h->iname, (int)getpid(),
-		 ++h->batch_serial);
+	         ++h->batch_serial);
 	h->batch = fopen(h->batch_path, "we");
 	if (!h->batch) {
 		h->cnt.notify_errors++;
 		vrrp_ha_logf(h, LOG_ERR, "cannot create restore batch %s: %s", h->batch_path,
-			     strerror(errno));
+		             strerror(errno));
 		return;
 	}
 	h->batch_count = 0;
@@ -629,7 +632,7 @@ static void restore_event(struct vrrp_ha *h, const struct vrrp_ha_binding *b)
 	inet_ntop(AF_INET6, &b->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET6, &b->coa, coa, sizeof(coa));
 	n = snprintf(line, sizeof(line), "MIPV6_HA \"%s\" RESTORE %s %s %u %u 0x%04x\n", h->iname,
-		     hoa, coa, lifetime, b->seq, b->flags);
+	             hoa, coa, lifetime, b->seq, b->flags);
 	fifo_write(h, line, (size_t)n);
 	if (!h->cfg.notify_restore)
 		return;
@@ -674,7 +677,7 @@ static void count_result(struct vrrp_ha *h, enum rbc_result r)
 }
 
 static void rx_update(struct vrrp_ha *h, const uint8_t *pkt, size_t len,
-		      const struct vrrp_ha_hdr *hd, const struct in6_addr *src)
+                      const struct vrrp_ha_hdr *hd, const struct in6_addr *src)
 {
 	uint64_t now = vrrp_ha_now(h);
 	bool restore;
@@ -733,7 +736,7 @@ static void rx_update(struct vrrp_ha *h, const uint8_t *pkt, size_t len,
 }
 
 enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len, int hop_limit,
-			       const struct in6_addr *src)
+                               const struct in6_addr *src)
 {
 	struct vrrp_ha_hdr hd;
 	enum vrrp_ha_reason r = vrrp_ha_decode_hdr(pkt, len, &hd);
@@ -768,6 +771,16 @@ enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len
 		drop(h, r, src, NULL);
 		return r;
 	}
+	/* keepalived drops packets for INIT/FAULT instances itself; a host
+	 * that does not is covered here */
+	if (h->state == VRRP_HA_ST_INIT || h->state == VRRP_HA_ST_FAULT) {
+		h->cnt.rx_reason[VRRP_HA_OK]++;
+		if (hd.type == VRRP_HA_TYPE_BC_REQUEST)
+			h->cnt.rx_request_ignored++;
+		else
+			h->cnt.rx_update_ignored++;
+		return VRRP_HA_OK;
+	}
 	if (hd.type == VRRP_HA_TYPE_BC_REQUEST) {
 		uint64_t now = vrrp_ha_now(h);
 
@@ -797,8 +810,8 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
 	h->state = s;
 	h->cnt.state_changes++;
 	vrrp_ha_logf(h, LOG_INFO, "%s -> %s (%s, rbc %zu, bc %zu)", vrrp_ha_state_name(prev),
-		     vrrp_ha_state_name(s), h->owner ? "address owner" : "not address owner",
-		     rbc_count(h->rbc), rbc_count(h->bc));
+	             vrrp_ha_state_name(s), h->owner ? "address owner" : "not address owner",
+	             rbc_count(h->rbc), rbc_count(h->bc));
 
 	if (prev == VRRP_HA_ST_MASTER) {
 		h->left_master_ms = now ? now : 1;
@@ -914,8 +927,8 @@ static void local_changed(struct vrrp_ha *h)
 }
 
 enum rbc_result vrrp_ha_bc_add(struct vrrp_ha *h, const struct in6_addr *hoa,
-			       const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
-			       uint16_t flags)
+                               const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+                               uint16_t flags)
 {
 	uint64_t now = vrrp_ha_now(h);
 	enum rbc_result r;
@@ -1013,12 +1026,12 @@ int vrrp_ha_counters_json(const struct vrrp_ha *h, char *buf, size_t cap)
 	int n;
 	unsigned i;
 
-#define EMIT(...)                                                                  \
-	do {                                                                       \
-		n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0, \
-			     __VA_ARGS__);                                         \
-		if (n > 0)                                                         \
-			off += (size_t)n;                                          \
+#define EMIT(...)                                                                                  \
+	do {                                                                                       \
+		n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0,             \
+		             __VA_ARGS__);                                                         \
+		if (n > 0)                                                                         \
+			off += (size_t)n;                                                          \
 	} while (0)
 #define F(name) EMIT(",\"" #name "\":%" PRIu64, c->name)
 

@@ -17,7 +17,7 @@ struct vrrp_ha_ctl;
  * Returns: the server, or NULL (reason logged through the instance).
  */
 struct vrrp_ha_ctl *vrrp_ha_ctl_open(struct vrrp_ha *h, const struct vrrp_ha_ops *ops, void *ctx,
-				     const char *path, unsigned mode);
+                                     const char *path, unsigned mode);
 
 /* Close the listener and every client and unlink the path. NULL is fine. */
 void vrrp_ha_ctl_close(struct vrrp_ha_ctl *c);

@@ -51,7 +51,8 @@ struct vrrp_ha_config {
 	unsigned request_timeout_ms; /* resend BC_REQUEST if nothing came (default 1000) */
 	unsigned request_retries;    /* default 3 */
 	unsigned answer_grace_ms;    /* a former master still answers requests (default 3000) */
-	unsigned restore_window_ms;  /* owner master accepts BC_UPDATE after its request (default 5000) */
+	unsigned restore_window_ms;  /* owner master accepts BC_UPDATE after its request (default
+	                                5000) */
 	unsigned tombstone_s;        /* deletes remembered (default 30) */
 	unsigned max_bindings;       /* table limit (default 4,000,000) */
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
@@ -65,7 +66,7 @@ void vrrp_ha_config_clear(struct vrrp_ha_config *c);
 int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config *src);
 
 /* Poll-style events for watch_fd. */
-#define VRRP_HA_EV_READ 1
+#define VRRP_HA_EV_READ  1
 #define VRRP_HA_EV_WRITE 2
 
 typedef void (*vrrp_ha_fd_cb)(void *data, int fd, int events);
@@ -96,18 +97,18 @@ struct vrrp_ha_ops {
 /* Counters, all monotonic. rx_reason[0] counts accepted packets. */
 struct vrrp_ha_counters {
 	uint64_t rx_reason[VRRP_HA_R__COUNT];
-	uint64_t rx_request;          /* valid BC_REQUESTs */
-	uint64_t rx_update;           /* valid BC_UPDATEs */
-	uint64_t rx_records;          /* records in valid BC_UPDATEs */
+	uint64_t rx_request; /* valid BC_REQUESTs */
+	uint64_t rx_update;  /* valid BC_UPDATEs */
+	uint64_t rx_records; /* records in valid BC_UPDATEs */
 	uint64_t rx_rec_added, rx_rec_updated, rx_rec_refreshed, rx_rec_deleted;
 	uint64_t rx_rec_stale, rx_rec_unknown_delete, rx_rec_nomem, rx_rec_over_limit;
-	uint64_t rx_request_ignored;  /* not master and not within answer_grace */
-	uint64_t rx_update_ignored;   /* BC_UPDATE at a master not restoring */
+	uint64_t rx_request_ignored; /* not master and not within answer_grace */
+	uint64_t rx_update_ignored;  /* BC_UPDATE at a master not restoring */
 	uint64_t tx_request, tx_update, tx_records, tx_errors, tx_retries;
-	uint64_t full_syncs;          /* whole-table answers started */
+	uint64_t full_syncs; /* whole-table answers started */
 	uint64_t bc_add, bc_del, bc_flush, bc_errors;
-	uint64_t expired;             /* entries whose lifetime ran out */
-	uint64_t restored;            /* bindings handed back to the daemon */
+	uint64_t expired;  /* entries whose lifetime ran out */
+	uint64_t restored; /* bindings handed back to the daemon */
 	uint64_t notify_runs, notify_errors, fifo_lines, fifo_drops;
 	uint64_t state_changes;
 };
@@ -120,7 +121,7 @@ struct vrrp_ha;
  * cfg is deep-copied. Returns: the handle, or NULL (allocation failure).
  */
 struct vrrp_ha *vrrp_ha_new(const struct vrrp_ha_config *cfg, const struct vrrp_ha_ops *ops,
-			    void *ctx, const char *iname, uint8_t vrid, unsigned priority);
+                            void *ctx, const char *iname, uint8_t vrid, unsigned priority);
 void vrrp_ha_free(struct vrrp_ha *h);
 
 /*
@@ -129,7 +130,7 @@ void vrrp_ha_free(struct vrrp_ha *h);
  * Returns: 0, or -1 (allocation failure: the old config stays).
  */
 int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, void *ctx,
-			uint8_t vrid, unsigned priority);
+                        uint8_t vrid, unsigned priority);
 
 /* Arm the timer; the instance starts working. Returns: 0, or -1 (logged). */
 int vrrp_ha_start(struct vrrp_ha *h);
@@ -144,15 +145,15 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s);
  * Returns: the reason the packet was dropped, or VRRP_HA_OK.
  */
 enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len, int hop_limit,
-			       const struct in6_addr *src);
+                               const struct in6_addr *src);
 
 /* The timer armed through ops->set_timer fired. */
 void vrrp_ha_timer(struct vrrp_ha *h);
 
 /* Bridge input: the local mobility daemon's binding cache changed. */
 enum rbc_result vrrp_ha_bc_add(struct vrrp_ha *h, const struct in6_addr *hoa,
-			       const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
-			       uint16_t flags);
+                               const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+                               uint16_t flags);
 enum rbc_result vrrp_ha_bc_del(struct vrrp_ha *h, const struct in6_addr *hoa);
 size_t vrrp_ha_bc_flush(struct vrrp_ha *h);
 
@@ -171,7 +172,7 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 
 /* Log through ops->log with printf formatting. */
 void vrrp_ha_logf(const struct vrrp_ha *h, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Write the counters as one JSON object (no newline) into buf.
  * Returns: the length snprintf would have written. */

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_ha.c - per-state behaviour of one MIPv6_HA_Mode virtual router
+ * (draft-deng 4.2) without keepalived: two or three instances on test_loop
+ * with manual clocks, packets carried between them by the test.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "test_loop.h"
+#include "vrrp_ha/codec.h"
+#include "vrrp_ha/ha.h"
+#include "vrrp_ha/rbc.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);     \
+		if (a_ != b_) {                                                                    \
+			fprintf(stderr, "%s:%d: %s == %llu, expected %s == %llu\n", __FILE__,      \
+			        __LINE__, #a, a_, #b, b_);                                         \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+struct node {
+	struct test_loop *loop;
+	struct vrrp_ha *h;
+	size_t fed; /* packets of this node already carried to peers */
+};
+
+static void timer_cb(void *arg)
+{
+	vrrp_ha_timer(arg);
+}
+
+static void node_init(struct node *n, const char *name, unsigned prio,
+                      const struct vrrp_ha_config *cfg_in)
+{
+	struct vrrp_ha_config cfg;
+
+	if (cfg_in)
+		cfg = *cfg_in;
+	else
+		vrrp_ha_config_defaults(&cfg);
+	cfg.enabled = true;
+	n->loop = test_loop_new();
+	test_loop_manual_clock(n->loop, 1000000);
+	test_loop_set_log_level(n->loop, LOG_ERR);
+	n->h = vrrp_ha_new(&cfg, test_loop_ops(), n->loop, name, 51, prio);
+	if (!n->h) {
+		fprintf(stderr, "vrrp_ha_new failed\n");
+		exit(1);
+	}
+	test_loop_set_timer_cb(n->loop, timer_cb, n->h);
+	vrrp_ha_start(n->h);
+	n->fed = 0;
+}
+
+static void node_free(struct node *n)
+{
+	vrrp_ha_free(n->h);
+	test_loop_free(n->loop);
+}
+
+/* Move every node's clock by ms and run due timers. */
+static void advance(struct node *nodes, size_t nn, uint64_t ms)
+{
+	for (size_t i = 0; i < nn; i++) {
+		test_loop_advance_ms(nodes[i].loop, ms);
+		test_loop_run_once(nodes[i].loop, 0);
+	}
+}
+
+/* Deliver what each node sent since last time to every other node. */
+static size_t carry(struct node *nodes, size_t nn)
+{
+	size_t moved = 0;
+
+	for (size_t i = 0; i < nn; i++) {
+		size_t np;
+		const struct test_loop_pkt *p = test_loop_packets(nodes[i].loop, &np);
+		struct in6_addr src;
+
+		inet_pton(AF_INET6, "fe80::1", &src);
+		src.s6_addr[15] = (uint8_t)(i + 1);
+		for (; nodes[i].fed < np; nodes[i].fed++, moved++)
+			for (size_t j = 0; j < nn; j++)
+				if (j != i)
+					vrrp_ha_rx(nodes[j].h, p[nodes[i].fed].data,
+					           p[nodes[i].fed].len, 255, &src);
+	}
+	return moved;
+}
+
+/* Run clocks and carry packets until nothing moves for a while. */
+static void settle(struct node *nodes, size_t nn, unsigned max_ms)
+{
+	unsigned quiet = 0;
+
+	for (unsigned t = 0; t < max_ms && quiet < 20; t++) {
+		advance(nodes, nn, 1);
+		quiet = carry(nodes, nn) ? 0 : quiet + 1;
+	}
+}
+
+static void addr(struct in6_addr *a, const char *prefix, unsigned i)
+{
+	inet_pton(AF_INET6, prefix, a);
+	a->s6_addr[12] = (uint8_t)(i >> 24);
+	a->s6_addr[13] = (uint8_t)(i >> 16);
+	a->s6_addr[14] = (uint8_t)(i >> 8);
+	a->s6_addr[15] = (uint8_t)i;
+}
+
+static void add_n(struct vrrp_ha *h, unsigned n, unsigned seq)
+{
+	struct in6_addr hoa, coa;
+
+	for (unsigned i = 0; i < n; i++) {
+		addr(&hoa, "2001:db8:aa::", i + 1);
+		addr(&coa, "2001:db8:cc::", i + 1);
+		vrrp_ha_bc_add(h, &hoa, &coa, 3600, (uint16_t)seq, 0xc000);
+	}
+}
+
+/* Owner master replicates local changes, coalesced, to a backup RBC. */
+static void test_owner_replicates(void)
+{
+	struct node n[2];
+	struct rbc_view v;
+	struct in6_addr hoa, coa;
+
+	node_init(&n[0], "A", 255, NULL);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 2, 100);
+	test_loop_clear_packets(n[0].loop);
+	n[0].fed = 0;
+
+	add_n(n[0].h, 100, 7);
+	settle(n, 2, 100);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 100);
+	/* 100 records coalesce into ceil(100/36) = 3 packets */
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->tx_update, 3);
+	addr(&hoa, "2001:db8:aa::", 5);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
+	addr(&coa, "2001:db8:cc::", 5);
+	CHECK(!memcmp(&v.coa, &coa, 16));
+	CHECK_EQ(v.seq, 7);
+	CHECK_EQ(v.flags, 0xc000);
+	CHECK(v.lifetime_s >= 3596 && v.lifetime_s <= 3600);
+
+	/* update with a newer seq and a new CoA */
+	addr(&coa, "2001:db8:dd::", 5);
+	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 8, 0xc000);
+	settle(n, 2, 50);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
+	CHECK(!memcmp(&v.coa, &coa, 16));
+	CHECK_EQ(v.seq, 8);
+
+	/* delete propagates */
+	CHECK_EQ(vrrp_ha_bc_del(n[0].h, &hoa), RBC_DELETED);
+	settle(n, 2, 50);
+	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 99);
+
+	/* flush propagates */
+	vrrp_ha_bc_flush(n[0].h);
+	settle(n, 2, 50);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
+	/* a backup never sends updates */
+	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_update, 0);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
+/* A backup that starts asks (4.2.1) and gets the whole table, paced. */
+static void test_request_full_table_paced(void)
+{
+	struct node n[2];
+	struct vrrp_ha_config cfg;
+
+	vrrp_ha_config_defaults(&cfg);
+	cfg.burst_packets = 2;
+	node_init(&n[0], "A", 255, &cfg);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	add_n(n[0].h, 1000, 1);
+	settle(n, 2, 100); /* nobody listening yet: the packets go nowhere */
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
+
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP); /* first settle: BC_REQUEST */
+	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_request, 1);
+	carry(n, 2);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->rx_request, 1);
+	/* 1000 bindings = 28 packets at 2 per tick: not all in the first tick */
+	advance(n, 2, 0);
+	carry(n, 2);
+	CHECK(rbc_count(vrrp_ha_get_rbc(n[1].h)) > 0);
+	CHECK(rbc_count(vrrp_ha_get_rbc(n[1].h)) < 1000);
+	settle(n, 2, 200);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 1000);
+	/* the reply ends the request: no retry later */
+	advance(n, 2, 5000);
+	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_request, 1);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
+/* Unanswered requests are retried request_retries times, then given up. */
+static void test_request_retries(void)
+{
+	struct node n;
+
+	node_init(&n, "B", 100, NULL);
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	for (int i = 0; i < 20; i++)
+		advance(&n, 1, 500);
+	CHECK_EQ(vrrp_ha_counters(n.h)->tx_request, 4); /* 1 + 3 retries */
+	node_free(&n);
+}
+
+/* Three nodes: the owner dies, the non-owner master keeps and serves the RBC,
+ * the owner returns and gets its bindings back as restore events. */
+static void test_owner_returns_restore(void)
+{
+	struct node n[3];
+	struct vrrp_ha_config cfg;
+	char dir[] = "/tmp/test_ha.XXXXXX";
+	char script[256], fifo[300], out[300], cmd[1024];
+	int ffd;
+	FILE *f;
+	char buf[65536];
+	ssize_t got;
+	size_t total = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(script, sizeof(script), "%s/restore.sh", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	f = fopen(script, "w");
+	CHECK(f != NULL);
+	/* args: INSTANCE RESTORE COUNT FILE */
+	fprintf(f, "#!/bin/sh\necho \"$1 $2 $3\" >> %s/args\ncat \"$4\" >> %s\nrm -f \"$4\"\n", dir,
+	        out);
+	fclose(f);
+	chmod(script, 0700);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	ffd = open(fifo, O_RDONLY | O_NONBLOCK);
+	CHECK(ffd >= 0);
+
+	vrrp_ha_config_defaults(&cfg);
+	cfg.notify_restore = script;
+	cfg.notify_fifo = fifo;
+	cfg.notify_dir = dir;
+	node_init(&n[0], "A", 255, &cfg);
+	node_init(&n[1], "B", 200, NULL);
+	node_init(&n[2], "C", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	vrrp_ha_set_state(n[2].h, VRRP_HA_ST_BACKUP);
+	add_n(n[0].h, 50, 3);
+	settle(n, 3, 200);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 50);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[2].h)), 50);
+
+	/* the owner crashes: B becomes master (not owner) and keeps the RBC */
+	vrrp_ha_free(n[0].h);
+	cfg.enabled = true;
+	n[0].h = vrrp_ha_new(&cfg, test_loop_ops(), n[0].loop, "A", 51, 255);
+	test_loop_set_timer_cb(n[0].loop, timer_cb, n[0].h);
+	vrrp_ha_start(n[0].h);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	CHECK(!vrrp_ha_is_owner(n[1].h));
+	/* ...but the crashed owner is not on the wire: carry only B and C */
+	settle(n + 1, 2, 200);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 50);
+	/* a non-owner master does not replicate its own daemon's changes */
+	{
+		uint64_t before = vrrp_ha_counters(n[1].h)->tx_records;
+		struct in6_addr hoa, coa;
+
+		addr(&hoa, "2001:db8:ee::", 1);
+		addr(&coa, "2001:db8:cc::", 1);
+		vrrp_ha_bc_add(n[1].h, &hoa, &coa, 100, 1, 0x4000);
+		settle(n + 1, 2, 50);
+		CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_records, before);
+		CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[2].h)), 50);
+	}
+
+	/* the owner comes back: INIT -> MASTER sends BC_REQUEST, B drops to
+	 * BACKUP and answers within answer_grace_ms */
+	test_loop_clear_packets(n[0].loop);
+	n[0].fed = 0;
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 3, 300);
+	if (getenv("DBG")) {
+		char j[4096];
+		for (int k = 0; k < 3; k++) {
+			vrrp_ha_counters_json(n[k].h, j, sizeof(j));
+			fprintf(stderr, "%d: %s\n", k, j);
+		}
+	}
+	CHECK_EQ(rbc_count(vrrp_ha_get_bc(n[0].h)), 50);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, 50);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_lines, 50);
+	advance(n, 3, 200); /* batch flush after RESTORE_BATCH_MS */
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->notify_runs, 1);
+	test_loop_wait_scripts(n[0].loop);
+	got = read(ffd, buf, sizeof(buf) - 1);
+	CHECK(got > 0);
+	if (got > 0) {
+		buf[got] = 0;
+		CHECK(strstr(buf, "MIPV6_HA \"A\" RESTORE 2001:db8:aa::1 2001:db8:cc::1 ") != NULL);
+		for (char *p = buf; (p = strchr(p, '\n')); p++)
+			total++;
+		CHECK_EQ(total, 50);
+	}
+	f = fopen(out, "r");
+	CHECK(f != NULL);
+	if (f) {
+		total = 0;
+		while (fgets(buf, sizeof(buf), f))
+			total++;
+		fclose(f);
+		CHECK_EQ(total, 50);
+	}
+	close(ffd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+	for (int i = 0; i < 3; i++)
+		node_free(&n[i]);
+}
+
+static size_t build_update(uint8_t *buf, size_t cap, uint8_t vrid, unsigned n, unsigned first)
+{
+	struct vrrp_ha_binding b[8];
+
+	memset(b, 0, sizeof(b));
+	for (unsigned i = 0; i < n; i++) {
+		addr(&b[i].hoa, "2001:db8:aa::", first + i);
+		addr(&b[i].coa, "2001:db8:cc::", first + i);
+		b[i].lifetime = 100;
+		b[i].seq = 1;
+		b[i].flags = 0x4000;
+	}
+	return vrrp_ha_encode_update(buf, cap, vrid, b, n);
+}
+
+/* Validation order and per-record skipping. */
+static void test_validation(void)
+{
+	struct node n;
+	uint8_t pkt[512];
+	size_t len;
+	const struct vrrp_ha_counters *c;
+	struct vrrp_ha_config cfg;
+
+	node_init(&n, "B", 100, NULL);
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	c = vrrp_ha_counters(n.h);
+
+	len = build_update(pkt, sizeof(pkt), 51, 3, 1);
+	/* hop limit is checked before length */
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 64, NULL), VRRP_HA_R_BAD_HOPLIMIT);
+	/* version before hop limit */
+	pkt[0] = (2 << 4) | VRRP_HA_TYPE_BC_UPDATE;
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 64, NULL), VRRP_HA_R_BAD_VERSION);
+	pkt[0] = (3 << 4) | VRRP_HA_TYPE_BC_UPDATE;
+	/* VRID before length */
+	pkt[1] = 52;
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, NULL), VRRP_HA_R_VRID_MISMATCH);
+	pkt[1] = 51;
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, NULL), VRRP_HA_R_BAD_LENGTH);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, 4, 255, NULL), VRRP_HA_R_TOO_SHORT);
+	pkt[0] = (3 << 4) | 1;
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_R_BAD_TYPE);
+	pkt[0] = (3 << 4) | VRRP_HA_TYPE_BC_UPDATE;
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 0);
+
+	/* record 2 of 3 has a multicast HoA: skipped, the others stored */
+	pkt[VRRP_HA_HDR_LEN + VRRP_HA_REC_LEN + 8] = 0xff;
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_OK);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 2);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_REC_BAD_HOA], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_HOPLIMIT], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_VERSION], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_VRID_MISMATCH], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_LENGTH], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_TOO_SHORT], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_TYPE], 1);
+	CHECK_EQ(c->rx_reason[VRRP_HA_OK], 1);
+	/* many drops of one reason are logged once per interval */
+	for (int i = 0; i < 1000; i++)
+		vrrp_ha_rx(n.h, pkt, 3, 255, NULL);
+	CHECK_EQ(c->rx_reason[VRRP_HA_R_TOO_SHORT], 1001);
+	CHECK(test_loop_log_count(n.loop, "too_short") <= 2);
+	node_free(&n);
+
+	/* mipv6_ha configured but disabled */
+	vrrp_ha_config_defaults(&cfg);
+	node_init(&n, "D", 100, &cfg);
+	{
+		struct vrrp_ha_config off;
+
+		vrrp_ha_config_defaults(&off);
+		off.enabled = false;
+		vrrp_ha_reconfigure(n.h, &off, n.loop, 51, 100);
+	}
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	len = build_update(pkt, sizeof(pkt), 51, 1, 1);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_R_NOT_ENABLED);
+	node_free(&n);
+}
+
+/* State rules for requests and updates outside the normal roles. */
+static void test_state_rules(void)
+{
+	struct node n;
+	uint8_t pkt[64];
+	size_t len;
+	const struct vrrp_ha_counters *c;
+
+	node_init(&n, "B", 100, NULL);
+	c = vrrp_ha_counters(n.h);
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	len = vrrp_ha_encode_request(pkt, sizeof(pkt), 51);
+	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	CHECK_EQ(c->rx_request_ignored, 1);
+	CHECK_EQ(c->full_syncs, 0);
+
+	/* a non-owner master ignores updates (another master's garbage) */
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_MASTER);
+	len = build_update(pkt, sizeof(pkt), 51, 1, 1);
+	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	CHECK_EQ(c->rx_update_ignored, 1);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 0);
+
+	/* a former master answers requests during answer_grace_ms only */
+	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	len = vrrp_ha_encode_request(pkt, sizeof(pkt), 51);
+	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	CHECK_EQ(c->rx_request, 1);
+	advance(&n, 1, 5000);
+	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	CHECK_EQ(c->rx_request_ignored, 2);
+	node_free(&n);
+}
+
+/* The kernel refusing a packet for now (ENOBUFS) loses nothing. */
+static void test_send_retry(void)
+{
+	struct node n[2];
+
+	node_init(&n[0], "A", 255, NULL);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 2, 100);
+	test_loop_fail_send(n[0].loop, ENOBUFS, 5);
+	add_n(n[0].h, 200, 1);
+	settle(n, 2, 300);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 200);
+	CHECK(vrrp_ha_counters(n[0].h)->tx_retries >= 5);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->tx_errors, 0);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
+/* Lifetimes count down on the backup too, and entries expire. */
+static void test_expiry(void)
+{
+	struct node n[2];
+	struct in6_addr hoa, coa;
+	struct rbc_view v;
+
+	node_init(&n[0], "A", 255, NULL);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 2, 100);
+	addr(&hoa, "2001:db8:aa::", 1);
+	addr(&coa, "2001:db8:cc::", 1);
+	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 20, 1, 0x4000);
+	settle(n, 2, 50);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
+	CHECK(v.lifetime_s <= 20 && v.lifetime_s >= 19);
+	advance(n, 2, 10000);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
+	CHECK(v.lifetime_s <= 10);
+	for (int i = 0; i < 15; i++)
+		advance(n, 2, 1000);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
+	CHECK(vrrp_ha_counters(n[1].h)->expired >= 1);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
+int main(void)
+{
+	test_owner_replicates();
+	test_request_full_table_paced();
+	test_request_retries();
+	test_owner_returns_restore();
+	test_validation();
+	test_state_rules();
+	test_send_retry();
+	test_expiry();
+	if (failures) {
+		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_ha: all checks passed\n");
+	return 0;
+}
