@@ -69,7 +69,7 @@ enum vrrp_ha_reason {
 	VRRP_HA_R_ZERO_COUNT,     /* BC_UPDATE with # of Bindings == 0 */
 	/* per-record reasons: the record is skipped, the rest is used */
 	VRRP_HA_R_REC_BAD_HOA,    /* HoA unspecified/loopback/multicast/link-local/v4-mapped */
-	VRRP_HA_R_REC_BAD_COA,    /* CoA unspecified/loopback/multicast/v4-mapped */
+	VRRP_HA_R_REC_BAD_COA,    /* CoA unspecified/loopback/multicast/link-local/v4-mapped */
 	VRRP_HA_R_REC_HOA_IS_COA, /* HoA == CoA with a non-zero lifetime */
 	VRRP_HA_R__COUNT
 };
@@ -105,7 +105,10 @@ int vrrp_ha_wr_bytes(struct vrrp_ha_wr *w, const void *src, size_t n);
  * Decode and check the 8-byte header of a BC packet of total length len.
  * Checks, in this order: too_short, bad_version, bad_type, bad_length,
  * zero_count (hop limit and VRID are the caller's: they need context).
- * Returns: VRRP_HA_OK and fills *h, or the first failing reason.
+ * UNUSED fields and (rsvd) are ignored; for a BC_REQUEST h->count is the raw
+ * UNUSED 2 octet, which callers must ignore.
+ * Returns: VRRP_HA_OK and fills *h, or the first failing reason (*h then
+ * holds what was read: all zero for too_short).
  */
 enum vrrp_ha_reason vrrp_ha_decode_hdr(const uint8_t *pkt, size_t len, struct vrrp_ha_hdr *h);
 

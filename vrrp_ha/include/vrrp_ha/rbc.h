@@ -69,7 +69,11 @@ int rbc_serial_cmp(uint16_t a, uint16_t b);
 
 /*
  * Apply a record received from a peer (draft-deng 4.2.2), with the seq rules
- * above. b->lifetime is in 4-second units; 0 deletes.
+ * above. b->lifetime is in 4-second units; 0 deletes. Adds, updates,
+ * refreshes and deletes are queued dirty. An entry whose lifetime ran out
+ * (expire not yet run) counts as absent. Against a tombstone only a strictly
+ * newer seq is taken: an add revives it (RBC_ADDED), a delete just moves the
+ * tombstone's seq on (RBC_NOT_FOUND, not queued).
  * Returns: what happened.
  */
 enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms);
@@ -77,8 +81,9 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 /*
  * Set an entry from the local mobility daemon: authoritative, so no seq check
  * (the daemon's own binding cache is the truth on the master).
- * lifetime_s in seconds (> 0). Returns: RBC_ADDED / RBC_UPDATED /
- * RBC_REFRESHED / RBC_NOMEM.
+ * lifetime_s in seconds (> 0; 0 is taken as rbc_delete_local()). Every call
+ * queues the entry, a refresh included (the lifetime changed).
+ * Returns: RBC_ADDED / RBC_UPDATED / RBC_REFRESHED / RBC_NOMEM.
  */
 enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
 			      const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
@@ -90,11 +95,12 @@ enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *h
 /* Delete every live entry (each delete is queued). Returns: entries deleted. */
 size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms);
 
-/* Returns: true and fills *v if hoa has a live (not expired) entry. */
+/* Returns: true and fills *v (may be NULL) if hoa has a live (not expired) entry. */
 bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
 		struct rbc_view *v);
 
-/* Returns: number of live entries (tombstones excluded). */
+/* Returns: number of live entries (tombstones excluded; an entry whose
+ * lifetime ran out counts until rbc_expire() removes it). */
 size_t rbc_count(const struct vrrp_ha_rbc *t);
 
 /* Returns: bytes of heap the table holds (entries, index, queues). */
@@ -102,7 +108,8 @@ size_t rbc_memory(const struct vrrp_ha_rbc *t);
 
 /*
  * Expire entries whose lifetime ran out and tombstones past tombstone_ms.
- * cb (may be NULL) is called for each expired live entry before it goes.
+ * cb (may be NULL) is called for each expired live entry before it goes;
+ * it must not change the table.
  * Expiries are not queued to send: every peer counts the same lifetime down.
  * Work is bounded by max (0 = no bound) entries examined per call.
  * Returns: live entries expired.
@@ -131,7 +138,9 @@ void rbc_clear_dirty(struct vrrp_ha_rbc *t);
 /*
  * Cursor over live entries, stable while the table changes: entries added
  * after the cursor was started may or may not be visited, none is visited
- * twice, none present for the whole walk is missed. Start with *cursor = 0.
+ * twice, none present for the whole walk is missed. (A HoA whose entry goes
+ * away - expired, or a tombstone released - and comes back during the walk
+ * is a new entry, so it may show up again.) Start with *cursor = 0.
  * Returns: records written (wire form, as rbc_take_dirty); 0 when done.
  */
 size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,

@@ -1,0 +1,1245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_rbc.c - the Redundancy Binding Cache (draft-deng section 5) against a
+ * fake millisecond clock: seq rules (RFC 1982), lifetimes, tombstones, the
+ * dirty queue, walks under change, scale, and a randomised comparison with a
+ * naive model of the same rules.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vrrp_ha/rbc.h"
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);      \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_) {                                                                    \
+			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n",       \
+			        __FILE__, __LINE__, #a, #b, a_, b_);                               \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define TOMB_MS 30000
+
+/* 2001:db8:<n>::1 style HoAs (n up to 2^32) and 2001:db8:ff00::<n> CoAs */
+static struct in6_addr hoa(uint32_t n)
+{
+	struct in6_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.s6_addr[0] = 0x20;
+	a.s6_addr[1] = 0x01;
+	a.s6_addr[2] = 0x0d;
+	a.s6_addr[3] = 0xb8;
+	a.s6_addr[4] = (uint8_t)(n >> 24);
+	a.s6_addr[5] = (uint8_t)(n >> 16);
+	a.s6_addr[6] = (uint8_t)(n >> 8);
+	a.s6_addr[7] = (uint8_t)n;
+	a.s6_addr[15] = 1;
+	return a;
+}
+
+static struct in6_addr coa(uint32_t n)
+{
+	struct in6_addr a = hoa(n);
+
+	a.s6_addr[4] = 0xff;
+	a.s6_addr[15] = 2;
+	return a;
+}
+
+static struct vrrp_ha_binding rec(uint32_t h, uint32_t c, uint16_t lifetime, uint16_t seq,
+                                  uint16_t flags)
+{
+	struct vrrp_ha_binding b;
+
+	memset(&b, 0, sizeof(b));
+	b.hoa = hoa(h);
+	b.coa = coa(c);
+	b.lifetime = lifetime;
+	b.seq = seq;
+	b.flags = flags;
+	return b;
+}
+
+static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* Returns: the n of a hoa() address. */
+static uint32_t hoa_n(const struct in6_addr *a)
+{
+	return (uint32_t)a->s6_addr[4] << 24 | (uint32_t)a->s6_addr[5] << 16 |
+	       (uint32_t)a->s6_addr[6] << 8 | a->s6_addr[7];
+}
+
+static enum rbc_result apply(struct vrrp_ha_rbc *t, uint32_t h, uint32_t c, uint16_t lifetime,
+                             uint16_t seq, uint64_t now)
+{
+	struct vrrp_ha_binding b = rec(h, c, lifetime, seq, 0);
+
+	return rbc_apply(t, &b, now);
+}
+
+static bool lookup(struct vrrp_ha_rbc *t, uint32_t h, uint64_t now, struct rbc_view *v)
+{
+	struct in6_addr a = hoa(h);
+
+	return rbc_lookup(t, &a, now, v);
+}
+
+/* ---- serial numbers -------------------------------------------------------- */
+
+static void test_serial(void)
+{
+	CHECK(rbc_serial_cmp(5, 5) == 0);
+	CHECK(rbc_serial_cmp(1, 0) > 0);
+	CHECK(rbc_serial_cmp(0, 1) < 0);
+	CHECK(rbc_serial_cmp(0, 65535) > 0); /* wrap: 0 follows 65535 */
+	CHECK(rbc_serial_cmp(65535, 0) < 0);
+	CHECK(rbc_serial_cmp(0x7fff, 0) > 0);
+	CHECK(rbc_serial_cmp(0, 0x7fff) < 0);
+	CHECK(rbc_serial_cmp(0x8001, 0) < 0);
+	CHECK(rbc_serial_cmp(0, 0x8001) > 0);
+	/* RFC 1982 3.2: distance 2^15 is undefined, never newer either way */
+	CHECK(rbc_serial_cmp(0x8000, 0) < 0);
+	CHECK(rbc_serial_cmp(0, 0x8000) < 0);
+	CHECK(rbc_serial_cmp(100, 100 + 0x8000) < 0);
+	CHECK(rbc_serial_cmp(100 + 0x8000, 100) < 0);
+}
+
+/* ---- apply rules ------------------------------------------------------------- */
+
+static void test_add_update(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct vrrp_ha_binding b;
+	struct in6_addr c2 = coa(2);
+	struct rbc_view v;
+	uint64_t now = 1000;
+
+	CHECK(t);
+	CHECK(!lookup(t, 1, now, &v));
+	CHECK_EQ(apply(t, 1, 1, 10, 10, now), RBC_ADDED);
+	CHECK_EQ(rbc_count(t), 1);
+	CHECK(lookup(t, 1, now, &v));
+	{
+		struct in6_addr h1 = hoa(1), c1 = coa(1);
+
+		CHECK(addr_eq(&v.hoa, &h1));
+		CHECK(addr_eq(&v.coa, &c1));
+	}
+	CHECK_EQ(v.seq, 10);
+	CHECK_EQ(v.lifetime_s, 40);
+	CHECK_EQ(v.expires_ms, now + 40000);
+
+	/* newer seq, new CoA */
+	CHECK_EQ(apply(t, 1, 2, 10, 11, now), RBC_UPDATED);
+	CHECK(lookup(t, 1, now, &v));
+	CHECK(addr_eq(&v.coa, &c2));
+	CHECK_EQ(v.seq, 11);
+
+	/* older seq: nothing changes */
+	CHECK_EQ(apply(t, 1, 3, 20, 9, now), RBC_STALE);
+	CHECK(lookup(t, 1, now, &v));
+	CHECK(addr_eq(&v.coa, &c2));
+	CHECK_EQ(v.seq, 11);
+	CHECK_EQ(v.expires_ms, now + 40000);
+
+	/* equal seq, same content: lifetime renewed */
+	now += 5000;
+	CHECK_EQ(apply(t, 1, 2, 20, 11, now), RBC_REFRESHED);
+	CHECK(lookup(t, 1, now, &v));
+	CHECK_EQ(v.expires_ms, now + 80000);
+	CHECK_EQ(v.lifetime_s, 80);
+
+	/* equal seq, other CoA or flags: updated */
+	CHECK_EQ(apply(t, 1, 3, 20, 11, now), RBC_UPDATED);
+	b = rec(1, 3, 20, 11, 0x8000);
+	CHECK_EQ(rbc_apply(t, &b, now), RBC_UPDATED);
+	CHECK(lookup(t, 1, now, &v));
+	CHECK_EQ(v.flags, 0x8000);
+	CHECK_EQ(rbc_apply(t, &b, now), RBC_REFRESHED);
+
+	/* delete with an older seq is stale */
+	CHECK_EQ(apply(t, 1, 3, 0, 10, now), RBC_STALE);
+	CHECK(lookup(t, 1, now, &v));
+	/* delete of an unknown HoA */
+	CHECK_EQ(apply(t, 99, 3, 0, 10, now), RBC_NOT_FOUND);
+	{
+		struct in6_addr h99 = hoa(99);
+
+		CHECK_EQ(rbc_delete_local(t, &h99, now), RBC_NOT_FOUND);
+	}
+	CHECK_EQ(rbc_count(t), 1);
+	rbc_free(t);
+	rbc_free(NULL);
+}
+
+static void test_serial_wrap(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(4, TOMB_MS);
+	struct rbc_view v;
+
+	CHECK(t);
+	CHECK_EQ(apply(t, 1, 1, 10, 65535, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 1, 2, 10, 0, 0), RBC_UPDATED); /* 0 is newer than 65535 */
+	CHECK(lookup(t, 1, 0, &v));
+	CHECK_EQ(v.seq, 0);
+	CHECK_EQ(apply(t, 1, 1, 10, 65535, 0), RBC_STALE);
+
+	/* the undefined distance never wins */
+	CHECK_EQ(apply(t, 2, 1, 10, 0x0000, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 2, 2, 10, 0x8000, 0), RBC_STALE);
+	CHECK_EQ(apply(t, 3, 1, 10, 0x8000, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 3, 2, 10, 0x0000, 0), RBC_STALE);
+	CHECK_EQ(apply(t, 3, 2, 10, 0x0001, 0), RBC_STALE);
+	CHECK_EQ(apply(t, 3, 2, 10, 0x8001, 0), RBC_UPDATED);
+	rbc_free(t);
+}
+
+/* ---- lifetimes ----------------------------------------------------------------- */
+
+struct exp_log {
+	uint32_t n[64];
+	uint64_t at[64];
+	size_t len;
+};
+
+static void on_expire(void *arg, const struct rbc_view *v)
+{
+	struct exp_log *l = arg;
+
+	CHECK(l->len < 64);
+	l->n[l->len] = hoa_n(&v->hoa);
+	l->at[l->len] = v->expires_ms;
+	l->len++;
+}
+
+static void test_expiry_clock(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct exp_log log = {.len = 0};
+	struct vrrp_ha_binding out[4];
+	struct rbc_view v;
+	uint64_t cur = 0;
+
+	CHECK(t);
+	CHECK_EQ(rbc_next_expiry(t, 1000), UINT64_MAX);
+	CHECK_EQ(apply(t, 1, 1, 3, 1, 1000), RBC_ADDED); /* 12 s */
+	CHECK(lookup(t, 1, 1000, &v));
+	CHECK_EQ(v.lifetime_s, 12);
+	CHECK(lookup(t, 1, 1500, &v));
+	CHECK_EQ(v.lifetime_s, 12); /* 11.5 s rounds up */
+	CHECK(lookup(t, 1, 2000, &v));
+	CHECK_EQ(v.lifetime_s, 11);
+	CHECK(lookup(t, 1, 12999, &v));
+	CHECK_EQ(v.lifetime_s, 1);
+	CHECK_EQ(rbc_next_expiry(t, 1000), 12000);
+	CHECK_EQ(rbc_next_expiry(t, 12999), 1);
+
+	/* ran out, not yet expired: absent to lookup and walk, still counted */
+	CHECK(!lookup(t, 1, 13000, &v));
+	CHECK_EQ(rbc_walk(t, &cur, out, 4, 13000), 0);
+	CHECK_EQ(rbc_count(t), 1);
+	CHECK_EQ(rbc_next_expiry(t, 13000), 0);
+	CHECK_EQ(rbc_next_expiry(t, 20000), 0);
+
+	CHECK_EQ(rbc_expire(t, 12999, 0, on_expire, &log), 0);
+	CHECK_EQ(log.len, 0);
+	CHECK_EQ(rbc_expire(t, 13000, 0, on_expire, &log), 1);
+	CHECK_EQ(log.len, 1);
+	CHECK_EQ(log.n[0], 1);
+	CHECK_EQ(rbc_count(t), 0);
+	CHECK_EQ(rbc_next_expiry(t, 13000), UINT64_MAX);
+	/* expiries are not sent */
+	rbc_clear_dirty(t);
+	CHECK_EQ(apply(t, 2, 1, 1, 1, 20000), RBC_ADDED);
+	rbc_clear_dirty(t);
+	CHECK_EQ(rbc_expire(t, 30000, 0, NULL, NULL), 1);
+	CHECK_EQ(rbc_dirty_count(t), 0);
+	CHECK_EQ(rbc_take_dirty(t, out, 4, 30000), 0);
+
+	/* an entry that ran out counts as absent to apply as well */
+	CHECK_EQ(apply(t, 3, 1, 1, 50, 40000), RBC_ADDED);
+	CHECK_EQ(apply(t, 3, 1, 1, 10, 44000), RBC_ADDED); /* older seq, but absent */
+	CHECK_EQ(apply(t, 3, 1, 0, 10, 48000), RBC_NOT_FOUND);
+	CHECK_EQ(rbc_count(t), 1);
+	CHECK_EQ(rbc_expire(t, 48000, 0, NULL, NULL), 1);
+	CHECK_EQ(rbc_count(t), 0);
+
+	/* expiry order follows the deadlines */
+	log.len = 0;
+	CHECK_EQ(apply(t, 10, 1, 5, 1, 100000), RBC_ADDED);
+	CHECK_EQ(apply(t, 11, 1, 2, 1, 100000), RBC_ADDED);
+	CHECK_EQ(apply(t, 12, 1, 9, 1, 100000), RBC_ADDED);
+	CHECK_EQ(apply(t, 13, 1, 1, 1, 100000), RBC_ADDED);
+	CHECK_EQ(apply(t, 11, 1, 7, 1, 100000), RBC_REFRESHED); /* re-keyed */
+	CHECK_EQ(rbc_next_expiry(t, 100000), 4000);
+	CHECK_EQ(rbc_expire(t, 200000, 0, on_expire, &log), 4);
+	CHECK_EQ(log.len, 4);
+	CHECK_EQ(log.n[0], 13);
+	CHECK_EQ(log.n[1], 10);
+	CHECK_EQ(log.n[2], 11);
+	CHECK_EQ(log.n[3], 12);
+	rbc_free(t);
+}
+
+static void test_expire_bounded(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	uint32_t i;
+
+	CHECK(t);
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(apply(t, i, i, 1, 1, 0), RBC_ADDED);
+	CHECK_EQ(rbc_expire(t, 3999, 10, NULL, NULL), 0);
+	CHECK_EQ(rbc_expire(t, 4000, 10, NULL, NULL), 10);
+	CHECK_EQ(rbc_count(t), 90);
+	CHECK_EQ(rbc_next_expiry(t, 4000), 0);
+	CHECK_EQ(rbc_expire(t, 4000, 85, NULL, NULL), 85);
+	CHECK_EQ(rbc_expire(t, 4000, 10, NULL, NULL), 5);
+	CHECK_EQ(rbc_count(t), 0);
+	CHECK_EQ(rbc_expire(t, 4000, 10, NULL, NULL), 0);
+	rbc_free(t);
+}
+
+/* ---- tombstones ------------------------------------------------------------------ */
+
+static void test_tombstone(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct in6_addr h1 = hoa(1);
+	struct rbc_view v;
+
+	CHECK(t);
+	CHECK_EQ(apply(t, 1, 1, 100, 5, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 1, 1, 0, 5, 1000), RBC_DELETED); /* equal seq deletes */
+	CHECK(!lookup(t, 1, 1000, &v));
+	CHECK_EQ(rbc_count(t), 0);
+	CHECK_EQ(rbc_next_expiry(t, 1000), TOMB_MS);
+	/* replays of the add, and older seqs, are refused */
+	CHECK_EQ(apply(t, 1, 1, 100, 5, 2000), RBC_STALE);
+	CHECK_EQ(apply(t, 1, 1, 100, 4, 2000), RBC_STALE);
+	CHECK_EQ(apply(t, 1, 1, 0, 5, 2000), RBC_STALE);
+	CHECK(!lookup(t, 1, 2000, &v));
+	/* a newer seq brings it back */
+	CHECK_EQ(apply(t, 1, 2, 100, 6, 3000), RBC_ADDED);
+	CHECK(lookup(t, 1, 3000, &v));
+	CHECK_EQ(v.seq, 6);
+
+	/* a local delete keeps the binding's seq in the tombstone */
+	CHECK_EQ(rbc_delete_local(t, &h1, 4000), RBC_DELETED);
+	CHECK_EQ(rbc_delete_local(t, &h1, 4000), RBC_NOT_FOUND);
+	CHECK_EQ(apply(t, 1, 2, 100, 6, 5000), RBC_STALE);
+	/* a newer delete moves the tombstone's seq on without news */
+	rbc_clear_dirty(t);
+	CHECK_EQ(apply(t, 1, 2, 0, 9, 5000), RBC_NOT_FOUND);
+	CHECK_EQ(rbc_dirty_count(t), 0);
+	CHECK_EQ(apply(t, 1, 2, 100, 8, 6000), RBC_STALE);
+	/* ... and restarts its timer */
+	CHECK_EQ(rbc_next_expiry(t, 5000), TOMB_MS);
+
+	/* released after tombstone_ms: any seq is taken again */
+	CHECK_EQ(rbc_expire(t, 5000 + TOMB_MS - 1, 0, NULL, NULL), 0);
+	CHECK_EQ(apply(t, 1, 2, 100, 3, 5000 + TOMB_MS - 1), RBC_STALE);
+	CHECK_EQ(rbc_expire(t, 5000 + TOMB_MS, 0, NULL, NULL), 0); /* not a live expiry */
+	CHECK_EQ(rbc_next_expiry(t, 5000 + TOMB_MS), UINT64_MAX);
+	CHECK_EQ(apply(t, 1, 2, 100, 3, 5000 + TOMB_MS), RBC_ADDED);
+
+	/* a released tombstone not yet reaped is absent too */
+	CHECK_EQ(apply(t, 1, 2, 0, 3, 40000), RBC_DELETED);
+	CHECK_EQ(apply(t, 1, 2, 100, 1, 40000 + TOMB_MS), RBC_ADDED);
+
+	/* set_local is authoritative over a tombstone */
+	CHECK_EQ(apply(t, 1, 2, 0, 1, 100000), RBC_DELETED);
+	{
+		struct in6_addr c = coa(7);
+
+		CHECK_EQ(rbc_set_local(t, &h1, &c, 60, 0, 0, 100000), RBC_ADDED);
+	}
+	rbc_free(t);
+}
+
+/* ---- dirty queue -------------------------------------------------------------------- */
+
+static void test_dirty_queue(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct vrrp_ha_binding out[8];
+	struct in6_addr c3 = coa(3);
+	uint32_t i;
+
+	CHECK(t);
+	/* three changes of one entry: one record, the newest state */
+	CHECK_EQ(apply(t, 1, 1, 10, 1, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 1, 2, 10, 2, 0), RBC_UPDATED);
+	CHECK_EQ(apply(t, 1, 3, 10, 2, 0), RBC_UPDATED);
+	CHECK_EQ(apply(t, 1, 3, 10, 1, 0), RBC_STALE);
+	CHECK_EQ(rbc_dirty_count(t), 1);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 1);
+	CHECK(addr_eq(&out[0].coa, &c3));
+	CHECK_EQ(out[0].seq, 2);
+	CHECK_EQ(out[0].lifetime, 10);
+	CHECK_EQ(rbc_dirty_count(t), 0);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 0);
+
+	/* oldest change first; a requeued entry keeps its place */
+	CHECK_EQ(apply(t, 2, 1, 10, 1, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 3, 1, 10, 1, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 1, 1, 10, 3, 0), RBC_UPDATED);
+	CHECK_EQ(apply(t, 2, 1, 10, 1, 0), RBC_REFRESHED); /* refreshes are news */
+	CHECK_EQ(rbc_dirty_count(t), 3);
+	CHECK_EQ(rbc_take_dirty(t, out, 2, 0), 2); /* bounded by max */
+	CHECK_EQ(hoa_n(&out[0].hoa), 2);
+	CHECK_EQ(hoa_n(&out[1].hoa), 3);
+	CHECK_EQ(rbc_dirty_count(t), 1);
+	CHECK_EQ(rbc_take_dirty(t, out, 0, 0), 0);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 1);
+	CHECK_EQ(hoa_n(&out[0].hoa), 1);
+
+	/* deletes go out with lifetime 0 and the tombstone's seq */
+	CHECK_EQ(apply(t, 3, 1, 0, 4, 0), RBC_DELETED);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 1);
+	CHECK_EQ(hoa_n(&out[0].hoa), 3);
+	CHECK_EQ(out[0].lifetime, 0);
+	CHECK_EQ(out[0].seq, 4);
+
+	/* add then delete before sending: the delete is what goes */
+	CHECK_EQ(apply(t, 4, 1, 10, 1, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 4, 1, 0, 1, 0), RBC_DELETED);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 1);
+	CHECK_EQ(out[0].lifetime, 0);
+
+	/* clear drops everything */
+	for (i = 10; i < 20; i++)
+		CHECK_EQ(apply(t, i, 1, 10, 1, 0), RBC_ADDED);
+	CHECK_EQ(rbc_dirty_count(t), 10);
+	rbc_clear_dirty(t);
+	CHECK_EQ(rbc_dirty_count(t), 0);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 0), 0);
+
+	/* an entry that expires while queued is not sent */
+	CHECK_EQ(apply(t, 30, 1, 1, 1, 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 31, 1, 5, 1, 0), RBC_ADDED);
+	CHECK_EQ(rbc_dirty_count(t), 2);
+	CHECK_EQ(rbc_expire(t, 4000, 0, NULL, NULL), 1);
+	CHECK_EQ(rbc_dirty_count(t), 1);
+	/* its slot is reused only after the queue let go of it */
+	CHECK_EQ(apply(t, 32, 1, 5, 1, 4000), RBC_ADDED);
+	CHECK_EQ(apply(t, 30, 1, 5, 1, 4000), RBC_ADDED);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 4000), 3);
+	CHECK_EQ(hoa_n(&out[0].hoa), 31);
+	CHECK_EQ(hoa_n(&out[1].hoa), 32);
+	CHECK_EQ(hoa_n(&out[2].hoa), 30);
+	/* ran out but not expired yet: skipped by take_dirty */
+	CHECK_EQ(apply(t, 33, 1, 1, 1, 10000), RBC_ADDED);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 14000), 0);
+	CHECK_EQ(rbc_expire(t, 14000, 0, NULL, NULL), 1);
+
+	/* tombstone_ms 0: forgotten at once, yet the delete is still sent,
+	 * even when expire runs before take_dirty */
+	rbc_free(t);
+	t = rbc_new(0, 0);
+	CHECK(t);
+	CHECK_EQ(apply(t, 1, 1, 10, 7, 0), RBC_ADDED);
+	rbc_clear_dirty(t);
+	CHECK_EQ(apply(t, 1, 1, 0, 7, 100), RBC_DELETED);
+	CHECK_EQ(rbc_expire(t, 100, 0, NULL, NULL), 0);
+	CHECK_EQ(apply(t, 1, 1, 10, 7, 100), RBC_ADDED); /* forgotten: replay taken */
+	CHECK_EQ(apply(t, 1, 1, 0, 7, 100), RBC_DELETED);
+	CHECK_EQ(rbc_expire(t, 100, 0, NULL, NULL), 0);
+	CHECK_EQ(rbc_take_dirty(t, out, 8, 100), 1);
+	CHECK_EQ(out[0].lifetime, 0);
+	CHECK_EQ(out[0].seq, 7);
+	CHECK_EQ(rbc_next_expiry(t, 100), UINT64_MAX);
+	CHECK_EQ(apply(t, 1, 1, 10, 1, 200), RBC_ADDED);
+	rbc_free(t);
+}
+
+static void test_take_dirty_lifetime(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct vrrp_ha_binding out[2];
+	struct in6_addr h = hoa(1), c = coa(1);
+	static const struct {
+		uint32_t set_s;
+		uint64_t after_ms;
+		uint16_t units;
+	} cases[] = {
+	        {5, 0, 2}, /* 5 s -> 2 units (rounded up) */
+	        {4, 0, 1},
+	        {8, 0, 2},
+	        {9, 0, 3},
+	        {1, 0, 1},
+	        {8, 3999, 2}, /* 4001 ms left -> 2 */
+	        {8, 4000, 1},
+	        {8, 7999, 1}, /* 1 ms left: at least 1 */
+	        {262140, 0, 65535},
+	        {262141, 0, 65535},
+	        {300000, 0, 65535}, /* clamped */
+	        {4000000, 1000, 65535},
+	};
+	size_t i;
+
+	CHECK(t);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum rbc_result r = rbc_set_local(t, &h, &c, cases[i].set_s, 1, 0, 1000);
+
+		CHECK(r == RBC_ADDED || r == RBC_REFRESHED);
+		CHECK_EQ(rbc_take_dirty(t, out, 2, 1000 + cases[i].after_ms), 1);
+		if (out[0].lifetime != cases[i].units) {
+			fprintf(stderr, "case %zu: %u units, expected %u\n", i, out[0].lifetime,
+			        cases[i].units);
+			exit(1);
+		}
+		CHECK_EQ(out[0].seq, 1);
+	}
+	rbc_free(t);
+}
+
+static void test_set_local(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct in6_addr h = hoa(1), c = coa(1), c2 = coa(2);
+	struct vrrp_ha_binding out[2];
+	struct rbc_view v;
+
+	CHECK(t);
+	CHECK_EQ(rbc_set_local(t, &h, &c, 100, 40, 0xc000, 0), RBC_ADDED);
+	CHECK_EQ(rbc_take_dirty(t, out, 2, 0), 1);
+	/* identical: refreshed, still queued (lifetime moved) */
+	CHECK_EQ(rbc_set_local(t, &h, &c, 100, 40, 0xc000, 1000), RBC_REFRESHED);
+	CHECK_EQ(rbc_dirty_count(t), 1);
+	CHECK(lookup(t, 1, 1000, &v));
+	CHECK_EQ(v.expires_ms, 101000);
+	/* authoritative: an older seq is taken */
+	CHECK_EQ(rbc_set_local(t, &h, &c2, 100, 39, 0xc000, 1000), RBC_UPDATED);
+	CHECK(lookup(t, 1, 1000, &v));
+	CHECK_EQ(v.seq, 39);
+	CHECK(addr_eq(&v.coa, &c2));
+	CHECK_EQ(rbc_set_local(t, &h, &c2, 100, 39, 0x8000, 1000), RBC_UPDATED);
+	/* lifetime 0 is a de-registration */
+	CHECK_EQ(rbc_set_local(t, &h, &c2, 0, 39, 0, 1000), RBC_DELETED);
+	CHECK_EQ(rbc_set_local(t, &h, &c2, 0, 39, 0, 1000), RBC_NOT_FOUND);
+	CHECK_EQ(rbc_dirty_count(t), 1);
+	CHECK_EQ(rbc_take_dirty(t, out, 2, 1000), 1);
+	CHECK_EQ(out[0].lifetime, 0);
+	CHECK_EQ(out[0].seq, 39);
+	rbc_free(t);
+}
+
+static void test_flush(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct vrrp_ha_binding out[16];
+	uint32_t i;
+
+	CHECK(t);
+	for (i = 0; i < 10; i++)
+		CHECK_EQ(apply(t, i, i, 10, (uint16_t)(i + 1), 0), RBC_ADDED);
+	CHECK_EQ(apply(t, 3, 3, 0, 4, 0), RBC_DELETED);
+	rbc_clear_dirty(t);
+	CHECK_EQ(rbc_flush(t, 100), 9);
+	CHECK_EQ(rbc_count(t), 0);
+	CHECK_EQ(rbc_dirty_count(t), 9);
+	CHECK_EQ(rbc_take_dirty(t, out, 16, 100), 9);
+	for (i = 0; i < 9; i++)
+		CHECK_EQ(out[i].lifetime, 0);
+	/* flushed entries are tombstones: replays refused */
+	CHECK_EQ(apply(t, 0, 0, 10, 1, 200), RBC_STALE);
+	CHECK_EQ(apply(t, 0, 0, 10, 2, 200), RBC_ADDED);
+	CHECK_EQ(rbc_flush(t, 300), 1);
+	CHECK_EQ(rbc_flush(t, 300), 0);
+	rbc_free(t);
+}
+
+/* ---- walk ------------------------------------------------------------------------------ */
+
+#define WALK_N 3000
+
+static void test_walk_concurrent(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, 5000);
+	static uint8_t seen[4 * WALK_N];
+	static bool stable[4 * WALK_N];
+	struct vrrp_ha_binding out[7];
+	struct rbc_view vout[5];
+	uint64_t cursor = 0, now = 0;
+	uint32_t next_new = WALK_N, i, round = 0;
+	size_t n, visited = 0, stable_n = 0;
+
+	CHECK(t);
+	/* entries 0..WALK_N-1: every third one is volatile (changed, deleted,
+	 * expired during the walk), the rest stay put and must be seen once */
+	for (i = 0; i < WALK_N; i++) {
+		stable[i] = i % 3 != 0;
+		stable_n += stable[i];
+		CHECK_EQ(apply(t, i, i, stable[i] ? 10000 : (uint16_t)(1 + i % 5), 1, now),
+		         RBC_ADDED);
+	}
+	rbc_clear_dirty(t);
+	while ((n = rbc_walk(t, &cursor, out, 7, now)) > 0) {
+		size_t k;
+
+		CHECK(n <= 7);
+		for (k = 0; k < n; k++) {
+			uint32_t h = hoa_n(&out[k].hoa);
+
+			CHECK(h < 4 * WALK_N);
+			CHECK(seen[h] == 0); /* no entry twice */
+			seen[h] = 1;
+			CHECK(out[k].lifetime >= 1);
+			visited++;
+		}
+		/* churn between steps */
+		for (i = 0; i < 5; i++) {
+			uint32_t victim = 3 * ((round * 5 + i) % (WALK_N / 3));
+			uint32_t fresh = next_new++;
+
+			CHECK(fresh < 4 * WALK_N);
+			enum rbc_result r = RBC_STALE;
+
+			switch ((round + i) % 4) {
+			case 0:
+				r = apply(t, victim, victim, 0, 2, now); /* delete */
+				break;
+			case 1:
+				r = apply(t, victim, victim + 1, 3, 3, now); /* update */
+				break;
+			default:
+				break;
+			}
+			/* a HoA that was gone (expired, tombstone released) and
+			 * comes back is a new entry: it may be visited again */
+			if (r == RBC_ADDED)
+				seen[victim] = 0;
+			CHECK_EQ(apply(t, fresh, fresh, 2, 1, now), RBC_ADDED);
+		}
+		rbc_take_dirty(t, out, 7, now);
+		now += 500; /* lets short lifetimes and tombstones run out... */
+		rbc_expire(t, now, 50, NULL, NULL); /* ... and free slots for reuse */
+		round++;
+	}
+	CHECK(round > 100);
+	for (i = 0; i < WALK_N; i++)
+		if (stable[i] && !seen[i]) {
+			fprintf(stderr, "stable entry %u missed\n", i);
+			exit(1);
+		}
+	CHECK(visited >= stable_n);
+
+	/* walk_view over a quiet table sees exactly the live entries */
+	memset(seen, 0, sizeof(seen));
+	cursor = 0;
+	visited = 0;
+	while ((n = rbc_walk_view(t, &cursor, vout, 5, now)) > 0) {
+		size_t k;
+
+		for (k = 0; k < n; k++) {
+			uint32_t h = hoa_n(&vout[k].hoa);
+
+			CHECK(seen[h] == 0);
+			seen[h] = 1;
+			CHECK(lookup(t, h, now, NULL));
+			CHECK(vout[k].lifetime_s > 0);
+			visited++;
+		}
+	}
+	CHECK_EQ(visited, rbc_count(t));
+	CHECK_EQ(rbc_walk_view(t, &cursor, vout, 5, now), 0);
+	rbc_free(t);
+}
+
+/* ---- scale ------------------------------------------------------------------------------- */
+
+static double secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define BIG_N 200000u
+
+static void test_scale(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct in6_addr h, c = coa(1);
+	struct rbc_view v;
+	double t0, t_ins, t_look, t_del;
+	size_t mem, mem2;
+	uint32_t i;
+
+	CHECK(t);
+	t0 = secs();
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i * 2654435761u);
+		if (rbc_set_local(t, &h, &c, 3600, (uint16_t)i, 0, 0) != RBC_ADDED)
+			CHECK(0);
+	}
+	t_ins = secs() - t0;
+	CHECK_EQ(rbc_count(t), BIG_N);
+	mem = rbc_memory(t);
+	printf("rbc: %u bindings, %zu bytes, %.1f bytes/binding\n", BIG_N, mem,
+	       (double)mem / BIG_N);
+	CHECK(mem / BIG_N <= 200);
+
+	t0 = secs();
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i * 2654435761u);
+		if (!rbc_lookup(t, &h, 1, &v) || v.seq != (uint16_t)i)
+			CHECK(0);
+	}
+	t_look = secs() - t0;
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i * 2654435761u + 1); /* absent */
+		if (rbc_lookup(t, &h, 1, &v))
+			CHECK(0);
+	}
+	rbc_clear_dirty(t);
+
+	t0 = secs();
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i * 2654435761u);
+		if (rbc_delete_local(t, &h, 2) != RBC_DELETED)
+			CHECK(0);
+	}
+	t_del = secs() - t0;
+	CHECK_EQ(rbc_count(t), 0);
+	CHECK_EQ(rbc_dirty_count(t), BIG_N);
+	printf("rbc: insert %.2f M/s, lookup %.2f M/s, delete %.2f M/s\n", BIG_N / t_ins / 1e6,
+	       BIG_N / t_look / 1e6, BIG_N / t_del / 1e6);
+
+	/* released tombstones waiting on the queue go when taken */
+	CHECK_EQ(rbc_expire(t, 2 + TOMB_MS, 0, NULL, NULL), 0);
+	CHECK_EQ(rbc_next_expiry(t, 2 + TOMB_MS), UINT64_MAX);
+	rbc_clear_dirty(t);
+	/* everything freed: a refill reuses the memory */
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i);
+		if (rbc_set_local(t, &h, &c, 3600, 1, 0, 100000) != RBC_ADDED)
+			CHECK(0);
+	}
+	mem2 = rbc_memory(t);
+	CHECK_EQ(mem2, mem);
+	CHECK_EQ(rbc_expire(t, 100000 + 3600 * 1000, 0, NULL, NULL), BIG_N);
+	CHECK_EQ(rbc_count(t), 0);
+	rbc_free(t);
+
+	/* a size hint avoids growth */
+	t = rbc_new(BIG_N, TOMB_MS);
+	CHECK(t);
+	mem = rbc_memory(t);
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i);
+		if (rbc_set_local(t, &h, &c, 3600, 1, 0, 0) != RBC_ADDED)
+			CHECK(0);
+	}
+	CHECK_EQ(rbc_memory(t), mem);
+	printf("rbc: with size hint %u: %.1f bytes/binding\n", BIG_N, (double)mem / BIG_N);
+	rbc_free(t);
+}
+
+/* ---- randomised comparison with a naive model ----------------------------------------------- */
+
+#define M_POOL 160
+#define M_TOMB 20000
+
+enum { M_NONE, M_LIVE, M_TOMB_K };
+
+struct mrec {
+	int kind;
+	uint32_t coa;
+	uint16_t seq, flags;
+	uint64_t exp;
+	bool queued;
+	bool reaped; /* tombstone released by expire while queued */
+};
+
+struct model {
+	struct mrec r[M_POOL];
+	uint32_t q[M_POOL];
+	size_t qn;
+};
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int m_state(const struct model *m, uint32_t h, uint64_t now)
+{
+	const struct mrec *r = &m->r[h];
+
+	if (r->kind == M_LIVE && r->exp > now)
+		return M_LIVE;
+	if (r->kind == M_TOMB_K && !r->reaped && r->exp > now)
+		return M_TOMB_K;
+	return M_NONE;
+}
+
+static void m_enqueue(struct model *m, uint32_t h)
+{
+	if (m->r[h].queued)
+		return;
+	m->r[h].queued = true;
+	m->q[m->qn++] = h;
+}
+
+static void m_dequeue(struct model *m, uint32_t h)
+{
+	size_t i;
+
+	for (i = 0; i < m->qn; i++)
+		if (m->q[i] == h) {
+			memmove(&m->q[i], &m->q[i + 1], (m->qn - i - 1) * sizeof(m->q[0]));
+			m->qn--;
+			m->r[h].queued = false;
+			return;
+		}
+	CHECK(0);
+}
+
+static void m_set_live(struct model *m, uint32_t h, uint32_t c, uint16_t seq, uint16_t flags,
+                       uint64_t exp)
+{
+	struct mrec *r = &m->r[h];
+
+	r->kind = M_LIVE;
+	r->coa = c;
+	r->seq = seq;
+	r->flags = flags;
+	r->exp = exp;
+	r->reaped = false;
+	m_enqueue(m, h);
+}
+
+static void m_set_tomb(struct model *m, uint32_t h, uint16_t seq, uint64_t now)
+{
+	struct mrec *r = &m->r[h];
+
+	r->kind = M_TOMB_K;
+	r->seq = seq;
+	r->exp = now + M_TOMB;
+	r->reaped = false;
+	m_enqueue(m, h);
+}
+
+static enum rbc_result m_apply(struct model *m, uint32_t h, uint32_t c, uint16_t lt, uint16_t seq,
+                               uint16_t flags, uint64_t now)
+{
+	struct mrec *r = &m->r[h];
+	uint64_t exp = now + (uint64_t)lt * 4000;
+	int st = m_state(m, h, now), cmp;
+
+	if (st == M_LIVE) {
+		enum rbc_result res;
+
+		cmp = rbc_serial_cmp(seq, r->seq);
+		if (cmp < 0)
+			return RBC_STALE;
+		if (lt == 0) {
+			m_set_tomb(m, h, seq, now);
+			return RBC_DELETED;
+		}
+		res = (cmp > 0 || c != r->coa || flags != r->flags) ? RBC_UPDATED : RBC_REFRESHED;
+		m_set_live(m, h, c, seq, flags, exp);
+		return res;
+	}
+	if (st == M_TOMB_K) {
+		if (rbc_serial_cmp(seq, r->seq) <= 0)
+			return RBC_STALE;
+		if (lt == 0) {
+			r->seq = seq;
+			r->exp = now + M_TOMB;
+			return RBC_NOT_FOUND;
+		}
+		m_set_live(m, h, c, seq, flags, exp);
+		return RBC_ADDED;
+	}
+	if (lt == 0)
+		return RBC_NOT_FOUND;
+	m_set_live(m, h, c, seq, flags, exp);
+	return RBC_ADDED;
+}
+
+static size_t m_expire(struct model *m, uint64_t now)
+{
+	size_t n = 0;
+	uint32_t h;
+
+	for (h = 0; h < M_POOL; h++) {
+		struct mrec *r = &m->r[h];
+
+		if (r->kind == M_LIVE && r->exp <= now) {
+			n++;
+			if (r->queued)
+				m_dequeue(m, h);
+			r->kind = M_NONE;
+		} else if (r->kind == M_TOMB_K && !r->reaped && r->exp <= now) {
+			if (r->queued)
+				r->reaped = true;
+			else
+				r->kind = M_NONE;
+		}
+	}
+	return n;
+}
+
+static size_t m_take(struct model *m, struct vrrp_ha_binding *out, size_t max, uint64_t now)
+{
+	size_t n = 0;
+
+	while (n < max && m->qn > 0) {
+		uint32_t h = m->q[0];
+		struct mrec *r = &m->r[h];
+
+		m_dequeue(m, h);
+		if (r->kind == M_LIVE) {
+			uint64_t rem, u;
+
+			if (r->exp <= now)
+				continue;
+			rem = r->exp - now;
+			u = (rem + 3999) / 4000;
+			out[n] =
+			        rec(h, r->coa, (uint16_t)(u > 65535 ? 65535 : u), r->seq, r->flags);
+			n++;
+		} else if (r->kind == M_TOMB_K) {
+			out[n] = rec(h, r->coa, 0, r->seq, r->flags);
+			n++;
+			if (r->reaped)
+				r->kind = M_NONE;
+		}
+	}
+	return n;
+}
+
+static uint64_t m_next_expiry(const struct model *m, uint64_t now)
+{
+	uint64_t best = UINT64_MAX;
+	uint32_t h;
+
+	for (h = 0; h < M_POOL; h++) {
+		const struct mrec *r = &m->r[h];
+
+		if ((r->kind == M_LIVE || (r->kind == M_TOMB_K && !r->reaped)) && r->exp < best)
+			best = r->exp;
+	}
+	if (best == UINT64_MAX)
+		return best;
+	return best > now ? best - now : 0;
+}
+
+static size_t m_count(const struct model *m)
+{
+	size_t n = 0;
+	uint32_t h;
+
+	for (h = 0; h < M_POOL; h++)
+		n += m->r[h].kind == M_LIVE;
+	return n;
+}
+
+static void m_clear(struct model *m)
+{
+	while (m->qn > 0) {
+		uint32_t k = m->q[0];
+
+		m_dequeue(m, k);
+		if (m->r[k].kind == M_TOMB_K && m->r[k].reaped)
+			m->r[k].kind = M_NONE;
+	}
+}
+
+static int cmp_hoa(const void *a, const void *b)
+{
+	return memcmp(&((const struct vrrp_ha_binding *)a)->hoa,
+	              &((const struct vrrp_ha_binding *)b)->hoa, sizeof(struct in6_addr));
+}
+
+static void compare_records(const struct vrrp_ha_binding *a, const struct vrrp_ha_binding *b,
+                            size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		CHECK(addr_eq(&a[i].hoa, &b[i].hoa));
+		CHECK(addr_eq(&a[i].coa, &b[i].coa));
+		CHECK_EQ(a[i].lifetime, b[i].lifetime);
+		CHECK_EQ(a[i].seq, b[i].seq);
+		CHECK_EQ(a[i].flags, b[i].flags);
+	}
+}
+
+static void test_model(void)
+{
+	static struct model m;
+	static uint16_t base_seq[M_POOL];
+	struct vrrp_ha_rbc *t = rbc_new(0, M_TOMB);
+	struct vrrp_ha_binding out[16], mout[16];
+	uint64_t now = 1000;
+	size_t hist[RBC_NOMEM + 1] = {0}, expired = 0;
+	int step, i;
+
+	CHECK(t);
+	memset(&m, 0, sizeof(m));
+	for (step = 0; step < 300000; step++) {
+		uint32_t h = (uint32_t)(rng() % M_POOL);
+		uint64_t x = rng();
+		unsigned op = (unsigned)(x % 100);
+
+		if (op < 55) {
+			/* peer record, seq near the HoA's current one */
+			uint16_t seq = (uint16_t)(base_seq[h] + (int)((x >> 8) % 7) - 3);
+			uint16_t lt = (x >> 16) % 5 == 0 ? 0 : (uint16_t)(1 + (x >> 20) % 6);
+			uint32_t c = (uint32_t)((x >> 24) % 3);
+			uint16_t flags = (x >> 28) % 4 == 0 ? 0x8000 : 0;
+			struct vrrp_ha_binding b;
+			enum rbc_result r;
+
+			if ((x >> 32) % 50 == 0)
+				seq = (uint16_t)(seq + 0x8000);
+			b = rec(h, c, lt, seq, flags);
+			r = rbc_apply(t, &b, now);
+			CHECK_EQ(r, m_apply(&m, h, c, lt, seq, flags, now));
+			hist[r]++;
+			if ((x >> 40) % 3 == 0)
+				base_seq[h]++;
+		} else if (op < 65) {
+			struct in6_addr a = hoa(h), ca = coa((uint32_t)((x >> 8) % 2));
+			uint32_t lt_s = (uint32_t)((x >> 16) % 30);
+			uint16_t seq = base_seq[h];
+			enum rbc_result want;
+
+			if (lt_s == 0) {
+				want = m_state(&m, h, now) == M_LIVE ? RBC_DELETED : RBC_NOT_FOUND;
+				if (want == RBC_DELETED)
+					m_set_tomb(&m, h, m.r[h].seq, now);
+			} else {
+				int st = m_state(&m, h, now);
+				const struct mrec *r = &m.r[h];
+				uint32_t cn = (uint32_t)((x >> 8) % 2);
+
+				if (st != M_LIVE)
+					want = RBC_ADDED;
+				else if (r->seq == seq && r->coa == cn && r->flags == 0)
+					want = RBC_REFRESHED;
+				else
+					want = RBC_UPDATED;
+				m_set_live(&m, h, cn, seq, 0, now + (uint64_t)lt_s * 1000);
+			}
+			CHECK_EQ(rbc_set_local(t, &a, &ca, lt_s, seq, 0, now), want);
+		} else if (op < 70) {
+			struct in6_addr a = hoa(h);
+			enum rbc_result want = RBC_NOT_FOUND;
+
+			if (m_state(&m, h, now) == M_LIVE) {
+				want = RBC_DELETED;
+				m_set_tomb(&m, h, m.r[h].seq, now);
+			}
+			CHECK_EQ(rbc_delete_local(t, &a, now), want);
+		} else if (op < 80) {
+			size_t max = (size_t)((x >> 8) % 17);
+			size_t n = rbc_take_dirty(t, out, max, now);
+
+			CHECK_EQ(n, m_take(&m, mout, max, now));
+			compare_records(out, mout, n);
+		} else if (op < 88) {
+			size_t n = rbc_expire(t, now, 0, NULL, NULL);
+
+			CHECK_EQ(n, m_expire(&m, now));
+			expired += n;
+		} else if (op < 96) {
+			struct rbc_view v;
+			bool live = m_state(&m, h, now) == M_LIVE;
+
+			CHECK_EQ(lookup(t, h, now, &v), live);
+			if (live) {
+				CHECK_EQ(v.seq, m.r[h].seq);
+				CHECK_EQ(v.flags, m.r[h].flags);
+				CHECK_EQ(v.expires_ms, m.r[h].exp);
+			}
+		} else if (op < 97) {
+			/* flush queues in slab order, which the model cannot
+			 * know: start from an empty queue, compare as sets */
+			static struct vrrp_ha_binding all[M_POOL], mall[M_POOL];
+			uint32_t k;
+			size_t n = 0, got;
+
+			rbc_clear_dirty(t);
+			m_clear(&m);
+			for (k = 0; k < M_POOL; k++)
+				if (m.r[k].kind == M_LIVE) {
+					m_set_tomb(&m, k, m.r[k].seq, now);
+					n++;
+				}
+			CHECK_EQ(rbc_flush(t, now), n);
+			got = rbc_take_dirty(t, all, M_POOL, now);
+			CHECK_EQ(got, m_take(&m, mall, M_POOL, now));
+			qsort(all, got, sizeof(all[0]), cmp_hoa);
+			qsort(mall, got, sizeof(mall[0]), cmp_hoa);
+			compare_records(all, mall, got);
+		} else if (op < 98) {
+			uint64_t cur = 0;
+			size_t n, seen = 0, want = 0, k;
+			uint32_t j;
+
+			for (j = 0; j < M_POOL; j++)
+				want += m_state(&m, j, now) == M_LIVE;
+			while ((n = rbc_walk(t, &cur, out, 16, now)) > 0) {
+				for (k = 0; k < n; k++)
+					CHECK(m_state(&m, hoa_n(&out[k].hoa), now) == M_LIVE);
+				seen += n;
+			}
+			CHECK_EQ(seen, want);
+		} else {
+			rbc_clear_dirty(t);
+			m_clear(&m);
+		}
+		CHECK_EQ(rbc_count(t), m_count(&m));
+		CHECK_EQ(rbc_dirty_count(t), m.qn);
+		CHECK_EQ(rbc_next_expiry(t, now), m_next_expiry(&m, now));
+		now += rng() % 700;
+	}
+	/* every outcome was exercised */
+	for (i = RBC_ADDED; i < RBC_NOMEM; i++)
+		if (hist[i] < 200) {
+			fprintf(stderr, "result %d only %zu times\n", i, hist[i]);
+			exit(1);
+		}
+	CHECK_EQ(hist[RBC_NOMEM], 0);
+	CHECK(expired > 1000);
+	/* 160 HoAs: the table must not have kept growing */
+	CHECK(rbc_memory(t) < 64 * 1024);
+	rbc_free(t);
+}
+
+/* ---- allocation failure ------------------------------------------------------------------ */
+
+#ifdef TEST_RBC_WRAP_MALLOC
+/* Linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc: the n-th
+ * allocation from arming on fails. (Test-only state.) */
+static long alloc_fail_in;
+
+void *__real_malloc(size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+
+static bool alloc_fails(void)
+{
+	return alloc_fail_in > 0 && --alloc_fail_in == 0;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return alloc_fails() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, n);
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+	return alloc_fails() ? NULL : __real_calloc(k, n);
+}
+
+static void test_nomem(void)
+{
+	int k, nomem_seen = 0, new_failed = 0;
+
+	for (k = 1; k < 120; k++) {
+		struct vrrp_ha_rbc *t;
+		uint32_t i, j, added = 0;
+
+		alloc_fail_in = k;
+		t = rbc_new(0, TOMB_MS);
+		if (!t) {
+			new_failed++;
+			continue; /* LeakSanitizer checks nothing was left behind */
+		}
+		for (i = 0; i < 400; i++) {
+			enum rbc_result r;
+
+			if (i % 2) {
+				struct in6_addr h = hoa(i), c = coa(i);
+
+				r = rbc_set_local(t, &h, &c, 100, 1, 0, 0);
+			} else {
+				r = apply(t, i, i, 10, 1, 0);
+			}
+			if (r == RBC_NOMEM) {
+				/* nothing changed */
+				nomem_seen++;
+				CHECK_EQ(rbc_count(t), added);
+				CHECK(!lookup(t, i, 0, NULL));
+				for (j = 0; j < added; j++)
+					CHECK(lookup(t, j, 0, NULL));
+				break;
+			}
+			CHECK_EQ(r, RBC_ADDED);
+			added++;
+		}
+		alloc_fail_in = 0;
+		/* and the table goes on working */
+		for (i = added; i < 400; i++)
+			CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+		for (j = 0; j < 400; j++)
+			CHECK(lookup(t, j, 0, NULL));
+		CHECK_EQ(rbc_count(t), 400);
+		rbc_free(t);
+	}
+	CHECK(new_failed >= 4);
+	CHECK(nomem_seen > 10);
+}
+#else
+static void test_nomem(void)
+{
+	printf("test_rbc: allocation-failure test not built (no --wrap)\n");
+}
+#endif
+
+int main(void)
+{
+	test_serial();
+	test_add_update();
+	test_serial_wrap();
+	test_expiry_clock();
+	test_expire_bounded();
+	test_tombstone();
+	test_dirty_queue();
+	test_take_dirty_lifetime();
+	test_set_local();
+	test_flush();
+	test_walk_concurrent();
+	test_model();
+	test_nomem();
+	test_scale();
+	printf("test_rbc: ok\n");
+	return 0;
+}

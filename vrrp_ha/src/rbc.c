@@ -1,0 +1,907 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rbc.c - the Redundancy Binding Cache (draft-deng section 5): bindings
+ * keyed by Home Address.
+ *
+ * Layout (all of it hangs off struct vrrp_ha_rbc; no global state):
+ *
+ *  - a slab: one array of fixed-size entries, addressed by a uint32 index
+ *    that never changes for the life of an entry (growth is a realloc, so a
+ *    cursor - a plain index - survives it). Free entries form a LIFO list.
+ *  - an index: open addressing with linear probing over uint32 slots that
+ *    hold slab indices, power-of-two size, load at most 5/8, deletion by
+ *    backward shift (no tombstone slots). Keys are hashed with SipHash-1-3
+ *    under a per-table random key, so a host on the link cannot cheaply
+ *    send HoAs that all land in one probe run.
+ *  - an expiry heap: a binary min-heap of slab indices ordered by the
+ *    entry's deadline (end of lifetime, or tombstone release), each entry
+ *    knowing its heap position so it can be re-keyed in O(log n).
+ *  - the dirty queue: an intrusive singly linked FIFO through the entries,
+ *    with an "on queue" flag so an entry is queued once however often it
+ *    changes before it is sent.
+ *
+ * Entry states:
+ *   FREE  on the free list only.
+ *   LIVE  in index and heap; a binding. Once its deadline has passed it is
+ *         treated as absent even before rbc_expire() removes it.
+ *   TOMB  in index; in the heap until its release time, after which it is
+ *         only kept (out of the heap) while it waits on the dirty queue so
+ *         the delete still goes out.
+ *   DEAD  a LIVE entry that expired while queued: in nothing but the queue,
+ *         freed when rbc_take_dirty()/rbc_clear_dirty() reaches it (a
+ *         singly linked FIFO cannot unlink from the middle).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "vrrp_ha/rbc.h"
+
+#define NONE UINT32_MAX
+/* Slab indices are uint32 with NONE reserved; the index needs up to
+ * 8/5 slots per entry, rounded to a power of two, within 2^31. */
+#define MAX_ENTRIES (UINT32_C(1) << 30)
+#define MAX_SLOTS   (UINT32_C(1) << 31)
+#define MIN_ENTRIES 16
+/* index load factor limit: LOAD_NUM / LOAD_DEN */
+#define LOAD_NUM 5
+#define LOAD_DEN 8
+/* draft-deng 4.3.3 copies the BU Lifetime: RFC 6275 6.1.7, 4 s units */
+#define UNIT_MS ((uint64_t)VRRP_HA_LIFETIME_UNIT_S * 1000)
+
+enum ent_state {
+	ST_FREE = 0,
+	ST_LIVE,
+	ST_TOMB,
+	ST_DEAD,
+};
+
+/* 56 bytes on LP64 */
+struct rbc_entry {
+	struct in6_addr hoa;
+	struct in6_addr coa;
+	uint64_t expires_ms; /* LIVE: end of lifetime; TOMB: release time */
+	uint32_t link;       /* next on the dirty queue, or on the free list */
+	uint32_t heap_pos;   /* position in the expiry heap, NONE if not in it */
+	uint16_t seq;        /* BU Sequence Number (RFC 6275 6.1.7) */
+	uint16_t flags;      /* BU flags */
+	uint8_t state;       /* enum ent_state */
+	uint8_t queued;      /* on the dirty queue */
+};
+
+struct vrrp_ha_rbc {
+	struct rbc_entry *ent;
+	uint32_t ent_cap;   /* entries allocated */
+	uint32_t ent_hw;    /* entries [0, ent_hw) have been handed out */
+	uint32_t free_head; /* free list through rbc_entry.link */
+
+	uint32_t *heap; /* min-heap of slab indices by expires_ms */
+	uint32_t heap_cap;
+	uint32_t heap_n;
+
+	uint32_t *slot; /* open-addressing index: slab index or NONE */
+	uint32_t slot_mask;
+	uint32_t slot_n; /* LIVE + TOMB entries, i.e. occupied slots */
+
+	uint32_t q_head, q_tail; /* dirty FIFO */
+	size_t q_n;              /* queued entries that are not DEAD */
+
+	size_t live_n;
+	uint32_t tombstone_ms;
+	uint64_t key[2]; /* SipHash key */
+};
+
+/* ---- hashing: SipHash-1-3 of the 16-byte HoA --------------------------- */
+
+static inline uint64_t rotl64(uint64_t x, unsigned b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl64(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = rotl64(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl64(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = rotl64(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = rotl64(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = rotl64(v[2], 32);
+}
+
+/* SipHash-c-d (Aumasson & Bernstein) specialised to a 16-byte message. */
+static inline uint64_t siphash16(const uint64_t key[2], const uint8_t m[16], int c, int d)
+{
+	uint64_t v[4] = {
+	        key[0] ^ UINT64_C(0x736f6d6570736575),
+	        key[1] ^ UINT64_C(0x646f72616e646f6d),
+	        key[0] ^ UINT64_C(0x6c7967656e657261),
+	        key[1] ^ UINT64_C(0x7465646279746573),
+	};
+	uint64_t blk[3] = {load_le64(m), load_le64(m + 8), UINT64_C(16) << 56};
+	int i, r;
+
+	for (i = 0; i < 3; i++) {
+		v[3] ^= blk[i];
+		for (r = 0; r < c; r++)
+			sip_round(v);
+		v[0] ^= blk[i];
+	}
+	v[2] ^= 0xff;
+	for (r = 0; r < d; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static inline uint32_t hash_hoa(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa)
+{
+	return (uint32_t)siphash16(t->key, hoa->s6_addr, 1, 3);
+}
+
+static uint64_t mix64(uint64_t z)
+{
+	z += UINT64_C(0x9e3779b97f4a7c15);
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static void seed_key(struct vrrp_ha_rbc *t)
+{
+	struct timespec ts;
+	ssize_t n;
+
+	n = getrandom(t->key, sizeof(t->key), GRND_NONBLOCK);
+	if (n == (ssize_t)sizeof(t->key))
+		return;
+	/* No entropy yet (early boot) or no getrandom: still differ per table
+	 * and per run, which is what defeats precomputed collisions. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->key[0] = mix64((uint64_t)(uintptr_t)t ^ (uint64_t)ts.tv_nsec);
+	t->key[1] = mix64(t->key[0] ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts);
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static inline uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Returns: true if a * b does not fit a size_t (32-bit hosts). */
+static inline bool mul_overflows(size_t a, size_t b)
+{
+	return b != 0 && a > SIZE_MAX / b;
+}
+
+static inline bool same_addr(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a->s6_addr, b->s6_addr, sizeof(a->s6_addr)) == 0;
+}
+
+/* A binding: LIVE and its lifetime not yet run out. */
+static inline bool ent_is_live(const struct rbc_entry *e, uint64_t now_ms)
+{
+	return e->state == ST_LIVE && e->expires_ms > now_ms;
+}
+
+/* A tombstone still remembered (it rejects seqs not newer than its own). */
+static inline bool ent_is_tomb(const struct rbc_entry *e, uint64_t now_ms)
+{
+	return e->state == ST_TOMB && e->heap_pos != NONE && e->expires_ms > now_ms;
+}
+
+/* ---- expiry heap ------------------------------------------------------- */
+
+static inline void heap_put(struct vrrp_ha_rbc *t, uint32_t pos, uint32_t idx)
+{
+	t->heap[pos] = idx;
+	t->ent[idx].heap_pos = pos;
+}
+
+static inline bool heap_less(const struct vrrp_ha_rbc *t, uint32_t a, uint32_t b)
+{
+	return t->ent[a].expires_ms < t->ent[b].expires_ms;
+}
+
+static void heap_sift_up(struct vrrp_ha_rbc *t, uint32_t pos)
+{
+	uint32_t idx = t->heap[pos];
+
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+
+		if (!heap_less(t, idx, t->heap[parent]))
+			break;
+		heap_put(t, pos, t->heap[parent]);
+		pos = parent;
+	}
+	heap_put(t, pos, idx);
+}
+
+static void heap_sift_down(struct vrrp_ha_rbc *t, uint32_t pos)
+{
+	uint32_t idx = t->heap[pos];
+
+	for (;;) {
+		uint32_t child = 2 * pos + 1;
+
+		if (child >= t->heap_n)
+			break;
+		if (child + 1 < t->heap_n && heap_less(t, t->heap[child + 1], t->heap[child]))
+			child++;
+		if (!heap_less(t, t->heap[child], idx))
+			break;
+		heap_put(t, pos, t->heap[child]);
+		pos = child;
+	}
+	heap_put(t, pos, idx);
+}
+
+/* Put entry idx in the heap with deadline at_ms, or move it there. The heap
+ * never needs to grow here: heap_cap >= ent_cap (see ent_reserve). */
+static void heap_schedule(struct vrrp_ha_rbc *t, uint32_t idx, uint64_t at_ms)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	e->expires_ms = at_ms;
+	if (e->heap_pos == NONE) {
+		heap_put(t, t->heap_n++, idx);
+		heap_sift_up(t, e->heap_pos);
+	} else {
+		heap_sift_up(t, e->heap_pos);
+		heap_sift_down(t, e->heap_pos);
+	}
+}
+
+static void heap_remove(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	uint32_t pos = t->ent[idx].heap_pos;
+	uint32_t last;
+
+	if (pos == NONE)
+		return;
+	t->ent[idx].heap_pos = NONE;
+	last = t->heap[--t->heap_n];
+	if (pos == t->heap_n)
+		return;
+	heap_put(t, pos, last);
+	heap_sift_up(t, pos);
+	heap_sift_down(t, t->ent[last].heap_pos);
+}
+
+/* ---- index ------------------------------------------------------------- */
+
+/* hv = hash_hoa(t, hoa). Returns: the slab index of hoa's entry (LIVE or
+ * TOMB), or NONE. */
+static uint32_t idx_find(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint32_t hv)
+{
+	uint32_t pos = hv & t->slot_mask;
+
+	for (;;) {
+		uint32_t s = t->slot[pos];
+
+		if (s == NONE)
+			return NONE;
+		if (same_addr(&t->ent[s].hoa, hoa))
+			return s;
+		pos = (pos + 1) & t->slot_mask;
+	}
+}
+
+/* Insert into slots of size mask+1 (key known absent, room known). */
+static void slots_insert(uint32_t *slot, uint32_t mask, uint32_t idx, uint32_t hv)
+{
+	uint32_t pos = hv & mask;
+
+	while (slot[pos] != NONE)
+		pos = (pos + 1) & mask;
+	slot[pos] = idx;
+}
+
+/* Make room for extra more keys within the load limit. Returns: 0 or -1. */
+static int idx_reserve(struct vrrp_ha_rbc *t, uint32_t extra)
+{
+	uint64_t need = (uint64_t)t->slot_n + extra;
+	uint64_t size = (uint64_t)t->slot_mask + 1;
+	uint32_t *slot, mask, i;
+
+	if (need * LOAD_DEN <= size * LOAD_NUM)
+		return 0;
+	while (need * LOAD_DEN > size * LOAD_NUM)
+		size *= 2;
+	if (size > MAX_SLOTS || mul_overflows((size_t)size, sizeof(*slot)))
+		return -1;
+	slot = malloc((size_t)size * sizeof(*slot));
+	if (!slot)
+		return -1;
+	memset(slot, 0xff, (size_t)size * sizeof(*slot)); /* all NONE */
+	mask = (uint32_t)(size - 1);
+	for (i = 0; i < t->ent_hw; i++) {
+		uint8_t st = t->ent[i].state;
+
+		if (st == ST_LIVE || st == ST_TOMB)
+			slots_insert(slot, mask, i, hash_hoa(t, &t->ent[i].hoa));
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->slot_mask = mask;
+	return 0;
+}
+
+static void idx_insert(struct vrrp_ha_rbc *t, uint32_t idx, uint32_t hv)
+{
+	slots_insert(t->slot, t->slot_mask, idx, hv);
+	t->slot_n++;
+}
+
+/* Remove entry idx (which is in the index) with a backward shift: every
+ * later member of the probe run that may move closer to home does so, so
+ * lookups never need tombstone slots. */
+static void idx_remove(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	uint32_t mask = t->slot_mask;
+	uint32_t hole = hash_hoa(t, &t->ent[idx].hoa) & mask;
+	uint32_t pos;
+
+	while (t->slot[hole] != idx)
+		hole = (hole + 1) & mask;
+	pos = hole;
+	for (;;) {
+		uint32_t s, home;
+
+		pos = (pos + 1) & mask;
+		s = t->slot[pos];
+		if (s == NONE)
+			break;
+		home = hash_hoa(t, &t->ent[s].hoa) & mask;
+		/* s can fill the hole unless its home lies cyclically in
+		 * (hole, pos] */
+		if (hole <= pos ? (home > hole && home <= pos) : (home > hole || home <= pos))
+			continue;
+		t->slot[hole] = s;
+		hole = pos;
+	}
+	t->slot[hole] = NONE;
+	t->slot_n--;
+}
+
+/* ---- slab -------------------------------------------------------------- */
+
+/* Make sure ent_alloc() can succeed. Returns: 0 or -1. */
+static int ent_reserve(struct vrrp_ha_rbc *t)
+{
+	uint32_t cap;
+	void *p;
+
+	if (t->free_head != NONE)
+		return 0;
+	if (t->ent_hw < t->ent_cap && t->ent_hw < t->heap_cap)
+		return 0;
+	if (t->ent_hw >= MAX_ENTRIES)
+		return -1;
+	cap = t->ent_hw < MIN_ENTRIES ? MIN_ENTRIES : t->ent_hw * 2;
+	if (cap > MAX_ENTRIES)
+		cap = MAX_ENTRIES;
+	if (mul_overflows(cap, sizeof(*t->ent)))
+		return -1;
+	/* Each array keeps its own capacity, so a failure between the two
+	 * reallocs leaves the table consistent. */
+	if (t->ent_cap < cap) {
+		p = realloc(t->ent, (size_t)cap * sizeof(*t->ent));
+		if (!p)
+			return -1;
+		t->ent = p;
+		t->ent_cap = cap;
+	}
+	if (t->heap_cap < cap) {
+		p = realloc(t->heap, (size_t)cap * sizeof(*t->heap));
+		if (!p)
+			return -1;
+		t->heap = p;
+		t->heap_cap = cap;
+	}
+	return 0;
+}
+
+/* Take an entry (after ent_reserve()); it is FREE-shaped, in nothing. */
+static uint32_t ent_alloc(struct vrrp_ha_rbc *t)
+{
+	uint32_t idx;
+
+	if (t->free_head != NONE) {
+		idx = t->free_head;
+		t->free_head = t->ent[idx].link;
+	} else {
+		idx = t->ent_hw++;
+	}
+	memset(&t->ent[idx], 0, sizeof(t->ent[idx]));
+	t->ent[idx].link = NONE;
+	t->ent[idx].heap_pos = NONE;
+	return idx;
+}
+
+/* Entry idx must be in no index, heap or queue. */
+static void ent_release(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	e->state = ST_FREE;
+	e->queued = 0;
+	e->link = t->free_head;
+	t->free_head = idx;
+}
+
+/* ---- dirty queue ------------------------------------------------------- */
+
+static void q_push(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	if (e->queued)
+		return; /* coalesce: it keeps its place, the newest state is sent */
+	e->queued = 1;
+	e->link = NONE;
+	if (t->q_tail == NONE)
+		t->q_head = idx;
+	else
+		t->ent[t->q_tail].link = idx;
+	t->q_tail = idx;
+	t->q_n++;
+}
+
+static uint32_t q_pop(struct vrrp_ha_rbc *t)
+{
+	uint32_t idx = t->q_head;
+	struct rbc_entry *e = &t->ent[idx];
+
+	t->q_head = e->link;
+	if (t->q_head == NONE)
+		t->q_tail = NONE;
+	e->link = NONE;
+	e->queued = 0;
+	if (e->state != ST_DEAD)
+		t->q_n--;
+	return idx;
+}
+
+/* After a pop: entries that only stayed for the queue are freed now.
+ * Returns: true if idx was freed. */
+static bool q_drop_leftover(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	if (e->state == ST_DEAD) {
+		ent_release(t, idx);
+		return true;
+	}
+	if (e->state == ST_TOMB && e->heap_pos == NONE) {
+		/* released tombstone kept only so its delete went out */
+		idx_remove(t, idx);
+		ent_release(t, idx);
+		return true;
+	}
+	return false;
+}
+
+/* ---- conversions ------------------------------------------------------- */
+
+static uint16_t wire_lifetime(const struct rbc_entry *e, uint64_t now_ms)
+{
+	uint64_t rem, units;
+
+	if (e->state != ST_LIVE)
+		return 0; /* a delete */
+	rem = e->expires_ms > now_ms ? e->expires_ms - now_ms : 0;
+	/* round up: a backup must not drop a binding before the master does */
+	units = rem / UNIT_MS + (rem % UNIT_MS != 0);
+	if (units < 1)
+		units = 1;
+	if (units > UINT16_MAX)
+		units = UINT16_MAX;
+	return (uint16_t)units;
+}
+
+static void to_wire(const struct rbc_entry *e, uint64_t now_ms, struct vrrp_ha_binding *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->hoa = e->hoa;
+	b->coa = e->coa;
+	b->lifetime = wire_lifetime(e, now_ms);
+	b->seq = e->seq;
+	b->flags = e->flags;
+}
+
+static void to_view(const struct rbc_entry *e, uint64_t now_ms, struct rbc_view *v)
+{
+	uint64_t rem = e->expires_ms > now_ms ? e->expires_ms - now_ms : 0;
+	uint64_t s = rem / 1000 + (rem % 1000 != 0);
+
+	memset(v, 0, sizeof(*v));
+	v->hoa = e->hoa;
+	v->coa = e->coa;
+	v->seq = e->seq;
+	v->flags = e->flags;
+	v->lifetime_s = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+	v->expires_ms = e->expires_ms;
+}
+
+/* ---- state changes ----------------------------------------------------- */
+
+/* Entry idx (found in the index, LIVE or TOMB in any phase) becomes a
+ * binding. Returns: nothing; the caller decides the result. */
+static void ent_make_live(struct vrrp_ha_rbc *t, uint32_t idx, const struct in6_addr *coa,
+                          uint16_t seq, uint16_t flags, uint64_t expires_ms)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	if (e->state != ST_LIVE)
+		t->live_n++;
+	e->state = ST_LIVE;
+	e->coa = *coa;
+	e->seq = seq;
+	e->flags = flags;
+	heap_schedule(t, idx, expires_ms);
+	q_push(t, idx);
+}
+
+/* A new entry for hoa. Returns: its index, or NONE on allocation failure
+ * (nothing changed). */
+static uint32_t ent_add(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint32_t hv)
+{
+	uint32_t idx;
+
+	if (ent_reserve(t) || idx_reserve(t, 1))
+		return NONE;
+	idx = ent_alloc(t);
+	t->ent[idx].hoa = *hoa;
+	t->ent[idx].state = ST_TOMB; /* ent_make_live() counts it live */
+	idx_insert(t, idx, hv);
+	return idx;
+}
+
+/* LIVE entry idx becomes a tombstone remembering seq; the delete is queued
+ * so peers hear it. */
+static void ent_make_tomb(struct vrrp_ha_rbc *t, uint32_t idx, uint16_t seq, uint64_t now_ms)
+{
+	struct rbc_entry *e = &t->ent[idx];
+
+	e->state = ST_TOMB;
+	e->seq = seq;
+	t->live_n--;
+	heap_schedule(t, idx, add_sat(now_ms, t->tombstone_ms));
+	q_push(t, idx);
+}
+
+/* ---- API --------------------------------------------------------------- */
+
+struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms)
+{
+	struct vrrp_ha_rbc *t;
+	uint64_t slots = 32;
+	uint32_t cap;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	cap = size_hint < MIN_ENTRIES   ? MIN_ENTRIES
+	      : size_hint > MAX_ENTRIES ? MAX_ENTRIES
+	                                : (uint32_t)size_hint;
+	while (slots * LOAD_NUM < (uint64_t)cap * LOAD_DEN)
+		slots *= 2;
+	t->tombstone_ms = tombstone_ms;
+	t->free_head = NONE;
+	t->q_head = t->q_tail = NONE;
+	seed_key(t);
+	if (mul_overflows(cap, sizeof(*t->ent)) || slots > MAX_SLOTS ||
+	    mul_overflows((size_t)slots, sizeof(*t->slot)))
+		goto fail;
+	t->ent = malloc((size_t)cap * sizeof(*t->ent));
+	t->heap = malloc((size_t)cap * sizeof(*t->heap));
+	t->slot = malloc((size_t)slots * sizeof(*t->slot));
+	if (!t->ent || !t->heap || !t->slot)
+		goto fail;
+	t->ent_cap = t->heap_cap = cap;
+	memset(t->slot, 0xff, (size_t)slots * sizeof(*t->slot)); /* all NONE */
+	t->slot_mask = (uint32_t)(slots - 1);
+	return t;
+fail:
+	rbc_free(t);
+	return NULL;
+}
+
+void rbc_free(struct vrrp_ha_rbc *t)
+{
+	if (!t)
+		return;
+	free(t->ent);
+	free(t->heap);
+	free(t->slot);
+	free(t);
+}
+
+int rbc_serial_cmp(uint16_t a, uint16_t b)
+{
+	/* RFC 1982 3.2 with SERIAL_BITS = 16: a > b iff the forward distance
+	 * from b to a is in (0, 2^15). Distance 2^15 is undefined: never newer. */
+	uint16_t d = (uint16_t)(a - b);
+
+	if (d == 0)
+		return 0;
+	return d < 0x8000 ? 1 : -1;
+}
+
+enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms)
+{
+	uint32_t hv = hash_hoa(t, &b->hoa);
+	uint32_t idx = idx_find(t, &b->hoa, hv);
+	uint64_t expires = add_sat(now_ms, (uint64_t)b->lifetime * UNIT_MS);
+	struct rbc_entry *e;
+	int c;
+
+	if (idx != NONE) {
+		e = &t->ent[idx];
+		if (ent_is_live(e, now_ms)) {
+			enum rbc_result res;
+
+			c = rbc_serial_cmp(b->seq, e->seq);
+			if (c < 0)
+				return RBC_STALE;
+			if (b->lifetime == 0) {
+				/* RFC 6275 10.3.2: lifetime 0 de-registers */
+				ent_make_tomb(t, idx, b->seq, now_ms);
+				return RBC_DELETED;
+			}
+			res = (c > 0 || !same_addr(&e->coa, &b->coa) || e->flags != b->flags)
+			              ? RBC_UPDATED
+			              : RBC_REFRESHED;
+			/* refreshes are queued too: the lifetime is news */
+			ent_make_live(t, idx, &b->coa, b->seq, b->flags, expires);
+			return res;
+		}
+		if (ent_is_tomb(e, now_ms)) {
+			/* only a strictly newer seq may bring a deleted HoA back */
+			if (rbc_serial_cmp(b->seq, e->seq) <= 0)
+				return RBC_STALE;
+			if (b->lifetime == 0) {
+				/* a newer delete of what is already deleted:
+				 * remember the newer seq, nothing to tell */
+				e->seq = b->seq;
+				heap_schedule(t, idx, add_sat(now_ms, t->tombstone_ms));
+				return RBC_NOT_FOUND;
+			}
+			ent_make_live(t, idx, &b->coa, b->seq, b->flags, expires);
+			return RBC_ADDED;
+		}
+		/* an expired binding or a released tombstone: absent */
+		if (b->lifetime == 0)
+			return RBC_NOT_FOUND;
+		ent_make_live(t, idx, &b->coa, b->seq, b->flags, expires);
+		return RBC_ADDED;
+	}
+	if (b->lifetime == 0)
+		return RBC_NOT_FOUND;
+	idx = ent_add(t, &b->hoa, hv);
+	if (idx == NONE)
+		return RBC_NOMEM;
+	ent_make_live(t, idx, &b->coa, b->seq, b->flags, expires);
+	return RBC_ADDED;
+}
+
+enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
+                              const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+                              uint16_t flags, uint64_t now_ms)
+{
+	uint64_t expires = add_sat(now_ms, (uint64_t)lifetime_s * 1000);
+	uint32_t idx, hv;
+
+	/* A zero lifetime is a de-registration (RFC 6275 10.3.2). */
+	if (lifetime_s == 0)
+		return rbc_delete_local(t, hoa, now_ms);
+
+	hv = hash_hoa(t, hoa);
+	idx = idx_find(t, hoa, hv);
+	if (idx != NONE) {
+		struct rbc_entry *e = &t->ent[idx];
+		enum rbc_result res = RBC_ADDED;
+
+		if (ent_is_live(e, now_ms))
+			res = (e->seq == seq && e->flags == flags && same_addr(&e->coa, coa))
+			              ? RBC_REFRESHED
+			              : RBC_UPDATED;
+		/* authoritative: a tombstone is overridden whatever its seq */
+		ent_make_live(t, idx, coa, seq, flags, expires);
+		return res;
+	}
+	idx = ent_add(t, hoa, hv);
+	if (idx == NONE)
+		return RBC_NOMEM;
+	ent_make_live(t, idx, coa, seq, flags, expires);
+	return RBC_ADDED;
+}
+
+enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms)
+{
+	uint32_t idx = idx_find(t, hoa, hash_hoa(t, hoa));
+
+	if (idx == NONE || !ent_is_live(&t->ent[idx], now_ms))
+		return RBC_NOT_FOUND;
+	/* the tombstone keeps the binding's own seq: peers holding that seq
+	 * accept the delete (equal seq), replays of it are refused */
+	ent_make_tomb(t, idx, t->ent[idx].seq, now_ms);
+	return RBC_DELETED;
+}
+
+size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	/* Lifetimes that ran out are deleted as well, so the table is
+	 * empty afterwards whether or not rbc_expire() ran. */
+	for (i = 0; i < t->ent_hw; i++) {
+		if (t->ent[i].state != ST_LIVE)
+			continue;
+		ent_make_tomb(t, i, t->ent[i].seq, now_ms);
+		n++;
+	}
+	return n;
+}
+
+bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
+                struct rbc_view *v)
+{
+	uint32_t idx = idx_find(t, hoa, hash_hoa(t, hoa));
+
+	if (idx == NONE || !ent_is_live(&t->ent[idx], now_ms))
+		return false;
+	if (v)
+		to_view(&t->ent[idx], now_ms, v);
+	return true;
+}
+
+size_t rbc_count(const struct vrrp_ha_rbc *t)
+{
+	return t->live_n;
+}
+
+size_t rbc_memory(const struct vrrp_ha_rbc *t)
+{
+	return sizeof(*t) + (size_t)t->ent_cap * sizeof(*t->ent) +
+	       (size_t)t->heap_cap * sizeof(*t->heap) +
+	       ((size_t)t->slot_mask + 1) * sizeof(*t->slot);
+}
+
+size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
+                  void (*cb)(void *arg, const struct rbc_view *v), void *arg)
+{
+	size_t examined = 0, expired = 0;
+
+	while (t->heap_n > 0 && (max == 0 || examined < max)) {
+		uint32_t idx = t->heap[0];
+		struct rbc_entry *e = &t->ent[idx];
+
+		if (e->expires_ms > now_ms)
+			break;
+		examined++;
+		heap_remove(t, idx);
+		if (e->state == ST_LIVE) {
+			if (cb) {
+				struct rbc_view v;
+
+				to_view(e, now_ms, &v);
+				cb(arg, &v);
+				/* cb should not change the table; if it did
+				 * and revived or deleted this entry, leave it */
+				e = &t->ent[idx];
+				if (e->state != ST_LIVE || e->heap_pos != NONE)
+					continue;
+			}
+			t->live_n--;
+			expired++;
+			idx_remove(t, idx);
+			if (e->queued) {
+				/* not sent: every peer counts the same
+				 * lifetime down (header); freed when popped */
+				e->state = ST_DEAD;
+				t->q_n--;
+			} else {
+				ent_release(t, idx);
+			}
+		} else if (!e->queued) {
+			/* tombstone released */
+			idx_remove(t, idx);
+			ent_release(t, idx);
+		}
+		/* else a released tombstone still waiting to be sent: it
+		 * stays (out of the heap) until rbc_take_dirty() */
+	}
+	return expired;
+}
+
+uint64_t rbc_next_expiry(const struct vrrp_ha_rbc *t, uint64_t now_ms)
+{
+	uint64_t at;
+
+	if (t->heap_n == 0)
+		return UINT64_MAX;
+	at = t->ent[t->heap[0]].expires_ms;
+	return at > now_ms ? at - now_ms : 0;
+}
+
+size_t rbc_dirty_count(const struct vrrp_ha_rbc *t)
+{
+	return t->q_n;
+}
+
+size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t max,
+                      uint64_t now_ms)
+{
+	size_t n = 0;
+
+	while (n < max && t->q_head != NONE) {
+		uint32_t idx = q_pop(t);
+		const struct rbc_entry *e = &t->ent[idx];
+
+		if (e->state == ST_LIVE && e->expires_ms <= now_ms)
+			continue; /* ran out before it was sent: nothing to say */
+		if (e->state == ST_LIVE || e->state == ST_TOMB)
+			to_wire(e, now_ms, &out[n++]);
+		q_drop_leftover(t, idx);
+	}
+	return n;
+}
+
+void rbc_clear_dirty(struct vrrp_ha_rbc *t)
+{
+	while (t->q_head != NONE)
+		q_drop_leftover(t, q_pop(t));
+}
+
+size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
+                size_t max, uint64_t now_ms)
+{
+	uint64_t i = *cursor;
+	size_t n = 0;
+
+	/* Slab order: an entry's index never changes while it exists. */
+	for (; i < t->ent_hw && n < max; i++)
+		if (ent_is_live(&t->ent[i], now_ms))
+			to_wire(&t->ent[i], now_ms, &out[n++]);
+	if (i > *cursor)
+		*cursor = i;
+	return n;
+}
+
+size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_view *out,
+                     size_t max, uint64_t now_ms)
+{
+	uint64_t i = *cursor;
+	size_t n = 0;
+
+	for (; i < t->ent_hw && n < max; i++)
+		if (ent_is_live(&t->ent[i], now_ms))
+			to_view(&t->ent[i], now_ms, &out[n++]);
+	if (i > *cursor)
+		*cursor = i;
+	return n;
+}
