@@ -719,13 +719,16 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 
 	if (!g)
 		return;
-	fprintf(fp, "   mipv6_ha = %s\n", g->cfg.enabled ? "enabled" : "disabled");
-	fprintf(fp, "     control_socket = %s\n", g->cfg.ctl_path ? g->cfg.ctl_path : "(none)");
+	/* conf_write: fp NULL means the start-up dump to syslog */
+	conf_write(fp, "   mipv6_ha = %s", g->cfg.enabled ? "enabled" : "disabled");
+	conf_write(fp, "     control_socket = %s", g->cfg.ctl_path ? g->cfg.ctl_path : "(none)");
 	if (g->h) {
-		fprintf(fp, "     address owner = %s\n", vrrp_ha_is_owner(g->h) ? "yes" : "no");
+		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");
+		conf_write(fp, "     rbc = %zu, bc = %zu", rbc_count(vrrp_ha_get_rbc(g->h)),
+			   rbc_count(vrrp_ha_get_bc(g->h)));
 		vrrp_ha_counters_json(g->h, json, sizeof(json));
-		fprintf(fp, "     counters = %s\n", json);
+		conf_write(fp, "     counters = %s", json);
 	}
-	fprintf(fp, "     BC packets for instances without mipv6_ha = %" PRIu64 "\n",
-	        glue_rx_not_enabled);
+	conf_write(fp, "     BC packets for instances without mipv6_ha = %" PRIu64,
+		   glue_rx_not_enabled);
 }
