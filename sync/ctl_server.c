@@ -1,0 +1,1192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_server.c - the control socket of one instance: the bridge input from
+ * the mobility daemon (add / del / flush / import) and the operator's view
+ * (show / stats / state). The protocol is in docs/operations.md, section
+ * "Control socket and vrrp-ha-ctl".
+ *
+ * The host is keepalived: nothing here may block or run long. Every client
+ * is served in bounded steps from the host's event loop:
+ *   - at most CTL_READ_MAX bytes read and CTL_LINES_PER_EVENT lines handled
+ *     per callback;
+ *   - "show" produces its rows from an rbc_walk_view() cursor only as the
+ *     socket drains, so the output buffer stays below CTL_OUT_CAP whatever
+ *     the table size;
+ *   - a client's input is not read while it has complete lines left over or
+ *     too much output pending.
+ * Work left over for the next callback is signalled by watching the fd for
+ * WRITE: a connected stream socket with room in its send buffer is always
+ * writable, so the loop calls back on its next iteration, after the other
+ * ready fds and timers (the VRRP adverts) had their turn. The fd stays
+ * watched for READ only while nothing is pending.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include "vrrp_ha/ctl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#define CTL_MAX_CLIENTS     32
+#define CTL_LINE_MAX        1024        /* bytes of one line, LF excluded */
+#define CTL_READ_MAX        (64 * 1024) /* bytes read per readable event */
+#define CTL_IN_BUF          (CTL_READ_MAX + CTL_LINE_MAX + 1)
+#define CTL_LINES_PER_EVENT 8192
+#define CTL_OUT_CAP         (256 * 1024)
+/* stop producing output above this; one show batch (< 64 KiB) still fits */
+#define CTL_OUT_HIGH         (CTL_OUT_CAP - 64 * 1024)
+#define CTL_SHOW_BATCH       256
+#define CTL_IMPORT_ERRS      10
+#define CTL_ACCEPT_PER_EVENT 16
+#define CTL_MAX_TOKENS       8
+#define CTL_LIFETIME_MAX     262140u /* 65535 * 4 s: the BU Lifetime field (RFC 6275 6.1.7) */
+
+/* Binding Update flags (RFC 6275 6.1.7, RFC 3963 4.1, RFC 5213 8.1),
+ * in the order they are printed. */
+static const struct {
+	char letter;
+	uint16_t bit;
+} bu_flags[] = {
+        {'A', 0x8000}, {'H', 0x4000}, {'L', 0x2000}, {'K', 0x1000},
+        {'M', 0x0800}, {'R', 0x0400}, {'P', 0x0200},
+};
+#define BU_FLAGS_KNOWN   0xfe00
+#define BU_FLAGS_DEFAULT 0x4000 /* H: home registration */
+
+enum ctl_mode {
+	CTL_MODE_CMD,
+	CTL_MODE_IMPORT,
+};
+
+struct ctl_client {
+	struct vrrp_ha_ctl *srv;
+	int fd;
+	int watched; /* events registered with the host, 0 = none */
+
+	char in[CTL_IN_BUF];
+	size_t in_off, in_len;
+	bool discarding; /* dropping the rest of a too long line */
+	bool eof;        /* the peer shut down its side */
+	bool closing;    /* close once the output is written */
+
+	char *out;
+	size_t out_off, out_len, out_cap;
+
+	enum ctl_mode mode;
+	uint64_t imp_line, imp_ok, imp_err;
+	unsigned imp_nmsg;
+	char imp_msg[CTL_IMPORT_ERRS][288];
+
+	bool show_active, show_bc, show_json;
+	uint64_t show_cursor, show_count;
+};
+
+struct vrrp_ha_ctl {
+	struct vrrp_ha *h;
+	const struct vrrp_ha_ops *ops;
+	void *ctx;
+	char *path;
+	int lfd;
+	dev_t dev; /* of the socket file we created: only that one is unlinked */
+	ino_t ino;
+	bool full_logged;
+	struct ctl_client *cl[CTL_MAX_CLIENTS];
+	unsigned ncl;
+};
+
+static void client_cb(void *data, int fd, int events);
+
+/* ---- output buffer ------------------------------------------------------ */
+
+static size_t out_pending(const struct ctl_client *cl)
+{
+	return cl->out_len - cl->out_off;
+}
+
+/* Make room for need more bytes. Returns: 0, or -1 (client set to close). */
+static int out_reserve(struct ctl_client *cl, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (cl->out_off && cl->out_off == cl->out_len) {
+		cl->out_off = cl->out_len = 0;
+	} else if (cl->out_off && cl->out_len + need > cl->out_cap) {
+		memmove(cl->out, cl->out + cl->out_off, out_pending(cl));
+		cl->out_len -= cl->out_off;
+		cl->out_off = 0;
+	}
+	if (cl->out_len + need <= cl->out_cap)
+		return 0;
+	cap = cl->out_cap ? cl->out_cap : 4096;
+	while (cap < cl->out_len + need)
+		cap *= 2;
+	p = realloc(cl->out, cap);
+	if (!p) {
+		vrrp_ha_logf(cl->srv->h, LOG_ERR, "control socket %s: out of memory",
+		             cl->srv->path);
+		cl->closing = true;
+		return -1;
+	}
+	cl->out = p;
+	cl->out_cap = cap;
+	return 0;
+}
+
+static void out_put(struct ctl_client *cl, const char *s, size_t n)
+{
+	if (cl->closing || out_reserve(cl, n) < 0)
+		return;
+	memcpy(cl->out + cl->out_len, s, n);
+	cl->out_len += n;
+}
+
+static void out_str(struct ctl_client *cl, const char *s)
+{
+	out_put(cl, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void out_printf(struct ctl_client *cl, const char *fmt,
+                                                             ...)
+{
+	va_list ap;
+	int n;
+
+	if (cl->closing || out_reserve(cl, 256) < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= cl->out_cap - cl->out_len) {
+		if (out_reserve(cl, (size_t)n + 1) < 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len, fmt, ap);
+		va_end(ap);
+	}
+	cl->out_len += (size_t)n;
+}
+
+/* A JSON string literal (quotes included). */
+static void out_json_str(struct ctl_client *cl, const char *s)
+{
+	out_put(cl, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			char e[2] = {'\\', (char)c};
+			out_put(cl, e, 2);
+		} else if (c < 0x20) {
+			out_printf(cl, "\\u%04x", c);
+		} else {
+			out_put(cl, s, 1);
+		}
+	}
+	out_put(cl, "\"", 1);
+}
+
+/* Write what the socket takes. Returns: 0, or -1 if the client is gone. */
+static int out_flush(struct ctl_client *cl)
+{
+	while (out_pending(cl)) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_off, out_pending(cl),
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		cl->out_off += (size_t)n;
+	}
+	cl->out_off = cl->out_len = 0;
+	return 0;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/* Split line in place at blanks. Returns: number of tokens (at most max;
+ * *extra is set if there were more). */
+static int tokenize(char *line, char **tok, int max, bool *extra)
+{
+	int n = 0;
+
+	*extra = false;
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line)
+			return n;
+		if (n == max) {
+			*extra = true;
+			return n;
+		}
+		tok[n++] = line;
+		while (*line && *line != ' ' && *line != '\t')
+			line++;
+		if (*line)
+			*line++ = '\0';
+	}
+}
+
+/* Strict unsigned decimal in [min, max]. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Flags: "0x..." hex, "-" for none, or letters from AHLKMRP (any case). */
+static bool parse_flags(const char *s, uint16_t *out, char *err, size_t errlen)
+{
+	uint16_t f = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		char *end;
+		unsigned long v;
+
+		if (!isxdigit((unsigned char)s[2]))
+			goto bad_hex;
+		errno = 0;
+		v = strtoul(s + 2, &end, 16);
+		if (errno || *end || v > 0xffff)
+			goto bad_hex;
+		*out = (uint16_t)v;
+		return true;
+	bad_hex:
+		snprintf(err, errlen, "bad flags '%.32s': hex value must be 0x0..0xffff", s);
+		return false;
+	}
+	if (!strcmp(s, "-")) {
+		*out = 0;
+		return true;
+	}
+	for (const char *p = s; *p; p++) {
+		size_t i;
+
+		for (i = 0; i < sizeof(bu_flags) / sizeof(bu_flags[0]); i++)
+			if (toupper((unsigned char)*p) == bu_flags[i].letter)
+				break;
+		if (i == sizeof(bu_flags) / sizeof(bu_flags[0])) {
+			snprintf(err, errlen,
+			         "bad flags '%.32s': letters are A H L K M R P, or 0xNNNN", s);
+			return false;
+		}
+		f |= bu_flags[i].bit;
+	}
+	*out = f;
+	return true;
+}
+
+/* "AH"; "-" (text) or "" (JSON) for none; hex if a bit has no letter. */
+static void flags_text(uint16_t f, bool json, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (f & ~BU_FLAGS_KNOWN) {
+		snprintf(buf, len, "0x%04x", f);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(bu_flags) / sizeof(bu_flags[0]) && n + 1 < len; i++)
+		if (f & bu_flags[i].bit)
+			buf[n++] = bu_flags[i].letter;
+	if (!n && !json)
+		buf[n++] = '-';
+	buf[n] = '\0';
+}
+
+/* Why a HoA or CoA is not acceptable, or NULL. The same classes the receive
+ * checks refuse (codec.h), plus link-local for the CoA: a binding is global. */
+static const char *addr_problem(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "unspecified address";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "loopback address";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "multicast address";
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "link-local address";
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "IPv4-mapped address";
+	return NULL;
+}
+
+static bool parse_addr(const char *what, const char *s, struct in6_addr *a, char *err,
+                       size_t errlen)
+{
+	const char *why;
+
+	if (inet_pton(AF_INET6, s, a) != 1) {
+		snprintf(err, errlen, "bad %s '%.64s': not an IPv6 address", what, s);
+		return false;
+	}
+	why = addr_problem(a);
+	if (why) {
+		snprintf(err, errlen, "bad %s '%.64s': %s", what, s, why);
+		return false;
+	}
+	return true;
+}
+
+struct binding_args {
+	struct in6_addr hoa, coa;
+	uint32_t lifetime_s;
+	uint16_t seq, flags;
+};
+
+/* <hoa> <coa> <lifetime_s> <seq> [<flags>] */
+static bool parse_binding(char **tok, int ntok, struct binding_args *b, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (ntok < 4 || ntok > 5) {
+		snprintf(err, errlen, "expected <hoa> <coa> <lifetime_s> <seq> [<flags>]");
+		return false;
+	}
+	if (!parse_addr("HoA", tok[0], &b->hoa, err, errlen) ||
+	    !parse_addr("CoA", tok[1], &b->coa, err, errlen))
+		return false;
+	if (!memcmp(&b->hoa, &b->coa, sizeof(b->hoa))) {
+		snprintf(err, errlen, "HoA and CoA are the same address");
+		return false;
+	}
+	if (!parse_uint(tok[2], 1, CTL_LIFETIME_MAX, &v)) {
+		snprintf(err, errlen, "bad lifetime '%.32s': seconds, 1..%u", tok[2],
+		         CTL_LIFETIME_MAX);
+		return false;
+	}
+	b->lifetime_s = (uint32_t)v;
+	if (!parse_uint(tok[3], 0, 65535, &v)) {
+		snprintf(err, errlen, "bad seq '%.32s': 0..65535", tok[3]);
+		return false;
+	}
+	b->seq = (uint16_t)v;
+	b->flags = BU_FLAGS_DEFAULT;
+	if (ntok == 5 && !parse_flags(tok[4], &b->flags, err, errlen))
+		return false;
+	return true;
+}
+
+/* Apply a parsed binding. Returns: NULL and *what set on success, or the error. */
+static const char *apply_binding(struct vrrp_ha *h, const struct binding_args *b, const char **what)
+{
+	switch (vrrp_ha_bc_add(h, &b->hoa, &b->coa, b->lifetime_s, b->seq, b->flags)) {
+	case RBC_ADDED:
+		*what = "added";
+		return NULL;
+	case RBC_UPDATED:
+		*what = "updated";
+		return NULL;
+	case RBC_REFRESHED:
+		*what = "refreshed";
+		return NULL;
+	case RBC_NOMEM:
+		return "table full (max_bindings) or out of memory";
+	case RBC_STALE:
+		return "stale sequence number";
+	default:
+		return "not applied";
+	}
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static void cmd_add(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct binding_args b;
+	char err[256];
+	const char *what = NULL, *fail;
+
+	if (!parse_binding(tok, ntok, &b, err, sizeof(err))) {
+		out_printf(cl, "ERR %s\n", err);
+		return;
+	}
+	fail = apply_binding(cl->srv->h, &b, &what);
+	if (fail)
+		out_printf(cl, "ERR %s\n", fail);
+	else
+		out_printf(cl, "OK %s\n", what);
+}
+
+static void cmd_del(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct in6_addr hoa;
+
+	if (inet_pton(AF_INET6, tok[0], &hoa) != 1) {
+		out_printf(cl, "ERR bad HoA '%.64s': not an IPv6 address\n", tok[0]);
+		return;
+	}
+	switch (vrrp_ha_bc_del(cl->srv->h, &hoa)) {
+	case RBC_DELETED:
+		out_str(cl, "OK deleted\n");
+		break;
+	case RBC_NOT_FOUND:
+		out_str(cl, "ERR not found\n");
+		break;
+	default:
+		out_str(cl, "ERR not deleted\n");
+		break;
+	}
+}
+
+static void cmd_flush(struct ctl_client *cl, char **tok, int ntok)
+{
+	size_t n = vrrp_ha_bc_flush(cl->srv->h);
+
+	vrrp_ha_logf(cl->srv->h, LOG_INFO, "control socket: flush deleted %zu bindings", n);
+	out_printf(cl, "OK flushed %zu\n", n);
+}
+
+static void cmd_import(struct ctl_client *cl, char **tok, int ntok)
+{
+	cl->mode = CTL_MODE_IMPORT;
+	cl->imp_line = cl->imp_ok = cl->imp_err = 0;
+	cl->imp_nmsg = 0;
+}
+
+static void import_error(struct ctl_client *cl, const char *msg)
+{
+	cl->imp_err++;
+	if (cl->imp_nmsg < CTL_IMPORT_ERRS)
+		snprintf(cl->imp_msg[cl->imp_nmsg++], sizeof(cl->imp_msg[0]),
+		         "line %" PRIu64 ": %s", cl->imp_line, msg);
+}
+
+/* End of an import: the first errors as data lines, then the status. */
+static void import_finish(struct ctl_client *cl, bool terminated)
+{
+	for (unsigned i = 0; i < cl->imp_nmsg; i++)
+		out_printf(cl, "%s\n", cl->imp_msg[i]);
+	out_printf(cl, "%s imported=%" PRIu64 " errors=%" PRIu64 "\n",
+	           terminated ? "OK" : "ERR import not terminated by '.':", cl->imp_ok,
+	           cl->imp_err);
+	vrrp_ha_logf(cl->srv->h, LOG_INFO,
+	             "control socket: import%s: %" PRIu64 " bindings, %" PRIu64 " errors",
+	             terminated ? "" : " (unterminated)", cl->imp_ok, cl->imp_err);
+	cl->mode = CTL_MODE_CMD;
+}
+
+static void import_line(struct ctl_client *cl, char *line)
+{
+	char *tok[CTL_MAX_TOKENS];
+	struct binding_args b;
+	char err[256];
+	const char *what, *fail;
+	bool extra;
+	int n;
+
+	if (!strcmp(line, ".")) {
+		import_finish(cl, true);
+		return;
+	}
+	cl->imp_line++;
+	n = tokenize(line, tok, CTL_MAX_TOKENS, &extra);
+	if (n == 0 || tok[0][0] == '#')
+		return;
+	if (!strcmp(tok[0], "add")) {
+		memmove(tok, tok + 1, (size_t)(n - 1) * sizeof(tok[0]));
+		n--;
+	}
+	if (extra) {
+		import_error(cl, "too many fields");
+		return;
+	}
+	if (!parse_binding(tok, n, &b, err, sizeof(err))) {
+		import_error(cl, err);
+		return;
+	}
+	fail = apply_binding(cl->srv->h, &b, &what);
+	if (fail)
+		import_error(cl, fail);
+	else
+		cl->imp_ok++;
+}
+
+static void show_fill(struct ctl_client *cl);
+
+static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
+{
+	bool bc = false, json = false, seen_table = false;
+
+	for (int i = 0; i < ntok; i++) {
+		if (!seen_table && (!strcmp(tok[i], "rbc") || !strcmp(tok[i], "bc"))) {
+			bc = !strcmp(tok[i], "bc");
+			seen_table = true;
+		} else if (!json && !strcmp(tok[i], "json")) {
+			json = true;
+		} else {
+			out_printf(cl, "ERR usage: show [rbc|bc] [json] (bad argument '%.32s')\n",
+			           tok[i]);
+			return;
+		}
+	}
+	cl->show_active = true;
+	cl->show_bc = bc;
+	cl->show_json = json;
+	cl->show_cursor = 0;
+	cl->show_count = 0;
+	if (json) {
+		out_str(cl, "{\"instance\":");
+		out_json_str(cl, vrrp_ha_iname(cl->srv->h));
+		out_printf(cl, ",\"table\":\"%s\",\"bindings\":[\n", bc ? "bc" : "rbc");
+	} else {
+		out_str(cl, "HOA COA SEQ FLAGS LIFETIME\n");
+	}
+	show_fill(cl);
+}
+
+/* Produce rows until the output buffer is high or the walk is done. */
+static void show_fill(struct ctl_client *cl)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_rbc *t = cl->show_bc ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
+	struct rbc_view v[CTL_SHOW_BATCH];
+
+	while (cl->show_active && !cl->closing && out_pending(cl) < CTL_OUT_HIGH) {
+		size_t n = t ? rbc_walk_view(t, &cl->show_cursor, v, CTL_SHOW_BATCH, vrrp_ha_now(h))
+		             : 0;
+
+		if (n == 0) {
+			cl->show_active = false;
+			if (cl->show_json)
+				out_str(cl, "]}\nOK\n");
+			else
+				out_printf(cl, "OK %" PRIu64 " bindings\n", cl->show_count);
+			return;
+		}
+		if (out_reserve(cl, n * 192) < 0)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], fl[8];
+			int len;
+
+			inet_ntop(AF_INET6, &v[i].hoa, hoa, sizeof(hoa));
+			inet_ntop(AF_INET6, &v[i].coa, coa, sizeof(coa));
+			flags_text(v[i].flags, cl->show_json, fl, sizeof(fl));
+			if (cl->show_json)
+				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
+				               "%s{\"hoa\":\"%s\",\"coa\":\"%s\",\"seq\":%u,"
+				               "\"flags\":\"%s\",\"lifetime\":%" PRIu32 "}\n",
+				               cl->show_count ? "," : "", hoa, coa, v[i].seq, fl,
+				               v[i].lifetime_s);
+			else
+				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
+				               "%s %s %u %s %" PRIu32 "\n", hoa, coa, v[i].seq, fl,
+				               v[i].lifetime_s);
+			if (len > 0)
+				cl->out_len += (size_t)len;
+			cl->show_count++;
+		}
+	}
+}
+
+/* struct vrrp_ha_counters, field by field, after rx_reason[] */
+#define CTR(f)                                                                                     \
+	{                                                                                          \
+#f, offsetof(struct vrrp_ha_counters, f)                                           \
+	}
+static const struct {
+	const char *name;
+	size_t off;
+} counter_fields[] = {
+        CTR(rx_request),
+        CTR(rx_update),
+        CTR(rx_records),
+        CTR(rx_rec_added),
+        CTR(rx_rec_updated),
+        CTR(rx_rec_refreshed),
+        CTR(rx_rec_deleted),
+        CTR(rx_rec_stale),
+        CTR(rx_rec_unknown_delete),
+        CTR(rx_rec_nomem),
+        CTR(rx_rec_over_limit),
+        CTR(rx_request_ignored),
+        CTR(rx_update_ignored),
+        CTR(tx_request),
+        CTR(tx_update),
+        CTR(tx_records),
+        CTR(tx_errors),
+        CTR(tx_retries),
+        CTR(full_syncs),
+        CTR(bc_add),
+        CTR(bc_del),
+        CTR(bc_flush),
+        CTR(bc_errors),
+        CTR(expired),
+        CTR(restored),
+        CTR(notify_runs),
+        CTR(notify_errors),
+        CTR(fifo_lines),
+        CTR(fifo_drops),
+        CTR(state_changes),
+};
+#undef CTR
+/* A counter added to ha.h must be added above too. */
+_Static_assert(sizeof(struct vrrp_ha_counters) ==
+                       sizeof(uint64_t) * (VRRP_HA_R__COUNT +
+                                           sizeof(counter_fields) / sizeof(counter_fields[0])),
+               "counter_fields does not list every field of struct vrrp_ha_counters");
+
+static void instance_json_head(struct ctl_client *cl)
+{
+	struct vrrp_ha *h = cl->srv->h;
+
+	out_str(cl, "{\"instance\":");
+	out_json_str(cl, vrrp_ha_iname(h));
+	out_printf(cl, ",\"vrid\":%u,\"state\":\"%s\"", vrrp_ha_vrid(h),
+	           vrrp_ha_state_name(vrrp_ha_get_state(h)));
+}
+
+static bool only_json_arg(struct ctl_client *cl, const char *cmd, char **tok, int ntok)
+{
+	if (ntok == 1 && strcmp(tok[0], "json")) {
+		out_printf(cl, "ERR usage: %s [json]\n", cmd);
+		return false;
+	}
+	return true;
+}
+
+static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	const struct vrrp_ha_counters *c = vrrp_ha_counters(h);
+
+	if (!only_json_arg(cl, "stats", tok, ntok))
+		return;
+	if (ntok == 1) {
+		char small[1];
+		int n = vrrp_ha_counters_json(h, small, sizeof(small));
+		char *buf;
+
+		if (n < 0 || !(buf = malloc((size_t)n + 1))) {
+			out_str(cl, "ERR cannot format counters\n");
+			return;
+		}
+		vrrp_ha_counters_json(h, buf, (size_t)n + 1);
+		instance_json_head(cl);
+		out_str(cl, ",\"counters\":");
+		out_str(cl, buf);
+		out_str(cl, "}\nOK\n");
+		free(buf);
+		return;
+	}
+	for (unsigned i = 0; i < VRRP_HA_R__COUNT; i++)
+		out_printf(cl, "rx_%s %" PRIu64 "\n",
+		           i == VRRP_HA_OK ? "ok" : vrrp_ha_reason_name((enum vrrp_ha_reason)i),
+		           c->rx_reason[i]);
+	for (size_t i = 0; i < sizeof(counter_fields) / sizeof(counter_fields[0]); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)c + counter_fields[i].off, sizeof(v));
+		out_printf(cl, "%s %" PRIu64 "\n", counter_fields[i].name, v);
+	}
+	out_str(cl, "OK\n");
+}
+
+static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_rbc *rbc = vrrp_ha_get_rbc(h), *bc = vrrp_ha_get_bc(h);
+	size_t nrbc = rbc ? rbc_count(rbc) : 0, nbc = bc ? rbc_count(bc) : 0;
+	size_t mrbc = rbc ? rbc_memory(rbc) : 0, mbc = bc ? rbc_memory(bc) : 0;
+
+	if (!only_json_arg(cl, "state", tok, ntok))
+		return;
+	if (ntok == 1) {
+		instance_json_head(cl);
+		out_printf(cl,
+		           ",\"owner\":%s,\"rbc\":%zu,\"bc\":%zu,\"backlog\":%zu,"
+		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu}\nOK\n",
+		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
+		           mrbc, mbc);
+		return;
+	}
+	out_printf(cl,
+	           "instance %s\nvrid %u\nstate %s\nowner %s\nrbc %zu\nbc %zu\nbacklog %zu\n"
+	           "rbc_bytes %zu\nbc_bytes %zu\nOK\n",
+	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
+	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc);
+}
+
+static void cmd_help(struct ctl_client *cl, char **tok, int ntok);
+
+static void cmd_quit(struct ctl_client *cl, char **tok, int ntok)
+{
+	out_str(cl, "OK bye\n");
+	cl->closing = true;
+}
+
+static const struct ctl_cmd {
+	const char *name;
+	void (*fn)(struct ctl_client *cl, char **tok, int ntok);
+	int min_args, max_args;
+	const char *args, *what;
+} ctl_cmds[] = {
+        {"add", cmd_add, 4, 5, "<hoa> <coa> <lifetime_s> <seq> [<flags>]",
+         "add or update a binding (flags default H)"},
+        {"del", cmd_del, 1, 1, "<hoa>", "delete a binding"},
+        {"flush", cmd_flush, 0, 0, "", "delete every binding"},
+        {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
+        {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
+        {"stats", cmd_stats, 0, 1, "[json]", "counters"},
+        {"state", cmd_state, 0, 1, "[json]", "instance state and table sizes"},
+        {"help", cmd_help, 0, 0, "", "this list"},
+        {"quit", cmd_quit, 0, 0, "", "close the connection"},
+};
+
+static void cmd_help(struct ctl_client *cl, char **tok, int ntok)
+{
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		out_printf(cl, "  %-6s %-40s %s\n", ctl_cmds[i].name, ctl_cmds[i].args,
+		           ctl_cmds[i].what);
+	out_str(cl, "OK\n");
+}
+
+static void command_line(struct ctl_client *cl, char *line)
+{
+	char *tok[CTL_MAX_TOKENS];
+	bool extra;
+	int n = tokenize(line, tok, CTL_MAX_TOKENS, &extra);
+
+	if (n == 0)
+		return; /* blank lines are ignored */
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		const struct ctl_cmd *c = &ctl_cmds[i];
+
+		if (strcmp(tok[0], c->name))
+			continue;
+		if (extra || n - 1 < c->min_args || n - 1 > c->max_args)
+			out_printf(cl, "ERR usage: %s%s%s\n", c->name, *c->args ? " " : "",
+			           c->args);
+		else
+			c->fn(cl, tok + 1, n - 1);
+		return;
+	}
+	out_printf(cl, "ERR unknown command '%.64s'\n", tok[0]);
+}
+
+/* ---- client I/O --------------------------------------------------------- */
+
+static void too_long_line(struct ctl_client *cl)
+{
+	if (cl->mode == CTL_MODE_IMPORT) {
+		cl->imp_line++;
+		import_error(cl, "line too long");
+	} else {
+		out_str(cl, "ERR line too long\n");
+	}
+}
+
+/* Is there a line (or a too long fragment) to handle without reading more? */
+static bool input_ready(const struct ctl_client *cl)
+{
+	size_t avail = cl->in_len - cl->in_off;
+
+	if (!avail)
+		return false;
+	if (memchr(cl->in + cl->in_off, '\n', avail))
+		return true;
+	if (cl->discarding)
+		return false;
+	return avail > CTL_LINE_MAX || cl->eof;
+}
+
+static void handle_line(struct ctl_client *cl, char *line, size_t len)
+{
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (cl->mode == CTL_MODE_IMPORT)
+		import_line(cl, line);
+	else
+		command_line(cl, line);
+}
+
+/* Handle buffered lines, within the per-event budget and output limit. */
+static void process_lines(struct ctl_client *cl)
+{
+	unsigned budget = CTL_LINES_PER_EVENT;
+
+	while (budget && !cl->closing && !cl->show_active && out_pending(cl) < CTL_OUT_HIGH) {
+		char *start = cl->in + cl->in_off;
+		size_t avail = cl->in_len - cl->in_off;
+		char *nl = memchr(start, '\n', avail);
+		size_t len;
+
+		if (cl->discarding) {
+			if (!nl) {
+				cl->in_off = cl->in_len;
+				break;
+			}
+			cl->discarding = false;
+			cl->in_off += (size_t)(nl - start) + 1;
+			continue;
+		}
+		if (!nl) {
+			if (avail > CTL_LINE_MAX) {
+				too_long_line(cl);
+				cl->discarding = true;
+				cl->in_off = cl->in_len;
+				budget--;
+				continue;
+			}
+			if (!cl->eof || !avail)
+				break;
+			/* the peer ended with an unterminated line: take it */
+			len = avail;
+			start[len] = '\0';
+			cl->in_off = cl->in_len;
+		} else {
+			len = (size_t)(nl - start);
+			cl->in_off += len + 1;
+			if (len > CTL_LINE_MAX) {
+				too_long_line(cl);
+				budget--;
+				continue;
+			}
+			*nl = '\0';
+		}
+		handle_line(cl, start, len);
+		budget--;
+	}
+	if (cl->in_off == cl->in_len) {
+		cl->in_off = cl->in_len = 0;
+	} else if (cl->in_off && !input_ready(cl)) {
+		/* only a partial line is left: move it to the front */
+		memmove(cl->in, cl->in + cl->in_off, cl->in_len - cl->in_off);
+		cl->in_len -= cl->in_off;
+		cl->in_off = 0;
+	}
+}
+
+/* Read once. Returns: 0, or -1 if the client is gone. */
+static int client_read(struct ctl_client *cl)
+{
+	size_t room;
+	ssize_t n;
+
+	if (cl->in_off) {
+		memmove(cl->in, cl->in + cl->in_off, cl->in_len - cl->in_off);
+		cl->in_len -= cl->in_off;
+		cl->in_off = 0;
+	}
+	room = sizeof(cl->in) - 1 - cl->in_len; /* 1 for the NUL of a last line */
+	if (room > CTL_READ_MAX)
+		room = CTL_READ_MAX;
+	if (!room)
+		return 0;
+	do
+		n = recv(cl->fd, cl->in + cl->in_len, room, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	if (n == 0)
+		cl->eof = true;
+	cl->in_len += (size_t)n;
+	return 0;
+}
+
+static int client_events(const struct ctl_client *cl)
+{
+	bool work = cl->show_active || (!cl->closing && input_ready(cl));
+	int ev = 0;
+
+	if (out_pending(cl) || work)
+		ev |= VRRP_HA_EV_WRITE;
+	if (!cl->eof && !cl->closing && !work && out_pending(cl) < CTL_OUT_HIGH)
+		ev |= VRRP_HA_EV_READ;
+	return ev;
+}
+
+static void client_close(struct ctl_client *cl)
+{
+	struct vrrp_ha_ctl *c = cl->srv;
+
+	if (cl->watched)
+		c->ops->unwatch_fd(c->ctx, cl->fd);
+	close(cl->fd);
+	for (unsigned i = 0; i < c->ncl; i++) {
+		if (c->cl[i] == cl) {
+			c->cl[i] = c->cl[--c->ncl];
+			c->cl[c->ncl] = NULL;
+			break;
+		}
+	}
+	c->full_logged = false;
+	free(cl->out);
+	free(cl);
+}
+
+/* Register the events the client needs now. Returns: 0, or -1 (closed). */
+static int client_rewatch(struct ctl_client *cl)
+{
+	struct vrrp_ha_ctl *c = cl->srv;
+	int ev = client_events(cl);
+
+	if (ev == cl->watched)
+		return 0;
+	if (!ev) {
+		c->ops->unwatch_fd(c->ctx, cl->fd);
+	} else if (c->ops->watch_fd(c->ctx, cl->fd, ev, client_cb, cl) < 0) {
+		vrrp_ha_logf(c->h, LOG_ERR, "control socket %s: cannot watch a client: %s", c->path,
+		             strerror(errno));
+		cl->watched = 0;
+		client_close(cl);
+		return -1;
+	}
+	cl->watched = ev;
+	return 0;
+}
+
+static void client_cb(void *data, int fd, int events)
+{
+	struct ctl_client *cl = data;
+
+	if (out_flush(cl) < 0)
+		goto gone;
+	if ((events & VRRP_HA_EV_READ) && !cl->eof && !cl->closing && client_read(cl) < 0)
+		goto gone;
+
+	if (cl->show_active)
+		show_fill(cl);
+	process_lines(cl);
+	if (cl->eof && !cl->show_active && !input_ready(cl) && cl->mode == CTL_MODE_IMPORT)
+		import_finish(cl, false);
+	if (out_flush(cl) < 0)
+		goto gone;
+
+	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active &&
+	    (cl->closing || !input_ready(cl)))
+		goto gone;
+	client_rewatch(cl);
+	return;
+gone:
+	client_close(cl);
+}
+
+/* ---- listener ----------------------------------------------------------- */
+
+static void listen_cb(void *data, int fd, int events)
+{
+	struct vrrp_ha_ctl *c = data;
+
+	for (int i = 0; i < CTL_ACCEPT_PER_EVENT; i++) {
+		struct ctl_client *cl;
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && !c->full_logged) {
+				vrrp_ha_logf(c->h, LOG_ERR, "control socket %s: accept: %s",
+				             c->path, strerror(errno));
+				c->full_logged = true;
+			}
+			return;
+		}
+		if (c->ncl >= CTL_MAX_CLIENTS) {
+			static const char msg[] = "ERR too many clients\n";
+
+			if (send(cfd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* nothing more to tell that client */
+			}
+			close(cfd);
+			if (!c->full_logged)
+				vrrp_ha_logf(c->h, LOG_WARNING,
+				             "control socket %s: %d clients, refusing more",
+				             c->path, CTL_MAX_CLIENTS);
+			c->full_logged = true;
+			continue;
+		}
+		cl = calloc(1, sizeof(*cl));
+		if (!cl) {
+			vrrp_ha_logf(c->h, LOG_ERR, "control socket %s: out of memory", c->path);
+			close(cfd);
+			return;
+		}
+		cl->srv = c;
+		cl->fd = cfd;
+		c->cl[c->ncl++] = cl;
+		client_rewatch(cl);
+	}
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+struct vrrp_ha_ctl *vrrp_ha_ctl_open(struct vrrp_ha *h, const struct vrrp_ha_ops *ops, void *ctx,
+                                     const char *path, unsigned mode)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vrrp_ha_ctl *c;
+	struct stat st;
+	mode_t old_umask;
+	int r, saved;
+
+	if (!path || !*path) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket: no path");
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: path longer than %zu bytes", path,
+		             sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			vrrp_ha_logf(
+			        h, LOG_ERR,
+			        "control socket %s: exists and is not a socket, not replacing it",
+			        path);
+			return NULL;
+		}
+		if (unlink(path) < 0 && errno != ENOENT) {
+			vrrp_ha_logf(h, LOG_ERR,
+			             "control socket %s: cannot remove the old socket: %s", path,
+			             strerror(errno));
+			return NULL;
+		}
+	} else if (errno != ENOENT) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: %s", path, strerror(errno));
+		return NULL;
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->path = strdup(path))) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: out of memory", path);
+		free(c);
+		return NULL;
+	}
+	c->h = h;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: socket: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* The file gets 0777 & ~umask at bind(): make it owner-only until the
+	 * chmod below, so it is never reachable by others in between. umask is
+	 * per process; keepalived is single-threaded and it is restored at once. */
+	old_umask = umask(0177);
+	r = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	saved = errno;
+	umask(old_umask);
+	if (r < 0) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: bind: %s", path, strerror(saved));
+		goto fail;
+	}
+	if (stat(path, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+	if (chmod(path, mode & 07777) < 0) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: chmod %o: %s", path, mode & 07777,
+		             strerror(errno));
+		goto fail_unlink;
+	}
+	if (listen(c->lfd, 64) < 0) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: listen: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	if (ops->watch_fd(ctx, c->lfd, VRRP_HA_EV_READ, listen_cb, c) < 0) {
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: cannot watch the listener", path);
+		goto fail_unlink;
+	}
+	vrrp_ha_logf(h, LOG_INFO, "control socket %s: listening (mode %04o)", path, mode & 07777);
+	return c;
+
+fail_unlink:
+	unlink(path);
+fail:
+	if (c->lfd >= 0)
+		close(c->lfd);
+	free(c->path);
+	free(c);
+	return NULL;
+}
+
+void vrrp_ha_ctl_close(struct vrrp_ha_ctl *c)
+{
+	struct stat st;
+
+	if (!c)
+		return;
+	while (c->ncl)
+		client_close(c->cl[0]);
+	c->ops->unwatch_fd(c->ctx, c->lfd);
+	close(c->lfd);
+	/* a newer server may have replaced the file meanwhile: leave that one */
+	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
+	free(c->path);
+	free(c);
+}
+
+void vrrp_ha_ctl_rebind(struct vrrp_ha_ctl *c, struct vrrp_ha *h, void *ctx)
+{
+	void *old_ctx;
+
+	if (!c)
+		return;
+	old_ctx = c->ctx;
+	c->ops->unwatch_fd(old_ctx, c->lfd);
+	for (unsigned i = 0; i < c->ncl; i++)
+		if (c->cl[i]->watched)
+			c->ops->unwatch_fd(old_ctx, c->cl[i]->fd);
+
+	if (h != c->h) {
+		/* a walk cursor means nothing in another instance's table */
+		for (unsigned i = 0; i < c->ncl; i++) {
+			struct ctl_client *cl = c->cl[i];
+
+			if (cl->show_active) {
+				cl->show_active = false;
+				if (cl->show_json)
+					out_str(cl, "]}\n");
+				out_str(cl, "ERR instance reconfigured during show\n");
+			}
+		}
+	}
+	c->h = h;
+	c->ctx = ctx;
+
+	if (c->ops->watch_fd(ctx, c->lfd, VRRP_HA_EV_READ, listen_cb, c) < 0)
+		vrrp_ha_logf(h, LOG_ERR, "control socket %s: cannot watch the listener", c->path);
+	for (unsigned i = 0; i < c->ncl;) {
+		struct ctl_client *cl = c->cl[i];
+
+		cl->watched = 0;
+		if (client_rewatch(cl) == 0)
+			i++; /* else it was closed and the array moved */
+	}
+}
+
+const char *vrrp_ha_ctl_path(const struct vrrp_ha_ctl *c)
+{
+	return c->path;
+}

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vrrp-ha-ctl - client of the vrrp-ha control socket (docs/operations.md,
+ * "Control socket and vrrp-ha-ctl"; man page docs/vrrp-ha-ctl.8).
+ *
+ * Sends one command, prints the data lines of the answer on stdout and the
+ * text of an ERR status on stderr. "import" streams a file of any size: the
+ * socket is written and read in the same poll() loop, so neither side can
+ * block the other, and the file is read in fixed-size chunks.
+ *
+ * Exit status: 0 OK, 1 ERR, 2 usage, connection or I/O error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define EXIT_ERR   1
+#define EXIT_USAGE 2
+
+#define CHUNK             (64 * 1024) /* bytes read from the import file at once */
+#define SEND_CAP          (4 * CHUNK) /* send buffer */
+#define LINE_MAX_SEND     1024        /* the server's line limit */
+#define DEFAULT_TIMEOUT_S 30
+
+/* Where a file line stands, to keep a line "." of the file from ending the
+ * import early: such a line is sent as "# ." (a comment, same line number). */
+enum line_state {
+	LS_BOL,   /* at the start of a line */
+	LS_DOT,   /* the line so far is "." (held back) */
+	LS_DOTCR, /* the line so far is ".\r" (held back) */
+	LS_MID,   /* inside a line that is not "." */
+};
+
+struct cli {
+	const char *path;
+	const char *prog;
+	int fd;
+	int timeout_ms; /* without progress; -1 = forever */
+	bool raw;       /* print the status line too */
+	bool ok_text;   /* print the text after OK on stdout */
+
+	char *sbuf;
+	size_t soff, slen;
+	bool send_dead; /* the server stopped reading */
+
+	int in_fd; /* import source, -1 if none */
+	const char *in_name;
+	bool in_eof;
+	enum line_state ls;
+
+	char *rbuf;
+	size_t rlen, rcap;
+	int status; /* -1 until the status line arrived, then the exit code */
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+	        "usage: %s [-s SOCKET] [-t TIMEOUT_S] COMMAND [ARGS]\n"
+	        "\n"
+	        "  -s SOCKET   control socket of the instance (default: $VRRP_HA_SOCKET)\n"
+	        "  -t SECONDS  give up after this long without progress (default %d, 0 = never)\n"
+	        "\n"
+	        "commands:\n"
+	        "  add HOA COA LIFETIME_S SEQ [FLAGS]  add or update a binding (FLAGS: AHLKMRP\n"
+	        "                                      letters or 0xNNNN; default H)\n"
+	        "  del HOA                             delete a binding\n"
+	        "  flush                               delete every binding\n"
+	        "  show [--bc] [--json]                list the RBC (or the daemon's BC copy)\n"
+	        "  stats [--json]                      counters\n"
+	        "  state [--json]                      instance state and table sizes\n"
+	        "  import FILE|-                       add bindings from a file, one a line:\n"
+	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
+	        "  help                                the server's command list\n"
+	        "  raw LINE...                         send one protocol line as is\n",
+	        prog, DEFAULT_TIMEOUT_S);
+}
+
+static int now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Append to the send buffer (the caller made room). */
+static void put(struct cli *c, const char *s, size_t n)
+{
+	memcpy(c->sbuf + c->slen, s, n);
+	c->slen += n;
+}
+
+/* Copy an import chunk to the send buffer, rewriting "." lines (see
+ * enum line_state). Writes at most 2n + 4 bytes. */
+static void import_feed(struct cli *c, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		if (c->ls == LS_MID) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t k = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+			put(c, p, k);
+			p += k;
+			if (nl)
+				c->ls = LS_BOL;
+			continue;
+		}
+		switch (c->ls) {
+		case LS_BOL:
+			if (*p == '.') {
+				c->ls = LS_DOT;
+			} else {
+				put(c, p, 1);
+				if (*p != '\n')
+					c->ls = LS_MID;
+			}
+			break;
+		case LS_DOT:
+			if (*p == '\n') {
+				put(c, "# .\n", 4);
+				c->ls = LS_BOL;
+			} else if (*p == '\r') {
+				c->ls = LS_DOTCR;
+			} else {
+				put(c, ".", 1);
+				put(c, p, 1);
+				c->ls = LS_MID;
+			}
+			break;
+		case LS_DOTCR:
+			if (*p == '\n') {
+				/* ".\r\n" is the terminator to the server too */
+				put(c, "# .\n", 4);
+				c->ls = LS_BOL;
+			} else {
+				put(c, ".\r", 2);
+				put(c, p, 1);
+				c->ls = LS_MID;
+			}
+			break;
+		case LS_MID:
+			break;
+		}
+		p++;
+	}
+}
+
+/* End of the import file: close the last line, then the terminator. */
+static void import_end(struct cli *c)
+{
+	if (c->ls == LS_DOT || c->ls == LS_DOTCR)
+		put(c, "# .\n", 4);
+	else if (c->ls == LS_MID)
+		put(c, "\n", 1);
+	put(c, ".\n", 2);
+}
+
+/* Read the next chunk of the import file if there is room. Returns: 0 or -1. */
+static int import_refill(struct cli *c)
+{
+	char buf[CHUNK];
+	ssize_t n;
+
+	if (c->in_fd < 0 || c->in_eof)
+		return 0;
+	if (c->soff) {
+		memmove(c->sbuf, c->sbuf + c->soff, c->slen - c->soff);
+		c->slen -= c->soff;
+		c->soff = 0;
+	}
+	if (SEND_CAP - c->slen < 2 * CHUNK + 8)
+		return 0;
+	do
+		n = read(c->in_fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		fprintf(stderr, "%s: reading %s: %s\n", c->prog, c->in_name, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		c->in_eof = true;
+		import_end(c);
+		return 0;
+	}
+	import_feed(c, buf, (size_t)n);
+	return 0;
+}
+
+static bool import_wants_input(const struct cli *c)
+{
+	return c->in_fd >= 0 && !c->in_eof && !c->send_dead &&
+	       SEND_CAP - (c->slen - c->soff) >= 2 * CHUNK + 8;
+}
+
+/* One line of the answer (NUL-terminated, LF removed). */
+static void answer_line(struct cli *c, char *line)
+{
+	bool ok = !strcmp(line, "OK") || !strncmp(line, "OK ", 3);
+	bool err = !strcmp(line, "ERR") || !strncmp(line, "ERR ", 4);
+
+	if (!ok && !err) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		return;
+	}
+	c->status = ok ? 0 : EXIT_ERR;
+	if (c->raw) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+	} else if (ok && line[2] && c->ok_text) {
+		fputs(line + 3, stdout);
+		fputc('\n', stdout);
+	} else if (err) {
+		fprintf(stderr, "%s\n", line[3] ? line + 4 : "error");
+	}
+}
+
+/* Read what the socket has. Returns: 0, or -1 (message printed). */
+static int receive(struct cli *c)
+{
+	ssize_t n;
+	size_t start = 0;
+
+	if (c->rcap - c->rlen < CHUNK) {
+		size_t cap = c->rcap * 2;
+		char *p = realloc(c->rbuf, cap);
+
+		if (!p) {
+			fprintf(stderr, "%s: out of memory\n", c->prog);
+			return -1;
+		}
+		c->rbuf = p;
+		c->rcap = cap;
+	}
+	do
+		n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		fprintf(stderr, "%s: reading from %s: %s\n", c->prog, c->path, strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		fprintf(stderr, "%s: %s closed the connection before answering\n", c->prog,
+		        c->path);
+		return -1;
+	}
+	c->rlen += (size_t)n;
+	while (c->status < 0) {
+		char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
+
+		if (!nl)
+			break;
+		*nl = '\0';
+		answer_line(c, c->rbuf + start);
+		start = (size_t)(nl - c->rbuf) + 1;
+	}
+	memmove(c->rbuf, c->rbuf + start, c->rlen - start);
+	c->rlen -= start;
+	return 0;
+}
+
+/* Write what the socket takes. Returns: 0, or -1 (message printed). */
+static int transmit(struct cli *c)
+{
+	while (c->soff < c->slen) {
+		ssize_t n = send(c->fd, c->sbuf + c->soff, c->slen - c->soff, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EPIPE || errno == ECONNRESET) {
+				/* the server may have said why: read it */
+				c->send_dead = true;
+				c->soff = c->slen = 0;
+				return 0;
+			}
+			fprintf(stderr, "%s: writing to %s: %s\n", c->prog, c->path,
+			        strerror(errno));
+			return -1;
+		}
+		c->soff += (size_t)n;
+	}
+	c->soff = c->slen = 0;
+	return 0;
+}
+
+static int run(struct cli *c)
+{
+	int last = now_ms();
+
+	while (c->status < 0) {
+		struct pollfd pfd[2];
+		nfds_t n = 1;
+		int r, wait = -1;
+
+		if (import_wants_input(c) && import_refill(c) < 0)
+			return EXIT_USAGE;
+		pfd[0].fd = c->fd;
+		pfd[0].events = POLLIN | (c->slen > c->soff ? POLLOUT : 0);
+		pfd[0].revents = 0;
+		if (import_wants_input(c)) {
+			pfd[1].fd = c->in_fd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			n = 2;
+		}
+		if (c->timeout_ms >= 0) {
+			wait = c->timeout_ms - (now_ms() - last);
+			if (wait < 0)
+				wait = 0;
+		}
+		r = poll(pfd, n, wait);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: poll: %s\n", c->prog, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (r == 0) {
+			fprintf(stderr, "%s: %s: no answer for %d s\n", c->prog, c->path,
+			        c->timeout_ms / 1000);
+			return EXIT_USAGE;
+		}
+		last = now_ms();
+		if ((pfd[0].revents & POLLOUT) && transmit(c) < 0)
+			return EXIT_USAGE;
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && receive(c) < 0)
+			return EXIT_USAGE;
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing output: %s\n", c->prog, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return c->status;
+}
+
+static int connect_to(struct cli *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(c->path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "%s: socket path %s is longer than %zu bytes\n", c->prog, c->path,
+		        sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket: %s\n", c->prog, strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "%s: cannot connect to %s: %s\n", c->prog, c->path,
+		        strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		fprintf(stderr, "%s: fcntl: %s\n", c->prog, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+/* Append argv words as one protocol line. Returns: 0, or -1 if a word would
+ * break the line (blank or control character inside) or it is too long. */
+static int put_words(struct cli *c, const char *cmd, char **w, int n, bool allow_blanks)
+{
+	size_t len = strlen(cmd);
+
+	for (int i = 0; i < n; i++) {
+		if (!*w[i] || strpbrk(w[i], allow_blanks ? "\n\r" : " \t\n\r")) {
+			fprintf(stderr, "%s: bad argument '%s'\n", c->prog, w[i]);
+			return -1;
+		}
+		len += 1 + strlen(w[i]);
+	}
+	if (len > LINE_MAX_SEND) {
+		fprintf(stderr, "%s: command longer than %d bytes\n", c->prog, LINE_MAX_SEND);
+		return -1;
+	}
+	put(c, cmd, strlen(cmd));
+	for (int i = 0; i < n; i++) {
+		put(c, " ", 1);
+		put(c, w[i], strlen(w[i]));
+	}
+	put(c, "\n", 1);
+	return 0;
+}
+
+/* show/stats/state: the options allowed, mapped to protocol words. */
+static int put_view(struct cli *c, const char *cmd, char **w, int n, bool table_opts)
+{
+	bool json = false, bc = false;
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(w[i], "--json") || !strcmp(w[i], "json")) {
+			json = true;
+		} else if (table_opts && (!strcmp(w[i], "--bc") || !strcmp(w[i], "bc"))) {
+			bc = true;
+		} else if (table_opts && (!strcmp(w[i], "--rbc") || !strcmp(w[i], "rbc"))) {
+			bc = false;
+		} else {
+			fprintf(stderr, "%s: %s: unknown option '%s'\n", c->prog, cmd, w[i]);
+			return -1;
+		}
+	}
+	put(c, cmd, strlen(cmd));
+	if (table_opts)
+		put(c, bc ? " bc" : " rbc", bc ? 3 : 4);
+	if (json)
+		put(c, " json", 5);
+	put(c, "\n", 1);
+	return 0;
+}
+
+/* Build the request from the command line. Returns: 0, or -1 (usage). */
+static int build(struct cli *c, char **argv, int argc)
+{
+	const char *cmd = argv[0];
+	char **a = argv + 1;
+	int n = argc - 1;
+
+	if (!strcmp(cmd, "add")) {
+		c->ok_text = true;
+		if (n < 4 || n > 5)
+			goto bad_count;
+		return put_words(c, "add", a, n, false);
+	}
+	if (!strcmp(cmd, "del")) {
+		c->ok_text = true;
+		if (n != 1)
+			goto bad_count;
+		return put_words(c, "del", a, n, false);
+	}
+	if (!strcmp(cmd, "flush") || !strcmp(cmd, "help")) {
+		c->ok_text = true;
+		if (n != 0)
+			goto bad_count;
+		return put_words(c, cmd, a, 0, false);
+	}
+	if (!strcmp(cmd, "show"))
+		return put_view(c, "show", a, n, true);
+	if (!strcmp(cmd, "stats") || !strcmp(cmd, "state"))
+		return put_view(c, cmd, a, n, false);
+	if (!strcmp(cmd, "import")) {
+		c->ok_text = true;
+		if (n != 1)
+			goto bad_count;
+		if (!strcmp(a[0], "-")) {
+			c->in_fd = STDIN_FILENO;
+			c->in_name = "standard input";
+		} else {
+			c->in_fd = open(a[0], O_RDONLY | O_CLOEXEC);
+			c->in_name = a[0];
+			if (c->in_fd < 0) {
+				fprintf(stderr, "%s: cannot open %s: %s\n", c->prog, a[0],
+				        strerror(errno));
+				return -1;
+			}
+		}
+		put(c, "import\n", 7);
+		return 0;
+	}
+	if (!strcmp(cmd, "raw")) {
+		c->raw = true;
+		if (n < 1)
+			goto bad_count;
+		return put_words(c, a[0], a + 1, n - 1, true);
+	}
+	fprintf(stderr, "%s: unknown command '%s' (try -h)\n", c->prog, cmd);
+	return -1;
+bad_count:
+	fprintf(stderr, "%s: %s: wrong number of arguments (try -h)\n", c->prog, cmd);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {.fd = -1, .in_fd = -1, .status = -1, .ls = LS_BOL};
+	int opt, rc;
+	long t = DEFAULT_TIMEOUT_S;
+	char *end;
+
+	c.prog = "vrrp-ha-ctl";
+	c.path = getenv("VRRP_HA_SOCKET");
+	while ((opt = getopt(argc, argv, "+s:t:h")) != -1) {
+		switch (opt) {
+		case 's':
+			c.path = optarg;
+			break;
+		case 't':
+			errno = 0;
+			t = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || t < 0 || t > 86400) {
+				fprintf(stderr, "%s: -t: seconds, 0..86400\n", c.prog);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout, c.prog);
+			return 0;
+		default:
+			usage(stderr, c.prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr, c.prog);
+		return EXIT_USAGE;
+	}
+	if (!c.path || !*c.path) {
+		fprintf(stderr, "%s: no socket: use -s SOCKET or set VRRP_HA_SOCKET\n", c.prog);
+		return EXIT_USAGE;
+	}
+	c.timeout_ms = t ? (int)(t * 1000) : -1;
+	c.sbuf = malloc(SEND_CAP);
+	c.rcap = 2 * CHUNK;
+	c.rbuf = malloc(c.rcap);
+	if (!c.sbuf || !c.rbuf) {
+		fprintf(stderr, "%s: out of memory\n", c.prog);
+		return EXIT_USAGE;
+	}
+	if (build(&c, argv + optind, argc - optind) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (connect_to(&c) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = run(&c);
+out:
+	if (c.fd >= 0)
+		close(c.fd);
+	if (c.in_fd > STDIN_FILENO)
+		close(c.in_fd);
+	free(c.sbuf);
+	free(c.rbuf);
+	return rc;
+}
