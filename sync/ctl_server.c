@@ -25,6 +25,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,7 +99,8 @@ struct vrrp_ha_ctl {
 	void *ctx;
 	char *path;
 	int lfd;
-	dev_t dev; /* of the socket file we created: only that one is unlinked */
+	int spare_fd; /* kept open to accept-and-close when out of fds */
+	dev_t dev;    /* of the socket file we created: only that one is unlinked */
 	ino_t ino;
 	bool full_logged;
 	struct ctl_client *cl[CTL_MAX_CLIENTS];
@@ -1001,10 +1003,22 @@ static void listen_cb(void *data, int fd, int events)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK && !c->full_logged) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (!c->full_logged)
 				vrrp_ha_logf(c->h, LOG_ERR, "control socket %s: accept: %s",
 				             c->path, strerror(errno));
-				c->full_logged = true;
+			c->full_logged = true;
+			if ((errno == EMFILE || errno == ENFILE) && c->spare_fd >= 0) {
+				/* The pending connection would keep the listener
+				 * readable and the loop spinning: take it with the
+				 * spare fd and close it. */
+				close(c->spare_fd);
+				cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+				if (cfd >= 0)
+					close(cfd);
+				c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				continue;
 			}
 			return;
 		}
@@ -1037,6 +1051,20 @@ static void listen_cb(void *data, int fd, int events)
 
 /* ---- API ---------------------------------------------------------------- */
 
+/* Does a server accept connections at sa? (A stale file refuses them.) */
+static bool socket_in_use(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return false;
+	/* non-blocking: a Unix connect never waits; EAGAIN = backlog full = alive */
+	used = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 || errno == EAGAIN;
+	close(fd);
+	return used;
+}
+
 struct vrrp_ha_ctl *vrrp_ha_ctl_open(struct vrrp_ha *h, const struct vrrp_ha_ops *ops, void *ctx,
                                      const char *path, unsigned mode)
 {
@@ -1064,6 +1092,11 @@ struct vrrp_ha_ctl *vrrp_ha_ctl_open(struct vrrp_ha *h, const struct vrrp_ha_ops
 			        path);
 			return NULL;
 		}
+		if (socket_in_use(&sa))
+			vrrp_ha_logf(h, LOG_WARNING,
+			             "control socket %s: another server is listening there; "
+			             "replacing it",
+			             path);
 		if (unlink(path) < 0 && errno != ENOENT) {
 			vrrp_ha_logf(h, LOG_ERR,
 			             "control socket %s: cannot remove the old socket: %s", path,
@@ -1084,6 +1117,7 @@ struct vrrp_ha_ctl *vrrp_ha_ctl_open(struct vrrp_ha *h, const struct vrrp_ha_ops
 	c->h = h;
 	c->ops = ops;
 	c->ctx = ctx;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->lfd < 0) {
 		vrrp_ha_logf(h, LOG_ERR, "control socket %s: socket: %s", path, strerror(errno));
@@ -1125,6 +1159,8 @@ fail_unlink:
 fail:
 	if (c->lfd >= 0)
 		close(c->lfd);
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
 	free(c->path);
 	free(c);
 	return NULL;
@@ -1140,6 +1176,8 @@ void vrrp_ha_ctl_close(struct vrrp_ha_ctl *c)
 		client_close(c->cl[0]);
 	c->ops->unwatch_fd(c->ctx, c->lfd);
 	close(c->lfd);
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
 	/* a newer server may have replaced the file meanwhile: leave that one */
 	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -174,7 +175,7 @@ static char *xchg(struct env *e, int fd, const char *req)
 }
 
 /* One command on a fresh connection. */
-static char *cmd(struct env *e, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static char *cmd(struct env *e, const char *fmt, ...)
 {
 	char req[4096];
 	va_list ap;
@@ -409,6 +410,15 @@ static void test_open(void)
 	vrrp_ha_ctl_close(e.c);
 	CHECK(test_loop_nwatched(e.l) == 0);
 	CHECK(stat(e.path, &st) < 0 && errno == ENOENT);
+
+	/* a live server there is replaced too, with a warning */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 1) == 0);
+	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0600);
+	CHECK(e.c != NULL);
+	CHECK(test_loop_log_count(e.l, "another server is listening") == 1);
+	close(fd);
+	vrrp_ha_ctl_close(e.c);
 
 	/* mode is applied */
 	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0660);
@@ -802,6 +812,10 @@ static void test_import(void)
 	CHECK(test_loop_max_callback_us(e.l, false) < 250000);
 	CHECK(parse_show(r, NULL, NULL, 0) == 199997);
 	free(r);
+	/* pipelined after a long show: answered after it, in order */
+	r = xchg_len(&e, fd, "show bc\nstate\n", 14, 2, 60);
+	CHECK_CONTAINS(r, "\nOK 199997 bindings\ninstance VI_1\n");
+	free(r);
 	r = xchg_len(&e, fd, "show bc json\n", 13, 1, 60);
 	CHECK(count_str(r, "\"hoa\"") == 199997);
 	CHECK(json_ok(r));
@@ -901,6 +915,29 @@ static void test_clients(void)
 	for (int i = 0; i < 5; i++)
 		test_loop_run_once(e.l, 1);
 	CHECK(test_loop_nwatched(e.l) == 1);
+
+	/* out of fds: the pending client is taken and closed, no busy loop */
+	{
+		struct rlimit old, low;
+		int c1 = cl_connect(e.path), lowest = dup(0);
+
+		close(lowest);
+		getrlimit(RLIMIT_NOFILE, &old);
+		low = old;
+		low.rlim_cur = (rlim_t)lowest;
+		CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+		test_loop_run_once(e.l, 1);
+		setrlimit(RLIMIT_NOFILE, &old);
+		CHECK(test_loop_log_count(e.l, "accept: Too many open files") == 1);
+		CHECK(recv(c1, buf, 1, 0) == 0); /* closed by the server */
+		CHECK(test_loop_run_once(e.l, 0) == 0);
+		close(c1);
+		c1 = cl_connect(e.path);
+		r = xchg(&e, c1, "state\n");
+		CHECK_CONTAINS(r, "instance VI_1\n");
+		free(r);
+		close(c1);
+	}
 
 	/* rebind: every fd moves to the new context */
 	{
