@@ -92,6 +92,19 @@ run 2 "bad show option" "$CTL" -s "$sock" show --xml
 run 0 "help" "$CTL" -h
 has "$dir/out" "import FILE|-" "help text"
 
+# a server that never answers: -t gives up
+"$SRV" "$dir/stall.sock" stall &
+stall_pid=$!
+i=0
+while [ ! -S "$dir/stall.sock" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+run 2 "timeout" "$CTL" -s "$dir/stall.sock" -t 1 state
+has "$dir/err" "$dir/stall.sock: no answer for 1 s" "timeout message"
+kill "$stall_pid"
+wait "$stall_pid" 2>/dev/null
+
 # --- against the server ------------------------------------------------
 start_server
 [ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode $(stat -c %a "$sock"), wanted 600"

@@ -5,7 +5,9 @@
  * measuring import/show rates by hand.
  *
  * usage: ctl_test_server SOCKET [MODE_OCTAL] [PRIORITY]
- * Runs until SIGTERM or SIGINT; sent packets are counted, not kept.
+ *        ctl_test_server SOCKET stall
+ * Runs until SIGTERM or SIGINT; sent packets are counted, not kept. "stall"
+ * listens and never accepts: a server that does not answer.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,8 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "test_loop.h"
 #include "vrrp_ha/ctl.h"
@@ -32,6 +36,23 @@ static void on_signal(void *data, int fd, int events)
 		test_loop_stop(data);
 }
 
+static int stall(const char *path, const sigset_t *ss)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), sig;
+
+	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
+		return 1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
+		return 1;
+	sigwait(ss, &sig);
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vrrp_ha_config cfg;
@@ -46,15 +67,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s SOCKET [MODE_OCTAL] [PRIORITY]\n", argv[0]);
 		return 2;
 	}
-	if (argc > 2)
-		mode = (unsigned)strtoul(argv[2], NULL, 8);
-	if (argc > 3)
-		prio = (unsigned)strtoul(argv[3], NULL, 10);
-
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
+	if (argc == 3 && !strcmp(argv[2], "stall"))
+		return stall(argv[1], &ss);
+	if (argc > 2)
+		mode = (unsigned)strtoul(argv[2], NULL, 8);
+	if (argc > 3)
+		prio = (unsigned)strtoul(argv[3], NULL, 10);
 	sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 
 	l = test_loop_new();
