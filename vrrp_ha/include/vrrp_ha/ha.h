@@ -84,7 +84,10 @@ struct vrrp_ha_ops {
 	 * vrrp_ha_timer() runs after delay_us. */
 	void (*set_timer)(void *ctx, uint64_t delay_us);
 	/* Call cb when fd is readable/writable; stays armed until unwatch_fd or
-	 * a later watch_fd on the same fd changes the events. Returns: 0 or -1. */
+	 * a later watch_fd on the same fd changes the events. Level-triggered:
+	 * cb runs again on every loop iteration while the fd stays ready (the
+	 * control socket relies on this to resume bounded work through a WRITE
+	 * watch). Returns: 0 or -1. */
 	int (*watch_fd)(void *ctx, int fd, int events, vrrp_ha_fd_cb cb, void *data);
 	void (*unwatch_fd)(void *ctx, int fd);
 	/* syslog priority + message (no newline) */
