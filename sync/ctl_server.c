@@ -607,53 +607,6 @@ static void show_fill(struct ctl_client *cl)
 	}
 }
 
-/* struct vrrp_ha_counters, field by field, after rx_reason[] */
-#define CTR(f)                                                                                     \
-	{                                                                                          \
-#f, offsetof(struct vrrp_ha_counters, f)                                           \
-	}
-static const struct {
-	const char *name;
-	size_t off;
-} counter_fields[] = {
-        CTR(rx_request),
-        CTR(rx_update),
-        CTR(rx_records),
-        CTR(rx_rec_added),
-        CTR(rx_rec_updated),
-        CTR(rx_rec_refreshed),
-        CTR(rx_rec_deleted),
-        CTR(rx_rec_stale),
-        CTR(rx_rec_unknown_delete),
-        CTR(rx_rec_nomem),
-        CTR(rx_rec_over_limit),
-        CTR(rx_request_ignored),
-        CTR(rx_update_ignored),
-        CTR(tx_request),
-        CTR(tx_update),
-        CTR(tx_records),
-        CTR(tx_errors),
-        CTR(tx_retries),
-        CTR(full_syncs),
-        CTR(bc_add),
-        CTR(bc_del),
-        CTR(bc_flush),
-        CTR(bc_errors),
-        CTR(expired),
-        CTR(restored),
-        CTR(notify_runs),
-        CTR(notify_errors),
-        CTR(fifo_lines),
-        CTR(fifo_drops),
-        CTR(state_changes),
-};
-#undef CTR
-/* A counter added to ha.h must be added above too. */
-_Static_assert(sizeof(struct vrrp_ha_counters) ==
-                       sizeof(uint64_t) * (VRRP_HA_R__COUNT +
-                                           sizeof(counter_fields) / sizeof(counter_fields[0])),
-               "counter_fields does not list every field of struct vrrp_ha_counters");
-
 static void instance_json_head(struct ctl_client *cl)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -697,15 +650,13 @@ static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
 		free(buf);
 		return;
 	}
-	for (unsigned i = 0; i < VRRP_HA_R__COUNT; i++)
-		out_printf(cl, "rx_%s %" PRIu64 "\n",
-		           i == VRRP_HA_OK ? "ok" : vrrp_ha_reason_name((enum vrrp_ha_reason)i),
-		           c->rx_reason[i]);
-	for (size_t i = 0; i < sizeof(counter_fields) / sizeof(counter_fields[0]); i++) {
-		uint64_t v;
+	{
+		size_t nf;
+		const struct vrrp_ha_counter_field *f = vrrp_ha_counter_fields(&nf);
 
-		memcpy(&v, (const char *)c + counter_fields[i].off, sizeof(v));
-		out_printf(cl, "%s %" PRIu64 "\n", counter_fields[i].name, v);
+		for (size_t i = 0; i < nf; i++)
+			out_printf(cl, "%s %" PRIu64 "\n", f[i].name,
+			           vrrp_ha_counter_value(c, &f[i]));
 	}
 	out_str(cl, "OK\n");
 }

@@ -514,6 +514,39 @@ static void test_expiry(void)
 	node_free(&n[1]);
 }
 
+/* A backup that lost an update is repaired by the periodic refresh. */
+static void test_refresh_repairs(void)
+{
+	struct node n[2];
+	struct vrrp_ha_config cfg;
+	struct in6_addr hoa;
+
+	vrrp_ha_config_defaults(&cfg);
+	cfg.refresh_s = 10;
+	node_init(&n[0], "A", 255, &cfg);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 2, 100);
+	add_n(n[0].h, 20, 1);
+	settle(n, 2, 100);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 20);
+	/* as if one BC_UPDATE record had been lost on the link */
+	addr(&hoa, "2001:db8:aa::", 3);
+	rbc_delete_local(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h));
+	rbc_clear_dirty(vrrp_ha_get_rbc(n[1].h));
+	/* tombstones would reject the same seq: let it be forgotten */
+	for (int i = 0; i < 40; i++) {
+		advance(n, 2, 1000);
+		carry(n, 2);
+	}
+	settle(n, 2, 100);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 20);
+	CHECK(vrrp_ha_counters(n[0].h)->refreshes >= 1);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
 int main(void)
 {
 	test_owner_replicates();
@@ -524,6 +557,7 @@ int main(void)
 	test_state_rules();
 	test_send_retry();
 	test_expiry();
+	test_refresh_repairs();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

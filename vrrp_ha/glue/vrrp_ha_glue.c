@@ -513,6 +513,7 @@ UNSIGNED_KEYWORD(cfg_restore_window, restore_window_ms, 0, 600000)
 UNSIGNED_KEYWORD(cfg_tombstone, tombstone_s, 0, 3600)
 UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 
 static void cfg_rcvbuf(const vector_t *strvec)
 {
@@ -543,6 +544,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("tombstone_time", &cfg_tombstone);
 	install_keyword("max_bindings", &cfg_max_bindings);
 	install_keyword("log_interval", &cfg_log_interval);
+	install_keyword("refresh_interval", &cfg_refresh);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
 	install_sublevel_end();
 }
@@ -725,10 +727,10 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 	if (g->h) {
 		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");
 		conf_write(fp, "     rbc = %zu, bc = %zu", rbc_count(vrrp_ha_get_rbc(g->h)),
-			   rbc_count(vrrp_ha_get_bc(g->h)));
+		           rbc_count(vrrp_ha_get_bc(g->h)));
 		vrrp_ha_counters_json(g->h, json, sizeof(json));
 		conf_write(fp, "     counters = %s", json);
 	}
 	conf_write(fp, "     BC packets for instances without mipv6_ha = %" PRIu64,
-		   glue_rx_not_enabled);
+	           glue_rx_not_enabled);
 }

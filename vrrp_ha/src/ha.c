@@ -11,6 +11,7 @@
 #include "vrrp_ha/ha.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -67,6 +68,9 @@ struct vrrp_ha {
 	bool full_wrap;        /* a later request came in: wrap once ... */
 	uint64_t full_stop_at; /* ... and stop when the cursor reaches this */
 	bool full_wrapped;
+
+	/* periodic whole-table refresh: repairs a backup that lost an update */
+	uint64_t next_refresh_ms;
 
 	/* incremental changes are held coalesce_ms before sending */
 	uint64_t dirty_since;
@@ -126,6 +130,7 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->tombstone_s = 30;
 	c->max_bindings = 4000000;
 	c->log_interval_s = 10;
+	c->refresh_s = 300;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)
@@ -831,6 +836,7 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
 		/* a new master pushes its whole table once, so backups that
 		 * missed an update converge without asking */
 		h->left_master_ms = 0;
+		h->next_refresh_ms = 0;
 		if (rbc_count(send_table(h)))
 			start_full(h);
 		arm_us(h, 0);
@@ -881,6 +887,22 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 			next = h->batch_first_ms + RESTORE_BATCH_MS;
 	}
 
+	if (h->state == VRRP_HA_ST_MASTER && h->cfg.refresh_s) {
+		/* Multicast BC_UPDATEs are not acknowledged; a slow periodic
+		 * re-send of the whole table bounds how long a backup that lost
+		 * one stays wrong (sequence rules make it a no-op otherwise). */
+		if (!h->next_refresh_ms)
+			h->next_refresh_ms = now + (uint64_t)h->cfg.refresh_s * 1000;
+		if (now >= h->next_refresh_ms) {
+			h->next_refresh_ms = now + (uint64_t)h->cfg.refresh_s * 1000;
+			if (!h->full_active && rbc_count(send_table(h))) {
+				h->cnt.refreshes++;
+				start_full(h);
+			}
+		}
+		if (h->next_refresh_ms < next)
+			next = h->next_refresh_ms;
+	}
 	if (can_send(h, now)) {
 		more = send_burst(h, now);
 	} else {
@@ -1019,58 +1041,96 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h)
 	return n;
 }
 
+#define CTR(f)                                                                                     \
+	{                                                                                          \
+#f, offsetof(struct vrrp_ha_counters, f)                                           \
+	}
+#define RXR(r, n)                                                                                  \
+	{                                                                                          \
+		"rx_" n, offsetof(struct vrrp_ha_counters, rx_reason) + (r) * sizeof(uint64_t)     \
+	}
+static const struct vrrp_ha_counter_field counter_fields[] = {
+        RXR(VRRP_HA_OK, "ok"),
+        RXR(VRRP_HA_R_TOO_SHORT, "too_short"),
+        RXR(VRRP_HA_R_BAD_VERSION, "bad_version"),
+        RXR(VRRP_HA_R_BAD_HOPLIMIT, "bad_hoplimit"),
+        RXR(VRRP_HA_R_BAD_TYPE, "bad_type"),
+        RXR(VRRP_HA_R_VRID_MISMATCH, "vrid_mismatch"),
+        RXR(VRRP_HA_R_NOT_ENABLED, "not_enabled"),
+        RXR(VRRP_HA_R_BAD_LENGTH, "bad_length"),
+        RXR(VRRP_HA_R_ZERO_COUNT, "zero_count"),
+        RXR(VRRP_HA_R_REC_BAD_HOA, "rec_bad_hoa"),
+        RXR(VRRP_HA_R_REC_BAD_COA, "rec_bad_coa"),
+        RXR(VRRP_HA_R_REC_HOA_IS_COA, "rec_hoa_is_coa"),
+        CTR(rx_request),
+        CTR(rx_update),
+        CTR(rx_records),
+        CTR(rx_rec_added),
+        CTR(rx_rec_updated),
+        CTR(rx_rec_refreshed),
+        CTR(rx_rec_deleted),
+        CTR(rx_rec_stale),
+        CTR(rx_rec_unknown_delete),
+        CTR(rx_rec_nomem),
+        CTR(rx_rec_over_limit),
+        CTR(rx_request_ignored),
+        CTR(rx_update_ignored),
+        CTR(tx_request),
+        CTR(tx_update),
+        CTR(tx_records),
+        CTR(tx_errors),
+        CTR(tx_retries),
+        CTR(full_syncs),
+        CTR(refreshes),
+        CTR(bc_add),
+        CTR(bc_del),
+        CTR(bc_flush),
+        CTR(bc_errors),
+        CTR(expired),
+        CTR(restored),
+        CTR(notify_runs),
+        CTR(notify_errors),
+        CTR(fifo_lines),
+        CTR(fifo_drops),
+        CTR(state_changes),
+};
+#undef CTR
+#undef RXR
+/* a counter added to struct vrrp_ha_counters must be listed above */
+_Static_assert(sizeof(struct vrrp_ha_counters) ==
+                       sizeof(uint64_t) * (sizeof(counter_fields) / sizeof(counter_fields[0])),
+               "counter_fields does not list every field of struct vrrp_ha_counters");
+_Static_assert(VRRP_HA_R__COUNT == 12, "name the new reason in counter_fields");
+
+const struct vrrp_ha_counter_field *vrrp_ha_counter_fields(size_t *n)
+{
+	*n = sizeof(counter_fields) / sizeof(counter_fields[0]);
+	return counter_fields;
+}
+
+uint64_t vrrp_ha_counter_value(const struct vrrp_ha_counters *c,
+                               const struct vrrp_ha_counter_field *f)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)c + f->offset, sizeof(v));
+	return v;
+}
+
 int vrrp_ha_counters_json(const struct vrrp_ha *h, char *buf, size_t cap)
 {
-	const struct vrrp_ha_counters *c = &h->cnt;
-	size_t off = 0;
+	size_t off = 0, i;
 	int n;
-	unsigned i;
 
-#define EMIT(...)                                                                                  \
-	do {                                                                                       \
-		n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0,             \
-		             __VA_ARGS__);                                                         \
-		if (n > 0)                                                                         \
-			off += (size_t)n;                                                          \
-	} while (0)
-#define F(name) EMIT(",\"" #name "\":%" PRIu64, c->name)
-
-	EMIT("{\"rx_ok\":%" PRIu64, c->rx_reason[0]);
-	for (i = 1; i < VRRP_HA_R__COUNT; i++)
-		EMIT(",\"rx_%s\":%" PRIu64, vrrp_ha_reason_name((enum vrrp_ha_reason)i),
-		     c->rx_reason[i]);
-	F(rx_request);
-	F(rx_update);
-	F(rx_records);
-	F(rx_rec_added);
-	F(rx_rec_updated);
-	F(rx_rec_refreshed);
-	F(rx_rec_deleted);
-	F(rx_rec_stale);
-	F(rx_rec_unknown_delete);
-	F(rx_rec_nomem);
-	F(rx_rec_over_limit);
-	F(rx_request_ignored);
-	F(rx_update_ignored);
-	F(tx_request);
-	F(tx_update);
-	F(tx_records);
-	F(tx_errors);
-	F(tx_retries);
-	F(full_syncs);
-	F(bc_add);
-	F(bc_del);
-	F(bc_flush);
-	F(bc_errors);
-	F(expired);
-	F(restored);
-	F(notify_runs);
-	F(notify_errors);
-	F(fifo_lines);
-	F(fifo_drops);
-	F(state_changes);
-	EMIT("}");
-#undef F
-#undef EMIT
+	for (i = 0; i < sizeof(counter_fields) / sizeof(counter_fields[0]); i++) {
+		n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0,
+		             "%s\"%s\":%" PRIu64, i ? "," : "{", counter_fields[i].name,
+		             vrrp_ha_counter_value(&h->cnt, &counter_fields[i]));
+		if (n > 0)
+			off += (size_t)n;
+	}
+	n = snprintf(buf + (off < cap ? off : cap), off < cap ? cap - off : 0, "}");
+	if (n > 0)
+		off += (size_t)n;
 	return (int)off;
 }

@@ -56,6 +56,8 @@ struct vrrp_ha_config {
 	unsigned tombstone_s;        /* deletes remembered (default 30) */
 	unsigned max_bindings;       /* table limit (default 4,000,000) */
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
+	unsigned
+	        refresh_s; /* master re-sends its whole table this often (default 300, 0 = never) */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -108,7 +110,8 @@ struct vrrp_ha_counters {
 	uint64_t rx_request_ignored; /* not master and not within answer_grace */
 	uint64_t rx_update_ignored;  /* BC_UPDATE at a master not restoring */
 	uint64_t tx_request, tx_update, tx_records, tx_errors, tx_retries;
-	uint64_t full_syncs; /* whole-table answers started */
+	uint64_t full_syncs; /* whole-table sends started (answers, takeover, refresh) */
+	uint64_t refreshes;  /* of which periodic refreshes */
 	uint64_t bc_add, bc_del, bc_flush, bc_errors;
 	uint64_t expired;  /* entries whose lifetime ran out */
 	uint64_t restored; /* bindings handed back to the daemon */
@@ -176,6 +179,20 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 /* Log through ops->log with printf formatting. */
 void vrrp_ha_logf(const struct vrrp_ha *h, int prio, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* One named counter of struct vrrp_ha_counters (rx_reason[] entries are
+ * named rx_ok, rx_too_short, ... after vrrp_ha_reason_name()). */
+struct vrrp_ha_counter_field {
+	char name[40];
+	size_t offset; /* of a uint64_t inside struct vrrp_ha_counters */
+};
+
+/* Every counter, in display order. Returns: the table, *n its length. */
+const struct vrrp_ha_counter_field *vrrp_ha_counter_fields(size_t *n);
+
+/* Returns: the value of field f in c. */
+uint64_t vrrp_ha_counter_value(const struct vrrp_ha_counters *c,
+                               const struct vrrp_ha_counter_field *f);
 
 /* Write the counters as one JSON object (no newline) into buf.
  * Returns: the length snprintf would have written. */
