@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rbc-bench - micro-benchmarks of the vrrp_ha library (no sockets, no
+ * keepalived): what the backup spends per received record, what the master
+ * spends per record it sends, and the table's memory per binding.
+ *
+ * usage: rbc-bench [-m] [N ...]      (default: 100000 1000000)
+ *   -m  memory only: insert N records, print bytes per binding
+ *
+ * For each N, on one table (rbc_new(0, 30 s), as the daemon creates it):
+ *   insert   rbc_apply of N new records                          ns/record
+ *   refresh  rbc_apply of the same N again (same seq)            ns/record
+ *   update   rbc_apply with seq+1 and a new CoA                  ns/record
+ *   rx_path  decode header + 36 records per packet + rbc_apply
+ *            + rbc_clear_dirty per packet (the backup's work per
+ *            BC_UPDATE, into a fresh table)                      ns/record
+ *   walk_tx  rbc_walk + vrrp_ha_encode_update, 36 a packet (the
+ *            master's whole-table answer)                        ns/record
+ *   dirty_tx rbc_set_local of N + rbc_take_dirty + encode (the
+ *            master's incremental path)                          ns/record
+ *   memory   rbc_memory() / rbc_count()                          bytes/binding
+ * Times are the best of REPEAT runs on CLOCK_MONOTONIC.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vrrp_ha/codec.h"
+#include "vrrp_ha/rbc.h"
+
+#define REPEAT 3
+#define RECS   36 /* records per packet at MTU 1500 */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void mk_binding(struct vrrp_ha_binding *b, uint32_t i, uint16_t seq, uint32_t coa_salt)
+{
+	static const uint8_t hoa_pfx[8] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0xaa, 0, 0};
+	static const uint8_t coa_pfx[8] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0xcc, 0, 0};
+	uint32_t v = htonl(i), c = htonl(i ^ coa_salt);
+
+	memset(b, 0, sizeof(*b));
+	/* HoA 2001:db8:aa::1000:0:<i>, CoA 2001:db8:cc::2000:0:<i ^ salt> */
+	memcpy(b->hoa.s6_addr, hoa_pfx, 8);
+	b->hoa.s6_addr[8] = 0x10;
+	memcpy(b->hoa.s6_addr + 12, &v, 4);
+	memcpy(b->coa.s6_addr, coa_pfx, 8);
+	memcpy(b->coa.s6_addr + 12, &c, 4);
+	b->coa.s6_addr[8] = 0x20;
+	b->lifetime = 900; /* 3600 s */
+	b->seq = seq;
+	b->flags = 0xc000; /* A H */
+}
+
+struct res {
+	double insert, refresh, update, rx_path, walk_tx, dirty_tx;
+	double bytes_per, bytes_per_hint;
+	size_t count;
+};
+
+static double best(double a, double b)
+{
+	return a == 0 || b < a ? b : a;
+}
+
+static int run(size_t n, struct res *out)
+{
+	struct vrrp_ha_binding *b = malloc(n * sizeof(*b));
+	uint8_t pkt[8 + RECS * 40];
+	struct vrrp_ha_binding recs[RECS];
+	uint64_t now = 1000000, t0;
+	size_t i;
+	volatile size_t sink = 0;
+
+	if (!b)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++)
+		mk_binding(&b[i], (uint32_t)i + 1, 1, 0);
+
+	for (int rep = 0; rep < REPEAT; rep++) {
+		struct vrrp_ha_rbc *t = rbc_new(0, 30000);
+
+		if (!t)
+			return -1;
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			rbc_apply(t, &b[i], now);
+			if (i % RECS == RECS - 1)
+				rbc_clear_dirty(t);
+		}
+		out->insert = best(out->insert, (double)(now_ns() - t0) / n);
+		rbc_clear_dirty(t);
+		out->count = rbc_count(t);
+		out->bytes_per = (double)rbc_memory(t) / rbc_count(t);
+
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			rbc_apply(t, &b[i], now);
+			if (i % RECS == RECS - 1)
+				rbc_clear_dirty(t);
+		}
+		out->refresh = best(out->refresh, (double)(now_ns() - t0) / n);
+		rbc_clear_dirty(t);
+
+		for (i = 0; i < n; i++)
+			mk_binding(&b[i], (uint32_t)i + 1, 2, 0x5a5a);
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			rbc_apply(t, &b[i], now);
+			if (i % RECS == RECS - 1)
+				rbc_clear_dirty(t);
+		}
+		out->update = best(out->update, (double)(now_ns() - t0) / n);
+		rbc_clear_dirty(t);
+		for (i = 0; i < n; i++)
+			mk_binding(&b[i], (uint32_t)i + 1, 1, 0);
+
+		/* the master's whole-table answer */
+		{
+			uint64_t cur = 0;
+			size_t k, tot = 0;
+
+			t0 = now_ns();
+			while ((k = rbc_walk(t, &cur, recs, RECS, now))) {
+				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs, (unsigned)k);
+				tot += k;
+			}
+			out->walk_tx = best(out->walk_tx, (double)(now_ns() - t0) / (tot ? tot : 1));
+		}
+		rbc_free(t);
+
+		/* the backup's receive path, packet by packet, fresh table */
+		{
+			struct vrrp_ha_rbc *r = rbc_new(0, 30000);
+			uint8_t *wire;
+			size_t npkt = (n + RECS - 1) / RECS, p, plen = 8 + RECS * 40;
+
+			wire = malloc(npkt * plen);
+			if (!r || !wire)
+				return -1;
+			for (p = 0; p < npkt; p++) {
+				size_t k = n - p * RECS < RECS ? n - p * RECS : RECS;
+
+				vrrp_ha_encode_update(wire + p * plen, plen, 51, &b[p * RECS], (unsigned)k);
+			}
+			t0 = now_ns();
+			for (p = 0; p < npkt; p++) {
+				const uint8_t *pk = wire + p * plen;
+				size_t k = n - p * RECS < RECS ? n - p * RECS : RECS, len = 8 + k * 40;
+				struct vrrp_ha_hdr hd;
+
+				if (vrrp_ha_decode_hdr(pk, len, &hd) != VRRP_HA_OK)
+					return -1;
+				for (unsigned j = 0; j < hd.count; j++) {
+					struct vrrp_ha_binding rec;
+
+					if (vrrp_ha_decode_record(pk, len, j, &rec) == VRRP_HA_OK)
+						rbc_apply(r, &rec, now);
+				}
+				rbc_clear_dirty(r);
+			}
+			out->rx_path = best(out->rx_path, (double)(now_ns() - t0) / n);
+			if (rbc_count(r) != n) {
+				fprintf(stderr, "rx_path: %zu of %zu applied\n", rbc_count(r), n);
+				return -1;
+			}
+			free(wire);
+			rbc_free(r);
+		}
+
+		/* the master's incremental path: local set, dirty queue, encode */
+		{
+			struct vrrp_ha_rbc *m = rbc_new(0, 30000);
+			size_t k;
+
+			if (!m)
+				return -1;
+			t0 = now_ns();
+			for (i = 0; i < n; i++)
+				rbc_set_local(m, &b[i].hoa, &b[i].coa, 3600, 1, 0xc000, now);
+			while ((k = rbc_take_dirty(m, recs, RECS, now)))
+				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs, (unsigned)k);
+			out->dirty_tx = best(out->dirty_tx, (double)(now_ns() - t0) / n);
+			rbc_free(m);
+		}
+		/* memory with a size hint (what a preset table would cost) */
+		{
+			struct vrrp_ha_rbc *h = rbc_new(n, 30000);
+
+			for (i = 0; h && i < n; i++)
+				rbc_apply(h, &b[i], now);
+			if (h) {
+				out->bytes_per_hint = (double)rbc_memory(h) / rbc_count(h);
+				rbc_free(h);
+			}
+		}
+	}
+	(void)sink;
+	free(b);
+	return 0;
+}
+
+/* Memory per binding, and the longest single rbc_apply (a table growth:
+ * realloc of the slab and a rebuild of the index) with where it happened:
+ * the daemon's event loop stalls that long. */
+static int memory_only(size_t n)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, 30000);
+	struct vrrp_ha_binding b;
+	uint64_t worst = 0, worst_at = 0, slow_sum = 0;
+
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0, d;
+
+		mk_binding(&b, (uint32_t)i + 1, 1, 0);
+		t0 = now_ns();
+		if (rbc_apply(t, &b, 1000000) != RBC_ADDED)
+			return -1;
+		d = now_ns() - t0;
+		if (d > worst) {
+			worst = d;
+			worst_at = i + 1;
+		}
+		if (d > 1000000)
+			slow_sum += d;
+		if (i % RECS == RECS - 1)
+			rbc_clear_dirty(t);
+	}
+	rbc_clear_dirty(t);
+	printf("RESULT n=%zu count=%zu rbc_memory=%zu bytes_per_binding=%.1f "
+	       "apply_max_us=%.0f apply_max_at=%llu applies_over_1ms_total_us=%.0f\n",
+	       n, rbc_count(t), rbc_memory(t), (double)rbc_memory(t) / rbc_count(t), worst / 1e3,
+	       (unsigned long long)worst_at, slow_sum / 1e3);
+	rbc_free(t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t ns[8] = {100000, 1000000};
+	int nn = 2, first = 1;
+	int mem = argc > 1 && !strcmp(argv[1], "-m");
+
+	if (mem)
+		first = 2;
+	if (argc > first) {
+		nn = 0;
+		for (int i = first; i < argc && nn < 8; i++)
+			ns[nn++] = strtoull(argv[i], NULL, 10);
+	}
+	if (mem) {
+		for (int k = 0; k < nn; k++)
+			if (memory_only(ns[k]) < 0)
+				return 1;
+		return 0;
+	}
+	printf("# rbc-bench: vrrp_ha library, single thread, best of %d; ns per record\n", REPEAT);
+	printf("%-9s %8s %8s %8s %8s %8s %8s %10s %10s\n", "N", "insert", "refresh", "update",
+	       "rx_path", "walk_tx", "dirty_tx", "B/binding", "B/b(hint)");
+	for (int k = 0; k < nn; k++) {
+		struct res r;
+
+		if (run(ns[k], &r) < 0) {
+			fprintf(stderr, "rbc-bench: failed for N=%zu\n", ns[k]);
+			return 1;
+		}
+		printf("%-9zu %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %10.1f %10.1f\n", ns[k], r.insert,
+		       r.refresh, r.update, r.rx_path, r.walk_tx, r.dirty_tx, r.bytes_per,
+		       r.bytes_per_hint);
+		/* machine-readable line for run_all.sh */
+		printf("RESULT n=%zu insert_ns=%.1f refresh_ns=%.1f update_ns=%.1f rx_path_ns=%.1f "
+		       "walk_tx_ns=%.1f dirty_tx_ns=%.1f bytes_per_binding=%.1f "
+		       "bytes_per_binding_hint=%.1f\n",
+		       ns[k], r.insert, r.refresh, r.update, r.rx_path, r.walk_tx, r.dirty_tx,
+		       r.bytes_per, r.bytes_per_hint);
+	}
+	return 0;
+}
