@@ -86,6 +86,14 @@ static uint64_t glue_now_ms(__attribute__((unused)) void *ctx)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static uint64_t glue_now_us(__attribute__((unused)) void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int glue_sendmsg(vrrp_t *vrrp, const void *pkt, size_t len, const sockaddr_t *dst, int flags)
 {
 	union {
@@ -315,6 +323,7 @@ static const struct vrrp_ha_ops glue_ops = {
         .unwatch_fd = glue_unwatch_fd,
         .log = glue_log,
         .run_script = glue_run_script,
+        .now_us = glue_now_us,
 };
 
 /* ---- configuration ---------------------------------------------------- */

@@ -853,10 +853,22 @@ static void expired_cb(void *arg, const struct rbc_view *v)
 	h->cnt.expired++;
 }
 
+/* Time to the next pacing tick: pace_us after the previous burst started,
+ * so the time spent sending is not added to every period. */
+static uint64_t pace_delay_us(const struct vrrp_ha *h, uint64_t burst_start_us)
+{
+	uint64_t spent;
+
+	if (!h->ops.now_us || !burst_start_us)
+		return h->cfg.pace_us;
+	spent = h->ops.now_us(h->ctx) - burst_start_us;
+	return spent >= h->cfg.pace_us ? 0 : h->cfg.pace_us - spent;
+}
+
 void vrrp_ha_timer(struct vrrp_ha *h)
 {
 	uint64_t now = vrrp_ha_now(h);
-	uint64_t next = now + IDLE_TICK_MS, t;
+	uint64_t next = now + IDLE_TICK_MS, t, burst_start_us = 0;
 	bool more = false;
 
 	h->timer_at = UINT64_MAX;
@@ -904,6 +916,7 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 			next = h->next_refresh_ms;
 	}
 	if (can_send(h, now)) {
+		burst_start_us = h->ops.now_us ? h->ops.now_us(h->ctx) : 0;
 		more = send_burst(h, now);
 	} else {
 		h->full_active = false;
@@ -926,7 +939,7 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 		    now - h->dirty_since < h->cfg.coalesce_ms)
 			arm_at(h, h->dirty_since + h->cfg.coalesce_ms);
 		else
-			arm_us(h, h->cfg.pace_us);
+			arm_us(h, pace_delay_us(h, burst_start_us));
 	}
 	arm_at(h, next);
 }

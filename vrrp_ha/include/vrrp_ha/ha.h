@@ -97,6 +97,9 @@ struct vrrp_ha_ops {
 	/* Run argv[0] with argv asynchronously; the host reaps the child.
 	 * Returns: 0 if started. */
 	int (*run_script)(void *ctx, char *const argv[]);
+	/* Optional: monotonic microseconds. With it, a pacing tick is
+	 * scheduled from the start of the previous burst rather than its end. */
+	uint64_t (*now_us)(void *ctx);
 };
 
 /* Counters, all monotonic. rx_reason[0] counts accepted packets. */
