@@ -10,6 +10,17 @@
 
 set -eu
 
+# Skip (exit 77, ctest SKIP_RETURN_CODE) where the tests cannot run.
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+[ "$(id -u)" -eq 0 ] || skip "network-namespace tests need root"
+command -v ip >/dev/null 2>&1 || skip "iproute2 'ip' not found"
+ip netns list >/dev/null 2>&1 || skip "'ip netns' is not available"
+[ -x "${KEEPALIVED:-/nonexistent}" ] || skip "KEEPALIVED (patched keepalived binary) not set or not executable"
+[ -x "${VRRP_HA_CTL:-/nonexistent}" ] || skip "VRRP_HA_CTL (vrrp-ha-ctl) not set or not executable"
+
 : "${PFX:=vh$$}"
 : "${WORK:=$(mktemp -d /tmp/vrrp-ha-test.XXXXXX)}"
 mkdir -p "$WORK"
@@ -18,6 +29,45 @@ PIDS=""
 NSS=""
 FAILS=0
 PASSES=0
+: "${GLOBAL_DEFS_EXTRA:=}" # extra lines for global_defs in write_conf
+
+# Run registry: $REG records our pid, then every namespace and keepalived pid
+# we create, so a run killed without its trap (ctest timeout) is cleaned up by
+# the next run with the same PFX: exactly what it created, nothing else.
+REG=/tmp/vrrp-ha-integ.$PFX.run
+reg_cleanup_stale() {
+	[ -f "$REG" ] || return 0
+	owner=$(sed -n 1p "$REG")
+	i=0
+	while [ -n "$owner" ] && [ "$owner" != $$ ] && kill -0 "$owner" 2>/dev/null; do
+		# another run with the same prefix (another build dir): wait for it
+		[ $i -eq 0 ] && echo "waiting for run $owner using prefix $PFX to end"
+		i=$((i + 1))
+		[ $i -lt 600 ] || {
+			echo "FAIL: prefix $PFX still in use by pid $owner"
+			exit 1
+		}
+		sleep 0.5
+		[ -f "$REG" ] || return 0
+		owner=$(sed -n 1p "$REG")
+	done
+	[ -f "$REG" ] || return 0
+	sed -n 's/^pid //p' "$REG" | while read -r p; do
+		grep -q keepalived "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p" 2>/dev/null
+	done
+	sed -n 's/^ns //p' "$REG" | while read -r n; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$n" 2>/dev/null
+	done
+	sed -n 's/^work //p' "$REG" | while read -r w; do
+		case $w in /tmp/vrrp-ha-test.*) rm -rf "$w" ;; esac
+	done
+	rm -f "$REG"
+	true
+}
+reg_cleanup_stale
+echo $$ >"$REG"
+[ -n "${KEEP_WORK:-}" ] || echo "work $WORK" >>"$REG"
 
 log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "${TEST_NAME:-test}" "$*"; }
 die() {
@@ -48,18 +98,29 @@ dump_logs() {
 
 cleanup() {
 	set +e
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	trap '' PIPE INT TERM HUP # finish the cleanup whatever happens to stdout
 	for p in $PIDS; do
-		# the VRRP child of each keepalived we started
+		# the VRRP child of each keepalived we started (before its parent
+		# goes, or it is no longer the parent's child)
 		for c in $(pgrep -P "$p" 2>/dev/null); do kill -9 "$c" 2>/dev/null; done
+		kill -9 "$p" 2>/dev/null
 	done
+	for p in $BGPIDS; do kill -9 "$p" 2>/dev/null; done
 	for n in $NSS; do
 		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$n" 2>/dev/null
 	done
+	[ "$(sed -n 1p "$REG" 2>/dev/null)" = $$ ] && rm -f "$REG"
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+BGPIDS=""
+# bg_started PID: remember a background helper (cat, ping) for cleanup
+bg_started() { BGPIDS="$BGPIDS $1"; }
+trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
+trap "exit 129" HUP
+trap "exit 141" PIPE
 
 ns() { # ns NAME CMD...
 	n=$1
@@ -71,6 +132,7 @@ ns() { # ns NAME CMD...
 setup_bridge() {
 	ip netns add "${PFX}br"
 	NSS="$NSS ${PFX}br"
+	echo "ns ${PFX}br" >>"$REG"
 	ns br ip link add br0 type bridge
 	ns br sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 	ns br ip link set br0 up
@@ -83,15 +145,28 @@ add_node() {
 	name=$1 idx=$2
 	ip netns add "$PFX$name"
 	NSS="$NSS $PFX$name"
+	echo "ns $PFX$name" >>"$REG"
 	ns "$name" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	ip link add "${PFX}$name" netns "${PFX}br" type veth peer name eth0 netns "$PFX$name"
 	ns br ip link set "${PFX}$name" master br0 up
 	ns "$name" ip link set lo up
-	ns "$name" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.addr_gen_mode=1
+	# keep_addr_on_down: after crash NAME linkdown, "ip link set eth0 up"
+	# brings the node back with its addresses
+	ns "$name" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.addr_gen_mode=1 \
+		net.ipv6.conf.eth0.keep_addr_on_down=1
 	ns "$name" ip link set eth0 up
 	ns "$name" ip -6 addr add "fe80::$idx/64" dev eth0 nodad
 	ns "$name" ip -6 addr add "2001:db8:1::$idx/64" dev eth0 nodad
+	eval "IDX_$name=$idx"
 	mkdir -p "$WORK/$name"
+}
+
+# link_up NAME: bring eth0 back after "crash NAME linkdown"; the kernel drops
+# link-local addresses on down (even with keep_addr_on_down): add it again
+link_up() {
+	idx=$(eval "echo \$IDX_$1")
+	ns "$1" ip link set eth0 up
+	ns "$1" ip -6 addr replace "fe80::$idx/64" dev eth0 nodad
 }
 
 # write_conf NAME PRIORITY [ADVERT_INT] [EXTRA_MIPV6_HA_LINES] [EXTRA_INSTANCE_LINES]
@@ -102,6 +177,7 @@ write_conf() {
 	cat >"$WORK/$name/keepalived.conf" <<EOF
 global_defs {
     router_id $name
+    $GLOBAL_DEFS_EXTRA
 }
 vrrp_instance VI_1 {
     state $st
@@ -127,24 +203,34 @@ start_ka() {
 	name=$1
 	d=$WORK/$name
 	rm -f "$d/keepalived.pid" "$d/vrrp.pid"
-	ns "$name" "$KEEPALIVED" -n -l -D -f "$d/keepalived.conf" -p "$d/keepalived.pid" \
-		-r "$d/vrrp.pid" >>"$d/keepalived.log" 2>&1 &
+	# not through ns(): a function would run in a forked subshell, and $!
+	# would be that shell's pid. ip netns exec execs keepalived in place.
+	ip netns exec "$PFX$name" "$KEEPALIVED" -n -l -D -f "$d/keepalived.conf" \
+		-p "$d/keepalived.pid" -r "$d/vrrp.pid" >>"$d/keepalived.log" 2>&1 &
 	eval "KA_PID_$name=$!"
 	PIDS="$PIDS $!"
+	echo "pid $!" >>"$REG"
 	wait_for 10 "control socket of $name" test -S "$d/ctl.sock"
+	wait_for 5 "pid files of $name" test -s "$d/vrrp.pid" -a -s "$d/keepalived.pid"
+	[ "$(cat "$d/keepalived.pid")" = "$(ka_pid "$name")" ] ||
+		die "keepalived.pid of $name ($(cat "$d/keepalived.pid")) is not the pid started ($(ka_pid "$name"))"
 }
 
 # vrrp_pid NAME: the VRRP child's pid
 vrrp_pid() { cat "$WORK/$1/vrrp.pid" 2>/dev/null; }
 ka_pid() { eval "echo \${KA_PID_$1:-}"; }
 
-# crash NAME [linkdown]: kill -9 the VRRP child, then the parent
+# crash NAME [linkdown]: kill -9 the VRRP child, then the parent (stopped
+# first so it cannot respawn the child in between); then, with linkdown, the
+# link goes down. Killing first: a keepalived that saw its link go down would
+# go to FAULT and send priority 0, which is a graceful handover, not a crash.
 crash() {
 	name=$1
 	c=$(vrrp_pid "$name") p=$(ka_pid "$name")
-	[ "${2:-}" = linkdown ] && ns "$name" ip link set eth0 down
+	[ -n "$p" ] && kill -STOP "$p" 2>/dev/null
 	[ -n "$c" ] && kill -9 "$c" 2>/dev/null
 	[ -n "$p" ] && kill -9 "$p" 2>/dev/null
+	[ "${2:-}" = linkdown ] && ns "$name" ip link set eth0 down
 	wait "$p" 2>/dev/null || true
 	rm -f "$WORK/$name/ctl.sock"
 }
@@ -169,14 +255,15 @@ bc_count() { ctl "$1" state 2>/dev/null | awk '$1=="bc"{print $2}'; }
 counter() { ctl "$1" stats 2>/dev/null | awk -v k="$2" '$1==k{print $2}'; }
 
 # wait_for SECONDS DESCRIPTION CMD...: poll every 0.05 s
+# (a wall-clock deadline: each try may itself take a while under load)
 wait_for() {
 	secs=$1 what=$2
 	shift 2
-	i=0 n=$((secs * 20))
-	while [ $i -lt $n ]; do
+	end=$(($(date +%s%3N) + secs * 1000))
+	while :; do
 		if "$@" >/dev/null 2>&1; then return 0; fi
+		[ "$(date +%s%3N)" -lt "$end" ] || break
 		sleep 0.05
-		i=$((i + 1))
 	done
 	die "timed out after ${secs}s waiting for $what"
 }
@@ -199,4 +286,84 @@ finish() {
 		dump_logs
 		exit 1
 	}
+}
+
+# ---- added helpers ---------------------------------------------------------
+
+# reload NAME: SIGHUP to the parent keepalived (configuration reload)
+reload() { kill -HUP "$(ka_pid "$1")"; }
+
+# alive NAME: the parent and the VRRP child both run
+alive() {
+	p=$(ka_pid "$1") c=$(vrrp_pid "$1")
+	[ -n "$p" ] && [ -n "$c" ] && kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null
+}
+
+# inject NODE ARGS...: bc-inject from NODE's namespace out of eth0
+inject() {
+	n=$1
+	shift
+	ns "$n" "$TOOLS/bc-inject" -i eth0 "$@"
+}
+
+# table NAME [--bc]: the RBC (or the BC copy) as "hoa coa seq flags", sorted
+table() {
+	# shellcheck disable=SC2086 # $2: an optional option
+	ctl "$1" show ${2:-} | awk '$1 != "HOA" {print $1, $2, $3, $4}' | LC_ALL=C sort
+}
+
+# entry NAME HOA [--bc]: "hoa coa seq flags lifetime" of one binding, or nothing
+entry() {
+	n=$1 h=$2
+	shift 2
+	ctl "$n" show "$@" | awk -v h="$h" '$1==h'
+}
+
+# stats_to NAME FILE: snapshot of the counters ("name value" lines)
+stats_to() { ctl "$1" stats >"$2"; }
+
+# delta NAME KEY SNAPSHOT: how much counter KEY moved since the snapshot
+delta() {
+	now=$(counter "$1" "$2")
+	was=$(awk -v k="$2" '$1==k{print $2}' "$3")
+	echo $((${now:-0} - ${was:-0}))
+}
+
+# bc_is NAME N / counter_ge NAME KEY N / lines_ge N FILE...: for wait_for
+bc_is() { [ "$(bc_count "$1")" = "$2" ]; }
+counter_ge() { [ "$(counter "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+lines_ge() { # a directory stands for the files in it (read at each call)
+	n=$1
+	shift
+	c=$(for f in "$@"; do
+		if [ -d "$f" ]; then cat "$f"/* 2>/dev/null; else cat "$f" 2>/dev/null; fi
+	done | wc -l)
+	[ "$c" -ge "$n" ]
+}
+
+# moved NAME KEY SNAPSHOT [MIN]: counter KEY grew by at least MIN (default 1)
+moved() { [ "$(delta "$1" "$2" "$3")" -ge "${4:-1}" ]; }
+
+# same_table A B [OPTS_A] [OPTS_B]: the two tables hold identical bindings
+# shellcheck disable=SC2086 # $3 $4: optional options
+same_table() {
+	table "$1" ${3:-} >"$WORK/.t1"
+	table "$2" ${4:-} >"$WORK/.t2"
+	cmp -s "$WORK/.t1" "$WORK/.t2"
+}
+
+# now_ms: wall clock in ms (for measuring gaps)
+now_ms() { date +%s%3N; }
+
+# wait_quiet NAME KEY [SECS]: wait until counter KEY stops moving for 0.5 s
+wait_quiet() {
+	last=x i=0 n=$((${3:-10} * 2))
+	while [ $i -lt $n ]; do
+		v=$(counter "$1" "$2")
+		[ "$v" = "$last" ] && return 0
+		last=$v
+		sleep 0.5
+		i=$((i + 1))
+	done
+	die "counter $2 of $1 never settled"
 }

@@ -1,0 +1,106 @@
+#!/bin/sh
+# config.sh - `keepalived -t` on mipv6_ha configurations: every error is
+# refused (non-zero exit) with a message naming the keyword and its line; a
+# good configuration passes.
+TEST_NAME=config
+. "$(dirname "$0")/lib.sh"
+
+# keepalived -t checks interfaces too: run it where eth0 exists
+setup_bridge
+add_node a 1
+D=$WORK/a
+
+# conf FILE MIPV6_HA_LINES [FAMILY]: an instance with a mipv6_ha block.
+# "mipv6_ha {" is line 14 of the file, its first inner line 15.
+conf() {
+	if [ "${3:-6}" = 4 ]; then
+		vip1=192.0.2.100/24 vip2=192.0.2.101/24
+	else
+		vip1=fe80::100/64 vip2=2001:db8:1::100/64
+	fi
+	cat >"$1" <<EOF
+global_defs {
+    router_id cfgtest
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        $vip1
+        $vip2
+    }
+    mipv6_ha {
+        $2
+    }
+}
+EOF
+}
+
+# ktest FILE: run keepalived -t, output in FILE.out, exit status echoed
+ktest() {
+	rc=0
+	ns a "$KEEPALIVED" -t -f "$1" -p "$D/t.pid" -r "$D/tv.pid" >"$1.out" 2>&1 || rc=$?
+	echo "$rc"
+}
+
+# bad NAME LINE KEYWORD_REGEX MIPV6_HA_LINES [FAMILY]
+bad() {
+	name=$1 line=$2 kw=$3 body=$4
+	f=$D/$name.conf
+	conf "$f" "$body" "${5:-6}"
+	rc=$(ktest "$f")
+	log "$name: exit $rc: $(grep -i 'mipv6_ha' "$f.out" | head -3 | tr '\n' ' ')"
+	check "$name: keepalived -t exits non-zero" [ "$rc" -ne 0 ]
+	check "$name: message names '$kw'" grep -Eq "$kw" "$f.out"
+	check "$name: message names line $line" grep -Eq "Line $line\\).*($kw)" "$f.out"
+}
+
+# A good configuration (every keyword) must pass -t.
+touch "$D/restore.sh"
+chmod 755 "$D/restore.sh"
+conf "$D/good.conf" "control_socket $D/ctl.sock 0660
+        address_owner auto
+        notify_restore $D/restore.sh
+        notify_dir $D/batches
+        notify_fifo $D/fifo
+        mtu 1500
+        burst_packets 32
+        pace_interval_us 1000
+        coalesce_ms 1
+        request_timeout_ms 1000
+        request_retries 3
+        answer_grace_ms 3000
+        restore_window_ms 5000
+        tombstone_time 30
+        max_bindings 100000
+        log_interval 10
+        socket_rcvbuf 1048576"
+rc=$(ktest "$D/good.conf")
+[ "$rc" -eq 0 ] || cat "$D/good.conf.out"
+check "good config: keepalived -t exits 0" [ "$rc" -eq 0 ]
+check "good config: no mipv6_ha message" sh -c "! grep -q mipv6_ha '$D/good.conf.out'"
+
+# the disabled block is fine too
+conf "$D/disabled.conf" "disable"
+check "disabled block: keepalived -t exits 0" [ "$(ktest "$D/disabled.conf")" -eq 0 ]
+
+# Line 15 is the first line inside mipv6_ha { }, 16 the second.
+bad owner 15 "address_owner" "address_owner maybe"
+bad relsock 15 "control_socket" "control_socket relative/path"
+bad sockmode 15 "control_socket" "control_socket $D/ctl.sock 0666"
+bad mtu 16 "mtu" "control_socket $D/ctl.sock
+        mtu 10"
+bad burst 15 "burst_packets" "burst_packets 0"
+bad burstnan 15 "burst_packets" "burst_packets many"
+bad script 15 "notify_restore" "notify_restore /nonexistent"
+bad relfifo 15 "notify_fifo" "notify_fifo fifo"
+bad noarg 15 "tombstone_time" "tombstone_time"
+# mipv6_ha on an IPv4 instance (its virtual_ipaddress block comes first, so
+# the family is known when the block is parsed): the message must point at
+# the mipv6_ha keyword (14), its closing brace (16) or the instance's (17)
+bad ipv4 "(14|16|17)" "mipv6_ha" "control_socket $D/ctl.sock" 4
+
+finish

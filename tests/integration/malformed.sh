@@ -1,0 +1,148 @@
+#!/bin/sh
+# malformed.sh - a third namespace sends crafted BC packets to ff02::12:
+# every malformed class is counted under its rx_<reason> (docs/protocol.md
+# validation order), nothing malformed is stored, good records of a packet
+# with one bad record are, VRRP states never change and keepalived survives
+# a burst of 2000 garbage packets.
+#
+# Header checks run before the per-state rules, so both nodes count them;
+# record checks only run where a BC_UPDATE is applied: on the backup (b).
+TEST_NAME=malformed
+GLOBAL_DEFS_EXTRA="log_unknown_vrids"
+. "$(dirname "$0")/lib.sh"
+
+setup_bridge
+add_node a 1
+add_node b 2
+add_node inj 9
+# restore_window_ms 500: the owner master ignores BC_UPDATEs soon after start
+write_conf a 255 1 "restore_window_ms 500"
+write_conf b 100
+start_ka a
+start_ka b
+wait_for 10 "a MASTER" is_state a MASTER
+wait_for 10 "b BACKUP" is_state b BACKUP
+
+gen_bindings 20 >"$WORK/bindings"
+ctl a import "$WORK/bindings" >/dev/null
+wait_for 10 "20 bindings on b" rbc_is b 20
+sleep 1
+table b >"$WORK/b_initial"
+table a --bc >"$WORK/a_initial"
+stats_to a "$WORK/a_start"
+stats_to b "$WORK/b_start"
+
+GOOD=2001:db8:99::1,2001:db8:98::1,1,3600 # a valid record, never stored below
+
+# send DESC NODES REASON N BC-INJECT-ARGS...: inject one packet; on each node
+# of NODES ("a b" or "b") counter rx_REASON must move by exactly N
+send() { # (s_* names: lib.sh's helpers use plain global names)
+	s_desc=$1 s_nodes=$2 s_key=rx_$3 s_n=$4
+	shift 4
+	for s_x in a b; do stats_to "$s_x" "$WORK/$s_x.s"; done
+	inject inj -q "$@"
+	for s_x in $s_nodes; do
+		wait_for 5 "$s_x: $s_key to move ($s_desc)" moved "$s_x" "$s_key" "$WORK/$s_x.s" "$s_n"
+	done
+	sleep 0.2 # a second count would show now
+	for s_x in $s_nodes; do
+		check "$s_desc: $s_x $s_key +$s_n" [ "$(delta "$s_x" "$s_key" "$WORK/$s_x.s")" -eq "$s_n" ]
+	done
+}
+absent() { [ -z "$(entry b "$1")" ] && [ -z "$(entry a "$1" --bc)" ]; }
+
+log "--- header classes (both nodes count them)"
+send "bad version (2)" "a b" bad_version 1 -V 2 -R $GOOD
+send "hop limit 64" "a b" bad_hoplimit 1 -H 64 -R $GOOD
+send "count 3, 2 records" "a b" bad_length 1 -c 3 -R $GOOD -R 2001:db8:99::2,2001:db8:98::2,1,3600
+send "count 1, 0 records" "a b" bad_length 1 -c 1
+send "zero count" "a b" zero_count 1 -c 0
+send "truncated record (2 records, 20 bytes short)" "a b" bad_length 1 \
+	-R $GOOD -R 2001:db8:99::2,2001:db8:98::2,1,3600 -T 20
+send "trailing garbage (5 bytes)" "a b" bad_length 1 -R $GOOD -G 5
+send "BC_REQUEST with 4 trailing bytes" "a b" bad_length 1 -t 14 -G 4
+check "nothing of those stored" absent 2001:db8:99::1
+check "nothing of those stored (2)" absent 2001:db8:99::2
+
+log "--- wrong VRID (52, no such instance): keepalived's unknown-VRID path"
+for x in a b; do stats_to $x "$WORK/$x.v"; done
+inject inj -q -r 52 -R $GOOD
+wait_for 5 "b logs the unknown VRID" grep -q 'Unknown VRID(52)' "$WORK/b/keepalived.log"
+sleep 0.2
+for x in a b; do
+	check "wrong VRID: $x counters unchanged" sh -c "$VRRP_HA_CTL -s $WORK/$x/ctl.sock stats | cmp -s - $WORK/$x.v"
+done
+check "wrong VRID: binding not stored" absent 2001:db8:99::1
+
+log "--- type 13 (not a BC type): keepalived's advert checks, not vrrp-ha"
+for x in a b; do stats_to $x "$WORK/$x.t"; done
+lb=$(wc -l <"$WORK/b/keepalived.log")
+inject inj -q -t 13 -R $GOOD
+wait_for 5 "b's keepalived to log the packet" sh -c "[ \$(wc -l <$WORK/b/keepalived.log) -gt $lb ]"
+sleep 0.2
+log "b logged: $(tail -n +$((lb + 1)) "$WORK/b/keepalived.log" | head -2 | tr '\n' ' ')"
+for x in a b; do
+	check "type 13: $x vrrp-ha counters unchanged" sh -c "$VRRP_HA_CTL -s $WORK/$x/ctl.sock stats | cmp -s - $WORK/$x.t"
+done
+
+log "--- record classes (counted where applied: the backup)"
+send "multicast HoA" b rec_bad_hoa 1 -R ff0e::1,2001:db8:98::1,1,3600
+send "link-local HoA" b rec_bad_hoa 1 -R fe80::5,2001:db8:98::1,1,3600
+send "unspecified CoA" b rec_bad_coa 1 -R 2001:db8:99::3,::,1,3600
+send "multicast CoA" b rec_bad_coa 1 -R 2001:db8:99::3,ff02::1,1,3600
+send "HoA == CoA" b rec_hoa_is_coa 1 -R 2001:db8:99::4,2001:db8:99::4,1,3600
+check "no bad record stored" sh -c "! $VRRP_HA_CTL -s $WORK/b/ctl.sock show | grep -Eq '^(ff0e::1|fe80::5|2001:db8:99::3|2001:db8:99::4) '"
+check "b: rbc still 20" [ "$(rbc_count b)" = 20 ]
+
+log "--- one bad and two good records in one packet"
+stats_to a "$WORK/a.m"
+send "mixed packet" b rec_bad_hoa 1 -R 2001:db8:99::11,2001:db8:98::11,5,3600 \
+	-R ff02::1,2001:db8:98::12,5,3600 -R 2001:db8:99::13,2001:db8:98::13,6,3600,0x8000
+wait_for 5 "2 good records on b" rbc_is b 22
+check "b: rx_rec_added +2" [ "$(delta b rx_rec_added "$WORK/b.s")" -eq 2 ]
+check "b: good record 1 stored as sent" [ "$(entry b 2001:db8:99::11 | awk '{print $2, $3, $4}')" = "2001:db8:98::11 5 AH" ]
+check "b: good record 2 stored as sent" [ "$(entry b 2001:db8:99::13 | awk '{print $2, $3, $4}')" = "2001:db8:98::13 6 A" ]
+check "a (owner master, not restoring): ignored the update" [ "$(delta a rx_update_ignored "$WORK/a.m")" -eq 1 ]
+check "a: bc unchanged" [ "$(bc_count a)" = 20 ]
+
+log "--- a burst of 2000 garbage BC packets"
+for x in a b; do stats_to $x "$WORK/$x.g"; done
+inject inj -g 2000 -S 7 >"$WORK/garbage.expect"
+total=$(awk '{s += $2} END {print s}' "$WORK/garbage.expect")
+log "sent: $(tr '\n' ' ' <"$WORK/garbage.expect")"
+gsum() { # gsum NODE: sum of the moves of the expected counters on NODE
+	s=0
+	while read -r k v; do s=$((s + $(delta "$1" "$k" "$WORK/$1.g"))); done <"$WORK/garbage.expect"
+	echo $s
+}
+gdone() { [ "$(gsum "$1")" -ge "$total" ]; }
+wait_for 20 "b to count all $total garbage packets" gdone b
+wait_for 20 "a to count all $total garbage packets" gdone a
+sleep 0.3
+while read -r k v; do
+	check "garbage: b $k +$v" [ "$(delta b "$k" "$WORK/b.g")" -eq "$v" ]
+	check "garbage: a $k +$v" [ "$(delta a "$k" "$WORK/a.g")" -eq "$v" ]
+done <"$WORK/garbage.expect"
+check "garbage: b stored nothing (rx_rec_added +0)" [ "$(delta b rx_rec_added "$WORK/b.g")" -eq 0 ]
+check "garbage: b rx_ok +0" [ "$(delta b rx_ok "$WORK/b.g")" -eq 0 ]
+
+log "--- shorter than a VRRP header (keepalived drops it before vrrp-ha)"
+inject inj -q -x 3f330000
+sleep 0.3
+
+log "--- afterwards"
+check "a: still MASTER" is_state a MASTER
+check "b: still BACKUP" is_state b BACKUP
+check "a: no state change" [ "$(delta a state_changes "$WORK/a_start")" -eq 0 ]
+check "b: no state change" [ "$(delta b state_changes "$WORK/b_start")" -eq 0 ]
+table b | grep -Ev '^2001:db8:99::1[13] ' >"$WORK/b_final"
+check "b: existing bindings unchanged" cmp -s "$WORK/b_initial" "$WORK/b_final"
+table a --bc >"$WORK/a_final"
+check "a: bc unchanged" cmp -s "$WORK/a_initial" "$WORK/a_final"
+check "a: keepalived alive" alive a
+check "b: keepalived alive" alive b
+ctl a add 2001:db8:bb::1 2001:db8:cc::1 3600 1 AH
+wait_for 5 "replication still works" rbc_is b 23
+ok "replication still works after the garbage"
+
+finish
