@@ -547,6 +547,57 @@ static void test_refresh_repairs(void)
 	node_free(&n[1]);
 }
 
+/* A restore larger than the pipe waits in memory for a slow reader:
+ * nothing is dropped. */
+static void test_fifo_slow_reader(void)
+{
+	struct node n[2];
+	struct vrrp_ha_config cfg;
+	char dir[] = "/tmp/test_ha_fifo.XXXXXX", fifo[300], buf[65536];
+	int ffd;
+	size_t lines = 0;
+	const unsigned nb = 30000;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	ffd = open(fifo, O_RDONLY | O_NONBLOCK);
+	CHECK(ffd >= 0);
+	vrrp_ha_config_defaults(&cfg);
+	cfg.notify_fifo = fifo;
+	node_init(&n[0], "A", 255, &cfg); /* owner, comes back as BACKUP */
+	node_init(&n[1], "B", 100, NULL); /* non-owner master holding the RBC */
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	for (unsigned i = 0; i < nb; i++) {
+		struct in6_addr hoa, coa;
+
+		addr(&hoa, "2001:db8:aa::", i + 1);
+		addr(&coa, "2001:db8:cc::", i + 1);
+		rbc_set_local(vrrp_ha_get_rbc(n[1].h), &hoa, &coa, 3600, 1, 0xc000,
+		              vrrp_ha_now(n[1].h));
+	}
+	rbc_clear_dirty(vrrp_ha_get_rbc(n[1].h));
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_BACKUP); /* asks; B answers */
+	settle(n, 2, 3000);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, nb);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_drops, 0);
+	/* now read: the rest must follow as the pipe drains */
+	for (int spins = 0; spins < 100000 && lines < nb; spins++) {
+		ssize_t got = read(ffd, buf, sizeof(buf));
+
+		for (ssize_t k = 0; k < got; k++)
+			lines += buf[k] == '\n';
+		test_loop_run_once(n[0].loop, 0);
+	}
+	CHECK_EQ(lines, nb);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_lines, nb);
+	close(ffd);
+	unlink(fifo);
+	rmdir(dir);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
 int main(void)
 {
 	test_owner_replicates();
@@ -558,6 +609,7 @@ int main(void)
 	test_send_retry();
 	test_expiry();
 	test_refresh_repairs();
+	test_fifo_slow_reader();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

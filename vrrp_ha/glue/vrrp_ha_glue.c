@@ -348,6 +348,14 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 		                    vrrp->iname);
 		return;
 	}
+	/* the family is known here if the virtual addresses came first: report
+	 * with this line; otherwise vrrp_ha_glue_complete_instance() does */
+	if (vrrp->family == AF_INET) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha needs an IPv6 instance (virtual HA address)",
+		                    vrrp->iname);
+		return;
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: out of memory",

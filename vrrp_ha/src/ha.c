@@ -8,11 +8,13 @@
  *   address owner      -> bc  (the local daemon's binding cache, 4.2.3 first bullet)
  *   not address owner  -> rbc (the Redundancy Binding Cache, 4.2.3 third bullet)
  */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "vrrp_ha/ha.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,7 +95,10 @@ struct vrrp_ha {
 	uint64_t batch_first_ms;
 	uint64_t batch_serial;
 	int fifo_fd;
+	bool fifo_watched;
 	uint64_t fifo_retry_ms;
+	char *fifo_buf; /* lines not yet taken by the reader */
+	size_t fifo_len, fifo_off, fifo_cap;
 
 	struct ratelog rl[VRRP_HA_R__COUNT];
 	struct ratelog rl_misc;
@@ -329,6 +334,7 @@ fail:
 }
 
 static void batch_flush(struct vrrp_ha *h);
+static void fifo_close(struct vrrp_ha *h);
 
 void vrrp_ha_free(struct vrrp_ha *h)
 {
@@ -336,8 +342,8 @@ void vrrp_ha_free(struct vrrp_ha *h)
 		return;
 	if (h->batch)
 		batch_flush(h);
-	if (h->fifo_fd >= 0)
-		close(h->fifo_fd);
+	fifo_close(h);
+	free(h->fifo_buf);
 	rbc_free(h->rbc);
 	rbc_free(h->bc);
 	free(h->pkt);
@@ -366,9 +372,9 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	h->vrid = vrid;
 	h->priority = priority;
 	h->owner = is_owner(&h->cfg, priority);
-	if (fifo_changed && h->fifo_fd >= 0) {
-		close(h->fifo_fd);
-		h->fifo_fd = -1;
+	if (fifo_changed) {
+		fifo_close(h);
+		h->fifo_len = h->fifo_off = 0;
 	}
 	/* the host cancelled every timer on reload */
 	h->timer_at = UINT64_MAX;
@@ -537,41 +543,132 @@ static bool send_burst(struct vrrp_ha *h, uint64_t now)
 
 /* ---- restore events (owner takes bindings back, draft-deng 4.2.2) ------ */
 
+/* Lines wait in memory while the reader is slow (a restore of 1M bindings is
+ * ~60 MB of lines); past this they are dropped and counted. */
+#define FIFO_QUEUE_MAX (64u << 20)
+/* Ask for a bigger pipe so a burst rarely has to wait at all. */
+#define FIFO_PIPE_SIZE (1 << 20)
+
+static void fifo_close(struct vrrp_ha *h)
+{
+	if (h->fifo_fd < 0)
+		return;
+	if (h->fifo_watched && h->ops.unwatch_fd)
+		h->ops.unwatch_fd(h->ctx, h->fifo_fd);
+	h->fifo_watched = false;
+	close(h->fifo_fd);
+	h->fifo_fd = -1;
+}
+
+static bool fifo_open(struct vrrp_ha *h)
+{
+	uint64_t now = vrrp_ha_now(h);
+
+	if (h->fifo_fd >= 0)
+		return true;
+	if (h->fifo_retry_ms && now < h->fifo_retry_ms)
+		return false;
+	h->fifo_retry_ms = now + 1000;
+	if (mkfifo(h->cfg.notify_fifo, 0600) < 0 && errno != EEXIST)
+		return false;
+	/* non-blocking: a reader that went away must never stall VRRP
+	 * (ENXIO while nobody has it open for reading) */
+	h->fifo_fd = open(h->cfg.notify_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (h->fifo_fd < 0)
+		return false;
+	(void)fcntl(h->fifo_fd, F_SETPIPE_SZ, FIFO_PIPE_SIZE);
+	h->fifo_retry_ms = 0;
+	return true;
+}
+
+static void fifo_flush(struct vrrp_ha *h);
+
+static void fifo_writable(void *data, int fd, int events)
+{
+	(void)fd;
+	(void)events;
+	fifo_flush(data);
+}
+
+/* Write queued lines in chunks of whole lines no larger than PIPE_BUF, so
+ * each write is atomic even if several instances share one FIFO. */
+static void fifo_flush(struct vrrp_ha *h)
+{
+	while (h->fifo_off < h->fifo_len) {
+		size_t n = h->fifo_len - h->fifo_off;
+		ssize_t w;
+
+		if (!fifo_open(h))
+			return; /* retried on the next event or timer tick */
+		if (n > PIPE_BUF) {
+			const char *p = h->fifo_buf + h->fifo_off;
+			size_t k = PIPE_BUF;
+
+			while (k > 0 && p[k - 1] != '\n')
+				k--;
+			n = k ? k : PIPE_BUF;
+		}
+		w = write(h->fifo_fd, h->fifo_buf + h->fifo_off, n);
+		if (w > 0) {
+			h->fifo_off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!h->fifo_watched && h->ops.watch_fd &&
+			    h->ops.watch_fd(h->ctx, h->fifo_fd, VRRP_HA_EV_WRITE, fifo_writable,
+			                    h) == 0)
+				h->fifo_watched = true;
+			return;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		/* the reader went away (EPIPE): keep the lines for the next one */
+		fifo_close(h);
+		return;
+	}
+	h->fifo_len = h->fifo_off = 0;
+	if (h->fifo_watched) {
+		h->ops.unwatch_fd(h->ctx, h->fifo_fd);
+		h->fifo_watched = false;
+	}
+}
+
 static void fifo_write(struct vrrp_ha *h, const char *line, size_t len)
 {
-	uint64_t now;
-
 	if (!h->cfg.notify_fifo)
 		return;
-	if (h->fifo_fd < 0) {
-		now = vrrp_ha_now(h);
-		if (h->fifo_retry_ms && now < h->fifo_retry_ms) {
+	if (h->fifo_off && h->fifo_off == h->fifo_len)
+		h->fifo_len = h->fifo_off = 0;
+	if (h->fifo_len + len > h->fifo_cap) {
+		size_t cap = h->fifo_cap ? h->fifo_cap : 65536;
+		char *nb;
+
+		/* reclaim what the reader already took */
+		if (h->fifo_off) {
+			memmove(h->fifo_buf, h->fifo_buf + h->fifo_off, h->fifo_len - h->fifo_off);
+			h->fifo_len -= h->fifo_off;
+			h->fifo_off = 0;
+		}
+		while (cap < h->fifo_len + len)
+			cap *= 2;
+		if (cap > FIFO_QUEUE_MAX || h->fifo_len + len > FIFO_QUEUE_MAX) {
 			h->cnt.fifo_drops++;
 			return;
 		}
-		if (mkfifo(h->cfg.notify_fifo, 0600) < 0 && errno != EEXIST) {
-			h->fifo_retry_ms = now + 1000;
-			h->cnt.fifo_drops++;
-			return;
+		if (cap > h->fifo_cap) {
+			nb = realloc(h->fifo_buf, cap);
+			if (!nb) {
+				h->cnt.fifo_drops++;
+				return;
+			}
+			h->fifo_buf = nb;
+			h->fifo_cap = cap;
 		}
-		/* non-blocking: a reader that went away must never stall VRRP */
-		h->fifo_fd = open(h->cfg.notify_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (h->fifo_fd < 0) {
-			h->fifo_retry_ms = now + 1000;
-			h->cnt.fifo_drops++;
-			return;
-		}
-		h->fifo_retry_ms = 0;
 	}
-	if (write(h->fifo_fd, line, len) == (ssize_t)len) {
-		h->cnt.fifo_lines++;
-		return;
-	}
-	h->cnt.fifo_drops++;
-	if (errno == EPIPE) {
-		close(h->fifo_fd);
-		h->fifo_fd = -1;
-	}
+	memcpy(h->fifo_buf + h->fifo_len, line, len);
+	h->fifo_len += len;
+	h->cnt.fifo_lines++;
+	fifo_flush(h);
 }
 
 static void batch_flush(struct vrrp_ha *h)
@@ -891,6 +988,9 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 	}
 	if (h->request_pending && h->request_deadline < next)
 		next = h->request_deadline;
+
+	if (h->fifo_off < h->fifo_len && !h->fifo_watched)
+		fifo_flush(h); /* reader was missing: try again (at most once a second) */
 
 	if (h->batch) {
 		if (now - h->batch_first_ms >= RESTORE_BATCH_MS)
