@@ -2,10 +2,13 @@
 /*
  * test_rbc.c - the Redundancy Binding Cache (draft-deng section 5) against a
  * fake millisecond clock: seq rules (RFC 1982), lifetimes, tombstones, the
- * dirty queue, walks under change, scale, and a randomised comparison with a
- * naive model of the same rules.
+ * dirty queue, walks under change, incremental growth of the index, scale,
+ * randomised comparisons with a naive model of the same rules (one of them
+ * through a dozen resizes), allocation failure, and the latency of single
+ * calls.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -681,7 +684,7 @@ static void test_scale(void)
 	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
 	struct in6_addr h, c = coa(1);
 	struct rbc_view v;
-	double t0, t_ins, t_look, t_del;
+	double t0, t_ins, t_look, t_del, peak = 0;
 	size_t mem, mem2;
 	uint32_t i;
 
@@ -698,6 +701,21 @@ static void test_scale(void)
 	printf("rbc: %u bindings, %zu bytes, %.1f bytes/binding\n", BIG_N, mem,
 	       (double)mem / BIG_N);
 	CHECK(mem / BIG_N <= 200);
+	rbc_free(t);
+
+	/* the most per binding at any point of the growth: just after the
+	 * slab doubled, or with both copies of the index during a resize */
+	t = rbc_new(0, TOMB_MS);
+	CHECK(t);
+	for (i = 0; i < BIG_N; i++) {
+		h = hoa(i * 2654435761u);
+		if (rbc_set_local(t, &h, &c, 3600, (uint16_t)i, 0, 0) != RBC_ADDED)
+			CHECK(0);
+		if (i >= 1000 && (double)rbc_memory(t) / (i + 1) > peak)
+			peak = (double)rbc_memory(t) / (i + 1);
+	}
+	printf("rbc: at most %.1f bytes/binding while growing\n", peak);
+	CHECK(peak <= 200);
 
 	t0 = secs();
 	for (i = 0; i < BIG_N; i++) {
@@ -757,10 +775,9 @@ static void test_scale(void)
 
 /* ---- randomised comparison with a naive model ----------------------------------------------- */
 
-#define M_POOL 160
-#define M_TOMB 20000
-
 enum { M_NONE, M_LIVE, M_TOMB_K };
+
+#define M_NIL UINT32_MAX
 
 struct mrec {
 	int kind;
@@ -768,13 +785,17 @@ struct mrec {
 	uint16_t seq, flags;
 	uint64_t exp;
 	bool queued;
-	bool reaped; /* tombstone released by expire while queued */
+	bool reaped;           /* tombstone released by expire while queued */
+	uint32_t qprev, qnext; /* dirty queue, M_NIL at the ends */
 };
 
 struct model {
-	struct mrec r[M_POOL];
-	uint32_t q[M_POOL];
+	struct mrec *r;
+	uint32_t pool;
+	uint32_t qhead, qtail;
 	size_t qn;
+	size_t live; /* records of kind M_LIVE (what rbc_count() says) */
+	uint64_t tomb_ms;
 };
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -785,6 +806,24 @@ static uint64_t rng(void)
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
 	return rng_state;
+}
+
+static void m_init(struct model *m, uint32_t pool, uint64_t tomb_ms)
+{
+	m->r = calloc(pool, sizeof(*m->r));
+	CHECK(m->r);
+	m->pool = pool;
+	m->qhead = m->qtail = M_NIL;
+	m->qn = 0;
+	m->live = 0;
+	m->tomb_ms = tomb_ms;
+}
+
+static void m_kind(struct model *m, uint32_t h, int kind)
+{
+	m->live -= m->r[h].kind == M_LIVE;
+	m->r[h].kind = kind;
+	m->live += kind == M_LIVE;
 }
 
 static int m_state(const struct model *m, uint32_t h, uint64_t now)
@@ -800,24 +839,36 @@ static int m_state(const struct model *m, uint32_t h, uint64_t now)
 
 static void m_enqueue(struct model *m, uint32_t h)
 {
-	if (m->r[h].queued)
+	struct mrec *r = &m->r[h];
+
+	if (r->queued)
 		return;
-	m->r[h].queued = true;
-	m->q[m->qn++] = h;
+	r->queued = true;
+	r->qnext = M_NIL;
+	r->qprev = m->qtail;
+	if (m->qtail == M_NIL)
+		m->qhead = h;
+	else
+		m->r[m->qtail].qnext = h;
+	m->qtail = h;
+	m->qn++;
 }
 
 static void m_dequeue(struct model *m, uint32_t h)
 {
-	size_t i;
+	struct mrec *r = &m->r[h];
 
-	for (i = 0; i < m->qn; i++)
-		if (m->q[i] == h) {
-			memmove(&m->q[i], &m->q[i + 1], (m->qn - i - 1) * sizeof(m->q[0]));
-			m->qn--;
-			m->r[h].queued = false;
-			return;
-		}
-	CHECK(0);
+	CHECK(r->queued);
+	if (r->qprev == M_NIL)
+		m->qhead = r->qnext;
+	else
+		m->r[r->qprev].qnext = r->qnext;
+	if (r->qnext == M_NIL)
+		m->qtail = r->qprev;
+	else
+		m->r[r->qnext].qprev = r->qprev;
+	r->queued = false;
+	m->qn--;
 }
 
 static void m_set_live(struct model *m, uint32_t h, uint32_t c, uint16_t seq, uint16_t flags,
@@ -825,7 +876,7 @@ static void m_set_live(struct model *m, uint32_t h, uint32_t c, uint16_t seq, ui
 {
 	struct mrec *r = &m->r[h];
 
-	r->kind = M_LIVE;
+	m_kind(m, h, M_LIVE);
 	r->coa = c;
 	r->seq = seq;
 	r->flags = flags;
@@ -838,9 +889,9 @@ static void m_set_tomb(struct model *m, uint32_t h, uint16_t seq, uint64_t now)
 {
 	struct mrec *r = &m->r[h];
 
-	r->kind = M_TOMB_K;
+	m_kind(m, h, M_TOMB_K);
 	r->seq = seq;
-	r->exp = now + M_TOMB;
+	r->exp = now + m->tomb_ms;
 	r->reaped = false;
 	m_enqueue(m, h);
 }
@@ -871,7 +922,7 @@ static enum rbc_result m_apply(struct model *m, uint32_t h, uint32_t c, uint16_t
 			return RBC_STALE;
 		if (lt == 0) {
 			r->seq = seq;
-			r->exp = now + M_TOMB;
+			r->exp = now + m->tomb_ms;
 			return RBC_NOT_FOUND;
 		}
 		m_set_live(m, h, c, seq, flags, exp);
@@ -888,19 +939,19 @@ static size_t m_expire(struct model *m, uint64_t now)
 	size_t n = 0;
 	uint32_t h;
 
-	for (h = 0; h < M_POOL; h++) {
+	for (h = 0; h < m->pool; h++) {
 		struct mrec *r = &m->r[h];
 
 		if (r->kind == M_LIVE && r->exp <= now) {
 			n++;
 			if (r->queued)
 				m_dequeue(m, h);
-			r->kind = M_NONE;
+			m_kind(m, h, M_NONE);
 		} else if (r->kind == M_TOMB_K && !r->reaped && r->exp <= now) {
 			if (r->queued)
 				r->reaped = true;
 			else
-				r->kind = M_NONE;
+				m_kind(m, h, M_NONE);
 		}
 	}
 	return n;
@@ -911,7 +962,7 @@ static size_t m_take(struct model *m, struct vrrp_ha_binding *out, size_t max, u
 	size_t n = 0;
 
 	while (n < max && m->qn > 0) {
-		uint32_t h = m->q[0];
+		uint32_t h = m->qhead;
 		struct mrec *r = &m->r[h];
 
 		m_dequeue(m, h);
@@ -929,7 +980,7 @@ static size_t m_take(struct model *m, struct vrrp_ha_binding *out, size_t max, u
 			out[n] = rec(h, r->coa, 0, r->seq, r->flags);
 			n++;
 			if (r->reaped)
-				r->kind = M_NONE;
+				m_kind(m, h, M_NONE);
 		}
 	}
 	return n;
@@ -940,7 +991,7 @@ static uint64_t m_next_expiry(const struct model *m, uint64_t now)
 	uint64_t best = UINT64_MAX;
 	uint32_t h;
 
-	for (h = 0; h < M_POOL; h++) {
+	for (h = 0; h < m->pool; h++) {
 		const struct mrec *r = &m->r[h];
 
 		if ((r->kind == M_LIVE || (r->kind == M_TOMB_K && !r->reaped)) && r->exp < best)
@@ -951,24 +1002,14 @@ static uint64_t m_next_expiry(const struct model *m, uint64_t now)
 	return best > now ? best - now : 0;
 }
 
-static size_t m_count(const struct model *m)
-{
-	size_t n = 0;
-	uint32_t h;
-
-	for (h = 0; h < M_POOL; h++)
-		n += m->r[h].kind == M_LIVE;
-	return n;
-}
-
 static void m_clear(struct model *m)
 {
 	while (m->qn > 0) {
-		uint32_t k = m->q[0];
+		uint32_t k = m->qhead;
 
 		m_dequeue(m, k);
 		if (m->r[k].kind == M_TOMB_K && m->r[k].reaped)
-			m->r[k].kind = M_NONE;
+			m_kind(m, k, M_NONE);
 	}
 }
 
@@ -992,28 +1033,111 @@ static void compare_records(const struct vrrp_ha_binding *a, const struct vrrp_h
 	}
 }
 
-static void test_model(void)
+static void check_lookup(struct vrrp_ha_rbc *t, const struct model *m, uint32_t h, uint64_t now)
+{
+	struct rbc_view v;
+	bool live = m_state(m, h, now) == M_LIVE;
+
+	CHECK_EQ(lookup(t, h, now, &v), live);
+	if (live) {
+		CHECK_EQ(v.seq, m->r[h].seq);
+		CHECK_EQ(v.flags, m->r[h].flags);
+		CHECK_EQ(v.expires_ms, m->r[h].exp);
+	}
+}
+
+enum {
+	OP_APPLY,
+	OP_LOCAL,
+	OP_DEL,
+	OP_TAKE,
+	OP_EXPIRE,
+	OP_LOOKUP,
+	OP_FLUSH,
+	OP_WALK,
+	OP_CLEAR,
+	OP_N
+};
+
+struct mcfg {
+	const char *name;
+	uint32_t pool;   /* HoAs 0..pool-1 */
+	int steps;       /* operations */
+	uint32_t dt_max; /* the clock moves rng() % dt_max ms a step */
+	uint32_t lt_max; /* peer lifetimes 1..lt_max units */
+	uint32_t local_max_s;
+	uint64_t tomb_ms;
+	unsigned cum[OP_N]; /* op mix: cumulative per mille */
+	int slow_every;     /* O(pool) checks every this many steps */
+	bool big;           /* extra checks while the index grows */
+};
+
+/* small: 160 HoAs, short lifetimes, every operation often; the index still
+ * grows from its minimum a few times (in single steps at that size) */
+static const struct mcfg model_small = {
+        .name = "small",
+        .pool = 160,
+        .steps = 300000,
+        .dt_max = 700,
+        .lt_max = 6,
+        .local_max_s = 30,
+        .tomb_ms = 20000,
+        .cum = {550, 650, 700, 800, 880, 960, 970, 980, 1000},
+        .slow_every = 1,
+};
+
+/* big: the table fills towards tens of thousands of bindings from an
+ * unsized start, so the index grows through a dozen sizes, the last ones
+ * in tens of steps each; every kind of operation is run while a resize is
+ * under way (rbc_maintain(t, 0) tells) and checked against the model. */
+static const struct mcfg model_big = {
+        .name = "big",
+        .pool = 120000,
+        .steps = 300000,
+        .dt_max = 6,
+        .lt_max = 300,
+        .local_max_s = 1200,
+        .tomb_ms = 20000,
+        .cum = {600, 720, 760, 860, 870, 985, 985, 987, 1000},
+        .slow_every = 64,
+        .big = true,
+};
+
+static void run_model(const struct mcfg *cfg)
 {
 	static struct model m;
-	static uint16_t base_seq[M_POOL];
-	struct vrrp_ha_rbc *t = rbc_new(0, M_TOMB);
+	uint16_t *base_seq = calloc(cfg->pool, sizeof(*base_seq));
+	struct vrrp_ha_binding *all = malloc(cfg->pool * sizeof(*all));
+	struct vrrp_ha_binding *mall = malloc(cfg->pool * sizeof(*mall));
+	struct vrrp_ha_rbc *t = rbc_new(0, (uint32_t)cfg->tomb_ms);
 	struct vrrp_ha_binding out[16], mout[16];
 	uint64_t now = 1000;
-	size_t hist[RBC_NOMEM + 1] = {0}, expired = 0;
+	size_t hist[RBC_NOMEM + 1] = {0}, expired = 0, in_resize[OP_N] = {0}, resizes = 0;
+	bool resizing = false;
 	int step, i;
 
-	CHECK(t);
-	memset(&m, 0, sizeof(m));
-	for (step = 0; step < 300000; step++) {
-		uint32_t h = (uint32_t)(rng() % M_POOL);
+	CHECK(t && base_seq && all && mall);
+	m_init(&m, cfg->pool, cfg->tomb_ms);
+	for (step = 0; step < cfg->steps; step++) {
+		uint32_t h = (uint32_t)(rng() % cfg->pool);
 		uint64_t x = rng();
-		unsigned op = (unsigned)(x % 100);
+		unsigned pm = (unsigned)(x % 1000), op = 0;
 
-		if (op < 55) {
+		if (resizing)
+			pm = (unsigned)((x >> 48) % 1000); /* every kind, evenly */
+		while (op < OP_N - 1 && pm >= (resizing ? (op + 1) * 1000 / OP_N : cfg->cum[op]))
+			op++;
+		if (resizing && op == OP_FLUSH)
+			op = OP_LOOKUP; /* a flush would stop the big table growing */
+		if (resizing)
+			in_resize[op]++;
+
+		if (op == OP_APPLY) {
 			/* peer record, seq near the HoA's current one */
 			uint16_t seq = (uint16_t)(base_seq[h] + (int)((x >> 8) % 7) - 3);
-			uint16_t lt = (x >> 16) % 5 == 0 ? 0 : (uint16_t)(1 + (x >> 20) % 6);
-			uint32_t c = (uint32_t)((x >> 24) % 3);
+			uint16_t lt =
+			        (x >> 16) % 5 == 0 ? 0 : (uint16_t)(1 + (x >> 20) % cfg->lt_max);
+			uint32_t c = (uint32_t)((x >> 36) % 3);
 			uint16_t flags = (x >> 28) % 4 == 0 ? 0x8000 : 0;
 			struct vrrp_ha_binding b;
 			enum rbc_result r;
@@ -1026,9 +1150,9 @@ static void test_model(void)
 			hist[r]++;
 			if ((x >> 40) % 3 == 0)
 				base_seq[h]++;
-		} else if (op < 65) {
+		} else if (op == OP_LOCAL) {
 			struct in6_addr a = hoa(h), ca = coa((uint32_t)((x >> 8) % 2));
-			uint32_t lt_s = (uint32_t)((x >> 16) % 30);
+			uint32_t lt_s = (uint32_t)((x >> 16) % cfg->local_max_s);
 			uint16_t seq = base_seq[h];
 			enum rbc_result want;
 
@@ -1050,7 +1174,7 @@ static void test_model(void)
 				m_set_live(&m, h, cn, seq, 0, now + (uint64_t)lt_s * 1000);
 			}
 			CHECK_EQ(rbc_set_local(t, &a, &ca, lt_s, seq, 0, now), want);
-		} else if (op < 70) {
+		} else if (op == OP_DEL) {
 			struct in6_addr a = hoa(h);
 			enum rbc_result want = RBC_NOT_FOUND;
 
@@ -1059,53 +1183,44 @@ static void test_model(void)
 				m_set_tomb(&m, h, m.r[h].seq, now);
 			}
 			CHECK_EQ(rbc_delete_local(t, &a, now), want);
-		} else if (op < 80) {
+		} else if (op == OP_TAKE) {
 			size_t max = (size_t)((x >> 8) % 17);
 			size_t n = rbc_take_dirty(t, out, max, now);
 
 			CHECK_EQ(n, m_take(&m, mout, max, now));
 			compare_records(out, mout, n);
-		} else if (op < 88) {
+		} else if (op == OP_EXPIRE) {
 			size_t n = rbc_expire(t, now, 0, NULL, NULL);
 
 			CHECK_EQ(n, m_expire(&m, now));
 			expired += n;
-		} else if (op < 96) {
-			struct rbc_view v;
-			bool live = m_state(&m, h, now) == M_LIVE;
-
-			CHECK_EQ(lookup(t, h, now, &v), live);
-			if (live) {
-				CHECK_EQ(v.seq, m.r[h].seq);
-				CHECK_EQ(v.flags, m.r[h].flags);
-				CHECK_EQ(v.expires_ms, m.r[h].exp);
-			}
-		} else if (op < 97) {
+		} else if (op == OP_LOOKUP) {
+			check_lookup(t, &m, h, now);
+		} else if (op == OP_FLUSH) {
 			/* flush queues in slab order, which the model cannot
 			 * know: start from an empty queue, compare as sets */
-			static struct vrrp_ha_binding all[M_POOL], mall[M_POOL];
 			uint32_t k;
 			size_t n = 0, got;
 
 			rbc_clear_dirty(t);
 			m_clear(&m);
-			for (k = 0; k < M_POOL; k++)
+			for (k = 0; k < cfg->pool; k++)
 				if (m.r[k].kind == M_LIVE) {
 					m_set_tomb(&m, k, m.r[k].seq, now);
 					n++;
 				}
 			CHECK_EQ(rbc_flush(t, now), n);
-			got = rbc_take_dirty(t, all, M_POOL, now);
-			CHECK_EQ(got, m_take(&m, mall, M_POOL, now));
+			got = rbc_take_dirty(t, all, cfg->pool, now);
+			CHECK_EQ(got, m_take(&m, mall, cfg->pool, now));
 			qsort(all, got, sizeof(all[0]), cmp_hoa);
 			qsort(mall, got, sizeof(mall[0]), cmp_hoa);
 			compare_records(all, mall, got);
-		} else if (op < 98) {
+		} else if (op == OP_WALK) {
 			uint64_t cur = 0;
 			size_t n, seen = 0, want = 0, k;
 			uint32_t j;
 
-			for (j = 0; j < M_POOL; j++)
+			for (j = 0; j < cfg->pool; j++)
 				want += m_state(&m, j, now) == M_LIVE;
 			while ((n = rbc_walk(t, &cur, out, 16, now)) > 0) {
 				for (k = 0; k < n; k++)
@@ -1117,30 +1232,221 @@ static void test_model(void)
 			rbc_clear_dirty(t);
 			m_clear(&m);
 		}
-		CHECK_EQ(rbc_count(t), m_count(&m));
+		CHECK_EQ(rbc_count(t), m.live);
 		CHECK_EQ(rbc_dirty_count(t), m.qn);
-		CHECK_EQ(rbc_next_expiry(t, now), m_next_expiry(&m, now));
-		now += rng() % 700;
+		if (step % cfg->slow_every == 0)
+			CHECK_EQ(rbc_next_expiry(t, now), m_next_expiry(&m, now));
+		if (cfg->big) {
+			bool r = rbc_maintain(t, 0);
+
+			resizes += r && !resizing;
+			resizing = r;
+			if (resizing) /* keys in the old index, the new one, neither */
+				for (i = 0; i < 16; i++)
+					check_lookup(t, &m, (uint32_t)(rng() % cfg->pool), now);
+		}
+		now += rng() % cfg->dt_max;
 	}
 	/* every outcome was exercised */
 	for (i = RBC_ADDED; i < RBC_NOMEM; i++)
 		if (hist[i] < 200) {
-			fprintf(stderr, "result %d only %zu times\n", i, hist[i]);
+			fprintf(stderr, "model %s: result %d only %zu times\n", cfg->name, i,
+			        hist[i]);
 			exit(1);
 		}
 	CHECK_EQ(hist[RBC_NOMEM], 0);
 	CHECK(expired > 1000);
-	/* 160 HoAs: the table must not have kept growing */
-	CHECK(rbc_memory(t) < 64 * 1024);
+	if (cfg->big) {
+		printf("model %s: %zu bindings, %zu resizes; ops during a resize:", cfg->name,
+		       rbc_count(t), resizes);
+		for (i = 0; i < OP_N; i++)
+			printf(" %zu", in_resize[i]);
+		printf("\n");
+		CHECK(resizes >= 10);
+		for (i = 0; i < OP_N; i++)
+			CHECK(i == OP_FLUSH || in_resize[i] >= 15);
+	} else {
+		/* 160 HoAs: the table must not have kept growing */
+		CHECK(rbc_memory(t) < 64 * 1024);
+	}
+	rbc_free(t);
+	free(m.r);
+	free(base_seq);
+	free(all);
+	free(mall);
+}
+
+static void test_model(void)
+{
+	run_model(&model_small);
+	run_model(&model_big);
+}
+
+/* ---- incremental growth ------------------------------------------------------------------- */
+
+/* Keys [0, n) are there (with seq = key), the 16 after them are not. */
+static void check_keys(struct vrrp_ha_rbc *t, uint32_t n, uint64_t now)
+{
+	struct rbc_view v;
+	uint32_t i;
+
+	for (i = 0; i < n + 16; i++) {
+		if (lookup(t, i, now, &v) != (i < n)) {
+			fprintf(stderr, "key %u of %u: lookup wrong\n", i, n);
+			exit(1);
+		}
+		if (i < n && v.seq != (uint16_t)i)
+			CHECK(0);
+	}
+}
+
+#define RESIZE_N 60000u
+
+static void test_resize(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	uint32_t i, k, resizes = 0, steps = 0, long_resize = 0, run = 0;
+	size_t mem, peak = 0;
+	bool was = false;
+
+	CHECK(t);
+	/* From empty to RESIZE_N keys: the index grows from 32 slots to 128 Ki.
+	 * Every key stays visible through each resize: checked in full when
+	 * one starts and ends, by samples at every step in between. */
+	for (i = 0; i < RESIZE_N; i++) {
+		bool r;
+
+		CHECK_EQ(apply(t, i, i, 100, (uint16_t)i, 0), RBC_ADDED);
+		r = rbc_maintain(t, 0);
+		if (r != was) {
+			check_keys(t, i + 1, 0);
+			resizes += r;
+			if (!r && run > long_resize)
+				long_resize = run;
+			run = 0;
+		} else if (r) {
+			steps++;
+			run++;
+			for (k = 0; k < 32; k++)
+				CHECK(lookup(t, (uint32_t)(rng() % (i + 1)), 0, NULL));
+			CHECK(!lookup(t, i + 1 + (uint32_t)(rng() % 1000), 0, NULL));
+		}
+		mem = rbc_memory(t);
+		if (mem > peak)
+			peak = mem;
+		was = r;
+	}
+	/* 32 -> 64 -> ... -> 131072 slots; the last ones take many calls */
+	CHECK_EQ(resizes, 12);
+	CHECK(long_resize >= 64);
+	CHECK(steps >= 150);
+	printf("rbc: grown to %u keys: %u resizes, %u calls during them (longest %u)\n", RESIZE_N,
+	       resizes, steps, long_resize);
+
+	/* A resize under way on a table that then only sees lookups and
+	 * walks: both indexes are searched; rbc_maintain() finishes it and
+	 * releases the old index. */
+	for (; !rbc_maintain(t, 0); i++)
+		CHECK_EQ(apply(t, i, i, 100, (uint16_t)i, 0), RBC_ADDED);
+	CHECK(i < 2 * RESIZE_N);
+	/* The new index is prepared (memory grows a segment at a time), then
+	 * the old one drained (memory shrinks as its segments go): stop at
+	 * the first segment released. */
+	mem = rbc_memory(t);
+	do {
+		size_t prev = mem;
+
+		CHECK(rbc_maintain(t, 1000));
+		mem = rbc_memory(t);
+		if (mem < prev)
+			break;
+	} while (1);
+	check_keys(t, i, 0);
+	{
+		struct vrrp_ha_binding out[64];
+		uint64_t cur = 0;
+		size_t n, seen = 0;
+
+		while ((n = rbc_walk(t, &cur, out, 64, 0)) > 0)
+			seen += n;
+		CHECK_EQ(seen, i);
+	}
+	CHECK(rbc_maintain(t, 0));
+	CHECK(!rbc_maintain(t, SIZE_MAX));
+	CHECK(rbc_memory(t) < mem);
+	CHECK(!rbc_maintain(t, SIZE_MAX));
+	check_keys(t, i, 0);
+
+	/* While one is under way: deletes, re-adds and expiry hit keys in the
+	 * old index and in the new one. Keys [0, base) live 400 s; grow
+	 * again with keys that live 4 s. */
+	{
+		uint32_t base = i, j, d, live;
+		uint8_t *gone = calloc(base, 1);
+		struct vrrp_ha_binding out[16];
+
+		CHECK(gone);
+		for (; !rbc_maintain(t, 0); i++)
+			CHECK_EQ(apply(t, i, i, 1, 1, 0), RBC_ADDED);
+		for (j = 0; rbc_maintain(t, 0); j++) {
+			struct in6_addr a, c = coa(0);
+
+			CHECK(j < 100000);
+			d = (uint32_t)(rng() % base);
+			a = hoa(d);
+			switch (j % 4) {
+			case 0:
+				CHECK_EQ(rbc_delete_local(t, &a, 5000),
+				         gone[d] ? RBC_NOT_FOUND : RBC_DELETED);
+				gone[d] = 1;
+				break;
+			case 1:
+				CHECK_EQ(rbc_set_local(t, &a, &c, 400, (uint16_t)d, 0, 5000),
+				         gone[d] ? RBC_ADDED : RBC_UPDATED);
+				gone[d] = 0;
+				break;
+			case 2: /* the 4 s keys run out */
+				rbc_expire(t, 5000, 100, NULL, NULL);
+				break;
+			default:
+				rbc_take_dirty(t, out, 16, 5000);
+				break;
+			}
+			CHECK_EQ(lookup(t, d, 5000, NULL), !gone[d]);
+		}
+		CHECK(j > 100);
+		rbc_expire(t, 5000, 0, NULL, NULL);
+		live = 0;
+		for (d = 0; d < i + 16; d++) {
+			bool want = d < base && !gone[d];
+
+			CHECK_EQ(lookup(t, d, 5000, NULL), want);
+			live += want;
+		}
+		CHECK_EQ(rbc_count(t), live);
+		free(gone);
+	}
 	rbc_free(t);
 }
 
 /* ---- allocation failure ------------------------------------------------------------------ */
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 #ifdef TEST_RBC_WRAP_MALLOC
 /* Linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc: the n-th
- * allocation from arming on fails. (Test-only state.) */
+ * allocation from arming on fails; while fail_malloc is set every malloc
+ * and calloc fails (realloc, which only the slab and the heap use, still
+ * works). realloc_ns adds up the time spent in realloc. (Test-only state.) */
 static long alloc_fail_in;
+static bool fail_malloc;
+static uint64_t realloc_ns;
 
 void *__real_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
@@ -1156,26 +1462,35 @@ static bool alloc_fails(void)
 
 void *__wrap_malloc(size_t n)
 {
-	return alloc_fails() ? NULL : __real_malloc(n);
+	return alloc_fails() || fail_malloc ? NULL : __real_malloc(n);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
-	return alloc_fails() ? NULL : __real_realloc(p, n);
+	uint64_t t0;
+	void *q;
+
+	if (alloc_fails())
+		return NULL;
+	t0 = mono_ns();
+	q = __real_realloc(p, n);
+	realloc_ns += mono_ns() - t0;
+	return q;
 }
 
 void *__wrap_calloc(size_t k, size_t n)
 {
-	return alloc_fails() ? NULL : __real_calloc(k, n);
+	return alloc_fails() || fail_malloc ? NULL : __real_calloc(k, n);
 }
 
 static void test_nomem(void)
 {
-	int k, nomem_seen = 0, new_failed = 0;
+	int k, nomem_seen = 0, absorbed = 0, new_failed = 0;
 
 	for (k = 1; k < 120; k++) {
 		struct vrrp_ha_rbc *t;
 		uint32_t i, j, added = 0;
+		bool nomem = false;
 
 		alloc_fail_in = k;
 		t = rbc_new(0, TOMB_MS);
@@ -1194,7 +1509,8 @@ static void test_nomem(void)
 				r = apply(t, i, i, 10, 1, 0);
 			}
 			if (r == RBC_NOMEM) {
-				/* nothing changed */
+				/* the slab could not grow: nothing changed */
+				nomem = true;
 				nomem_seen++;
 				CHECK_EQ(rbc_count(t), added);
 				CHECK(!lookup(t, i, 0, NULL));
@@ -1205,6 +1521,10 @@ static void test_nomem(void)
 			CHECK_EQ(r, RBC_ADDED);
 			added++;
 		}
+		/* a failure that did not show: the index could not grow then,
+		 * the current one took the keys and growth was retried */
+		if (alloc_fail_in == 0 && !nomem)
+			absorbed++;
 		alloc_fail_in = 0;
 		/* and the table goes on working */
 		for (i = added; i < 400; i++)
@@ -1212,17 +1532,173 @@ static void test_nomem(void)
 		for (j = 0; j < 400; j++)
 			CHECK(lookup(t, j, 0, NULL));
 		CHECK_EQ(rbc_count(t), 400);
+		CHECK(!rbc_maintain(t, SIZE_MAX));
 		rbc_free(t);
 	}
 	CHECK(new_failed >= 4);
-	CHECK(nomem_seen > 10);
+	CHECK(nomem_seen >= 8);
+	CHECK(absorbed >= 8);
+}
+
+/* Growth of the index cannot allocate for a while. */
+static void test_grow_nomem(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	size_t mem;
+	uint32_t i, n;
+
+	CHECK(t);
+	/* 32 slots to start with: growth is due past 20 keys */
+	for (i = 0; i < 20; i++)
+		CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+	CHECK(!rbc_maintain(t, 0));
+	fail_malloc = true;
+	/* the current index takes keys up to its hard limit, 7/8 */
+	for (i = 20; apply(t, i, i, 10, 1, 0) == RBC_ADDED; i++)
+		CHECK(i < 100);
+	n = i;
+	CHECK_EQ(n, 28);
+	CHECK(!rbc_maintain(t, 0));
+	CHECK_EQ(rbc_count(t), n);
+	CHECK(!lookup(t, n, 0, NULL));
+	for (i = 0; i < n; i++)
+		CHECK(lookup(t, i, 0, NULL));
+	/* everything but a new key still works */
+	CHECK_EQ(apply(t, 3, 3, 0, 1, 0), RBC_DELETED);
+	CHECK_EQ(apply(t, 4, 5, 20, 2, 0), RBC_UPDATED);
+	CHECK_EQ(apply(t, 5, 5, 10, 1, 0), RBC_REFRESHED);
+	CHECK_EQ(rbc_expire(t, 40000, 0, NULL, NULL), n - 2);
+	CHECK_EQ(rbc_count(t), 1);
+	rbc_clear_dirty(t); /* lets 3's released tombstone go */
+	for (i = 0; i < n; i++)
+		if (i != 4)
+			CHECK_EQ(apply(t, i, i, 10, 1, 40000), RBC_ADDED);
+	CHECK_EQ(apply(t, n, n, 10, 1, 40000), RBC_NOMEM);
+	fail_malloc = false;
+	/* memory is back: the next new key grows the index */
+	for (i = n; i < 400; i++)
+		CHECK_EQ(apply(t, i, i, 10, 1, 40000), RBC_ADDED);
+	for (i = 0; i < 410; i++)
+		CHECK_EQ(lookup(t, i, 40000, NULL), i < 400);
+	CHECK(!rbc_maintain(t, SIZE_MAX));
+	rbc_free(t);
+
+	/* The same in the middle of preparing an index of several segments:
+	 * past 5120 keys the index of 8192 slots grows to 16384. */
+	t = rbc_new(0, TOMB_MS);
+	CHECK(t);
+	for (i = 0; i < 5120; i++)
+		CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+	CHECK(!rbc_maintain(t, 0));
+	CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED); /* starts the resize... */
+	i++;
+	CHECK(rbc_maintain(t, 0));
+	fail_malloc = true;
+	mem = rbc_memory(t);
+	for (; i < 5200; i++) /* ... which makes no progress now */
+		CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+	CHECK(rbc_maintain(t, SIZE_MAX)); /* cannot finish either */
+	CHECK_EQ(rbc_memory(t), mem);
+	for (; apply(t, i, i, 10, 1, 0) == RBC_ADDED; i++)
+		CHECK(i < 8000);
+	n = i;
+	CHECK_EQ(n, 7168); /* 7/8 of 8192 */
+	for (i = 0; i < n + 10; i++)
+		CHECK_EQ(lookup(t, i, 0, NULL), i < n);
+	fail_malloc = false;
+	/* back: the insert at the hard limit catches up at once */
+	CHECK_EQ(apply(t, n, n, 10, 1, 0), RBC_ADDED);
+	for (i = n + 1; i < 12000; i++)
+		CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+	CHECK(!rbc_maintain(t, SIZE_MAX));
+	for (i = 0; i < 12010; i++)
+		CHECK_EQ(lookup(t, i, 0, NULL), i < 12000);
+	rbc_free(t);
 }
 #else
 static void test_nomem(void)
 {
 	printf("test_rbc: allocation-failure test not built (no --wrap)\n");
 }
+
+static void test_grow_nomem(void)
+{
+}
 #endif
+
+/* ---- latency --------------------------------------------------------------------------------- */
+
+/*
+ * No single call may stall keepalived's event loop: insert LAT_N keys into
+ * an unsized table (so the index grows a dozen times) timing every call.
+ * The realloc of the slab and heap arrays is excluded (glibc moves big blocks
+ * with mremap; sanitizers copy): its time is taken off the call's (or,
+ * without --wrap, the calls that double the slab are skipped). A call only
+ * counts as slow if it is slow in each of up to LAT_PASSES passes over
+ * the same keys, so a preemption of this process does not fail the test.
+ */
+#define LAT_N      2000000u
+#define LAT_PASSES 3
+#define LAT_MAX_MS 20.0
+
+static void test_latency(void)
+{
+	uint32_t *lat = malloc(LAT_N * sizeof(*lat)); /* ns, min over passes */
+	struct in6_addr c = coa(1);
+	uint64_t raw_worst = 0, worst = 0, total = 0;
+	uint32_t i, worst_i = 0;
+	int pass;
+
+	CHECK(lat);
+	for (pass = 0; pass < LAT_PASSES; pass++) {
+		struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+
+		CHECK(t);
+		total = 0;
+		for (i = 0; i < LAT_N; i++) {
+			struct in6_addr h = hoa(i * 2654435761u);
+			uint64_t t0, d, r0 = 0;
+			enum rbc_result r;
+
+#ifdef TEST_RBC_WRAP_MALLOC
+			r0 = realloc_ns;
+#endif
+			t0 = mono_ns();
+			r = rbc_set_local(t, &h, &c, 3600, 1, 0, 0);
+			d = mono_ns() - t0;
+			if (r != RBC_ADDED)
+				CHECK(0);
+			total += d;
+			if (d > raw_worst)
+				raw_worst = d;
+#ifdef TEST_RBC_WRAP_MALLOC
+			d -= realloc_ns - r0 < d ? realloc_ns - r0 : d;
+#else
+			if (i >= 16 && (i & (i - 1)) == 0)
+				d = 0; /* the slab doubles */
+#endif
+			if (d > UINT32_MAX)
+				d = UINT32_MAX;
+			if (pass == 0 || d < lat[i])
+				lat[i] = (uint32_t)d;
+		}
+		rbc_free(t);
+		worst = 0;
+		for (i = 0; i < LAT_N; i++)
+			if (lat[i] > worst) {
+				worst = lat[i];
+				worst_i = i;
+			}
+		if ((double)worst / 1e6 < LAT_MAX_MS)
+			break;
+	}
+	printf("rbc: %u inserts: mean %.2f us, worst %.3f ms (insert %u, %d pass%s), "
+	       "worst with realloc %.3f ms\n",
+	       LAT_N, (double)total / LAT_N / 1e3, (double)worst / 1e6, worst_i,
+	       pass < LAT_PASSES ? pass + 1 : pass, pass ? "es" : "", (double)raw_worst / 1e6);
+	CHECK((double)worst / 1e6 < LAT_MAX_MS);
+	free(lat);
+}
 
 int main(void)
 {
@@ -1237,9 +1713,12 @@ int main(void)
 	test_set_local();
 	test_flush();
 	test_walk_concurrent();
+	test_resize();
 	test_model();
 	test_nomem();
+	test_grow_nomem();
 	test_scale();
+	test_latency();
 	printf("test_rbc: ok\n");
 	return 0;
 }

@@ -8,11 +8,31 @@
  *  - a slab: one array of fixed-size entries, addressed by a uint32 index
  *    that never changes for the life of an entry (growth is a realloc, so a
  *    cursor - a plain index - survives it). Free entries form a LIFO list.
- *  - an index: open addressing with linear probing over uint32 slots that
- *    hold slab indices, power-of-two size, load at most 5/8, deletion by
- *    backward shift (no tombstone slots). Keys are hashed with SipHash-1-3
- *    under a per-table random key, so a host on the link cannot cheaply
- *    send HoAs that all land in one probe run.
+ *  - an index: open addressing with linear probing, power-of-two size,
+ *    load at most 5/8, deletion by backward shift (no tombstone slots). A
+ *    slot holds a slab index and the key's 32-bit hash, so probing past
+ *    other keys, backward shifts and moves to a bigger index never touch
+ *    the slab or rehash. Keys are hashed with SipHash-1-3 under a
+ *    per-table random key, so a host on the link cannot cheaply send HoAs
+ *    that all land in one probe run. The slots live in fixed-size segments
+ *    (SEG_SLOTS), so no operation allocates, clears or frees more than one
+ *    segment at a time.
+ *  - incremental growth: this runs inside keepalived's event loop, where a
+ *    call that rehashes millions of keys at once would delay VRRP adverts.
+ *    When an insert finds the index over 5/8, a twice as big one is
+ *    started; every mutating call (and rbc_expire(), rbc_take_dirty(),
+ *    rbc_clear_dirty()) then does a bounded step of work (idx_work): first
+ *    allocating and clearing the new index one segment a step while inserts
+ *    still go to the current one, then switching to it and draining the
+ *    old index into it, MIG_STEP old slots a step, releasing each old
+ *    segment once drained. While draining, lookups try the new index, then
+ *    the old; inserts go to the new one; a removal takes the key out of
+ *    whichever holds it. The budgets finish a resize long before the new
+ *    index can fill up (see idx_reserve); rbc_maintain() does more on
+ *    request. If memory for the new index is not there, the current one
+ *    goes on taking keys up to a hard load limit of 7/8 and growth is
+ *    retried. Memory per binding: 56 (entry) + 4 (heap) + 8 per slot at
+ *    1.6 to 3.2 slots, plus the old copy during a resize.
  *  - an expiry heap: a binary min-heap of slab indices ordered by the
  *    entry's deadline (end of lifetime, or tombstone release), each entry
  *    knowing its heap position so it can be re-keyed in O(log n).
@@ -44,9 +64,17 @@
 #define MAX_ENTRIES (UINT32_C(1) << 30)
 #define MAX_SLOTS   (UINT32_C(1) << 31)
 #define MIN_ENTRIES 16
-/* index load factor limit: LOAD_NUM / LOAD_DEN */
+#define MIN_SLOTS   32
+/* index load factor: grow past LOAD_NUM / LOAD_DEN; refuse keys past
+ * HARD_NUM / LOAD_DEN (only reached while growth cannot allocate) */
 #define LOAD_NUM 5
+#define HARD_NUM 7
 #define LOAD_DEN 8
+/* slots per index segment (64 KiB of struct slot); a power of two */
+#define SEG_SHIFT 13
+#define SEG_SLOTS (UINT32_C(1) << SEG_SHIFT)
+/* old slots drained per step of a resize (a few microseconds of work) */
+#define MIG_STEP 1024
 /* draft-deng 4.3.3 copies the BU Lifetime: RFC 6275 6.1.7, 4 s units */
 #define UNIT_MS ((uint64_t)VRRP_HA_LIFETIME_UNIT_S * 1000)
 
@@ -70,6 +98,23 @@ struct rbc_entry {
 	uint8_t queued;      /* on the dirty queue */
 };
 
+/* 8 bytes: the hash makes probes skip other keys without a slab access */
+struct slot {
+	uint32_t idx; /* slab index, NONE if the slot is empty */
+	uint32_t hv;  /* hash_hoa() of that entry's HoA */
+};
+
+/* An open-addressing index of mask + 1 slots in nseg segments of
+ * 2^shift slots each (fewer than SEG_SLOTS only for small indexes). */
+struct index {
+	struct slot **seg; /* NULL: no index; seg[k] NULL: not (or no longer) there */
+	uint32_t mask;
+	uint32_t n;    /* occupied slots (LIVE + TOMB entries) */
+	uint32_t nseg; /* entries of seg[] */
+	uint32_t live; /* segments allocated */
+	uint32_t shift;
+};
+
 struct vrrp_ha_rbc {
 	struct rbc_entry *ent;
 	uint32_t ent_cap;   /* entries allocated */
@@ -80,9 +125,17 @@ struct vrrp_ha_rbc {
 	uint32_t heap_cap;
 	uint32_t heap_n;
 
-	uint32_t *slot; /* open-addressing index: slab index or NONE */
-	uint32_t slot_mask;
-	uint32_t slot_n; /* LIVE + TOMB entries, i.e. occupied slots */
+	/* Resize state (see the header): at most one of nxt and old is
+	 * there. nxt: the bigger index being allocated and cleared (its
+	 * first nxt.live segments are ready), not yet used. old: the index
+	 * being drained into ix; slots [mig_pos, mig_pos + mig_left) (mod
+	 * its size) are still to be scanned, the rest of it is empty. */
+	struct index ix; /* the current index: inserts go here */
+	struct index nxt;
+	struct index old;
+	uint32_t mig_pos;
+	uint32_t mig_left;
+	uint32_t mig_keep; /* old segment holding the drain's start: freed last */
 
 	uint32_t q_head, q_tail; /* dirty FIFO */
 	size_t q_n;              /* queued entries that are not DEAD */
@@ -291,98 +344,282 @@ static void heap_remove(struct vrrp_ha_rbc *t, uint32_t idx)
 
 /* ---- index ------------------------------------------------------------- */
 
-/* hv = hash_hoa(t, hoa). Returns: the slab index of hoa's entry (LIVE or
- * TOMB), or NONE. */
-static uint32_t idx_find(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint32_t hv)
+static inline bool over_load(uint64_t n, const struct index *x, unsigned num)
 {
-	uint32_t pos = hv & t->slot_mask;
+	return n * LOAD_DEN > ((uint64_t)x->mask + 1) * num;
+}
+
+/* Returns: slot pos of x, or NULL if its segment is gone (an old index
+ * releases drained segments; everything in them was empty). */
+static inline struct slot *ix_at(const struct index *x, uint32_t pos)
+{
+	struct slot *sg = x->seg[pos >> x->shift];
+
+	return sg ? &sg[pos & ((UINT32_C(1) << x->shift) - 1)] : NULL;
+}
+
+/* Returns: the slab index of hoa's entry in x, or NONE. */
+static uint32_t ix_find(const struct index *x, const struct rbc_entry *ent,
+                        const struct in6_addr *hoa, uint32_t hv)
+{
+	uint32_t pos = hv & x->mask;
 
 	for (;;) {
-		uint32_t s = t->slot[pos];
+		const struct slot *s = ix_at(x, pos);
 
-		if (s == NONE)
+		if (!s || s->idx == NONE)
 			return NONE;
-		if (same_addr(&t->ent[s].hoa, hoa))
-			return s;
-		pos = (pos + 1) & t->slot_mask;
+		if (s->hv == hv && same_addr(&ent[s->idx].hoa, hoa))
+			return s->idx;
+		pos = (pos + 1) & x->mask;
 	}
 }
 
-/* Insert into slots of size mask+1 (key known absent, room known). */
-static void slots_insert(uint32_t *slot, uint32_t mask, uint32_t idx, uint32_t hv)
+/* Insert into x (key known absent from it, room known, all segments there). */
+static void ix_put(struct index *x, uint32_t idx, uint32_t hv)
 {
-	uint32_t pos = hv & mask;
+	uint32_t pos = hv & x->mask;
+	struct slot *s;
 
-	while (slot[pos] != NONE)
-		pos = (pos + 1) & mask;
-	slot[pos] = idx;
+	while ((s = ix_at(x, pos))->idx != NONE)
+		pos = (pos + 1) & x->mask;
+	s->idx = idx;
+	s->hv = hv;
+	x->n++;
 }
 
-/* Make room for extra more keys within the load limit. Returns: 0 or -1. */
-static int idx_reserve(struct vrrp_ha_rbc *t, uint32_t extra)
-{
-	uint64_t need = (uint64_t)t->slot_n + extra;
-	uint64_t size = (uint64_t)t->slot_mask + 1;
-	uint32_t *slot, mask, i;
-
-	if (need * LOAD_DEN <= size * LOAD_NUM)
-		return 0;
-	while (need * LOAD_DEN > size * LOAD_NUM)
-		size *= 2;
-	if (size > MAX_SLOTS || mul_overflows((size_t)size, sizeof(*slot)))
-		return -1;
-	slot = malloc((size_t)size * sizeof(*slot));
-	if (!slot)
-		return -1;
-	memset(slot, 0xff, (size_t)size * sizeof(*slot)); /* all NONE */
-	mask = (uint32_t)(size - 1);
-	for (i = 0; i < t->ent_hw; i++) {
-		uint8_t st = t->ent[i].state;
-
-		if (st == ST_LIVE || st == ST_TOMB)
-			slots_insert(slot, mask, i, hash_hoa(t, &t->ent[i].hoa));
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->slot_mask = mask;
-	return 0;
-}
-
-static void idx_insert(struct vrrp_ha_rbc *t, uint32_t idx, uint32_t hv)
-{
-	slots_insert(t->slot, t->slot_mask, idx, hv);
-	t->slot_n++;
-}
-
-/* Remove entry idx (which is in the index) with a backward shift: every
+/* Remove slab index idx (key hash hv) from x with a backward shift: every
  * later member of the probe run that may move closer to home does so, so
- * lookups never need tombstone slots. */
-static void idx_remove(struct vrrp_ha_rbc *t, uint32_t idx)
+ * lookups never need tombstone slots. Returns: false if idx is not in x. */
+static bool ix_remove(struct index *x, uint32_t idx, uint32_t hv)
 {
-	uint32_t mask = t->slot_mask;
-	uint32_t hole = hash_hoa(t, &t->ent[idx].hoa) & mask;
-	uint32_t pos;
+	uint32_t mask = x->mask, hole = hv & mask, pos;
+	struct slot *hs;
 
-	while (t->slot[hole] != idx)
+	for (;;) {
+		hs = ix_at(x, hole);
+		if (!hs || hs->idx == NONE)
+			return false;
+		if (hs->idx == idx)
+			break;
 		hole = (hole + 1) & mask;
+	}
 	pos = hole;
 	for (;;) {
-		uint32_t s, home;
+		struct slot *s;
+		uint32_t home;
 
 		pos = (pos + 1) & mask;
-		s = t->slot[pos];
-		if (s == NONE)
+		s = ix_at(x, pos);
+		if (!s || s->idx == NONE)
 			break;
-		home = hash_hoa(t, &t->ent[s].hoa) & mask;
+		home = s->hv & mask;
 		/* s can fill the hole unless its home lies cyclically in
 		 * (hole, pos] */
 		if (hole <= pos ? (home > hole && home <= pos) : (home > hole || home <= pos))
 			continue;
-		t->slot[hole] = s;
+		*hs = *s;
 		hole = pos;
+		hs = s;
 	}
-	t->slot[hole] = NONE;
-	t->slot_n--;
+	hs->idx = NONE;
+	x->n--;
+	return true;
+}
+
+static void ix_free(struct index *x)
+{
+	uint32_t k;
+
+	if (x->seg) {
+		for (k = 0; k < x->nseg; k++)
+			free(x->seg[k]);
+		free(x->seg);
+	}
+	memset(x, 0, sizeof(*x));
+}
+
+/* Start x as an index of size slots (a power of two, >= MIN_SLOTS) with no
+ * segment allocated yet. Returns: 0 or -1. */
+static int ix_init(struct index *x, uint64_t size)
+{
+	uint32_t shift = SEG_SHIFT;
+
+	memset(x, 0, sizeof(*x));
+	if (size > MAX_SLOTS)
+		return -1;
+	while (shift > 0 && (UINT64_C(1) << shift) > size)
+		shift--;
+	x->nseg = (uint32_t)(size >> shift);
+	x->seg = calloc(x->nseg, sizeof(*x->seg));
+	if (!x->seg)
+		return -1;
+	x->mask = (uint32_t)(size - 1);
+	x->shift = shift;
+	return 0;
+}
+
+/* Allocate and clear x's next segment. Returns: 0 or -1. */
+static int ix_add_seg(struct index *x)
+{
+	size_t n = (size_t)1 << x->shift;
+	struct slot *sg;
+
+	if (mul_overflows(n, sizeof(*sg)))
+		return -1;
+	sg = malloc(n * sizeof(*sg));
+	if (!sg)
+		return -1;
+	memset(sg, 0xff, n * sizeof(*sg)); /* all NONE */
+	x->seg[x->live++] = sg;
+	return 0;
+}
+
+static size_t ix_memory(const struct index *x)
+{
+	if (!x->seg)
+		return 0;
+	return (size_t)x->nseg * sizeof(*x->seg) +
+	       ((size_t)x->live << x->shift) * sizeof(struct slot);
+}
+
+/* hv = hash_hoa(t, hoa). Returns: the slab index of hoa's entry (LIVE or
+ * TOMB), or NONE. */
+static uint32_t idx_find(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint32_t hv)
+{
+	uint32_t idx = ix_find(&t->ix, t->ent, hoa, hv);
+
+	if (idx == NONE && t->old.seg)
+		idx = ix_find(&t->old, t->ent, hoa, hv);
+	return idx;
+}
+
+/* Start growing: a twice as big index, to be prepared by idx_work().
+ * On failure nothing changes and the next insert over the load retries. */
+static void grow_start(struct vrrp_ha_rbc *t)
+{
+	ix_init(&t->nxt, ((uint64_t)t->ix.mask + 1) * 2);
+}
+
+/* One segment of the new index. When it is complete it becomes the
+ * current index and the old one starts draining. Returns: 0, or -1 if the
+ * allocation failed (retried by the next step). */
+static int prep_step(struct vrrp_ha_rbc *t)
+{
+	uint32_t s0 = 0;
+
+	if (t->nxt.live < t->nxt.nseg && ix_add_seg(&t->nxt))
+		return -1;
+	if (t->nxt.live < t->nxt.nseg)
+		return 0;
+	t->old = t->ix;
+	t->ix = t->nxt;
+	memset(&t->nxt, 0, sizeof(t->nxt));
+	/* Drain from just after an empty slot round to it: whole probe runs
+	 * move at once, so what is left in old stays a valid index. (Under
+	 * the load limit an empty slot is near the start.) */
+	while (ix_at(&t->old, s0)->idx != NONE)
+		s0++;
+	t->mig_keep = s0 >> t->old.shift;
+	t->mig_pos = (s0 + 1) & t->old.mask;
+	t->mig_left = t->old.mask + 1;
+	return 0;
+}
+
+/* Scan up to budget old slots (more to finish a probe run), moving the keys
+ * found to the current index and releasing segments left behind.
+ * Returns: budget left over (0 unless the drain finished). */
+static uint32_t drain_step(struct vrrp_ha_rbc *t, uint32_t budget)
+{
+	struct index *o = &t->old;
+	uint32_t segmask = (UINT32_C(1) << o->shift) - 1;
+
+	while (t->mig_left > 0) {
+		uint32_t pos = t->mig_pos;
+		struct slot *s = ix_at(o, pos);
+
+		if (s->idx != NONE) {
+			ix_put(&t->ix, s->idx, s->hv);
+			s->idx = NONE;
+			o->n--;
+		} else if (budget == 0) {
+			return 0; /* stop between runs only */
+		}
+		if (budget > 0)
+			budget--;
+		t->mig_pos = (pos + 1) & o->mask;
+		t->mig_left--;
+		if ((t->mig_pos & segmask) == 0 && (pos >> o->shift) != t->mig_keep) {
+			/* left a segment: all of it scanned */
+			free(o->seg[pos >> o->shift]);
+			o->seg[pos >> o->shift] = NULL;
+			o->live--;
+		}
+	}
+	ix_free(o); /* just the directory and segment mig_keep by now */
+	return budget;
+}
+
+/* Up to budget slots' worth of an ongoing resize (a segment prepared counts
+ * as its size, and at least one is done if budget > 0).
+ * Returns: true if a resize is still under way. */
+static bool idx_work(struct vrrp_ha_rbc *t, uint32_t budget)
+{
+	while (budget > 0) {
+		if (t->nxt.seg) {
+			uint32_t cost = UINT32_C(1) << t->nxt.shift;
+
+			if (prep_step(t))
+				break; /* no memory now: retried next time */
+			budget = budget > cost ? budget - cost : 0;
+		} else if (t->old.seg) {
+			budget = drain_step(t, budget);
+		} else {
+			break;
+		}
+	}
+	return t->nxt.seg || t->old.seg;
+}
+
+/*
+ * Make room for one more key in the current index. Growth is started at the
+ * load limit and done in steps by later calls: preparing takes
+ * 2 * size / SEG_SLOTS steps and draining size / MIG_STEP, during which at
+ * most one key per step comes in, far less than the 1/4 of size from the
+ * load limit to the hard one, or than what takes the doubled index from
+ * 5/16 to 5/8. So the catch-up below only runs when allocations failed.
+ * Returns: 0 or -1.
+ */
+static int idx_reserve(struct vrrp_ha_rbc *t)
+{
+	if (!over_load((uint64_t)t->ix.n + 1, &t->ix, LOAD_NUM))
+		return 0;
+	if (!t->nxt.seg && !t->old.seg)
+		grow_start(t);
+	if (!over_load((uint64_t)t->ix.n + 1, &t->ix, HARD_NUM))
+		return 0;
+	if (t->old.seg)
+		drain_step(t, UINT32_MAX); /* not reached, see above */
+	if (!t->nxt.seg)
+		grow_start(t);
+	while (t->nxt.seg)
+		if (prep_step(t))
+			break;
+	return over_load((uint64_t)t->ix.n + 1, &t->ix, HARD_NUM) ? -1 : 0;
+}
+
+static void idx_insert(struct vrrp_ha_rbc *t, uint32_t idx, uint32_t hv)
+{
+	ix_put(&t->ix, idx, hv);
+}
+
+/* Remove entry idx, which is in the current or the old index. */
+static void idx_remove(struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	uint32_t hv = hash_hoa(t, &t->ent[idx].hoa);
+
+	if (!ix_remove(&t->ix, idx, hv) && t->old.seg)
+		ix_remove(&t->old, idx, hv);
 }
 
 /* ---- slab -------------------------------------------------------------- */
@@ -570,7 +807,7 @@ static uint32_t ent_add(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint3
 {
 	uint32_t idx;
 
-	if (ent_reserve(t) || idx_reserve(t, 1))
+	if (ent_reserve(t) || idx_reserve(t))
 		return NONE;
 	idx = ent_alloc(t);
 	t->ent[idx].hoa = *hoa;
@@ -597,7 +834,7 @@ static void ent_make_tomb(struct vrrp_ha_rbc *t, uint32_t idx, uint16_t seq, uin
 struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms)
 {
 	struct vrrp_ha_rbc *t;
-	uint64_t slots = 32;
+	uint64_t slots = MIN_SLOTS;
 	uint32_t cap;
 
 	t = calloc(1, sizeof(*t));
@@ -612,17 +849,16 @@ struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms)
 	t->free_head = NONE;
 	t->q_head = t->q_tail = NONE;
 	seed_key(t);
-	if (mul_overflows(cap, sizeof(*t->ent)) || slots > MAX_SLOTS ||
-	    mul_overflows((size_t)slots, sizeof(*t->slot)))
+	if (mul_overflows(cap, sizeof(*t->ent)))
 		goto fail;
 	t->ent = malloc((size_t)cap * sizeof(*t->ent));
 	t->heap = malloc((size_t)cap * sizeof(*t->heap));
-	t->slot = malloc((size_t)slots * sizeof(*t->slot));
-	if (!t->ent || !t->heap || !t->slot)
+	if (!t->ent || !t->heap || ix_init(&t->ix, slots))
 		goto fail;
 	t->ent_cap = t->heap_cap = cap;
-	memset(t->slot, 0xff, (size_t)slots * sizeof(*t->slot)); /* all NONE */
-	t->slot_mask = (uint32_t)(slots - 1);
+	while (t->ix.live < t->ix.nseg)
+		if (ix_add_seg(&t->ix))
+			goto fail;
 	return t;
 fail:
 	rbc_free(t);
@@ -635,7 +871,9 @@ void rbc_free(struct vrrp_ha_rbc *t)
 		return;
 	free(t->ent);
 	free(t->heap);
-	free(t->slot);
+	ix_free(&t->ix);
+	ix_free(&t->nxt);
+	ix_free(&t->old);
 	free(t);
 }
 
@@ -653,11 +891,13 @@ int rbc_serial_cmp(uint16_t a, uint16_t b)
 enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms)
 {
 	uint32_t hv = hash_hoa(t, &b->hoa);
-	uint32_t idx = idx_find(t, &b->hoa, hv);
 	uint64_t expires = add_sat(now_ms, (uint64_t)b->lifetime * UNIT_MS);
 	struct rbc_entry *e;
+	uint32_t idx;
 	int c;
 
+	idx_work(t, MIG_STEP);
+	idx = idx_find(t, &b->hoa, hv);
 	if (idx != NONE) {
 		e = &t->ent[idx];
 		if (ent_is_live(e, now_ms)) {
@@ -718,6 +958,7 @@ enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
 	if (lifetime_s == 0)
 		return rbc_delete_local(t, hoa, now_ms);
 
+	idx_work(t, MIG_STEP);
 	hv = hash_hoa(t, hoa);
 	idx = idx_find(t, hoa, hv);
 	if (idx != NONE) {
@@ -741,7 +982,10 @@ enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
 
 enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms)
 {
-	uint32_t idx = idx_find(t, hoa, hash_hoa(t, hoa));
+	uint32_t idx;
+
+	idx_work(t, MIG_STEP);
+	idx = idx_find(t, hoa, hash_hoa(t, hoa));
 
 	if (idx == NONE || !ent_is_live(&t->ent[idx], now_ms))
 		return RBC_NOT_FOUND;
@@ -756,6 +1000,7 @@ size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms)
 	size_t n = 0;
 	uint32_t i;
 
+	idx_work(t, MIG_STEP);
 	/* Lifetimes that ran out are deleted as well, so the table is
 	 * empty afterwards whether or not rbc_expire() ran. */
 	for (i = 0; i < t->ent_hw; i++) {
@@ -787,8 +1032,13 @@ size_t rbc_count(const struct vrrp_ha_rbc *t)
 size_t rbc_memory(const struct vrrp_ha_rbc *t)
 {
 	return sizeof(*t) + (size_t)t->ent_cap * sizeof(*t->ent) +
-	       (size_t)t->heap_cap * sizeof(*t->heap) +
-	       ((size_t)t->slot_mask + 1) * sizeof(*t->slot);
+	       (size_t)t->heap_cap * sizeof(*t->heap) + ix_memory(&t->ix) + ix_memory(&t->nxt) +
+	       ix_memory(&t->old);
+}
+
+bool rbc_maintain(struct vrrp_ha_rbc *t, size_t budget)
+{
+	return idx_work(t, budget > UINT32_MAX ? UINT32_MAX : (uint32_t)budget);
 }
 
 size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
@@ -796,6 +1046,7 @@ size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
 {
 	size_t examined = 0, expired = 0;
 
+	idx_work(t, MIG_STEP);
 	while (t->heap_n > 0 && (max == 0 || examined < max)) {
 		uint32_t idx = t->heap[0];
 		struct rbc_entry *e = &t->ent[idx];
@@ -858,6 +1109,7 @@ size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t
 {
 	size_t n = 0;
 
+	idx_work(t, MIG_STEP);
 	while (n < max && t->q_head != NONE) {
 		uint32_t idx = q_pop(t);
 		const struct rbc_entry *e = &t->ent[idx];
@@ -873,6 +1125,7 @@ size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t
 
 void rbc_clear_dirty(struct vrrp_ha_rbc *t)
 {
+	idx_work(t, MIG_STEP);
 	while (t->q_head != NONE)
 		q_drop_leftover(t, q_pop(t));
 }

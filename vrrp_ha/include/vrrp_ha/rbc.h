@@ -6,8 +6,9 @@
  *
  * Keyed by Home Address, O(1) lookup (open addressing over a slab of
  * fixed-size entries addressed by index, so growth never invalidates a
- * cursor). Lifetimes count down against a caller-supplied monotonic clock
- * in milliseconds; an entry expires when its lifetime runs out.
+ * cursor; the index grows in small steps, see rbc_maintain()). Lifetimes
+ * count down against a caller-supplied monotonic clock in milliseconds; an
+ * entry expires when its lifetime runs out.
  *
  * Sequence numbers compare as RFC 1982 serial numbers (SERIAL_BITS = 16):
  * a record whose seq is older than the entry's is stale and changes nothing;
@@ -103,8 +104,22 @@ bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_
  * lifetime ran out counts until rbc_expire() removes it). */
 size_t rbc_count(const struct vrrp_ha_rbc *t);
 
-/* Returns: bytes of heap the table holds (entries, index, queues). */
+/* Returns: bytes of heap the table holds (entries, index, queues; while the
+ * index grows, both its old and its new copy). */
 size_t rbc_memory(const struct vrrp_ha_rbc *t);
+
+/*
+ * The index grows incrementally: when it fills up, a twice as big one is
+ * built and the keys moved over in bounded steps, one done by every call
+ * that changes the table and by rbc_expire(), rbc_take_dirty() and
+ * rbc_clear_dirty(), so no single call stalls the event loop (a step is
+ * about a thousand index slots). Calling this is optional: it does up to budget
+ * more units of that work (a unit is one index slot; 0 does nothing), e.g.
+ * from an idle timer, to release the old copy's memory sooner on a quiet
+ * table.
+ * Returns: true if a resize is still under way.
+ */
+bool rbc_maintain(struct vrrp_ha_rbc *t, size_t budget);
 
 /*
  * Expire entries whose lifetime ran out and tombstones past tombstone_ms.
