@@ -77,11 +77,22 @@ conf "$D/good.conf" "control_socket $D/ctl.sock 0660
         tombstone_time 30
         max_bindings 100000
         log_interval 10
+        refresh_interval 300
         socket_rcvbuf 1048576"
 rc=$(ktest "$D/good.conf")
 [ "$rc" -eq 0 ] || cat "$D/good.conf.out"
 check "good config: keepalived -t exits 0" [ "$rc" -eq 0 ]
 check "good config: no mipv6_ha message" sh -c "! grep -q mipv6_ha '$D/good.conf.out'"
+
+# the shipped examples pass -t (their paths moved under WORK)
+for ex in "$(dirname "$0")"/../../conf.d/keepalived-*.conf; do
+	b=$(basename "$ex")
+	sed -e "s#/etc/keepalived/vrrp-ha-restore.sh#$D/restore.sh#" -e "s#/run/vrrp-ha#$D/run#g" \
+		"$ex" >"$D/$b"
+	rc=$(ktest "$D/$b")
+	[ "$rc" -eq 0 ] || cat "$D/$b.out"
+	check "example $b: keepalived -t exits 0" [ "$rc" -eq 0 ]
+done
 
 # the disabled block is fine too
 conf "$D/disabled.conf" "disable"
