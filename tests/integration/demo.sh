@@ -118,7 +118,7 @@ note "the notify_restore script ran $(wc -l <"$WORK/ha1/restore.runs") time(s), 
 head -1 "$WORK/ha1/restore.runs" | sed 's/^/      /'
 note "its batch file has one line per binding (HoA CoA lifetime seq flags):"
 head -2 "$WORK/ha1/restored.txt" | sed 's/^/      /'
-note "and the FIFO one line per binding (a slow reader may miss some: fifo_drops):"
+note "and the FIFO one line per binding (lines wait in memory for a slow reader):"
 head -2 "$WORK/ha1/fifo.out" | sed 's/^/      /'
 if [ "$(wc -l <"$WORK/ha1/restored.txt")" -ne "$N" ]; then
 	note "WARNING: the script saw $(wc -l <"$WORK/ha1/restored.txt") bindings, not $N"
