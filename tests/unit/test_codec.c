@@ -258,6 +258,45 @@ static void test_unused_ignored(void)
 	CHECK_EQ(h.vrid, 7);
 }
 
+/* VRRP_HA_REC_NEW is the top bit of a record's Reserved field (docs/protocol.md): it goes
+ * out and comes back as is, in both byte order and place, next to the other fields. */
+static void test_new_bit(void)
+{
+	static const struct trec r[2] = {
+	        {25, 1, 0x8000, VRRP_HA_REC_NEW, "2001:db8:1::100", "2001:db8:ffff::2"},
+	        {1, 0xfff0, 0, VRRP_HA_REC_NEW | 0x0001, "2001:db8:1::101", "2001:db8:ffff::3"},
+	};
+	uint8_t want[VRRP_HA_HDR_LEN + 2 * VRRP_HA_REC_LEN], buf[sizeof(want)];
+	struct vrrp_ha_binding b[2];
+	struct vrrp_ha_hdr h;
+	unsigned i;
+
+	CHECK_EQ(VRRP_HA_REC_NEW, 0x8000);
+	CHECK_EQ(tb_packet(want, 3, VRRP_HA_TYPE_BC_UPDATE, 9, 2, r, 2), sizeof(want));
+	/* record 0: Lifetime, Seq, Flags, then Reserved = 0x80 0x00 */
+	CHECK_EQ(want[VRRP_HA_HDR_LEN + 6], 0x80);
+	CHECK_EQ(want[VRRP_HA_HDR_LEN + 7], 0x00);
+	CHECK_REASON(vrrp_ha_decode_hdr(want, sizeof(want), &h), VRRP_HA_OK);
+	for (i = 0; i < 2; i++) {
+		CHECK_REASON(vrrp_ha_decode_record(want, sizeof(want), i, &b[i]), VRRP_HA_OK);
+		CHECK_EQ(b[i].reserved, r[i].reserved);
+		CHECK_EQ(b[i].lifetime, r[i].lifetime);
+		CHECK_EQ(b[i].seq, r[i].seq);
+		CHECK_EQ(b[i].flags, r[i].flags);
+		CHECK(addr_eq(&b[i].hoa, r[i].hoa));
+		CHECK(addr_eq(&b[i].coa, r[i].coa));
+	}
+	CHECK(b[0].reserved & VRRP_HA_REC_NEW);
+	CHECK_EQ(vrrp_ha_encode_update(buf, sizeof(buf), 9, b, 2), sizeof(want));
+	CHECK(memcmp(buf, want, sizeof(want)) == 0);
+	/* without the bit, the same record differs in that bit only */
+	b[0].reserved = 0;
+	CHECK_EQ(vrrp_ha_encode_update(buf, sizeof(buf), 9, b, 2), sizeof(want));
+	CHECK_EQ(buf[VRRP_HA_HDR_LEN + 6], 0x00);
+	buf[VRRP_HA_HDR_LEN + 6] = 0x80;
+	CHECK(memcmp(buf, want, sizeof(want)) == 0);
+}
+
 /* ---- truncation ---------------------------------------------------------- */
 
 static const struct trec three[3] = {
@@ -615,6 +654,7 @@ int main(void)
 	test_kat_request();
 	test_kat_update();
 	test_unused_ignored();
+	test_new_bit();
 	test_truncated_update();
 	test_truncated_request();
 	test_malformed();

@@ -2,10 +2,11 @@
 /*
  * test_rbc.c - the Redundancy Binding Cache (draft-deng section 5) against a
  * fake millisecond clock: seq rules (RFC 1982), lifetimes, tombstones, the
- * dirty queue, walks under change, incremental growth of the index, scale,
- * randomised comparisons with a naive model of the same rules (one of them
- * through a dozen resizes), allocation failure, and the latency of single
- * calls.
+ * dirty queue, the "new binding" marker (VRRP_HA_REC_NEW), walks under
+ * change, incremental growth of the index, scale, randomised comparisons
+ * with a naive model of the same rules (one of them through a dozen
+ * resizes), allocation failure (index growth, slab and heap chunks), and the
+ * latency of single calls, allocation included.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -95,6 +96,14 @@ static enum rbc_result apply(struct vrrp_ha_rbc *t, uint32_t h, uint32_t c, uint
 	struct vrrp_ha_binding b = rec(h, c, lifetime, seq, 0);
 
 	return rbc_apply(t, &b, now);
+}
+
+static enum rbc_result set_local(struct vrrp_ha_rbc *t, uint32_t h, uint32_t c, uint32_t lifetime_s,
+                                 uint16_t seq, uint64_t now)
+{
+	struct in6_addr a = hoa(h), ca = coa(c);
+
+	return rbc_set_local(t, &a, &ca, lifetime_s, seq, 0, now);
 }
 
 static bool lookup(struct vrrp_ha_rbc *t, uint32_t h, uint64_t now, struct rbc_view *v)
@@ -545,6 +554,197 @@ static void test_set_local(void)
 	rbc_free(t);
 }
 
+/* ---- the "new binding" marker ------------------------------------------------------------ */
+
+/* Take owner's dirty records (at most 8; expects exactly n) into out. */
+static void take_n(struct vrrp_ha_rbc *owner, struct vrrp_ha_binding *out, size_t n, uint64_t now)
+{
+	CHECK_EQ(rbc_take_dirty(owner, out, 8, now), n);
+}
+
+/* The binding of a HoA is deleted on the owner, then the mobile node
+ * registers again with a lower seq (RFC 6275 allows any seq when there is
+ * no binding). The owner's table takes it (rbc_set_local is authoritative);
+ * the backups must too, though they remember the HoA with a newer seq. */
+static void test_new_marker(void)
+{
+	struct vrrp_ha_rbc *owner = rbc_new(0, TOMB_MS), *backup = rbc_new(0, TOMB_MS);
+	struct in6_addr h = hoa(1), c1 = coa(1), c2 = coa(2);
+	struct vrrp_ha_binding out[8], old;
+	struct rbc_view v;
+	uint64_t cur;
+
+	CHECK(owner && backup);
+	CHECK_EQ(VRRP_HA_REC_NEW, 0x8000);
+
+	/* 1. the backup saw the delete: it holds a tombstone with seq 10 */
+	CHECK_EQ(rbc_set_local(owner, &h, &c1, 100, 10, 0, 0), RBC_ADDED);
+	take_n(owner, out, 1, 0);
+	CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW); /* created: first record says so */
+	CHECK_EQ(out[0].seq, 10);
+	CHECK_EQ(rbc_apply(backup, &out[0], 0), RBC_ADDED);
+	CHECK_EQ(rbc_delete_local(owner, &h, 1000), RBC_DELETED);
+	take_n(owner, out, 1, 1000);
+	CHECK_EQ(out[0].lifetime, 0);
+	CHECK_EQ(out[0].seq, 10);
+	CHECK_EQ(out[0].reserved, 0); /* a delete never carries it */
+	CHECK_EQ(rbc_apply(backup, &out[0], 1000), RBC_DELETED);
+	CHECK(!lookup(backup, 1, 1000, NULL));
+
+	/* the mobile node comes back with seq 1 */
+	CHECK_EQ(rbc_set_local(owner, &h, &c2, 100, 1, 0x8000, 2000), RBC_ADDED);
+	/* a walk (full sync) of the entry does not carry the bit, queued or not */
+	cur = 0;
+	CHECK_EQ(rbc_walk(owner, &cur, out, 8, 2000), 1);
+	CHECK_EQ(out[0].reserved, 0);
+	CHECK_EQ(out[0].seq, 1);
+	/* and without the bit the backup rejects it, as before */
+	CHECK_EQ(rbc_apply(backup, &out[0], 2000), RBC_STALE);
+	take_n(owner, out, 1, 2000);
+	CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+	CHECK_EQ(out[0].seq, 1);
+	CHECK_EQ(out[0].lifetime, 25);
+	CHECK_EQ(out[0].flags, 0x8000);
+	old = out[0];
+	old.reserved = 0;
+	CHECK_EQ(rbc_apply(backup, &old, 2000), RBC_STALE);
+	CHECK(!lookup(backup, 1, 2000, NULL));
+	CHECK_EQ(rbc_apply(backup, &out[0], 2000), RBC_ADDED);
+	CHECK(lookup(backup, 1, 2000, &v));
+	CHECK_EQ(v.seq, 1);
+	CHECK(addr_eq(&v.coa, &c2));
+	CHECK_EQ(v.flags, 0x8000);
+	CHECK_EQ(v.expires_ms, 2000 + 100000);
+	/* the backup's entry, made from a record, is not marked new: what it
+	 * would send (as a non-owner master) carries no bit */
+	take_n(backup, out, 1, 2000);
+	CHECK_EQ(out[0].reserved, 0);
+	CHECK_EQ(out[0].seq, 1);
+
+	/* only the first record says "new": a refresh, an update, a walk don't */
+	CHECK_EQ(rbc_set_local(owner, &h, &c2, 100, 1, 0x8000, 3000), RBC_REFRESHED);
+	take_n(owner, out, 1, 3000);
+	CHECK_EQ(out[0].reserved, 0);
+	CHECK_EQ(rbc_apply(backup, &out[0], 3000), RBC_REFRESHED);
+	CHECK_EQ(rbc_set_local(owner, &h, &c1, 100, 2, 0x8000, 4000), RBC_UPDATED);
+	take_n(owner, out, 1, 4000);
+	CHECK_EQ(out[0].reserved, 0);
+	CHECK_EQ(rbc_apply(backup, &out[0], 4000), RBC_UPDATED);
+	cur = 0;
+	CHECK_EQ(rbc_walk(owner, &cur, out, 8, 4000), 1);
+	CHECK_EQ(out[0].reserved, 0);
+	/* an older seq without the bit is stale again */
+	old = rec(1, 1, 25, 1, 0x8000);
+	CHECK_EQ(rbc_apply(backup, &old, 4000), RBC_STALE);
+	CHECK(lookup(backup, 1, 4000, &v));
+	CHECK_EQ(v.seq, 2);
+
+	/* 2. the backup never saw the delete: it still has a live seq 2 */
+	CHECK_EQ(rbc_delete_local(owner, &h, 5000), RBC_DELETED);
+	rbc_clear_dirty(owner); /* the delete is lost */
+	CHECK_EQ(rbc_set_local(owner, &h, &c2, 40, 0xfff0, 0, 6000), RBC_ADDED);
+	take_n(owner, out, 1, 6000);
+	CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+	old = out[0];
+	old.reserved = 0;
+	CHECK_EQ(rbc_apply(backup, &old, 6000), RBC_STALE); /* 0xfff0 is older than 2 */
+	CHECK_EQ(rbc_apply(backup, &out[0], 6000), RBC_UPDATED);
+	CHECK(lookup(backup, 1, 6000, &v));
+	CHECK_EQ(v.seq, 0xfff0);
+	CHECK(addr_eq(&v.coa, &c2));
+	CHECK_EQ(v.flags, 0);
+	CHECK_EQ(v.expires_ms, 6000 + 40000);
+	/* the same record again changes nothing but the lifetime */
+	CHECK_EQ(rbc_apply(backup, &out[0], 7000), RBC_REFRESHED);
+	/* the bit means nothing on a delete: an older delete is stale */
+	old = rec(1, 2, 0, 0xffe0, 0);
+	old.reserved = VRRP_HA_REC_NEW;
+	CHECK_EQ(rbc_apply(backup, &old, 7000), RBC_STALE);
+	CHECK(lookup(backup, 1, 7000, NULL));
+	/* over a tombstone of the same seq (stale without the bit), or over nothing: added */
+	old = rec(1, 2, 0, 0xfff0, 0);
+	CHECK_EQ(rbc_apply(backup, &old, 7000), RBC_DELETED);
+	old = rec(1, 2, 10, 0xfff0, 0);
+	old.reserved = VRRP_HA_REC_NEW;
+	CHECK_EQ(rbc_apply(backup, &old, 7000), RBC_ADDED);
+	old = rec(2, 2, 10, 7, 0);
+	old.reserved = VRRP_HA_REC_NEW;
+	CHECK_EQ(rbc_apply(backup, &old, 7000), RBC_ADDED);
+	old.reserved = VRRP_HA_REC_NEW | 0x0001; /* other Reserved bits: ignored */
+	old.seq = 3;
+	CHECK_EQ(rbc_apply(backup, &old, 7000), RBC_UPDATED);
+	rbc_clear_dirty(backup);
+
+	/* 3. the mark on the owner's side */
+	{
+		struct in6_addr h3 = hoa(3), h4 = hoa(4), h5 = hoa(5), h6 = hoa(6), h7 = hoa(7);
+
+		/* changes before the first record keep it; it carries the newest state */
+		CHECK_EQ(rbc_set_local(owner, &h3, &c1, 100, 5, 0, 10000), RBC_ADDED);
+		CHECK_EQ(rbc_set_local(owner, &h3, &c2, 100, 6, 0, 10000), RBC_UPDATED);
+		take_n(owner, out, 1, 10000);
+		CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+		CHECK_EQ(out[0].seq, 6);
+		/* created and deleted before being sent: the delete goes, unmarked,
+		 * and a new creation is marked again */
+		CHECK_EQ(rbc_delete_local(owner, &h3, 11000), RBC_DELETED);
+		take_n(owner, out, 1, 11000);
+		CHECK_EQ(out[0].reserved, 0);
+		CHECK_EQ(rbc_set_local(owner, &h3, &c1, 100, 7, 0, 12000), RBC_ADDED);
+		CHECK_EQ(rbc_delete_local(owner, &h3, 12000), RBC_DELETED);
+		take_n(owner, out, 1, 12000);
+		CHECK_EQ(out[0].lifetime, 0);
+		CHECK_EQ(out[0].reserved, 0);
+		CHECK_EQ(rbc_set_local(owner, &h3, &c1, 100, 8, 0, 13000), RBC_ADDED);
+		take_n(owner, out, 1, 13000);
+		CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+		/* dropping the queue drops the mark with it */
+		CHECK_EQ(rbc_set_local(owner, &h4, &c1, 100, 1, 0, 13000), RBC_ADDED);
+		rbc_clear_dirty(owner);
+		CHECK_EQ(rbc_set_local(owner, &h4, &c1, 100, 1, 0, 14000), RBC_REFRESHED);
+		take_n(owner, out, 1, 14000);
+		CHECK_EQ(out[0].reserved, 0);
+		/* over a tombstone a peer's delete left, and over an entry whose
+		 * lifetime ran out (not yet expired): created, so marked */
+		CHECK_EQ(apply(owner, 5, 1, 10, 9, 15000), RBC_ADDED);
+		take_n(owner, out, 1, 15000);
+		CHECK_EQ(out[0].reserved, 0); /* from a record: never marked */
+		CHECK_EQ(apply(owner, 5, 1, 0, 9, 15000), RBC_DELETED);
+		CHECK_EQ(rbc_set_local(owner, &h5, &c1, 1, 3, 0, 16000), RBC_ADDED);
+		take_n(owner, out, 1, 16000);
+		CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+		CHECK_EQ(rbc_set_local(owner, &h5, &c1, 1, 3, 0, 18000), RBC_ADDED);
+		take_n(owner, out, 1, 18000);
+		CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+		/* a peer's record keeps the mark of a marked entry it updates ... */
+		CHECK_EQ(rbc_set_local(owner, &h5, &c1, 1, 3, 0, 20000), RBC_ADDED);
+		CHECK_EQ(apply(owner, 5, 2, 10, 4, 20000), RBC_UPDATED);
+		take_n(owner, out, 1, 20000);
+		CHECK_EQ(out[0].reserved, VRRP_HA_REC_NEW);
+		CHECK_EQ(out[0].seq, 4);
+		/* ... but one that re-creates it after its lifetime ran out does not */
+		CHECK_EQ(rbc_set_local(owner, &h6, &c1, 1, 5, 0, 30000), RBC_ADDED);
+		CHECK_EQ(apply(owner, 6, 2, 10, 1, 32000), RBC_ADDED);
+		take_n(owner, out, 1, 32000);
+		CHECK_EQ(out[0].reserved, 0);
+		CHECK_EQ(out[0].seq, 1);
+		/* a marked entry that expires while queued is not sent; its slot,
+		 * taken again by a record, is not marked */
+		CHECK_EQ(rbc_set_local(owner, &h7, &c1, 1, 2, 0, 40000), RBC_ADDED);
+		CHECK_EQ(rbc_expire(owner, 41000, 0, NULL, NULL), 1);
+		CHECK_EQ(apply(owner, 8, 1, 10, 1, 41000), RBC_ADDED);
+		take_n(owner, out, 1, 41000);
+		CHECK_EQ(hoa_n(&out[0].hoa), 8);
+		CHECK_EQ(out[0].reserved, 0);
+		CHECK_EQ(apply(owner, 9, 1, 10, 1, 41000), RBC_ADDED);
+		take_n(owner, out, 1, 41000);
+		CHECK_EQ(hoa_n(&out[0].hoa), 9);
+		CHECK_EQ(out[0].reserved, 0);
+	}
+	rbc_free(owner);
+	rbc_free(backup);
+}
+
 static void test_flush(void)
 {
 	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
@@ -785,6 +985,7 @@ struct mrec {
 	uint16_t seq, flags;
 	uint64_t exp;
 	bool queued;
+	bool fresh;            /* created by set_local, not yet sent: VRRP_HA_REC_NEW */
 	bool reaped;           /* tombstone released by expire while queued */
 	uint32_t qprev, qnext; /* dirty queue, M_NIL at the ends */
 };
@@ -868,6 +1069,7 @@ static void m_dequeue(struct model *m, uint32_t h)
 	else
 		m->r[r->qnext].qprev = r->qprev;
 	r->queued = false;
+	r->fresh = false;
 	m->qn--;
 }
 
@@ -893,32 +1095,34 @@ static void m_set_tomb(struct model *m, uint32_t h, uint16_t seq, uint64_t now)
 	r->seq = seq;
 	r->exp = now + m->tomb_ms;
 	r->reaped = false;
+	r->fresh = false;
 	m_enqueue(m, h);
 }
 
 static enum rbc_result m_apply(struct model *m, uint32_t h, uint32_t c, uint16_t lt, uint16_t seq,
-                               uint16_t flags, uint64_t now)
+                               uint16_t flags, bool newbit, uint64_t now)
 {
 	struct mrec *r = &m->r[h];
 	uint64_t exp = now + (uint64_t)lt * 4000;
 	int st = m_state(m, h, now), cmp;
+	bool sup = newbit && lt != 0;
 
 	if (st == M_LIVE) {
 		enum rbc_result res;
 
 		cmp = rbc_serial_cmp(seq, r->seq);
-		if (cmp < 0)
+		if (cmp < 0 && !sup)
 			return RBC_STALE;
 		if (lt == 0) {
 			m_set_tomb(m, h, seq, now);
 			return RBC_DELETED;
 		}
-		res = (cmp > 0 || c != r->coa || flags != r->flags) ? RBC_UPDATED : RBC_REFRESHED;
-		m_set_live(m, h, c, seq, flags, exp);
+		res = (cmp != 0 || c != r->coa || flags != r->flags) ? RBC_UPDATED : RBC_REFRESHED;
+		m_set_live(m, h, c, seq, flags, exp); /* a mark stays */
 		return res;
 	}
 	if (st == M_TOMB_K) {
-		if (rbc_serial_cmp(seq, r->seq) <= 0)
+		if (rbc_serial_cmp(seq, r->seq) <= 0 && !sup)
 			return RBC_STALE;
 		if (lt == 0) {
 			r->seq = seq;
@@ -931,6 +1135,7 @@ static enum rbc_result m_apply(struct model *m, uint32_t h, uint32_t c, uint16_t
 	if (lt == 0)
 		return RBC_NOT_FOUND;
 	m_set_live(m, h, c, seq, flags, exp);
+	r->fresh = false; /* created from a record */
 	return RBC_ADDED;
 }
 
@@ -964,6 +1169,7 @@ static size_t m_take(struct model *m, struct vrrp_ha_binding *out, size_t max, u
 	while (n < max && m->qn > 0) {
 		uint32_t h = m->qhead;
 		struct mrec *r = &m->r[h];
+		bool fresh = r->fresh;
 
 		m_dequeue(m, h);
 		if (r->kind == M_LIVE) {
@@ -975,6 +1181,7 @@ static size_t m_take(struct model *m, struct vrrp_ha_binding *out, size_t max, u
 			u = (rem + 3999) / 4000;
 			out[n] =
 			        rec(h, r->coa, (uint16_t)(u > 65535 ? 65535 : u), r->seq, r->flags);
+			out[n].reserved = fresh ? VRRP_HA_REC_NEW : 0;
 			n++;
 		} else if (r->kind == M_TOMB_K) {
 			out[n] = rec(h, r->coa, 0, r->seq, r->flags);
@@ -1030,6 +1237,7 @@ static void compare_records(const struct vrrp_ha_binding *a, const struct vrrp_h
 		CHECK_EQ(a[i].lifetime, b[i].lifetime);
 		CHECK_EQ(a[i].seq, b[i].seq);
 		CHECK_EQ(a[i].flags, b[i].flags);
+		CHECK_EQ(a[i].reserved, b[i].reserved);
 	}
 }
 
@@ -1112,7 +1320,7 @@ static void run_model(const struct mcfg *cfg)
 	struct vrrp_ha_rbc *t = rbc_new(0, (uint32_t)cfg->tomb_ms);
 	struct vrrp_ha_binding out[16], mout[16];
 	uint64_t now = 1000;
-	size_t hist[RBC_NOMEM + 1] = {0}, expired = 0, in_resize[OP_N] = {0}, resizes = 0;
+	size_t hist[RBC_NOMEM + 1] = {0}, expired = 0, in_resize[OP_N] = {0}, resizes = 0, news = 0;
 	bool resizing = false;
 	int step, i;
 
@@ -1139,14 +1347,16 @@ static void run_model(const struct mcfg *cfg)
 			        (x >> 16) % 5 == 0 ? 0 : (uint16_t)(1 + (x >> 20) % cfg->lt_max);
 			uint32_t c = (uint32_t)((x >> 36) % 3);
 			uint16_t flags = (x >> 28) % 4 == 0 ? 0x8000 : 0;
+			bool newbit = ((x >> 44) & 7) == 0; /* one in 8: an owner's creation */
 			struct vrrp_ha_binding b;
 			enum rbc_result r;
 
 			if ((x >> 32) % 50 == 0)
 				seq = (uint16_t)(seq + 0x8000);
 			b = rec(h, c, lt, seq, flags);
+			b.reserved = newbit ? VRRP_HA_REC_NEW : 0;
 			r = rbc_apply(t, &b, now);
-			CHECK_EQ(r, m_apply(&m, h, c, lt, seq, flags, now));
+			CHECK_EQ(r, m_apply(&m, h, c, lt, seq, flags, newbit, now));
 			hist[r]++;
 			if ((x >> 40) % 3 == 0)
 				base_seq[h]++;
@@ -1172,6 +1382,8 @@ static void run_model(const struct mcfg *cfg)
 				else
 					want = RBC_UPDATED;
 				m_set_live(&m, h, cn, seq, 0, now + (uint64_t)lt_s * 1000);
+				if (want == RBC_ADDED)
+					m.r[h].fresh = true;
 			}
 			CHECK_EQ(rbc_set_local(t, &a, &ca, lt_s, seq, 0, now), want);
 		} else if (op == OP_DEL) {
@@ -1185,10 +1397,12 @@ static void run_model(const struct mcfg *cfg)
 			CHECK_EQ(rbc_delete_local(t, &a, now), want);
 		} else if (op == OP_TAKE) {
 			size_t max = (size_t)((x >> 8) % 17);
-			size_t n = rbc_take_dirty(t, out, max, now);
+			size_t n = rbc_take_dirty(t, out, max, now), k;
 
 			CHECK_EQ(n, m_take(&m, mout, max, now));
 			compare_records(out, mout, n);
+			for (k = 0; k < n; k++)
+				news += out[k].reserved == VRRP_HA_REC_NEW;
 		} else if (op == OP_EXPIRE) {
 			size_t n = rbc_expire(t, now, 0, NULL, NULL);
 
@@ -1223,8 +1437,10 @@ static void run_model(const struct mcfg *cfg)
 			for (j = 0; j < cfg->pool; j++)
 				want += m_state(&m, j, now) == M_LIVE;
 			while ((n = rbc_walk(t, &cur, out, 16, now)) > 0) {
-				for (k = 0; k < n; k++)
+				for (k = 0; k < n; k++) {
 					CHECK(m_state(&m, hoa_n(&out[k].hoa), now) == M_LIVE);
+					CHECK_EQ(out[k].reserved, 0);
+				}
 				seen += n;
 			}
 			CHECK_EQ(seen, want);
@@ -1256,6 +1472,7 @@ static void run_model(const struct mcfg *cfg)
 		}
 	CHECK_EQ(hist[RBC_NOMEM], 0);
 	CHECK(expired > 1000);
+	CHECK(news > 100); /* records flagged VRRP_HA_REC_NEW */
 	if (cfg->big) {
 		printf("model %s: %zu bindings, %zu resizes; ops during a resize:", cfg->name,
 		       rbc_count(t), resizes);
@@ -1442,11 +1659,14 @@ static uint64_t mono_ns(void)
 #ifdef TEST_RBC_WRAP_MALLOC
 /* Linked with -Wl,--wrap=malloc,--wrap=realloc,--wrap=calloc: the n-th
  * allocation from arming on fails; while fail_malloc is set every malloc
- * and calloc fails (realloc, which only the slab and the heap use, still
- * works). realloc_ns adds up the time spent in realloc. (Test-only state.) */
+ * and calloc fails, and while fail_from is set those of at least fail_from
+ * bytes (realloc still works: the slab and the heap grow their first
+ * chunk with it, their directories too). alloc_max is the biggest single
+ * allocation asked for. (Test-only state.) */
 static long alloc_fail_in;
 static bool fail_malloc;
-static uint64_t realloc_ns;
+static size_t fail_from;
+static size_t alloc_max;
 
 void *__real_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);
@@ -1455,32 +1675,29 @@ void *__wrap_malloc(size_t n);
 void *__wrap_realloc(void *p, size_t n);
 void *__wrap_calloc(size_t k, size_t n);
 
-static bool alloc_fails(void)
+static bool alloc_fails(size_t n)
 {
+	if (n > alloc_max)
+		alloc_max = n;
 	return alloc_fail_in > 0 && --alloc_fail_in == 0;
 }
 
 void *__wrap_malloc(size_t n)
 {
-	return alloc_fails() || fail_malloc ? NULL : __real_malloc(n);
+	return alloc_fails(n) || fail_malloc || (fail_from && n >= fail_from) ? NULL
+	                                                                      : __real_malloc(n);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
-	uint64_t t0;
-	void *q;
-
-	if (alloc_fails())
-		return NULL;
-	t0 = mono_ns();
-	q = __real_realloc(p, n);
-	realloc_ns += mono_ns() - t0;
-	return q;
+	return alloc_fails(n) ? NULL : __real_realloc(p, n);
 }
 
 void *__wrap_calloc(size_t k, size_t n)
 {
-	return alloc_fails() || fail_malloc ? NULL : __real_calloc(k, n);
+	return alloc_fails(k * n) || fail_malloc || (fail_from && k * n >= fail_from)
+	               ? NULL
+	               : __real_calloc(k, n);
 }
 
 static void test_nomem(void)
@@ -1584,7 +1801,9 @@ static void test_grow_nomem(void)
 	rbc_free(t);
 
 	/* The same in the middle of preparing an index of several segments:
-	 * past 5120 keys the index of 8192 slots grows to 16384. */
+	 * past 5120 keys the index of 8192 slots grows to 16384. Only its
+	 * 64 KiB segments cannot be had (the slab's 56 KiB chunks can: a
+	 * failing one is test_chunk_nomem()'s). */
 	t = rbc_new(0, TOMB_MS);
 	CHECK(t);
 	for (i = 0; i < 5120; i++)
@@ -1593,7 +1812,7 @@ static void test_grow_nomem(void)
 	CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED); /* starts the resize... */
 	i++;
 	CHECK(rbc_maintain(t, 0));
-	fail_malloc = true;
+	fail_from = 64 * 1024;
 	mem = rbc_memory(t);
 	for (; i < 5200; i++) /* ... which makes no progress now */
 		CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
@@ -1605,7 +1824,7 @@ static void test_grow_nomem(void)
 	CHECK_EQ(n, 7168); /* 7/8 of 8192 */
 	for (i = 0; i < n + 10; i++)
 		CHECK_EQ(lookup(t, i, 0, NULL), i < n);
-	fail_malloc = false;
+	fail_from = 0;
 	/* back: the insert at the hard limit catches up at once */
 	CHECK_EQ(apply(t, n, n, 10, 1, 0), RBC_ADDED);
 	for (i = n + 1; i < 12000; i++)
@@ -1614,6 +1833,73 @@ static void test_grow_nomem(void)
 	for (i = 0; i < 12010; i++)
 		CHECK_EQ(lookup(t, i, 0, NULL), i < 12000);
 	rbc_free(t);
+}
+
+/* A chunk of the slab or of the heap (or a directory entry for it) cannot
+ * be allocated: the insert that needed it fails with RBC_NOMEM and changes
+ * nothing, and the table goes on working. Every step of growth is tried:
+ * chunk 0 doubling (16 to 1024 entries; the heap's to 16 Ki), then whole
+ * chunks (56 KiB of entries, 64 KiB of heap), the directories doubling. */
+#define CHUNK_N 40000u
+
+static void test_chunk_nomem(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
+	struct vrrp_ha_binding out[4];
+	uint32_t i, j, nomem = 0, edges = 0;
+
+	CHECK(t);
+	for (i = 0; i < CHUNK_N; i++) {
+		bool edge = i >= 16 && ((i & (i - 1)) == 0 || i % 1024 == 0);
+		long k;
+
+		if (!edge) {
+			CHECK_EQ(apply(t, i, i, 10, 1, 0), RBC_ADDED);
+			continue;
+		}
+		/* no resize under way, so the first allocations are the slab's and the heap's */
+		CHECK(!rbc_maintain(t, SIZE_MAX));
+		rbc_clear_dirty(t);
+		for (k = 1;; k++) {
+			size_t mem = rbc_memory(t);
+			enum rbc_result r;
+
+			alloc_fail_in = k;
+			r = i % 2 ? apply(t, i, i, 10, 1, 0) : set_local(t, i, i, 40, 1, 0);
+			if (r == RBC_ADDED)
+				break; /* fewer than k allocations, or one absorbed */
+			CHECK_EQ(r, RBC_NOMEM);
+			CHECK(alloc_fail_in == 0);
+			nomem++;
+			/* unchanged: count, keys, queue, expiry */
+			CHECK_EQ(rbc_count(t), i);
+			CHECK_EQ(rbc_dirty_count(t), 0);
+			CHECK(!lookup(t, i, 0, NULL));
+			CHECK(rbc_memory(t) >= mem);
+			for (j = 0; j < i; j += 1 + j / 8)
+				CHECK(lookup(t, j, 0, NULL));
+			CHECK_EQ(rbc_next_expiry(t, 0), 40000);
+			CHECK(k < 20);
+		}
+		alloc_fail_in = 0;
+		CHECK(k > 1); /* this growth step failed at least once */
+		edges++;
+		CHECK_EQ(rbc_dirty_count(t), 1);
+		CHECK_EQ(rbc_take_dirty(t, out, 4, 0), 1);
+		CHECK_EQ(hoa_n(&out[0].hoa), i);
+	}
+	/* slab: 6 doublings + 39 chunks; the heap's steps fall on the same
+	 * keys (and fail on a later try, the slab's allocation having stayed) */
+	CHECK_EQ(edges, 45);
+	CHECK(nomem >= 55);
+	for (i = 0; i < CHUNK_N + 10; i++)
+		CHECK_EQ(lookup(t, i, 0, NULL), i < CHUNK_N);
+	CHECK_EQ(rbc_count(t), CHUNK_N);
+	/* the heap is intact: everything expires, in one go */
+	CHECK_EQ(rbc_expire(t, 40000, 0, NULL, NULL), CHUNK_N);
+	CHECK_EQ(rbc_count(t), 0);
+	rbc_free(t);
+	printf("rbc: %u slab/heap growth allocations failed, none changed the table\n", nomem);
 }
 #else
 static void test_nomem(void)
@@ -1624,18 +1910,23 @@ static void test_nomem(void)
 static void test_grow_nomem(void)
 {
 }
+
+static void test_chunk_nomem(void)
+{
+}
 #endif
 
 /* ---- latency --------------------------------------------------------------------------------- */
 
 /*
- * No single call may stall keepalived's event loop: insert LAT_N keys into
- * an unsized table (so the index grows a dozen times) timing every call.
- * The realloc of the slab and heap arrays is excluded (glibc moves big blocks
- * with mremap; sanitizers copy): its time is taken off the call's (or,
- * without --wrap, the calls that double the slab are skipped). A call only
- * counts as slow if it is slow in each of up to LAT_PASSES passes over
- * the same keys, so a preemption of this process does not fail the test.
+ * No single call may stall keepalived's event loop: insert LAT_N keys (or
+ * $RBC_LAT_N) into an unsized table, so the index grows a dozen times and
+ * the slab and the heap add hundreds of chunks, timing every call whole,
+ * allocations included. A call only counts as slow if it is slow in each
+ * of up to LAT_PASSES passes over the same keys, so a preemption of this
+ * process does not fail the test. With --wrap, also: no single allocation
+ * is bigger than 64 KiB (nothing big is ever reallocated, which is where
+ * glibc copies, or mremaps, whole arrays).
  */
 #define LAT_N      2000000u
 #define LAT_PASSES 3
@@ -1643,48 +1934,49 @@ static void test_grow_nomem(void)
 
 static void test_latency(void)
 {
-	uint32_t *lat = malloc(LAT_N * sizeof(*lat)); /* ns, min over passes */
+	const char *env = getenv("RBC_LAT_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 10) : LAT_N;
+	uint32_t *lat = malloc((size_t)n * sizeof(*lat)); /* ns, min over passes */
 	struct in6_addr c = coa(1);
-	uint64_t raw_worst = 0, worst = 0, total = 0;
+	uint64_t first_worst = 0, worst = 0, total = 0;
 	uint32_t i, worst_i = 0;
+	size_t mem = 0;
+	double peak = 0;
 	int pass;
 
-	CHECK(lat);
+	CHECK(n >= 1000 && lat);
+#ifdef TEST_RBC_WRAP_MALLOC
+	alloc_max = 0;
+#endif
 	for (pass = 0; pass < LAT_PASSES; pass++) {
 		struct vrrp_ha_rbc *t = rbc_new(0, TOMB_MS);
 
 		CHECK(t);
 		total = 0;
-		for (i = 0; i < LAT_N; i++) {
+		for (i = 0; i < n; i++) {
 			struct in6_addr h = hoa(i * 2654435761u);
-			uint64_t t0, d, r0 = 0;
+			uint64_t t0, d;
 			enum rbc_result r;
 
-#ifdef TEST_RBC_WRAP_MALLOC
-			r0 = realloc_ns;
-#endif
 			t0 = mono_ns();
 			r = rbc_set_local(t, &h, &c, 3600, 1, 0, 0);
 			d = mono_ns() - t0;
 			if (r != RBC_ADDED)
 				CHECK(0);
 			total += d;
-			if (d > raw_worst)
-				raw_worst = d;
-#ifdef TEST_RBC_WRAP_MALLOC
-			d -= realloc_ns - r0 < d ? realloc_ns - r0 : d;
-#else
-			if (i >= 16 && (i & (i - 1)) == 0)
-				d = 0; /* the slab doubles */
-#endif
+			if (pass == 0 && d > first_worst)
+				first_worst = d;
 			if (d > UINT32_MAX)
 				d = UINT32_MAX;
 			if (pass == 0 || d < lat[i])
 				lat[i] = (uint32_t)d;
+			if (pass == 0 && i >= 1000 && (double)rbc_memory(t) / (i + 1) > peak)
+				peak = (double)rbc_memory(t) / (i + 1);
 		}
+		mem = rbc_memory(t);
 		rbc_free(t);
 		worst = 0;
-		for (i = 0; i < LAT_N; i++)
+		for (i = 0; i < n; i++)
 			if (lat[i] > worst) {
 				worst = lat[i];
 				worst_i = i;
@@ -1692,11 +1984,17 @@ static void test_latency(void)
 		if ((double)worst / 1e6 < LAT_MAX_MS)
 			break;
 	}
-	printf("rbc: %u inserts: mean %.2f us, worst %.3f ms (insert %u, %d pass%s), "
-	       "worst with realloc %.3f ms\n",
-	       LAT_N, (double)total / LAT_N / 1e3, (double)worst / 1e6, worst_i,
-	       pass < LAT_PASSES ? pass + 1 : pass, pass ? "es" : "", (double)raw_worst / 1e6);
+	printf("rbc: %u inserts: mean %.2f us, worst %.3f ms (insert %u, %d pass%s; "
+	       "first pass %.3f ms), allocation included; %.1f bytes/binding (at most %.1f)\n",
+	       n, (double)total / n / 1e3, (double)worst / 1e6, worst_i,
+	       pass < LAT_PASSES ? pass + 1 : pass, pass ? "es" : "", (double)first_worst / 1e6,
+	       (double)mem / n, peak);
 	CHECK((double)worst / 1e6 < LAT_MAX_MS);
+	CHECK(peak <= 200);
+#ifdef TEST_RBC_WRAP_MALLOC
+	printf("rbc: largest single allocation %zu bytes\n", alloc_max);
+	CHECK(alloc_max <= 64 * 1024);
+#endif
 	free(lat);
 }
 
@@ -1711,12 +2009,14 @@ int main(void)
 	test_dirty_queue();
 	test_take_dirty_lifetime();
 	test_set_local();
+	test_new_marker();
 	test_flush();
 	test_walk_concurrent();
 	test_resize();
 	test_model();
 	test_nomem();
 	test_grow_nomem();
+	test_chunk_nomem();
 	test_scale();
 	test_latency();
 	printf("test_rbc: ok\n");

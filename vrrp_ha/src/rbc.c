@@ -5,9 +5,17 @@
  *
  * Layout (all of it hangs off struct vrrp_ha_rbc; no global state):
  *
- *  - a slab: one array of fixed-size entries, addressed by a uint32 index
- *    that never changes for the life of an entry (growth is a realloc, so a
- *    cursor - a plain index - survives it). Free entries form a LIFO list.
+ *  - a slab of fixed-size entries, addressed by a uint32 index that never
+ *    changes for the life of an entry (so a cursor is a plain index). The
+ *    entries live in chunks of ENT_CHUNK (56 KiB) reached through a small
+ *    directory: entry i is chunk i >> ENT_SHIFT, slot i & ENT_MASK. Growth
+ *    adds one chunk and never moves the others, so no call copies the
+ *    slab (a realloc of a big array would: glibc's mmap threshold grows in
+ *    a long-running process, and then realloc copies, 80 ms at a million
+ *    entries). Only the first chunk starts small and doubles up to its
+ *    full size, so a small table stays small; only the directory (one
+ *    pointer per chunk: 32 KiB at 4M entries) is ever reallocated beyond
+ *    that. Free entries form a LIFO list.
  *  - an index: open addressing with linear probing, power-of-two size,
  *    load at most 5/8, deletion by backward shift (no tombstone slots). A
  *    slot holds a slab index and the key's 32-bit hash, so probing past
@@ -32,10 +40,12 @@
  *    request. If memory for the new index is not there, the current one
  *    goes on taking keys up to a hard load limit of 7/8 and growth is
  *    retried. Memory per binding: 56 (entry) + 4 (heap) + 8 per slot at
- *    1.6 to 3.2 slots, plus the old copy during a resize.
+ *    1.6 to 3.2 slots, plus the old copy during a resize, plus at most
+ *    one partly used chunk of slab and of heap.
  *  - an expiry heap: a binary min-heap of slab indices ordered by the
  *    entry's deadline (end of lifetime, or tombstone release), each entry
- *    knowing its heap position so it can be re-keyed in O(log n).
+ *    knowing its heap position so it can be re-keyed in O(log n). Its
+ *    array is chunked like the slab (HEAP_CHUNK indices, 64 KiB a chunk).
  *  - the dirty queue: an intrusive singly linked FIFO through the entries,
  *    with an "on queue" flag so an entry is queued once however often it
  *    changes before it is sent.
@@ -73,6 +83,14 @@
 /* slots per index segment (64 KiB of struct slot); a power of two */
 #define SEG_SHIFT 13
 #define SEG_SLOTS (UINT32_C(1) << SEG_SHIFT)
+/* slab chunks: 1024 entries, 56 KiB; heap chunks: 16 Ki indices, 64 KiB.
+ * Powers of two, at least MIN_ENTRIES. */
+#define ENT_SHIFT  10
+#define ENT_CHUNK  (UINT32_C(1) << ENT_SHIFT)
+#define ENT_MASK   (ENT_CHUNK - 1)
+#define HEAP_SHIFT 14
+#define HEAP_CHUNK (UINT32_C(1) << HEAP_SHIFT)
+#define HEAP_MASK  (HEAP_CHUNK - 1)
 /* old slots drained per step of a resize (a few microseconds of work) */
 #define MIG_STEP 1024
 /* draft-deng 4.3.3 copies the BU Lifetime: RFC 6275 6.1.7, 4 s units */
@@ -85,7 +103,7 @@ enum ent_state {
 	ST_DEAD,
 };
 
-/* 56 bytes on LP64 */
+/* 56 bytes on LP64 (so ENT_CHUNK of them are 56 KiB) */
 struct rbc_entry {
 	struct in6_addr hoa;
 	struct in6_addr coa;
@@ -96,6 +114,18 @@ struct rbc_entry {
 	uint16_t flags;      /* BU flags */
 	uint8_t state;       /* enum ent_state */
 	uint8_t queued;      /* on the dirty queue */
+	uint8_t fresh;       /* queued since rbc_set_local() created it: its
+	                      * next record carries VRRP_HA_REC_NEW */
+};
+
+/* An array of elements in chunks of 2^shift: element i is at
+ * dir[i >> shift][i & (2^shift - 1)]. Chunk 0 may be smaller (cap < 2^shift,
+ * while the table is small); all others are whole. */
+struct chunks {
+	void **dir;      /* n chunks */
+	uint32_t n;      /* chunks allocated */
+	uint32_t dircap; /* entries of dir */
+	uint32_t cap;    /* elements allocated */
 };
 
 /* 8 bytes: the hash makes probes skip other keys without a slab access */
@@ -116,13 +146,11 @@ struct index {
 };
 
 struct vrrp_ha_rbc {
-	struct rbc_entry *ent;
-	uint32_t ent_cap;   /* entries allocated */
+	struct chunks ent;  /* the slab: struct rbc_entry, ENT_SHIFT */
 	uint32_t ent_hw;    /* entries [0, ent_hw) have been handed out */
 	uint32_t free_head; /* free list through rbc_entry.link */
 
-	uint32_t *heap; /* min-heap of slab indices by expires_ms */
-	uint32_t heap_cap;
+	struct chunks heap; /* min-heap of slab indices by expires_ms, HEAP_SHIFT */
 	uint32_t heap_n;
 
 	/* Resize state (see the header): at most one of nxt and old is
@@ -235,6 +263,21 @@ static void seed_key(struct vrrp_ha_rbc *t)
 
 /* ---- small helpers ----------------------------------------------------- */
 
+static inline struct rbc_entry *ent_at(const struct vrrp_ha_rbc *t, uint32_t idx)
+{
+	return (struct rbc_entry *)t->ent.dir[idx >> ENT_SHIFT] + (idx & ENT_MASK);
+}
+
+static inline uint32_t *heap_at(const struct vrrp_ha_rbc *t, uint32_t pos)
+{
+	return (uint32_t *)t->heap.dir[pos >> HEAP_SHIFT] + (pos & HEAP_MASK);
+}
+
+static inline uint32_t heap_get(const struct vrrp_ha_rbc *t, uint32_t pos)
+{
+	return *heap_at(t, pos);
+}
+
 static inline uint64_t add_sat(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -267,25 +310,25 @@ static inline bool ent_is_tomb(const struct rbc_entry *e, uint64_t now_ms)
 
 static inline void heap_put(struct vrrp_ha_rbc *t, uint32_t pos, uint32_t idx)
 {
-	t->heap[pos] = idx;
-	t->ent[idx].heap_pos = pos;
+	*heap_at(t, pos) = idx;
+	ent_at(t, idx)->heap_pos = pos;
 }
 
 static inline bool heap_less(const struct vrrp_ha_rbc *t, uint32_t a, uint32_t b)
 {
-	return t->ent[a].expires_ms < t->ent[b].expires_ms;
+	return ent_at(t, a)->expires_ms < ent_at(t, b)->expires_ms;
 }
 
 static void heap_sift_up(struct vrrp_ha_rbc *t, uint32_t pos)
 {
-	uint32_t idx = t->heap[pos];
+	uint32_t idx = heap_get(t, pos);
 
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
 
-		if (!heap_less(t, idx, t->heap[parent]))
+		if (!heap_less(t, idx, heap_get(t, parent)))
 			break;
-		heap_put(t, pos, t->heap[parent]);
+		heap_put(t, pos, heap_get(t, parent));
 		pos = parent;
 	}
 	heap_put(t, pos, idx);
@@ -293,28 +336,30 @@ static void heap_sift_up(struct vrrp_ha_rbc *t, uint32_t pos)
 
 static void heap_sift_down(struct vrrp_ha_rbc *t, uint32_t pos)
 {
-	uint32_t idx = t->heap[pos];
+	uint32_t idx = heap_get(t, pos);
 
 	for (;;) {
 		uint32_t child = 2 * pos + 1;
 
 		if (child >= t->heap_n)
 			break;
-		if (child + 1 < t->heap_n && heap_less(t, t->heap[child + 1], t->heap[child]))
+		if (child + 1 < t->heap_n &&
+		    heap_less(t, heap_get(t, child + 1), heap_get(t, child)))
 			child++;
-		if (!heap_less(t, t->heap[child], idx))
+		if (!heap_less(t, heap_get(t, child), idx))
 			break;
-		heap_put(t, pos, t->heap[child]);
+		heap_put(t, pos, heap_get(t, child));
 		pos = child;
 	}
 	heap_put(t, pos, idx);
 }
 
 /* Put entry idx in the heap with deadline at_ms, or move it there. The heap
- * never needs to grow here: heap_cap >= ent_cap (see ent_reserve). */
+ * never needs to grow here: it has room for every entry handed out (see
+ * ent_reserve). */
 static void heap_schedule(struct vrrp_ha_rbc *t, uint32_t idx, uint64_t at_ms)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	e->expires_ms = at_ms;
 	if (e->heap_pos == NONE) {
@@ -328,18 +373,18 @@ static void heap_schedule(struct vrrp_ha_rbc *t, uint32_t idx, uint64_t at_ms)
 
 static void heap_remove(struct vrrp_ha_rbc *t, uint32_t idx)
 {
-	uint32_t pos = t->ent[idx].heap_pos;
+	uint32_t pos = ent_at(t, idx)->heap_pos;
 	uint32_t last;
 
 	if (pos == NONE)
 		return;
-	t->ent[idx].heap_pos = NONE;
-	last = t->heap[--t->heap_n];
+	ent_at(t, idx)->heap_pos = NONE;
+	last = heap_get(t, --t->heap_n);
 	if (pos == t->heap_n)
 		return;
 	heap_put(t, pos, last);
 	heap_sift_up(t, pos);
-	heap_sift_down(t, t->ent[last].heap_pos);
+	heap_sift_down(t, ent_at(t, last)->heap_pos);
 }
 
 /* ---- index ------------------------------------------------------------- */
@@ -359,7 +404,7 @@ static inline struct slot *ix_at(const struct index *x, uint32_t pos)
 }
 
 /* Returns: the slab index of hoa's entry in x, or NONE. */
-static uint32_t ix_find(const struct index *x, const struct rbc_entry *ent,
+static uint32_t ix_find(const struct vrrp_ha_rbc *t, const struct index *x,
                         const struct in6_addr *hoa, uint32_t hv)
 {
 	uint32_t pos = hv & x->mask;
@@ -369,7 +414,7 @@ static uint32_t ix_find(const struct index *x, const struct rbc_entry *ent,
 
 		if (!s || s->idx == NONE)
 			return NONE;
-		if (s->hv == hv && same_addr(&ent[s->idx].hoa, hoa))
+		if (s->hv == hv && same_addr(&ent_at(t, s->idx)->hoa, hoa))
 			return s->idx;
 		pos = (pos + 1) & x->mask;
 	}
@@ -487,10 +532,10 @@ static size_t ix_memory(const struct index *x)
  * TOMB), or NONE. */
 static uint32_t idx_find(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint32_t hv)
 {
-	uint32_t idx = ix_find(&t->ix, t->ent, hoa, hv);
+	uint32_t idx = ix_find(t, &t->ix, hoa, hv);
 
 	if (idx == NONE && t->old.seg)
-		idx = ix_find(&t->old, t->ent, hoa, hv);
+		idx = ix_find(t, &t->old, hoa, hv);
 	return idx;
 }
 
@@ -616,7 +661,7 @@ static void idx_insert(struct vrrp_ha_rbc *t, uint32_t idx, uint32_t hv)
 /* Remove entry idx, which is in the current or the old index. */
 static void idx_remove(struct vrrp_ha_rbc *t, uint32_t idx)
 {
-	uint32_t hv = hash_hoa(t, &t->ent[idx].hoa);
+	uint32_t hv = hash_hoa(t, &ent_at(t, idx)->hoa);
 
 	if (!ix_remove(&t->ix, idx, hv) && t->old.seg)
 		ix_remove(&t->old, idx, hv);
@@ -624,63 +669,128 @@ static void idx_remove(struct vrrp_ha_rbc *t, uint32_t idx)
 
 /* ---- slab -------------------------------------------------------------- */
 
-/* Make sure ent_alloc() can succeed. Returns: 0 or -1. */
+/* Make room for c->n + 1 chunks in c's directory. Returns: 0 or -1. */
+static int ch_dir_room(struct chunks *c)
+{
+	uint32_t dc;
+	void **d;
+
+	if (c->n < c->dircap)
+		return 0;
+	dc = c->dircap ? c->dircap * 2 : 8;
+	if (mul_overflows(dc, sizeof(*d)))
+		return -1;
+	d = realloc(c->dir, (size_t)dc * sizeof(*d));
+	if (!d)
+		return -1;
+	c->dir = d;
+	c->dircap = dc;
+	return 0;
+}
+
+/*
+ * Grow c (elements of esize bytes, chunks of 2^shift) by one step: while
+ * chunk 0 is smaller than a chunk it is reallocated twice as big (at least
+ * want, at most a chunk: a copy of under 64 KiB); after that one more whole
+ * chunk is allocated. Whole chunks never move. On failure c holds what it
+ * held (its directory may have grown). Returns: 0 or -1.
+ */
+static int ch_grow(struct chunks *c, size_t esize, unsigned shift, uint32_t want)
+{
+	uint32_t chunk = UINT32_C(1) << shift, n = chunk;
+	void *old = NULL, *p;
+
+	if (c->cap < chunk) {
+		n = c->cap ? c->cap * 2 : MIN_ENTRIES;
+		if (n < want)
+			n = want;
+		if (n > chunk)
+			n = chunk;
+		old = c->n ? c->dir[0] : NULL;
+	}
+	if (!old && ch_dir_room(c))
+		return -1;
+	if (mul_overflows(n, esize))
+		return -1;
+	p = realloc(old, (size_t)n * esize); /* malloc() when old is NULL */
+	if (!p)
+		return -1;
+	if (old) {
+		c->dir[0] = p;
+		c->cap = n;
+	} else {
+		c->dir[c->n++] = p;
+		c->cap += n;
+	}
+	return 0;
+}
+
+/* Grow c to at least need elements. Returns: 0 or -1. */
+static int ch_reserve(struct chunks *c, size_t esize, unsigned shift, uint32_t need)
+{
+	while (c->cap < need)
+		if (ch_grow(c, esize, shift, need))
+			return -1;
+	return 0;
+}
+
+static void ch_free(struct chunks *c)
+{
+	uint32_t k;
+
+	for (k = 0; k < c->n; k++)
+		free(c->dir[k]);
+	free(c->dir);
+	memset(c, 0, sizeof(*c));
+}
+
+static size_t ch_memory(const struct chunks *c, size_t esize)
+{
+	return (size_t)c->dircap * sizeof(*c->dir) + (size_t)c->cap * esize;
+}
+
+/* Make sure ent_alloc() can succeed: room for one more entry in the slab
+ * and in the heap, each grown by at most one chunk. Each keeps its own
+ * capacity, so a failure of the second leaves the table consistent.
+ * Returns: 0 or -1. */
 static int ent_reserve(struct vrrp_ha_rbc *t)
 {
-	uint32_t cap;
-	void *p;
-
 	if (t->free_head != NONE)
 		return 0;
-	if (t->ent_hw < t->ent_cap && t->ent_hw < t->heap_cap)
+	if (t->ent_hw < t->ent.cap && t->ent_hw < t->heap.cap)
 		return 0;
 	if (t->ent_hw >= MAX_ENTRIES)
 		return -1;
-	cap = t->ent_hw < MIN_ENTRIES ? MIN_ENTRIES : t->ent_hw * 2;
-	if (cap > MAX_ENTRIES)
-		cap = MAX_ENTRIES;
-	if (mul_overflows(cap, sizeof(*t->ent)))
+	if (t->ent.cap <= t->ent_hw && ch_grow(&t->ent, sizeof(struct rbc_entry), ENT_SHIFT, 0))
 		return -1;
-	/* Each array keeps its own capacity, so a failure between the two
-	 * reallocs leaves the table consistent. */
-	if (t->ent_cap < cap) {
-		p = realloc(t->ent, (size_t)cap * sizeof(*t->ent));
-		if (!p)
-			return -1;
-		t->ent = p;
-		t->ent_cap = cap;
-	}
-	if (t->heap_cap < cap) {
-		p = realloc(t->heap, (size_t)cap * sizeof(*t->heap));
-		if (!p)
-			return -1;
-		t->heap = p;
-		t->heap_cap = cap;
-	}
+	if (t->heap.cap <= t->ent_hw && ch_grow(&t->heap, sizeof(uint32_t), HEAP_SHIFT, 0))
+		return -1;
 	return 0;
 }
 
 /* Take an entry (after ent_reserve()); it is FREE-shaped, in nothing. */
 static uint32_t ent_alloc(struct vrrp_ha_rbc *t)
 {
+	struct rbc_entry *e;
 	uint32_t idx;
 
 	if (t->free_head != NONE) {
 		idx = t->free_head;
-		t->free_head = t->ent[idx].link;
+		t->free_head = ent_at(t, idx)->link;
 	} else {
 		idx = t->ent_hw++;
 	}
-	memset(&t->ent[idx], 0, sizeof(t->ent[idx]));
-	t->ent[idx].link = NONE;
-	t->ent[idx].heap_pos = NONE;
+	e = ent_at(t, idx);
+	memset(e, 0, sizeof(*e));
+	e->link = NONE;
+	e->heap_pos = NONE;
 	return idx;
 }
 
 /* Entry idx must be in no index, heap or queue. */
 static void ent_release(struct vrrp_ha_rbc *t, uint32_t idx)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	e->state = ST_FREE;
 	e->queued = 0;
@@ -692,7 +802,7 @@ static void ent_release(struct vrrp_ha_rbc *t, uint32_t idx)
 
 static void q_push(struct vrrp_ha_rbc *t, uint32_t idx)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	if (e->queued)
 		return; /* coalesce: it keeps its place, the newest state is sent */
@@ -701,7 +811,7 @@ static void q_push(struct vrrp_ha_rbc *t, uint32_t idx)
 	if (t->q_tail == NONE)
 		t->q_head = idx;
 	else
-		t->ent[t->q_tail].link = idx;
+		ent_at(t, t->q_tail)->link = idx;
 	t->q_tail = idx;
 	t->q_n++;
 }
@@ -709,13 +819,14 @@ static void q_push(struct vrrp_ha_rbc *t, uint32_t idx)
 static uint32_t q_pop(struct vrrp_ha_rbc *t)
 {
 	uint32_t idx = t->q_head;
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	t->q_head = e->link;
 	if (t->q_head == NONE)
 		t->q_tail = NONE;
 	e->link = NONE;
 	e->queued = 0;
+	e->fresh = 0; /* only the first record after the creation says "new" */
 	if (e->state != ST_DEAD)
 		t->q_n--;
 	return idx;
@@ -725,7 +836,7 @@ static uint32_t q_pop(struct vrrp_ha_rbc *t)
  * Returns: true if idx was freed. */
 static bool q_drop_leftover(struct vrrp_ha_rbc *t, uint32_t idx)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	if (e->state == ST_DEAD) {
 		ent_release(t, idx);
@@ -789,7 +900,7 @@ static void to_view(const struct rbc_entry *e, uint64_t now_ms, struct rbc_view 
 static void ent_make_live(struct vrrp_ha_rbc *t, uint32_t idx, const struct in6_addr *coa,
                           uint16_t seq, uint16_t flags, uint64_t expires_ms)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	if (e->state != ST_LIVE)
 		t->live_n++;
@@ -810,8 +921,8 @@ static uint32_t ent_add(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint3
 	if (ent_reserve(t) || idx_reserve(t))
 		return NONE;
 	idx = ent_alloc(t);
-	t->ent[idx].hoa = *hoa;
-	t->ent[idx].state = ST_TOMB; /* ent_make_live() counts it live */
+	ent_at(t, idx)->hoa = *hoa;
+	ent_at(t, idx)->state = ST_TOMB; /* ent_make_live() counts it live */
 	idx_insert(t, idx, hv);
 	return idx;
 }
@@ -820,10 +931,11 @@ static uint32_t ent_add(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint3
  * so peers hear it. */
 static void ent_make_tomb(struct vrrp_ha_rbc *t, uint32_t idx, uint16_t seq, uint64_t now_ms)
 {
-	struct rbc_entry *e = &t->ent[idx];
+	struct rbc_entry *e = ent_at(t, idx);
 
 	e->state = ST_TOMB;
 	e->seq = seq;
+	e->fresh = 0; /* a delete never carries VRRP_HA_REC_NEW */
 	t->live_n--;
 	heap_schedule(t, idx, add_sat(now_ms, t->tombstone_ms));
 	q_push(t, idx);
@@ -849,13 +961,9 @@ struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms)
 	t->free_head = NONE;
 	t->q_head = t->q_tail = NONE;
 	seed_key(t);
-	if (mul_overflows(cap, sizeof(*t->ent)))
+	if (ch_reserve(&t->ent, sizeof(struct rbc_entry), ENT_SHIFT, cap) ||
+	    ch_reserve(&t->heap, sizeof(uint32_t), HEAP_SHIFT, cap) || ix_init(&t->ix, slots))
 		goto fail;
-	t->ent = malloc((size_t)cap * sizeof(*t->ent));
-	t->heap = malloc((size_t)cap * sizeof(*t->heap));
-	if (!t->ent || !t->heap || ix_init(&t->ix, slots))
-		goto fail;
-	t->ent_cap = t->heap_cap = cap;
 	while (t->ix.live < t->ix.nseg)
 		if (ix_add_seg(&t->ix))
 			goto fail;
@@ -869,8 +977,8 @@ void rbc_free(struct vrrp_ha_rbc *t)
 {
 	if (!t)
 		return;
-	free(t->ent);
-	free(t->heap);
+	ch_free(&t->ent);
+	ch_free(&t->heap);
 	ix_free(&t->ix);
 	ix_free(&t->nxt);
 	ix_free(&t->old);
@@ -892,6 +1000,9 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 {
 	uint32_t hv = hash_hoa(t, &b->hoa);
 	uint64_t expires = add_sat(now_ms, (uint64_t)b->lifetime * UNIT_MS);
+	/* the sender's authoritative table created this binding: it replaces
+	 * whatever is remembered here, whatever the seqs (never a delete) */
+	bool supersede = b->lifetime != 0 && (b->reserved & VRRP_HA_REC_NEW);
 	struct rbc_entry *e;
 	uint32_t idx;
 	int c;
@@ -899,19 +1010,19 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 	idx_work(t, MIG_STEP);
 	idx = idx_find(t, &b->hoa, hv);
 	if (idx != NONE) {
-		e = &t->ent[idx];
+		e = ent_at(t, idx);
 		if (ent_is_live(e, now_ms)) {
 			enum rbc_result res;
 
 			c = rbc_serial_cmp(b->seq, e->seq);
-			if (c < 0)
+			if (c < 0 && !supersede)
 				return RBC_STALE;
 			if (b->lifetime == 0) {
 				/* RFC 6275 10.3.2: lifetime 0 de-registers */
 				ent_make_tomb(t, idx, b->seq, now_ms);
 				return RBC_DELETED;
 			}
-			res = (c > 0 || !same_addr(&e->coa, &b->coa) || e->flags != b->flags)
+			res = (c != 0 || !same_addr(&e->coa, &b->coa) || e->flags != b->flags)
 			              ? RBC_UPDATED
 			              : RBC_REFRESHED;
 			/* refreshes are queued too: the lifetime is news */
@@ -919,8 +1030,9 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 			return res;
 		}
 		if (ent_is_tomb(e, now_ms)) {
-			/* only a strictly newer seq may bring a deleted HoA back */
-			if (rbc_serial_cmp(b->seq, e->seq) <= 0)
+			/* only a strictly newer seq may bring a deleted HoA
+			 * back, or a creation by the owner of the truth */
+			if (rbc_serial_cmp(b->seq, e->seq) <= 0 && !supersede)
 				return RBC_STALE;
 			if (b->lifetime == 0) {
 				/* a newer delete of what is already deleted:
@@ -936,6 +1048,7 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 		if (b->lifetime == 0)
 			return RBC_NOT_FOUND;
 		ent_make_live(t, idx, &b->coa, b->seq, b->flags, expires);
+		e->fresh = 0; /* created from a record: not the truth */
 		return RBC_ADDED;
 	}
 	if (b->lifetime == 0)
@@ -962,7 +1075,7 @@ enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
 	hv = hash_hoa(t, hoa);
 	idx = idx_find(t, hoa, hv);
 	if (idx != NONE) {
-		struct rbc_entry *e = &t->ent[idx];
+		struct rbc_entry *e = ent_at(t, idx);
 		enum rbc_result res = RBC_ADDED;
 
 		if (ent_is_live(e, now_ms))
@@ -971,12 +1084,18 @@ enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
 			              : RBC_UPDATED;
 		/* authoritative: a tombstone is overridden whatever its seq */
 		ent_make_live(t, idx, coa, seq, flags, expires);
+		/* (re)created here: peers may remember the HoA with a newer
+		 * seq (RFC 6275 lets a new registration start anywhere), the
+		 * next record tells them to take this one regardless */
+		if (res == RBC_ADDED)
+			e->fresh = 1;
 		return res;
 	}
 	idx = ent_add(t, hoa, hv);
 	if (idx == NONE)
 		return RBC_NOMEM;
 	ent_make_live(t, idx, coa, seq, flags, expires);
+	ent_at(t, idx)->fresh = 1;
 	return RBC_ADDED;
 }
 
@@ -987,11 +1106,11 @@ enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *h
 	idx_work(t, MIG_STEP);
 	idx = idx_find(t, hoa, hash_hoa(t, hoa));
 
-	if (idx == NONE || !ent_is_live(&t->ent[idx], now_ms))
+	if (idx == NONE || !ent_is_live(ent_at(t, idx), now_ms))
 		return RBC_NOT_FOUND;
 	/* the tombstone keeps the binding's own seq: peers holding that seq
 	 * accept the delete (equal seq), replays of it are refused */
-	ent_make_tomb(t, idx, t->ent[idx].seq, now_ms);
+	ent_make_tomb(t, idx, ent_at(t, idx)->seq, now_ms);
 	return RBC_DELETED;
 }
 
@@ -1004,9 +1123,9 @@ size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms)
 	/* Lifetimes that ran out are deleted as well, so the table is
 	 * empty afterwards whether or not rbc_expire() ran. */
 	for (i = 0; i < t->ent_hw; i++) {
-		if (t->ent[i].state != ST_LIVE)
+		if (ent_at(t, i)->state != ST_LIVE)
 			continue;
-		ent_make_tomb(t, i, t->ent[i].seq, now_ms);
+		ent_make_tomb(t, i, ent_at(t, i)->seq, now_ms);
 		n++;
 	}
 	return n;
@@ -1017,10 +1136,10 @@ bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_
 {
 	uint32_t idx = idx_find(t, hoa, hash_hoa(t, hoa));
 
-	if (idx == NONE || !ent_is_live(&t->ent[idx], now_ms))
+	if (idx == NONE || !ent_is_live(ent_at(t, idx), now_ms))
 		return false;
 	if (v)
-		to_view(&t->ent[idx], now_ms, v);
+		to_view(ent_at(t, idx), now_ms, v);
 	return true;
 }
 
@@ -1031,8 +1150,8 @@ size_t rbc_count(const struct vrrp_ha_rbc *t)
 
 size_t rbc_memory(const struct vrrp_ha_rbc *t)
 {
-	return sizeof(*t) + (size_t)t->ent_cap * sizeof(*t->ent) +
-	       (size_t)t->heap_cap * sizeof(*t->heap) + ix_memory(&t->ix) + ix_memory(&t->nxt) +
+	return sizeof(*t) + ch_memory(&t->ent, sizeof(struct rbc_entry)) +
+	       ch_memory(&t->heap, sizeof(uint32_t)) + ix_memory(&t->ix) + ix_memory(&t->nxt) +
 	       ix_memory(&t->old);
 }
 
@@ -1048,8 +1167,8 @@ size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
 
 	idx_work(t, MIG_STEP);
 	while (t->heap_n > 0 && (max == 0 || examined < max)) {
-		uint32_t idx = t->heap[0];
-		struct rbc_entry *e = &t->ent[idx];
+		uint32_t idx = heap_get(t, 0);
+		struct rbc_entry *e = ent_at(t, idx);
 
 		if (e->expires_ms > now_ms)
 			break;
@@ -1063,7 +1182,7 @@ size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
 				cb(arg, &v);
 				/* cb should not change the table; if it did
 				 * and revived or deleted this entry, leave it */
-				e = &t->ent[idx];
+				e = ent_at(t, idx);
 				if (e->state != ST_LIVE || e->heap_pos != NONE)
 					continue;
 			}
@@ -1095,7 +1214,7 @@ uint64_t rbc_next_expiry(const struct vrrp_ha_rbc *t, uint64_t now_ms)
 
 	if (t->heap_n == 0)
 		return UINT64_MAX;
-	at = t->ent[t->heap[0]].expires_ms;
+	at = ent_at(t, heap_get(t, 0))->expires_ms;
 	return at > now_ms ? at - now_ms : 0;
 }
 
@@ -1111,13 +1230,18 @@ size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t
 
 	idx_work(t, MIG_STEP);
 	while (n < max && t->q_head != NONE) {
+		bool fresh = ent_at(t, t->q_head)->fresh;
 		uint32_t idx = q_pop(t);
-		const struct rbc_entry *e = &t->ent[idx];
+		const struct rbc_entry *e = ent_at(t, idx);
 
 		if (e->state == ST_LIVE && e->expires_ms <= now_ms)
 			continue; /* ran out before it was sent: nothing to say */
-		if (e->state == ST_LIVE || e->state == ST_TOMB)
-			to_wire(e, now_ms, &out[n++]);
+		if (e->state == ST_LIVE || e->state == ST_TOMB) {
+			to_wire(e, now_ms, &out[n]);
+			if (fresh && e->state == ST_LIVE)
+				out[n].reserved = VRRP_HA_REC_NEW;
+			n++;
+		}
 		q_drop_leftover(t, idx);
 	}
 	return n;
@@ -1138,8 +1262,8 @@ size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_bi
 
 	/* Slab order: an entry's index never changes while it exists. */
 	for (; i < t->ent_hw && n < max; i++)
-		if (ent_is_live(&t->ent[i], now_ms))
-			to_wire(&t->ent[i], now_ms, &out[n++]);
+		if (ent_is_live(ent_at(t, i), now_ms))
+			to_wire(ent_at(t, i), now_ms, &out[n++]);
 	if (i > *cursor)
 		*cursor = i;
 	return n;
@@ -1152,8 +1276,8 @@ size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_v
 	size_t n = 0;
 
 	for (; i < t->ent_hw && n < max; i++)
-		if (ent_is_live(&t->ent[i], now_ms))
-			to_view(&t->ent[i], now_ms, &out[n++]);
+		if (ent_is_live(ent_at(t, i), now_ms))
+			to_view(ent_at(t, i), now_ms, &out[n++]);
 	if (i > *cursor)
 		*cursor = i;
 	return n;

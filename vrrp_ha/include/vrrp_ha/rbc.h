@@ -6,9 +6,11 @@
  *
  * Keyed by Home Address, O(1) lookup (open addressing over a slab of
  * fixed-size entries addressed by index, so growth never invalidates a
- * cursor; the index grows in small steps, see rbc_maintain()). Lifetimes
- * count down against a caller-supplied monotonic clock in milliseconds; an
- * entry expires when its lifetime runs out.
+ * cursor; the index grows in small steps, see rbc_maintain(), and the slab
+ * and the expiry heap a fixed-size chunk at a time, never copied, so no
+ * call stalls on a big reallocation). Lifetimes count down against a
+ * caller-supplied monotonic clock in milliseconds; an entry expires when its
+ * lifetime runs out.
  *
  * Sequence numbers compare as RFC 1982 serial numbers (SERIAL_BITS = 16):
  * a record whose seq is older than the entry's is stale and changes nothing;
@@ -16,6 +18,14 @@
  * entry stays as a tombstone (remembering its seq) for tombstone_ms, so a
  * replayed older add cannot bring it back, and so the delete itself can be
  * sent to peers.
+ *
+ * The one exception: a record flagged VRRP_HA_REC_NEW (codec.h) comes from
+ * the table that is the truth for the HoA (the owner's copy of its mobility
+ * daemon's cache) and says the binding was created anew there, so it is
+ * taken over a tombstone or a live entry whatever their seq (after a
+ * delete, RFC 6275 lets the mobile node register again with any seq). An
+ * entry rbc_set_local() creates is marked so, and its first record from
+ * rbc_take_dirty() carries the flag.
  *
  * Every change that peers should hear about puts the entry on a FIFO "dirty"
  * queue once (coalescing repeated changes); rbc_take_dirty() pops from it.
@@ -75,6 +85,11 @@ int rbc_serial_cmp(uint16_t a, uint16_t b);
  * (expire not yet run) counts as absent. Against a tombstone only a strictly
  * newer seq is taken: an add revives it (RBC_ADDED), a delete just moves the
  * tombstone's seq on (RBC_NOT_FOUND, not queued).
+ * A record with VRRP_HA_REC_NEW in b->reserved and lifetime > 0 skips the
+ * seq checks: over a tombstone (or nothing) it is RBC_ADDED, over a live
+ * entry RBC_UPDATED (RBC_REFRESHED if seq, CoA and flags are all the
+ * same). The bit means nothing on a delete. An entry this creates is not
+ * marked new (only rbc_set_local() marks entries).
  * Returns: what happened.
  */
 enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms);
@@ -83,7 +98,10 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
  * Set an entry from the local mobility daemon: authoritative, so no seq check
  * (the daemon's own binding cache is the truth on the master).
  * lifetime_s in seconds (> 0; 0 is taken as rbc_delete_local()). Every call
- * queues the entry, a refresh included (the lifetime changed).
+ * queues the entry, a refresh included (the lifetime changed). Creating the
+ * entry (RBC_ADDED: the HoA was absent, a tombstone or expired) marks it
+ * new, so rbc_take_dirty() flags its next record VRRP_HA_REC_NEW; changes
+ * before that record is taken keep the mark, a delete drops it.
  * Returns: RBC_ADDED / RBC_UPDATED / RBC_REFRESHED / RBC_NOMEM.
  */
 enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
@@ -104,8 +122,9 @@ bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_
  * lifetime ran out counts until rbc_expire() removes it). */
 size_t rbc_count(const struct vrrp_ha_rbc *t);
 
-/* Returns: bytes of heap the table holds (entries, index, queues; while the
- * index grows, both its old and its new copy). */
+/* Returns: bytes of heap the table holds (entries, expiry heap, index and
+ * their chunk directories; while the index grows, both its old and its new
+ * copy). */
 size_t rbc_memory(const struct vrrp_ha_rbc *t);
 
 /*
@@ -141,7 +160,10 @@ size_t rbc_dirty_count(const struct vrrp_ha_rbc *t);
 /*
  * Pop up to max changed entries, oldest change first, as wire records:
  * lifetime = remaining lifetime in 4 s units rounded up (at least 1 for a live
- * entry; 0 for a delete), seq/flags/CoA as stored.
+ * entry; 0 for a delete), seq/flags/CoA as stored; reserved =
+ * VRRP_HA_REC_NEW for a live entry marked new by rbc_set_local() (the mark
+ * is then cleared, also by rbc_clear_dirty(): only this one record says
+ * so), 0 otherwise.
  * Returns: records written to out.
  */
 size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t max,
@@ -156,7 +178,8 @@ void rbc_clear_dirty(struct vrrp_ha_rbc *t);
  * twice, none present for the whole walk is missed. (A HoA whose entry goes
  * away - expired, or a tombstone released - and comes back during the walk
  * is a new entry, so it may show up again.) Start with *cursor = 0.
- * Returns: records written (wire form, as rbc_take_dirty); 0 when done.
+ * Returns: records written (wire form, as rbc_take_dirty, but reserved is
+ * always 0); 0 when done.
  */
 size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
 		size_t max, uint64_t now_ms);
