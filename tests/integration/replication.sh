@@ -59,6 +59,14 @@ wait_for 5 "2 bindings on b" rbc_is b 2
 check "b: $H2 gone" [ -z "$(entry b $H2)" ]
 check "b: the others kept" same_table a b --bc
 
+log "--- re-registration after a delete with a lower seq (RFC 6275: any seq once gone)"
+ctl a del $H1
+gone() { [ -z "$(entry "$1" "$2")" ]; }
+wait_for 5 "$H1 gone on b" gone b $H1
+ctl a add $H1 2001:db8:cc::7 3600 2 AH
+wait_for 5 "re-registration on b" has b $H1 "2001:db8:cc::7 2 AH"
+ok "b: $H1 back with seq 2 despite the tombstone of seq 11 (VRRP_HA_REC_NEW)"
+
 log "--- flush propagates"
 ctl a flush
 wait_for 5 "0 bindings on b" rbc_is b 0
