@@ -168,7 +168,8 @@ static int do_rate(int argc, char **argv)
 		}
 	}
 	if (!sock || rate <= 0 || dur <= 0) {
-		fprintf(stderr, "usage: bc-driver rate -s SOCK [-r PER_S] [-d S] [-o LOG] [-b BASE]\n");
+		fprintf(stderr,
+		        "usage: bc-driver rate -s SOCK [-r PER_S] [-d S] [-o LOG] [-b BASE]\n");
 		return 2;
 	}
 	struct in6_addr hbase, cbase;
@@ -287,7 +288,8 @@ static int do_wait(int argc, char **argv)
 		}
 	}
 	if (!sock) {
-		fprintf(stderr, "usage: bc-driver wait-rbc -s SOCK -n COUNT [-t S] [-i MS] [-k rbc|bc]\n");
+		fprintf(stderr,
+		        "usage: bc-driver wait-rbc -s SOCK -n COUNT [-t S] [-i MS] [-k rbc|bc]\n");
 		return 2;
 	}
 	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(timeout * 1e9);

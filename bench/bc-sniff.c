@@ -179,8 +179,8 @@ int main(int argc, char **argv)
 
 	/* ldh [12]; jeq 0x86dd; ldb [20]; jeq 112; ret 0xffff; ret 0 */
 	struct sock_filter code[] = {
-	        {0x28, 0, 0, 12},     {0x15, 0, 3, 0x86dd}, {0x30, 0, 0, 20},
-	        {0x15, 0, 1, 112},    {0x06, 0, 0, 0xffff}, {0x06, 0, 0, 0},
+	        {0x28, 0, 0, 12},  {0x15, 0, 3, 0x86dd}, {0x30, 0, 0, 20},
+	        {0x15, 0, 1, 112}, {0x06, 0, 0, 0xffff}, {0x06, 0, 0, 0},
 	};
 	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
 
@@ -224,7 +224,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-			        "usage: %s -i IF [-d S] [-o PKTLOG] [-H RECLOG] [-a SRC] [-q SRC] [-r READY] "
+			        "usage: %s -i IF [-d S] [-o PKTLOG] [-H RECLOG] [-a SRC] [-q SRC] "
+			        "[-r READY] "
 			        "[-n RECS [-l LINGER_S]]\n",
 			        argv[0]);
 			return 2;
@@ -390,12 +391,14 @@ int main(int argc, char **argv)
 					s.first_upd_after_req = t;
 			}
 			if (rf) {
-				for (unsigned i = 0; i < count && 8 + (i + 1) * REC_LEN <= vlen; i++) {
+				for (unsigned i = 0; i < count && 8 + (i + 1) * REC_LEN <= vlen;
+				     i++) {
 					const uint8_t *r = v + 8 + i * REC_LEN;
 
 					inet_ntop(AF_INET6, r + 8, src, sizeof(src));
 					fprintf(rf, "%llu %s %u %u\n", (unsigned long long)t, src,
-					        (unsigned)(r[0] << 8 | r[1]), (unsigned)(r[2] << 8 | r[3]));
+					        (unsigned)(r[0] << 8 | r[1]),
+					        (unsigned)(r[2] << 8 | r[3]));
 				}
 			}
 			if (want_recs && !reached &&

@@ -133,10 +133,12 @@ static int run(size_t n, struct res *out)
 
 			t0 = now_ns();
 			while ((k = rbc_walk(t, &cur, recs, RECS, now))) {
-				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs, (unsigned)k);
+				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs,
+				                              (unsigned)k);
 				tot += k;
 			}
-			out->walk_tx = best(out->walk_tx, (double)(now_ns() - t0) / (tot ? tot : 1));
+			out->walk_tx =
+			        best(out->walk_tx, (double)(now_ns() - t0) / (tot ? tot : 1));
 		}
 		rbc_free(t);
 
@@ -152,12 +154,14 @@ static int run(size_t n, struct res *out)
 			for (p = 0; p < npkt; p++) {
 				size_t k = n - p * RECS < RECS ? n - p * RECS : RECS;
 
-				vrrp_ha_encode_update(wire + p * plen, plen, 51, &b[p * RECS], (unsigned)k);
+				vrrp_ha_encode_update(wire + p * plen, plen, 51, &b[p * RECS],
+				                      (unsigned)k);
 			}
 			t0 = now_ns();
 			for (p = 0; p < npkt; p++) {
 				const uint8_t *pk = wire + p * plen;
-				size_t k = n - p * RECS < RECS ? n - p * RECS : RECS, len = 8 + k * 40;
+				size_t k = n - p * RECS < RECS ? n - p * RECS : RECS,
+				       len = 8 + k * 40;
 				struct vrrp_ha_hdr hd;
 
 				if (vrrp_ha_decode_hdr(pk, len, &hd) != VRRP_HA_OK)
@@ -190,7 +194,8 @@ static int run(size_t n, struct res *out)
 			for (i = 0; i < n; i++)
 				rbc_set_local(m, &b[i].hoa, &b[i].coa, 3600, 1, 0xc000, now);
 			while ((k = rbc_take_dirty(m, recs, RECS, now)))
-				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs, (unsigned)k);
+				sink += vrrp_ha_encode_update(pkt, sizeof(pkt), 51, recs,
+				                              (unsigned)k);
 			out->dirty_tx = best(out->dirty_tx, (double)(now_ns() - t0) / n);
 			rbc_free(m);
 		}

@@ -29,7 +29,7 @@
  * 1 (ADVERTISEMENT). We take the top of the 4-bit space, far from where a
  * future assignment would start: see docs/protocol.md. */
 #define VRRP_HA_TYPE_BC_REQUEST 14
-#define VRRP_HA_TYPE_BC_UPDATE 15
+#define VRRP_HA_TYPE_BC_UPDATE  15
 /* draft-deng 4.3.1 / 4.3.2: an 8-byte VRRPv3-shaped header */
 #define VRRP_HA_HDR_LEN 8
 /* draft-deng 4.3.3: Lifetime, Seq, Flags, Reserved, HoA, CoA = 40 bytes */
@@ -46,12 +46,12 @@
 
 /* One binding record (draft-deng 4.3.3), host byte order. */
 struct vrrp_ha_binding {
-	struct in6_addr hoa;   /* Home Address: the RBC key */
-	struct in6_addr coa;   /* Care-of Address */
-	uint16_t lifetime;     /* remaining lifetime, units of 4 s; 0 = delete */
-	uint16_t seq;          /* BU Sequence Number (RFC 1982 serial, 16 bit) */
-	uint16_t flags;        /* BU flags (A H L K M R P ...) */
-	uint16_t reserved;     /* carried; only VRRP_HA_REC_NEW has a meaning */
+	struct in6_addr hoa; /* Home Address: the RBC key */
+	struct in6_addr coa; /* Care-of Address */
+	uint16_t lifetime;   /* remaining lifetime, units of 4 s; 0 = delete */
+	uint16_t seq;        /* BU Sequence Number (RFC 1982 serial, 16 bit) */
+	uint16_t flags;      /* BU flags (A H L K M R P ...) */
+	uint16_t reserved;   /* carried; only VRRP_HA_REC_NEW has a meaning */
 };
 
 /* Decoded header, host order. */
@@ -68,14 +68,14 @@ struct vrrp_ha_hdr {
 enum vrrp_ha_reason {
 	VRRP_HA_OK = 0,
 	/* whole-packet reasons, in validation order */
-	VRRP_HA_R_TOO_SHORT,      /* fewer than 8 bytes */
-	VRRP_HA_R_BAD_VERSION,    /* version != 3 */
-	VRRP_HA_R_BAD_HOPLIMIT,   /* hop limit != 255 */
-	VRRP_HA_R_BAD_TYPE,       /* not BC_REQUEST / BC_UPDATE */
-	VRRP_HA_R_VRID_MISMATCH,  /* VRID not this instance's */
-	VRRP_HA_R_NOT_ENABLED,    /* instance has no mipv6_ha */
-	VRRP_HA_R_BAD_LENGTH,     /* BC_REQUEST != 8 bytes, or 8+40N != len */
-	VRRP_HA_R_ZERO_COUNT,     /* BC_UPDATE with # of Bindings == 0 */
+	VRRP_HA_R_TOO_SHORT,     /* fewer than 8 bytes */
+	VRRP_HA_R_BAD_VERSION,   /* version != 3 */
+	VRRP_HA_R_BAD_HOPLIMIT,  /* hop limit != 255 */
+	VRRP_HA_R_BAD_TYPE,      /* not BC_REQUEST / BC_UPDATE */
+	VRRP_HA_R_VRID_MISMATCH, /* VRID not this instance's */
+	VRRP_HA_R_NOT_ENABLED,   /* instance has no mipv6_ha */
+	VRRP_HA_R_BAD_LENGTH,    /* BC_REQUEST != 8 bytes, or 8+40N != len */
+	VRRP_HA_R_ZERO_COUNT,    /* BC_UPDATE with # of Bindings == 0 */
 	/* per-record reasons: the record is skipped, the rest is used */
 	VRRP_HA_R_REC_BAD_HOA,    /* HoA unspecified/loopback/multicast/link-local/v4-mapped */
 	VRRP_HA_R_REC_BAD_COA,    /* CoA unspecified/loopback/multicast/link-local/v4-mapped */
@@ -128,7 +128,7 @@ enum vrrp_ha_reason vrrp_ha_decode_hdr(const uint8_t *pkt, size_t len, struct vr
  * decoded into *b for logging); VRRP_HA_R_BAD_LENGTH if idx is out of range.
  */
 enum vrrp_ha_reason vrrp_ha_decode_record(const uint8_t *pkt, size_t len, unsigned idx,
-					  struct vrrp_ha_binding *b);
+                                          struct vrrp_ha_binding *b);
 
 /* Returns: bytes written (8), or 0 if cap is too small. */
 size_t vrrp_ha_encode_request(uint8_t *buf, size_t cap, uint8_t vrid);
@@ -138,7 +138,7 @@ size_t vrrp_ha_encode_request(uint8_t *buf, size_t cap, uint8_t vrid);
  * Returns: bytes written (8 + 40n), or 0 if n is out of range or cap too small.
  */
 size_t vrrp_ha_encode_update(uint8_t *buf, size_t cap, uint8_t vrid,
-			     const struct vrrp_ha_binding *b, unsigned n);
+                             const struct vrrp_ha_binding *b, unsigned n);
 
 /*
  * Records that fit one packet on a link of this MTU:

@@ -43,13 +43,13 @@
 struct vrrp_ha_rbc;
 
 enum rbc_result {
-	RBC_ADDED,      /* new entry */
-	RBC_UPDATED,    /* newer seq, or same seq with changed CoA/flags */
-	RBC_REFRESHED,  /* same seq and content: lifetime renewed only */
-	RBC_DELETED,    /* lifetime 0 removed a live entry (tombstone left) */
-	RBC_STALE,      /* seq older than the entry's (or equal to a tombstone's) */
-	RBC_NOT_FOUND,  /* delete of an unknown HoA */
-	RBC_NOMEM       /* allocation failed; nothing changed */
+	RBC_ADDED,     /* new entry */
+	RBC_UPDATED,   /* newer seq, or same seq with changed CoA/flags */
+	RBC_REFRESHED, /* same seq and content: lifetime renewed only */
+	RBC_DELETED,   /* lifetime 0 removed a live entry (tombstone left) */
+	RBC_STALE,     /* seq older than the entry's (or equal to a tombstone's) */
+	RBC_NOT_FOUND, /* delete of an unknown HoA */
+	RBC_NOMEM      /* allocation failed; nothing changed */
 };
 
 /* One live entry as seen by callers (a copy, host order). */
@@ -58,8 +58,8 @@ struct rbc_view {
 	struct in6_addr coa;
 	uint16_t seq;
 	uint16_t flags;
-	uint32_t lifetime_s;   /* remaining, whole seconds, rounded up */
-	uint64_t expires_ms;   /* absolute, same clock as "now" */
+	uint32_t lifetime_s; /* remaining, whole seconds, rounded up */
+	uint64_t expires_ms; /* absolute, same clock as "now" */
 };
 
 /*
@@ -105,18 +105,19 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
  * Returns: RBC_ADDED / RBC_UPDATED / RBC_REFRESHED / RBC_NOMEM.
  */
 enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
-			      const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
-			      uint16_t flags, uint64_t now_ms);
+                              const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
+                              uint16_t flags, uint64_t now_ms);
 
 /* Delete from the local daemon (no seq check). Returns: RBC_DELETED or RBC_NOT_FOUND. */
-enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms);
+enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
+                                 uint64_t now_ms);
 
 /* Delete every live entry (each delete is queued). Returns: entries deleted. */
 size_t rbc_flush(struct vrrp_ha_rbc *t, uint64_t now_ms);
 
 /* Returns: true and fills *v (may be NULL) if hoa has a live (not expired) entry. */
 bool rbc_lookup(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
-		struct rbc_view *v);
+                struct rbc_view *v);
 
 /* Returns: number of live entries (tombstones excluded; an entry whose
  * lifetime ran out counts until rbc_expire() removes it). */
@@ -149,7 +150,7 @@ bool rbc_maintain(struct vrrp_ha_rbc *t, size_t budget);
  * Returns: live entries expired.
  */
 size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
-		  void (*cb)(void *arg, const struct rbc_view *v), void *arg);
+                  void (*cb)(void *arg, const struct rbc_view *v), void *arg);
 
 /* Returns: ms until the earliest expiry/tombstone release, UINT64_MAX if none. */
 uint64_t rbc_next_expiry(const struct vrrp_ha_rbc *t, uint64_t now_ms);
@@ -167,7 +168,7 @@ size_t rbc_dirty_count(const struct vrrp_ha_rbc *t);
  * Returns: records written to out.
  */
 size_t rbc_take_dirty(struct vrrp_ha_rbc *t, struct vrrp_ha_binding *out, size_t max,
-		      uint64_t now_ms);
+                      uint64_t now_ms);
 
 /* Drop the dirty queue without sending (e.g. nobody to send to). */
 void rbc_clear_dirty(struct vrrp_ha_rbc *t);
@@ -182,10 +183,10 @@ void rbc_clear_dirty(struct vrrp_ha_rbc *t);
  * always 0); 0 when done.
  */
 size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
-		size_t max, uint64_t now_ms);
+                size_t max, uint64_t now_ms);
 
 /* Same walk, but as views (for show / JSON). */
 size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_view *out,
-		     size_t max, uint64_t now_ms);
+                     size_t max, uint64_t now_ms);
 
 #endif
