@@ -54,8 +54,10 @@ target_compile_definitions(vrrp_ha_glue PRIVATE HAVE_CONFIG_H _GNU_SOURCE NETSNM
 target_compile_options(vrrp_ha_glue PRIVATE -Wall -Wextra -Wno-unused-parameter)
 target_link_libraries(vrrp_ha_glue PUBLIC vrrp_ha_sync vrrp_ha)
 
+# keepalived's own configure does not link libnl (KA_LIBS has no -lnl-*);
+# vrrp_ha's data plane needs it.
 set(KA_EXTRA_LIBS
-    "$<TARGET_FILE:vrrp_ha_glue> $<TARGET_FILE:vrrp_ha_sync> $<TARGET_FILE:vrrp_ha>")
+    "$<TARGET_FILE:vrrp_ha_glue> $<TARGET_FILE:vrrp_ha_sync> $<TARGET_FILE:vrrp_ha> -lnl-route-3 -lnl-3")
 add_custom_command(
   OUTPUT ${KA_BIN}
   COMMAND sh ${PROJECT_SOURCE_DIR}/cmake/build-keepalived.sh ${KA_SRC} ${KA_ROOT} ${KA_GLUE_DIR}

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_dataplane.c - vrrp_ha data plane against the real kernel, in a
+ * private network namespace (unshare(CLONE_NEWNET)): nothing of the host is
+ * touched and nothing needs cleaning up. Needs root; exits 77 (skip) if the
+ * namespace cannot be made.
+ *
+ * The kernel state is read back with a dump parser of its own (raw
+ * rtnetlink socket, every length checked), not with the library's code.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/fib_rules.h>
+#include <linux/lwtunnel.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/seg6.h>
+#include <linux/seg6_iptunnel.h>
+#include <linux/seg6_local.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vrrp_ha/dataplane.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);     \
+		if (a_ != b_) {                                                                    \
+			fprintf(stderr, "%s:%d: %s == %llu, expected %s == %llu\n", __FILE__,      \
+			        __LINE__, #a, a_, #b, b_);                                         \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+#define PROTO 0xb4
+#define TABLE 1001u
+#define DECAP 2001u
+#define PREF  100u
+
+static void logger(void *arg, int prio, const char *msg)
+{
+	if (prio <= LOG_INFO)
+		fprintf(stderr, "  [dp] %s\n", msg);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- independent rtnetlink dump reader ---- */
+
+struct rattr {
+	const unsigned char *p; /* payload */
+	unsigned len;
+};
+
+/* Walk attributes in [p, p+len): fill tb[type] for type <= max; 0 or -1 if malformed. */
+static int parse_attrs(const unsigned char *p, size_t len, struct rattr *tb, unsigned max)
+{
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (len >= 4) {
+		uint16_t alen, type;
+
+		memcpy(&alen, p, 2);
+		memcpy(&type, p + 2, 2);
+		type &= NLA_TYPE_MASK;
+		if (alen < 4 || alen > len)
+			return -1;
+		if (type <= max) {
+			tb[type].p = p + 4;
+			tb[type].len = alen - 4u;
+		}
+		alen = (uint16_t)((alen + 3u) & ~3u);
+		if (alen >= len)
+			break;
+		p += alen;
+		len -= alen;
+	}
+	return 0;
+}
+
+typedef void (*msg_fn)(void *arg, const struct nlmsghdr *h);
+
+static int dump(int type, unsigned char family, msg_fn fn, void *arg)
+{
+	static const size_t cap = 1 << 16;
+	unsigned char *buf = malloc(cap);
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+	} req = {.h = {.nlmsg_len = sizeof(req),
+	               .nlmsg_type = (uint16_t)type,
+	               .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+	               .nlmsg_seq = 42},
+	         .r = {.rtm_family = family}};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), done = 0, rc = -1;
+
+	if (fd < 0 || !buf || send(fd, &req, sizeof(req), 0) < 0)
+		goto out;
+	while (!done) {
+		ssize_t n = recv(fd, buf, cap, 0);
+		size_t left;
+		const unsigned char *p = buf;
+
+		if (n <= 0)
+			goto out;
+		left = (size_t)n;
+		while (left >= sizeof(struct nlmsghdr)) {
+			const struct nlmsghdr *h = (const void *)p;
+
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+				goto out;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR)
+				goto out;
+			fn(arg, h);
+			if (NLMSG_ALIGN(h->nlmsg_len) >= left)
+				break;
+			left -= NLMSG_ALIGN(h->nlmsg_len);
+			p += NLMSG_ALIGN(h->nlmsg_len);
+		}
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+struct route {
+	struct in6_addr dst, seg;
+	uint32_t table;
+	int encap_type, mode, action, ok;
+};
+
+struct routes {
+	struct route *r;
+	size_t n, cap;
+	uint32_t table;
+};
+
+static void route_cb(void *arg, const struct nlmsghdr *h)
+{
+	struct routes *rs = arg;
+	struct rattr tb[RTA_MAX + 1], enc[8];
+	const struct rtmsg *rt;
+	struct route r = {0};
+
+	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
+		return;
+	rt = NLMSG_DATA(h);
+	if (parse_attrs((const unsigned char *)rt + NLMSG_ALIGN(sizeof(*rt)),
+	                h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt)), tb, RTA_MAX) < 0)
+		return;
+	r.table = tb[RTA_TABLE].len == 4 ? *(const uint32_t *)(const void *)tb[RTA_TABLE].p
+	                                 : rt->rtm_table;
+	if (r.table != rs->table || rt->rtm_protocol != PROTO || rt->rtm_dst_len != 128 ||
+	    tb[RTA_DST].len != 16)
+		return;
+	memcpy(&r.dst, tb[RTA_DST].p, 16);
+	if (tb[RTA_ENCAP_TYPE].len == 2)
+		r.encap_type = *(const uint16_t *)(const void *)tb[RTA_ENCAP_TYPE].p;
+	if (tb[RTA_ENCAP].p && parse_attrs(tb[RTA_ENCAP].p, tb[RTA_ENCAP].len, enc, 7) == 0) {
+		if (r.encap_type == LWTUNNEL_ENCAP_SEG6 &&
+		    enc[SEG6_IPTUNNEL_SRH].len >= sizeof(struct seg6_iptunnel_encap) + 8 + 16) {
+			const unsigned char *t = enc[SEG6_IPTUNNEL_SRH].p;
+			int mode;
+
+			memcpy(&mode, t, 4);
+			r.mode = mode;
+			/* srh: 8 bytes, then segments; one segment expected */
+			if (t[4 + 1] == 2 && t[4 + 2] == 4) {
+				memcpy(&r.seg, t + 4 + 8, 16);
+				r.ok = 1;
+			}
+		} else if (r.encap_type == LWTUNNEL_ENCAP_SEG6_LOCAL &&
+		           enc[SEG6_LOCAL_ACTION].len == 4) {
+			memcpy(&r.action, enc[SEG6_LOCAL_ACTION].p, 4);
+			r.ok = 1;
+		}
+	}
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 1024;
+		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
+		if (!rs->r)
+			abort();
+	}
+	rs->r[rs->n++] = r;
+}
+
+static struct routes routes_of(uint32_t table)
+{
+	struct routes rs = {.table = table};
+
+	CHECK(dump(RTM_GETROUTE, AF_INET6, route_cb, &rs) == 0);
+	return rs;
+}
+
+struct rule {
+	uint32_t pref, table, mark;
+	int has_dst, proto;
+	struct in6_addr dst;
+};
+
+struct rules {
+	struct rule r[64];
+	unsigned n;
+};
+
+static void rule_cb(void *arg, const struct nlmsghdr *h)
+{
+	struct rules *rs = arg;
+	struct rattr tb[FRA_MAX + 1];
+	const struct fib_rule_hdr *f;
+	struct rule r = {0};
+
+	if (h->nlmsg_type != RTM_NEWRULE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*f)))
+		return;
+	f = NLMSG_DATA(h);
+	if (parse_attrs((const unsigned char *)f + NLMSG_ALIGN(sizeof(*f)),
+	                h->nlmsg_len - NLMSG_LENGTH(sizeof(*f)), tb, FRA_MAX) < 0)
+		return;
+	if (tb[FRA_PRIORITY].len == 4)
+		memcpy(&r.pref, tb[FRA_PRIORITY].p, 4);
+	r.table = f->table;
+	if (tb[FRA_TABLE].len == 4)
+		memcpy(&r.table, tb[FRA_TABLE].p, 4);
+	if (tb[FRA_DST].len == 16) {
+		r.has_dst = f->dst_len;
+		memcpy(&r.dst, tb[FRA_DST].p, 16);
+	}
+	if (tb[FRA_FWMARK].len == 4)
+		memcpy(&r.mark, tb[FRA_FWMARK].p, 4);
+	if (tb[FRA_IP_PROTO].len == 1)
+		r.proto = tb[FRA_IP_PROTO].p[0];
+	if (rs->n < 64)
+		rs->r[rs->n++] = r;
+}
+
+static struct rules rules_now(void)
+{
+	struct rules rs = {.n = 0};
+
+	CHECK(dump(RTM_GETRULE, AF_INET6, rule_cb, &rs) == 0);
+	return rs;
+}
+
+static int has_rule(const struct rules *rs, uint32_t pref, uint32_t table)
+{
+	unsigned i;
+	int n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		n += rs->r[i].pref == pref && rs->r[i].table == table;
+	return n;
+}
+
+/* ---- bindings ---- */
+
+static struct in6_addr hoa_of(unsigned i)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, "2001:db8:100::", &a);
+	a.s6_addr[12] = (uint8_t)(i >> 24);
+	a.s6_addr[13] = (uint8_t)(i >> 16);
+	a.s6_addr[14] = (uint8_t)(i >> 8);
+	a.s6_addr[15] = (uint8_t)i;
+	return a;
+}
+
+static struct in6_addr coa_of(unsigned i, unsigned gen)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, "2001:db8:2::", &a);
+	a.s6_addr[13] = (uint8_t)gen;
+	a.s6_addr[14] = (uint8_t)(i >> 8);
+	a.s6_addr[15] = (uint8_t)(i % 251 + 1);
+	return a;
+}
+
+static unsigned hoa_index(const struct in6_addr *a)
+{
+	return ((unsigned)a->s6_addr[12] << 24) | ((unsigned)a->s6_addr[13] << 16) |
+	       ((unsigned)a->s6_addr[14] << 8) | a->s6_addr[15];
+}
+
+static size_t commit_all(struct vrrp_ha_dp *dp)
+{
+	struct timespec ts = {0, 2000000};
+	int i;
+
+	for (i = 0; i < 500 && vrrp_ha_dp_commit(dp, 0); i++)
+		nanosleep(&ts, NULL);
+	return vrrp_ha_dp_pending(dp);
+}
+
+/* Routes in TABLE must be exactly: bindings i with want[i] != 0, CoA gen want[i]. */
+static void verify_routes(const unsigned char *want, unsigned n)
+{
+	struct routes rs = routes_of(TABLE);
+	unsigned expect = 0, i, bad = 0;
+	unsigned char *seen = calloc(n, 1);
+
+	for (i = 0; i < n; i++)
+		expect += want[i] != 0;
+	CHECK_EQ(rs.n, expect);
+	for (i = 0; i < rs.n; i++) {
+		unsigned k = hoa_index(&rs.r[i].dst);
+		struct in6_addr c;
+
+		if (k >= n || !want[k] || seen[k] || !rs.r[i].ok ||
+		    rs.r[i].encap_type != LWTUNNEL_ENCAP_SEG6 ||
+		    rs.r[i].mode != SEG6_IPTUN_MODE_ENCAP_RED) {
+			bad++;
+			continue;
+		}
+		seen[k] = 1;
+		c = coa_of(k, want[k]);
+		bad += memcmp(&c, &rs.r[i].seg, 16) != 0;
+	}
+	CHECK_EQ(bad, 0);
+	free(seen);
+	free(rs.r);
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void base_config(struct vrrp_ha_dp_config *c)
+{
+	vrrp_ha_dp_config_defaults(c, 1);
+	inet_pton(AF_INET6, "2001:db8:1::100", &c->vha);
+	snprintf(c->ifname, sizeof(c->ifname), "dph0");
+}
+
+#define N1 10000u
+
+static void test_main(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	unsigned char *want = calloc(N1, 1);
+	struct routes rs;
+	struct rules ru;
+	unsigned i;
+	double t;
+
+	base_config(&c);
+	dp = vrrp_ha_dp_new(&c, logger, NULL);
+	CHECK(dp != NULL);
+	if (!dp)
+		return;
+	/* this kernel has no ip6_tunnel: AUTO must fall back to seg6 */
+	if (vrrp_ha_dp_backend(dp) != VRRP_HA_DP_SEG6)
+		fprintf(stderr, "note: backend %s (kernel has ip6tnl?)\n",
+		        vrrp_ha_dp_backend_name(vrrp_ha_dp_backend(dp)));
+	CHECK_EQ(vrrp_ha_dp_backend(dp), VRRP_HA_DP_SEG6);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 0);
+
+	/* decapsulation route, staged at new() */
+	rs = routes_of(DECAP);
+	CHECK_EQ(rs.n, 1);
+	if (rs.n == 1) {
+		CHECK_EQ(rs.r[0].encap_type, LWTUNNEL_ENCAP_SEG6_LOCAL);
+		CHECK_EQ(rs.r[0].action, SEG6_LOCAL_ACTION_END_DX6);
+		CHECK(memcmp(&rs.r[0].dst, &c.vha, 16) == 0);
+	}
+	free(rs.r);
+
+	t = now_s();
+	for (i = 0; i < N1; i++) {
+		struct in6_addr h = hoa_of(i), a = coa_of(i, 1);
+
+		CHECK(vrrp_ha_dp_stage(dp, &h, &a) == 0);
+		want[i] = 1;
+	}
+	CHECK_EQ(vrrp_ha_dp_pending(dp), N1);
+	CHECK_EQ(commit_all(dp), 0);
+	fprintf(stderr, "staged %u in %.3f s, enomem_retries %llu\n", N1, now_s() - t,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->enomem_retries);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), N1);
+	verify_routes(want, N1);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), N1);
+
+	/* unstage half, move a few to a new CoA, stage + unstage before commit */
+	for (i = 0; i < N1; i += 2) {
+		struct in6_addr h = hoa_of(i);
+
+		CHECK(vrrp_ha_dp_unstage(dp, &h) == 0);
+		want[i] = 0;
+	}
+	for (i = 1; i < 200; i += 2) {
+		struct in6_addr h = hoa_of(i), a = coa_of(i, 2);
+
+		CHECK(vrrp_ha_dp_stage(dp, &h, &a) == 0);
+		want[i] = 2;
+	}
+	{
+		struct in6_addr h = hoa_of(N1 + 5), a = coa_of(5, 1);
+
+		CHECK(vrrp_ha_dp_stage(dp, &h, &a) == 0);
+		CHECK(vrrp_ha_dp_unstage(dp, &h) == 0);
+	}
+	CHECK_EQ(commit_all(dp), 0);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), N1 / 2);
+	verify_routes(want, N1);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), N1 / 2);
+	/* unstaging something never staged: no-op */
+	{
+		struct in6_addr h = hoa_of(N1 + 7);
+
+		CHECK(vrrp_ha_dp_unstage(dp, &h) == 0);
+		CHECK_EQ(vrrp_ha_dp_pending(dp), 0);
+	}
+
+	/* gated activation (default): rules installed by new(), activation
+	 * only opens the nftables gate */
+	ru = rules_now();
+	CHECK_EQ(has_rule(&ru, PREF, TABLE), 1);
+	CHECK_EQ(has_rule(&ru, PREF - 1, DECAP), 1);
+	CHECK_EQ(has_rule(&ru, 0, 255), 0);
+	CHECK_EQ(has_rule(&ru, 1000, 255), 1);
+	CHECK_EQ(ru.n, 4); /* local@1000, decap, activation, main (IPv6 has no default rule) */
+	for (i = 0; i < ru.n; i++) {
+		if (ru.r[i].pref == PREF - 1) {
+			CHECK_EQ(ru.r[i].has_dst, 128);
+			CHECK_EQ(ru.r[i].proto, IPPROTO_IPV6);
+			CHECK(memcmp(&ru.r[i].dst, &c.vha, 16) == 0);
+		}
+		if (ru.r[i].pref == PREF)
+			CHECK_EQ(ru.r[i].mark, c.gate_mark);
+	}
+	CHECK(sh("nft list chain ip6 vrrp_ha_1001 gate_in | grep -q 'meta mark set'") != 0);
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	CHECK(vrrp_ha_dp_activate(dp) == 0); /* idempotent */
+	CHECK(vrrp_ha_dp_active(dp));
+	CHECK(sh("test $(nft list chain ip6 vrrp_ha_1001 gate_in | grep -c 'meta mark set') = 1") ==
+	      0);
+	CHECK(sh("test $(nft list chain ip6 vrrp_ha_1001 gate_out | grep -c 'meta mark set') = "
+	         "1") == 0);
+	ru = rules_now();
+	CHECK_EQ(ru.n, 4);
+	CHECK(vrrp_ha_dp_deactivate(dp) == 0);
+	CHECK(!vrrp_ha_dp_active(dp));
+	CHECK(sh("nft list chain ip6 vrrp_ha_1001 gate_in | grep -q 'meta mark set'") != 0);
+	verify_routes(want, N1); /* routes stay staged */
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+
+	/* flush: no binding routes left */
+	CHECK(vrrp_ha_dp_flush(dp) == 0);
+	memset(want, 0, N1);
+	verify_routes(want, N1);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 0);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 0);
+	for (i = 0; i < 100; i++) {
+		struct in6_addr h = hoa_of(i), a = coa_of(i, 1);
+
+		CHECK(vrrp_ha_dp_stage(dp, &h, &a) == 0);
+	}
+	CHECK_EQ(commit_all(dp), 0);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->route_errors, 0);
+
+	/* free removes everything and puts the local rule back */
+	vrrp_ha_dp_free(dp);
+	rs = routes_of(TABLE);
+	CHECK_EQ(rs.n, 0);
+	free(rs.r);
+	rs = routes_of(DECAP);
+	CHECK_EQ(rs.n, 0);
+	free(rs.r);
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2);
+	CHECK_EQ(has_rule(&ru, 0, 255), 1);
+	CHECK(sh("nft list table ip6 vrrp_ha_1001 >/dev/null 2>&1") != 0);
+	free(want);
+}
+
+/* A first instance dies (child _exit, nothing freed); a second one with
+ * the same configuration starts clean. */
+static void test_crash(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct routes rs;
+	struct rules ru;
+	pid_t pid;
+	int st = 0;
+
+	base_config(&c);
+	pid = fork();
+	if (pid == 0) {
+		unsigned i;
+
+		dp = vrrp_ha_dp_new(&c, NULL, NULL);
+		if (!dp)
+			_exit(1);
+		for (i = 0; i < 3000; i++) {
+			struct in6_addr h = hoa_of(i), a = coa_of(i, 1);
+
+			vrrp_ha_dp_stage(dp, &h, &a);
+		}
+		commit_all(dp);
+		vrrp_ha_dp_activate(dp);
+		_exit(vrrp_ha_dp_staged(dp) == 3000 ? 0 : 2);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	rs = routes_of(TABLE);
+	CHECK_EQ(rs.n, 3000);
+	free(rs.r);
+
+	dp = vrrp_ha_dp_new(&c, logger, NULL);
+	CHECK(dp != NULL);
+	if (!dp)
+		return;
+	/* 3000 routes + decap route + 2 rules */
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->flushed_stale, 3003);
+	rs = routes_of(TABLE);
+	CHECK_EQ(rs.n, 0);
+	free(rs.r);
+	rs = routes_of(DECAP);
+	CHECK_EQ(rs.n, 1); /* this instance's own */
+	free(rs.r);
+	ru = rules_now(); /* the stale rules went, this instance's own (gated) are there once */
+	CHECK_EQ(has_rule(&ru, PREF, TABLE), 1);
+	CHECK_EQ(has_rule(&ru, PREF - 1, DECAP), 1);
+	CHECK_EQ(ru.n, 4);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 0);
+	vrrp_ha_dp_free(dp);
+	/* the dead instance moved the local rule: still at 1000, put it back by hand */
+	sh("ip -6 rule add pref 0 lookup local; ip -6 rule del pref 1000 lookup local");
+}
+
+/* 100k routes as fast as they go: exercises the ENOMEM re-queue path. */
+static void test_bulk(void)
+{
+	const unsigned n = 100000;
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct routes rs;
+	unsigned i;
+	double t;
+
+	base_config(&c);
+	c.batch = 256;
+	dp = vrrp_ha_dp_new(&c, logger, NULL);
+	CHECK(dp != NULL);
+	if (!dp)
+		return;
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		struct in6_addr h = hoa_of(i), a = coa_of(i, 3);
+
+		vrrp_ha_dp_stage(dp, &h, &a);
+	}
+	CHECK_EQ(commit_all(dp), 0);
+	t = now_s() - t;
+	CHECK_EQ(vrrp_ha_dp_staged(dp), n);
+	rs = routes_of(TABLE);
+	CHECK_EQ(rs.n, n);
+	free(rs.r);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), n);
+	fprintf(stderr,
+	        "bulk: %u routes in %.3f s (%.0f/s), enomem_retries %llu, "
+	        "route_errors %llu\n",
+	        n, t, n / t, (unsigned long long)vrrp_ha_dp_counters(dp)->enomem_retries,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->route_errors);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->route_errors, 0);
+	vrrp_ha_dp_free(dp);
+	rs = routes_of(TABLE);
+	CHECK_EQ(rs.n, 0);
+	free(rs.r);
+}
+
+/* Without the gate: activation adds and removes exactly the two rules. */
+static void test_ungated(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct rules ru;
+
+	base_config(&c);
+	c.gate_mark = 0;
+	dp = vrrp_ha_dp_new(&c, logger, NULL);
+	CHECK(dp != NULL);
+	if (!dp)
+		return;
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2);
+	CHECK_EQ(has_rule(&ru, 0, 255), 1);
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	ru = rules_now();
+	CHECK_EQ(ru.n, 4);
+	CHECK_EQ(has_rule(&ru, PREF, TABLE), 1);
+	CHECK_EQ(has_rule(&ru, PREF - 1, DECAP), 1);
+	CHECK_EQ(has_rule(&ru, 1000, 255), 1);
+	CHECK(vrrp_ha_dp_deactivate(dp) == 0);
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2); /* local stays at 1000 until free */
+	CHECK_EQ(has_rule(&ru, PREF, TABLE), 0);
+	CHECK_EQ(has_rule(&ru, 1000, 255), 1);
+	vrrp_ha_dp_free(dp);
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2);
+	CHECK_EQ(has_rule(&ru, 0, 255), 1);
+}
+
+static void test_none(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct in6_addr h = hoa_of(1), a = coa_of(1, 1);
+
+	base_config(&c);
+	c.backend = VRRP_HA_DP_NONE;
+	dp = vrrp_ha_dp_new(&c, NULL, NULL);
+	CHECK(dp != NULL);
+	if (!dp)
+		return;
+	CHECK(vrrp_ha_dp_stage(dp, &h, &a) == 0);
+	CHECK_EQ(vrrp_ha_dp_commit(dp, 0), 0);
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 0);
+	vrrp_ha_dp_free(dp);
+	CHECK(strcmp(vrrp_ha_dp_backend_name(VRRP_HA_DP_SEG6), "seg6") == 0);
+}
+
+int main(void)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "SKIP: needs root and unshare(CLONE_NEWNET): %s\n",
+		        geteuid() ? "not root" : strerror(errno));
+		return 77;
+	}
+	if (sh("ip link set lo up && ip link add dph0 type veth peer name dph1 && "
+	       "ip link set dph0 up && ip link set dph1 up && "
+	       "ip -6 addr add 2001:db8:1::1/64 dev dph0 nodad") != 0) {
+		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
+		return 77;
+	}
+	test_none();
+	test_main();
+	test_ungated();
+	test_crash();
+	test_bulk();
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dp_filter.c - keeps the reverse tunnel from being an open decapsulator.
+ *
+ * Only IPv6-in-IPv6 packets to the VHA whose (outer source . inner source)
+ * is (CoA . HoA) of a binding we staged may reach the decapsulation
+ * (seg6local End.DX6 or the external ip6tnl device). nf_tables, family ip6,
+ * table "vrrp_ha_<table>", written directly in nf_tables netlink messages
+ * (no libnftables, no nft binary), equivalent to:
+ *
+ *   table ip6 vrrp_ha_1001 {
+ *     set pairs { type ipv6_addr . ipv6_addr }          # CoA . HoA
+ *     chain tunnel_in {
+ *       type filter hook prerouting priority raw; policy accept;
+ *       ip6 daddr VHA ip6 nexthdr ipv6 ip6 saddr . @nh,384,128 @pairs accept
+ *       ip6 daddr VHA meta l4proto ipv6 counter drop
+ *       ip6 daddr VHA meta l4proto ipip counter drop
+ *     }
+ *   }
+ *
+ * @nh,384,128 is the inner source when the inner header follows the outer
+ * one directly (bytes 48..63); "ip6 nexthdr ipv6" requires exactly that, so
+ * a packet that hides the inner header behind an extension header, or is
+ * too short to hold one (the payload load fails, the rule does not match),
+ * falls to the drop rules. Priority raw (-300): after defragmentation
+ * (-400), before conntrack, so refused packets create no conntrack entry.
+ * The set is a hash (no interval flag): one lookup per tunnelled packet.
+ *
+ * With a gate mark M, two more chains carry the activation switch (see
+ * dataplane.c: a fib rule change costs O(all routes) in the kernel, an
+ * nftables rule change does not):
+ *
+ *     chain gate_in  { type filter hook prerouting priority raw; }
+ *     chain gate_out { type route hook output priority raw; }
+ *
+ * empty while BACKUP; MASTER adds "meta mark set meta mark | M" to both,
+ * and the permanent fib rule "fwmark M/M lookup <table>" starts matching.
+ *
+ * Element changes go out as one nf_tables transaction per dpf_commit(); a
+ * refused transaction changes nothing (the caller then rebuilds the set).
+ */
+#include "dp_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netlink/attr.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SET_NAME     "pairs"
+#define CHAIN_NAME   "tunnel_in"
+#define GATE_IN      "gate_in"
+#define GATE_OUT     "gate_out"
+#define ELEM_MSG_MAX 1024  /* elements per message: 44 bytes each, stays < 64 KiB */
+#define TX_ELEM_MAX  16384 /* elements per transaction before an early send */
+#define KEY_TYPE_IP6 8     /* nft's TYPE_IP6ADDR; concatenation: (a << 6) | b */
+#define PRIO_RAW     (-300)
+#define NEST(m, t)   nla_nest_start((m), NLA_F_NESTED | (t))
+
+/* An nf_tables message for family ip6 (nfgenmsg header included). */
+static struct nl_msg *nft_msg(int type, int flags, size_t size)
+{
+	struct nfgenmsg g = {.nfgen_family = NFPROTO_IPV6, .version = NFNETLINK_V0};
+	struct nl_msg *m = nlmsg_alloc_size(size);
+
+	if (!m)
+		return NULL;
+	if (!nlmsg_put(m, 0, 0, (NFNL_SUBSYS_NFTABLES << 8) | type, 0, flags) ||
+	    nlmsg_append(m, &g, sizeof(g), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Batch begin/end markers. */
+static int batch_mark(struct dp_filter *f, struct dp_batch *b, int type)
+{
+	struct nfgenmsg g = {.nfgen_family = AF_UNSPEC,
+	                     .version = NFNETLINK_V0,
+	                     .res_id = htons(NFNL_SUBSYS_NFTABLES)};
+	struct nl_msg *m = nlmsg_alloc_size(64);
+	int err = -ENOMEM;
+
+	if (m && nlmsg_put(m, 0, 0, type, 0, 0) &&
+	    nlmsg_append(m, &g, sizeof(g), NLMSG_ALIGNTO) == 0)
+		err = dpb_add(&f->nl, b, m, 0);
+	nlmsg_free(m);
+	return err;
+}
+
+struct tx_result {
+	int err;
+};
+
+static void tx_cb(void *arg, unsigned i, int err)
+{
+	struct tx_result *r = arg;
+
+	if (err && !r->err)
+		r->err = err;
+}
+
+/* Wrap b (already holding the messages after a begin marker) and send it. */
+static int tx_send(struct dp_filter *f, struct dp_batch *b)
+{
+	struct tx_result r = {0};
+	int err = batch_mark(f, b, NFNL_MSG_BATCH_END);
+
+	if (!err)
+		err = dpnl_send_batch(&f->nl, b, tx_cb, &r);
+	f->transactions++;
+	if (!err)
+		err = r.err;
+	if (err)
+		f->failures++;
+	return err;
+}
+
+static int put_be32(struct nl_msg *m, int type, uint32_t v)
+{
+	return nla_put_u32(m, type, htonl(v));
+}
+
+static int add_table_msg(struct dp_filter *f, struct dp_batch *b, int type, int flags)
+{
+	struct nl_msg *m = nft_msg(type, flags, 256);
+	int err = -ENOMEM;
+
+	if (m && nla_put_string(m, NFTA_TABLE_NAME, f->table) == 0)
+		err = dpb_add(&f->nl, b, m, 1);
+	nlmsg_free(m);
+	return err;
+}
+
+/* Expression builders: each appends one NFTA_LIST_ELEM to the rule's list. */
+static int expr_payload(struct nl_msg *m, uint32_t dreg, uint32_t off, uint32_t len)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "payload"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_PAYLOAD_DREG, dreg) ||
+	    put_be32(m, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER) ||
+	    put_be32(m, NFTA_PAYLOAD_OFFSET, off) || put_be32(m, NFTA_PAYLOAD_LEN, len))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+static int expr_meta_l4proto(struct nl_msg *m, uint32_t dreg)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "meta"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_META_DREG, dreg) || put_be32(m, NFTA_META_KEY, NFT_META_L4PROTO))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+static int expr_cmp_eq(struct nl_msg *m, uint32_t sreg, const void *data, int len)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d, *v;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "cmp"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_CMP_SREG, sreg) || put_be32(m, NFTA_CMP_OP, NFT_CMP_EQ))
+		return -1;
+	v = NEST(m, NFTA_CMP_DATA);
+	if (!v || nla_put(m, NFTA_DATA_VALUE, len, data))
+		return -1;
+	nla_nest_end(m, v);
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+static int expr_lookup(struct nl_msg *m, uint32_t sreg, uint32_t set_id)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "lookup"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || nla_put_string(m, NFTA_LOOKUP_SET, SET_NAME) ||
+	    put_be32(m, NFTA_LOOKUP_SET_ID, set_id) || put_be32(m, NFTA_LOOKUP_SREG, sreg))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+static int expr_counter(struct nl_msg *m)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM);
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "counter"))
+		return -1;
+	nla_nest_end(m, e);
+	return 0;
+}
+
+static int expr_verdict(struct nl_msg *m, int verdict)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d, *v, *vv;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "immediate"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT))
+		return -1;
+	v = NEST(m, NFTA_IMMEDIATE_DATA);
+	vv = v ? NEST(m, NFTA_DATA_VERDICT) : NULL;
+	if (!vv || put_be32(m, NFTA_VERDICT_CODE, (uint32_t)verdict))
+		return -1;
+	nla_nest_end(m, vv);
+	nla_nest_end(m, v);
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+/* Rule kinds of the chain, in order. */
+enum { RULE_PAIR_ACCEPT, RULE_DROP_IPV6, RULE_DROP_IPIP, RULE_COUNT };
+
+static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind, uint32_t set_id)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
+	struct nlattr *l;
+	uint8_t proto;
+	int bad, err = -ENOMEM;
+
+	if (!m)
+		return err;
+	bad = nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
+	      nla_put_string(m, NFTA_RULE_CHAIN, CHAIN_NAME);
+	l = bad ? NULL : NEST(m, NFTA_RULE_EXPRESSIONS);
+	/* ip6 daddr VHA: bytes 24..39 of the outer header */
+	bad = !l || expr_payload(m, NFT_REG_1, 24, 16) ||
+	      expr_cmp_eq(m, NFT_REG_1, &f->vha, sizeof(f->vha));
+	if (!bad && kind == RULE_PAIR_ACCEPT) {
+		proto = IPPROTO_IPV6;
+		/* ip6 nexthdr ipv6 (byte 6), then outer source (8..23) into
+		 * register 1 and inner source (48..63) into register 2: the two
+		 * 16-byte registers are contiguous, the set key is 32 bytes. */
+		bad = expr_payload(m, NFT_REG_1, 6, 1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
+		      expr_payload(m, NFT_REG_1, 8, 16) || expr_payload(m, NFT_REG_2, 48, 16) ||
+		      expr_lookup(m, NFT_REG_1, set_id) || expr_verdict(m, NF_ACCEPT);
+	} else if (!bad) {
+		proto = kind == RULE_DROP_IPV6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
+		bad = expr_meta_l4proto(m, NFT_REG_1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
+		      expr_counter(m) || expr_verdict(m, NF_DROP);
+	}
+	if (!bad) {
+		nla_nest_end(m, l);
+		err = dpb_add(&f->nl, b, m, 1);
+	}
+	nlmsg_free(m);
+	return err;
+}
+
+static int add_set_msg(struct dp_filter *f, struct dp_batch *b, uint32_t set_id)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWSET, NLM_F_CREATE, 512);
+	int err = -ENOMEM;
+
+	if (m && nla_put_string(m, NFTA_SET_TABLE, f->table) == 0 &&
+	    nla_put_string(m, NFTA_SET_NAME, SET_NAME) == 0 &&
+	    put_be32(m, NFTA_SET_FLAGS, 0) == 0 &&
+	    put_be32(m, NFTA_SET_KEY_TYPE, (KEY_TYPE_IP6 << 6) | KEY_TYPE_IP6) == 0 &&
+	    put_be32(m, NFTA_SET_KEY_LEN, 32) == 0 && put_be32(m, NFTA_SET_ID, set_id) == 0)
+		err = dpb_add(&f->nl, b, m, 1);
+	nlmsg_free(m);
+	return err;
+}
+
+static int add_chain_msg(struct dp_filter *f, struct dp_batch *b, const char *name, int hook,
+                         const char *type)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWCHAIN, NLM_F_CREATE, 512);
+	struct nlattr *h;
+	int err = -ENOMEM;
+
+	if (!m || nla_put_string(m, NFTA_CHAIN_TABLE, f->table) ||
+	    nla_put_string(m, NFTA_CHAIN_NAME, name))
+		goto out;
+	h = NEST(m, NFTA_CHAIN_HOOK);
+	if (!h || put_be32(m, NFTA_HOOK_HOOKNUM, (uint32_t)hook) ||
+	    put_be32(m, NFTA_HOOK_PRIORITY, (uint32_t)PRIO_RAW))
+		goto out;
+	nla_nest_end(m, h);
+	if (put_be32(m, NFTA_CHAIN_POLICY, NF_ACCEPT) || nla_put_string(m, NFTA_CHAIN_TYPE, type))
+		goto out;
+	err = dpb_add(&f->nl, b, m, 1);
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+/* Delete the table in a transaction of its own (ENOENT: nothing to delete). */
+static int delete_table(struct dp_filter *f)
+{
+	struct dp_batch b = {0};
+	int err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
+
+	if (!err)
+		err = add_table_msg(f, &b, NFT_MSG_DELTABLE, 0);
+	if (!err)
+		err = tx_send(f, &b);
+	dpb_free(&b);
+	if (err == -ENOENT) {
+		f->failures--; /* not a failure */
+		err = 0;
+	}
+	return err;
+}
+
+static void elem_msgs_free(struct dp_filter *f)
+{
+	nlmsg_free(f->add);
+	nlmsg_free(f->del);
+	f->add = f->del = NULL;
+	f->add_nest = f->del_nest = NULL;
+	f->add_n = f->del_n = 0;
+}
+
+/* "meta mark set meta mark | M" in chain, or (rule == 0) delete all its rules. */
+static int gate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *chain, int rule)
+{
+	struct nl_msg *m = nft_msg(rule ? NFT_MSG_NEWRULE : NFT_MSG_DELRULE,
+	                           rule ? NLM_F_CREATE | NLM_F_APPEND : 0, 1024);
+	uint32_t mask = ~f->gate_mark, xor = f->gate_mark; /* host order, like the mark */
+	struct nlattr *l, *e, *d, *v;
+	int err = -ENOMEM;
+
+	if (!m || nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
+	    nla_put_string(m, NFTA_RULE_CHAIN, chain))
+		goto out;
+	if (rule) {
+		if (!(l = NEST(m, NFTA_RULE_EXPRESSIONS)))
+			goto out;
+		/* meta load mark => reg 1 */
+		if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_DREG, NFT_REG_1) ||
+		    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+			goto out;
+		nla_nest_end(m, d);
+		nla_nest_end(m, e);
+		/* reg 1 = (reg 1 & ~M) ^ M */
+		if (!(e = NEST(m, NFTA_LIST_ELEM)) ||
+		    nla_put_string(m, NFTA_EXPR_NAME, "bitwise") ||
+		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1) ||
+		    put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1) || put_be32(m, NFTA_BITWISE_LEN, 4))
+			goto out;
+		if (!(v = NEST(m, NFTA_BITWISE_MASK)) || nla_put(m, NFTA_DATA_VALUE, 4, &mask))
+			goto out;
+		nla_nest_end(m, v);
+		if (!(v = NEST(m, NFTA_BITWISE_XOR)) || nla_put(m, NFTA_DATA_VALUE, 4, &xor))
+			goto out;
+		nla_nest_end(m, v);
+		nla_nest_end(m, d);
+		nla_nest_end(m, e);
+		/* meta set mark <= reg 1 */
+		if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_SREG, NFT_REG_1) ||
+		    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+			goto out;
+		nla_nest_end(m, d);
+		nla_nest_end(m, e);
+		nla_nest_end(m, l);
+	}
+	err = dpb_add(&f->nl, b, m, 1);
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+int dpf_gate(struct dp_filter *f, int on)
+{
+	struct dp_batch b = {0};
+	int err;
+
+	if (!f->gate_mark)
+		return -EINVAL;
+	err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
+	if (!err)
+		err = gate_rule_msg(f, &b, GATE_IN, 0);
+	if (!err)
+		err = gate_rule_msg(f, &b, GATE_OUT, 0);
+	if (!err && on)
+		err = gate_rule_msg(f, &b, GATE_IN, 1);
+	if (!err && on)
+		err = gate_rule_msg(f, &b, GATE_OUT, 1);
+	if (!err)
+		err = tx_send(f, &b);
+	dpb_free(&b);
+	return err;
+}
+
+int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint32_t gate_mark)
+{
+	struct dp_batch b = {0};
+	const uint32_t set_id = 1;
+	int err, k;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->table, sizeof(f->table), "vrrp_ha_%u", id);
+	f->vha = *vha;
+	f->gate_mark = gate_mark;
+	err = dpnl_open(&f->nl, NETLINK_NETFILTER, 8 << 20);
+	if (err)
+		return err;
+	err = delete_table(f); /* a previous run's */
+	if (err)
+		goto fail;
+	err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
+	if (!err)
+		err = add_table_msg(f, &b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (!err)
+		err = add_set_msg(f, &b, set_id);
+	if (!err)
+		err = add_chain_msg(f, &b, CHAIN_NAME, NF_INET_PRE_ROUTING, "filter");
+	if (!err && gate_mark)
+		err = add_chain_msg(f, &b, GATE_IN, NF_INET_PRE_ROUTING, "filter");
+	if (!err && gate_mark)
+		err = add_chain_msg(f, &b, GATE_OUT, NF_INET_LOCAL_OUT, "route");
+	for (k = 0; !err && k < RULE_COUNT; k++)
+		err = add_rule_msg(f, &b, k, set_id);
+	if (!err)
+		err = tx_send(f, &b);
+	dpb_free(&b);
+	if (err)
+		goto fail;
+	err = batch_mark(f, &f->tx, NFNL_MSG_BATCH_BEGIN);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	dpb_free(&f->tx);
+	dpnl_close(&f->nl);
+	return err;
+}
+
+void dpf_close(struct dp_filter *f)
+{
+	if (!f->nl.sk)
+		return;
+	delete_table(f);
+	elem_msgs_free(f);
+	dpb_free(&f->tx);
+	dpnl_close(&f->nl);
+}
+
+/* Move the element list being filled (add or del) into the transaction. */
+static int elem_msg_close(struct dp_filter *f, int del)
+{
+	struct nl_msg **m = del ? &f->del : &f->add;
+	struct nlattr **nest = del ? &f->del_nest : &f->add_nest;
+	unsigned *n = del ? &f->del_n : &f->add_n;
+	int err;
+
+	if (!*m)
+		return 0;
+	nla_nest_end(*m, *nest);
+	err = dpb_add(&f->nl, &f->tx, *m, 1);
+	nlmsg_free(*m);
+	*m = NULL;
+	*nest = NULL;
+	*n = 0;
+	return err;
+}
+
+static int elem_queue(struct dp_filter *f, int del, const struct in6_addr *coa,
+                      const struct in6_addr *hoa)
+{
+	struct nl_msg **m = del ? &f->del : &f->add;
+	struct nlattr **nest = del ? &f->del_nest : &f->add_nest;
+	unsigned *n = del ? &f->del_n : &f->add_n;
+	struct nlattr *e, *k;
+	unsigned char key[32];
+
+	if (!*m) {
+		*m = nft_msg(del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, 0,
+		             ELEM_MSG_MAX * 48 + 512);
+		if (!*m || nla_put_string(*m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
+		    nla_put_string(*m, NFTA_SET_ELEM_LIST_SET, SET_NAME) ||
+		    !(*nest = NEST(*m, NFTA_SET_ELEM_LIST_ELEMENTS))) {
+			nlmsg_free(*m);
+			*m = NULL;
+			return -ENOMEM;
+		}
+	}
+	memcpy(key, coa, 16);
+	memcpy(key + 16, hoa, 16);
+	e = NEST(*m, NFTA_LIST_ELEM);
+	k = e ? NEST(*m, NFTA_SET_ELEM_KEY) : NULL;
+	if (!k || nla_put(*m, NFTA_DATA_VALUE, sizeof(key), key))
+		return -ENOMEM;
+	nla_nest_end(*m, k);
+	nla_nest_end(*m, e);
+	f->pending++;
+	if (++*n >= ELEM_MSG_MAX)
+		return elem_msg_close(f, del);
+	return 0;
+}
+
+int dpf_add(struct dp_filter *f, const struct in6_addr *coa, const struct in6_addr *hoa)
+{
+	int err = elem_queue(f, 0, coa, hoa);
+
+	if (!err)
+		f->elems_added++;
+	if (!err && f->pending >= TX_ELEM_MAX)
+		err = dpf_commit(f);
+	return err;
+}
+
+int dpf_del(struct dp_filter *f, const struct in6_addr *coa, const struct in6_addr *hoa)
+{
+	int err = elem_queue(f, 1, coa, hoa);
+
+	if (!err)
+		f->elems_deleted++;
+	if (!err && f->pending >= TX_ELEM_MAX)
+		err = dpf_commit(f);
+	return err;
+}
+
+int dpf_commit(struct dp_filter *f)
+{
+	int err;
+
+	/* Deletions first: a pair deleted and re-added in one transaction
+	 * (a CoA that went away and came back) must end up present. */
+	err = elem_msg_close(f, 1);
+	if (!err)
+		err = elem_msg_close(f, 0);
+	if (!err && f->tx.n)
+		err = tx_send(f, &f->tx);
+	elem_msgs_free(f);
+	dpb_reset(&f->tx);
+	f->pending = 0;
+	if (batch_mark(f, &f->tx, NFNL_MSG_BATCH_BEGIN) && !err)
+		err = -ENOMEM;
+	return err;
+}
+
+int dpf_flush_set(struct dp_filter *f)
+{
+	struct dp_batch b = {0};
+	struct nl_msg *m;
+	int err;
+
+	elem_msgs_free(f);
+	dpb_reset(&f->tx);
+	f->pending = 0;
+	batch_mark(f, &f->tx, NFNL_MSG_BATCH_BEGIN);
+	err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
+	m = nft_msg(NFT_MSG_DELSETELEM, 0, 256);
+	if (!err && (!m || nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
+	             nla_put_string(m, NFTA_SET_ELEM_LIST_SET, SET_NAME)))
+		err = -ENOMEM;
+	if (!err)
+		err = dpb_add(&f->nl, &b, m, 1); /* no element list: all of them */
+	nlmsg_free(m);
+	if (!err)
+		err = tx_send(f, &b);
+	dpb_free(&b);
+	return err;
+}
+
+struct count_ctx {
+	long n;
+};
+
+static int count_cb(void *arg, const struct nlmsghdr *h)
+{
+	struct count_ctx *c = arg;
+	struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1], *a;
+	int rem;
+
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct nfgenmsg), tb, NFTA_SET_ELEM_LIST_MAX,
+	                NULL) < 0 ||
+	    !tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+		return 0;
+	nla_for_each_nested(a, tb[NFTA_SET_ELEM_LIST_ELEMENTS], rem)
+	{
+		if (nla_type(a) == NFTA_LIST_ELEM)
+			c->n++;
+	}
+	return 0;
+}
+
+long dpf_count(struct dp_filter *f)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_GETSETELEM, 0, 256);
+	struct count_ctx c = {0};
+	int err;
+
+	if (!m || nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
+	    nla_put_string(m, NFTA_SET_ELEM_LIST_SET, SET_NAME)) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	err = dpnl_dump(&f->nl, m, count_cb, &c);
+	nlmsg_free(m);
+	return err ? err : c.n;
+}
