@@ -367,3 +367,254 @@ wait_quiet() {
 	done
 	die "counter $2 of $1 never settled"
 }
+
+# ---- partial recovery (draft-deng 5.2.1) topology ---------------------------
+# CN -- rt -- home link (bridge: ha1, ha2, rt) ; rt -- foreign link -- MN router
+# (CoA) -- MN host (HoA). The HoA prefix is routed by rt to the VHA (not on the
+# home link), so rt's next hop is the VHA itself and follows VRRP's unsolicited
+# NAs: no proxy ND is needed (FIELD-NOTES "Proxy ND" covers HoAs on the link).
+PR_HOA=2001:db8:aa::1      # the one real mobile node
+PR_HOA_HEX=0x20010db800aa00000000000000000001 # the same, for nft's raw payload
+PR_HOA_NET=2001:db8:aa::/48
+PR_COA=2001:db8:f::10      # on the foreign link
+PR_CN=2001:db8:c::2
+PR_RT=2001:db8:1::fe       # rt on the home link
+: "${PR_TABLE:=1051}"      # product defaults (dataplane.h): 1000 + VRID
+: "${PR_DECAP_TABLE:=2051}" # 2000 + VRID
+: "${PR_PROTO:=180}"       # rtm_protocol of the product's routes
+
+# add_ns NAME: a bare namespace (registered for cleanup), lo up, no DAD,
+# forwarding on
+add_ns() {
+	ip netns add "$PFX$1"
+	NSS="$NSS $PFX$1"
+	echo "ns $PFX$1" >>"$REG"
+	ns "$1" ip link set lo up
+	ns "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.forwarding=1
+	mkdir -p "$WORK/$1"
+}
+
+# veth_link A IFA B IFB: a veth pair between namespaces A and B, both ends up
+veth_link() {
+	ip link add "$PFX.$2" netns "$PFX$1" type veth peer name "$PFX.$4" netns "$PFX$3"
+	ns "$1" ip link set "$PFX.$2" name "$2"
+	ns "$3" ip link set "$PFX.$4" name "$4"
+	ns "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+	ns "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
+	ns "$1" ip link set "$2" up
+	ns "$3" ip link set "$4" up
+}
+
+# pr_topology: the whole partial recovery topology (no keepalived yet)
+pr_topology() {
+	setup_bridge
+	add_node ha1 1
+	add_node ha2 2
+	add_node rt fe
+	add_ns cn
+	add_ns mnr
+	add_ns mnh
+	for n in ha1 ha2 rt; do ns $n sysctl -qw net.ipv6.conf.all.forwarding=1; done
+	# rt: eth1 to the CN, eth2 to the foreign network
+	veth_link rt eth1 cn eth0
+	veth_link rt eth2 mnr eth0
+	ns rt ip -6 addr add 2001:db8:c::1/64 dev eth1 nodad
+	ns rt ip -6 addr add 2001:db8:f::1/64 dev eth2 nodad
+	ns rt ip -6 route add $PR_HOA_NET via "$VHA" dev eth0
+	ns cn ip -6 addr add $PR_CN/64 dev eth0 nodad
+	ns cn ip -6 route add default via 2001:db8:c::1 dev eth0
+	for n in ha1 ha2; do ns $n ip -6 route add default via $PR_RT dev eth0; done
+	# the mobile node, split in two (FIELD-NOTES: End.DX6 refuses local delivery)
+	veth_link mnr eth1 mnh eth0
+	ns mnr ip -6 addr add $PR_COA/64 dev eth0 nodad
+	ns mnr ip -6 route add default via 2001:db8:f::1 dev eth0
+	# a global address for End.DX6's nh6: with a link-local one the kernel
+	# looks the next hop up from the incoming interface (eth0) and answers
+	# "address unreachable"
+	ns mnr ip -6 addr add 2001:db8:e::1/64 dev eth1 nodad
+	ns mnh ip -6 addr add 2001:db8:e::2/64 dev eth0 nodad
+	ns mnh ip -6 addr add $PR_HOA/128 dev eth0 nodad
+	ns mnh ip -6 route add default via 2001:db8:e::1 dev eth0 src $PR_HOA
+	ns mnr ip sr tunsrc set $PR_COA
+	ns mnr ip -6 rule add pref 1000 lookup local
+	ns mnr ip -6 rule del pref 0 lookup local
+	ns mnr ip -6 rule add pref 500 to $PR_COA/128 ipproto ipv6 lookup 100
+	ns mnr ip -6 route add $PR_COA/128 encap seg6local action End.DX6 nh6 2001:db8:e::2 dev eth1 table 100
+	ns mnr ip -6 rule add pref 600 from $PR_HOA/128 lookup 200
+	ns mnr ip -6 route add default encap seg6 mode encap.red segs "$VHA" dev eth0 table 200
+}
+
+# pr_tunnel NODE TABLE DECAP_TABLE PREF HOA COA: by hand, what the product's
+# seg6 backend does (and what mip6d's tunnel does on the owner): outer source
+# VHA, one encap.red route per binding in TABLE, a rule at PREF to it, the
+# decapsulation rule at PREF+1 to DECAP_TABLE, the local rule moved below both.
+# Idempotent; run again after a link down (routes via eth0 are flushed then).
+pr_tunnel() {
+	n=$1 t=$2 dt=$3 pref=$4 hoa=$5 coa=$6
+	ns "$n" ip sr tunsrc set "$VHA"
+	if ns "$n" ip -6 rule show | grep -q '^0:.*lookup local'; then
+		ns "$n" ip -6 rule add pref 1000 lookup local
+		ns "$n" ip -6 rule del pref 0 lookup local
+	fi
+	ns "$n" ip -6 route replace "$hoa/128" encap seg6 mode encap.red segs "$coa" dev eth0 table "$t"
+	ns "$n" ip -6 route replace "$VHA/128" encap seg6local action End.DX6 nh6 :: dev eth0 table "$dt"
+	ns "$n" ip -6 rule show | grep -q "^$pref:.*lookup $t\$" ||
+		ns "$n" ip -6 rule add pref "$pref" lookup "$t"
+	ns "$n" ip -6 rule show | grep -q "^$((pref + 1)):.*lookup $dt\$" ||
+		ns "$n" ip -6 rule add pref $((pref + 1)) to "$VHA/128" ipproto ipv6 lookup "$dt"
+}
+
+# pr_link_up NAME: link_up, and the default route the link down flushed
+pr_link_up() {
+	link_up "$1"
+	ns "$1" ip -6 route replace default via $PR_RT dev eth0
+}
+
+# pr_routes NODE [TABLE]: number of routes in the product's table
+pr_routes() { ns "$1" ip -6 route show table "${2:-$PR_TABLE}" 2>/dev/null | grep -c . || true; }
+# pr_rules NODE [TABLE...]: the rules that look up the product's tables
+pr_rules() {
+	n=$1
+	shift
+	[ $# -gt 0 ] || set -- "$PR_TABLE" "$PR_DECAP_TABLE"
+	for t in "$@"; do ns "$n" ip -6 rule show | grep -w "lookup $t" || true; done
+}
+
+# The product has two ways to switch forwarding on (dataplane.c): plain
+# rules added at activation (pref R-1 to VHA ipproto ipv6 -> decap table,
+# pref R -> table), or "gated": the same rules permanent with "fwmark M/M",
+# and nftables chains gate_in / gate_out of table ip6 vrrp_ha_<table> that
+# set the mark only while MASTER. pr_active / pr_inactive accept both.
+pr_gate_open() {
+	ns "$1" nft list chain ip6 "vrrp_ha_$PR_TABLE" gate_in 2>/dev/null | grep -q 'mark set'
+}
+# pr_active NODE: both tables looked up, unconditionally or through an open gate
+pr_active() {
+	pr_rules "$1" "$PR_TABLE" | grep -q . && pr_rules "$1" "$PR_DECAP_TABLE" | grep -q . || return 1
+	pr_rules "$1" | grep -vq fwmark || pr_gate_open "$1"
+}
+# pr_inactive NODE: no unconditional rule to our tables, and no open gate
+pr_inactive() { ! pr_rules "$1" | grep -vq fwmark && ! pr_gate_open "$1"; }
+# pr_no_state NODE: no rule to our tables at all, no nftables table of ours
+pr_no_state() {
+	[ -z "$(pr_rules "$1")" ] && ! ns "$1" nft list table ip6 "vrrp_ha_$PR_TABLE" >/dev/null 2>&1
+}
+
+# pr_cap_start NODE IF TAG [pcap-lite ARGS...]: pcap-lite in the background,
+# output $WORK/TAG.cap; waits until it is bound
+pr_cap_start() {
+	node=$1 ifc=$2 tag=$3
+	shift 3
+	rm -f "$WORK/$tag.ready"
+	ip netns exec "$PFX$node" "$TOOLS/pcap-lite" -i "$ifc" -r "$WORK/$tag.ready" "$@" \
+		>"$WORK/$tag.cap" 2>"$WORK/$tag.cap.err" &
+	eval "CAP_$tag=$!"
+	bg_started $!
+	wait_for 5 "capture $tag" test -e "$WORK/$tag.ready"
+}
+# pr_cap_stop TAG: stop it (if still running) and wait
+pr_cap_stop() {
+	eval "p=\${CAP_$1:-}"
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+# ping_start NODE DST TAG [INTERVAL]: timestamped ping (-D) every INTERVAL
+# (default 0.01 s) in the background, output $WORK/TAG.ping
+ping_start() {
+	ip netns exec "$PFX$1" ping -6 -D -n -i "${4:-0.01}" -W 1 "$2" >"$WORK/$3.ping" 2>&1 &
+	eval "PING_$3=$!"
+	bg_started $!
+}
+ping_stop() {
+	eval "p=\${PING_$1:-}"
+	[ -n "$p" ] || return 0
+	kill -INT "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+# ping_gap_ms TAG: the longest time between two consecutive replies (ms)
+ping_gap_ms() {
+	sed -n 's/^\[\([0-9.]*\)\] .*icmp_seq=.*time=.*/\1/p' "$WORK/$1.ping" |
+		awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { printf "%.0f\n", g * 1000 }'
+}
+# ping_tail_ok TAG: the last reply answers one of the last 3 requests sent
+ping_tail_ok() {
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/$1.ping")
+	last=$(sed -n 's/.*icmp_seq=\([0-9]*\) .*time=.*/\1/p' "$WORK/$1.ping" | tail -1)
+	[ -n "$sent" ] && [ -n "$last" ] && [ "$last" -ge $((sent - 3)) ]
+}
+# ping_replies_before TAG MS: replies received before wall-clock time MS
+ping_replies_before() {
+	sed -n 's/^\[\([0-9.]*\)\] .*icmp_seq=.*time=.*/\1/p' "$WORK/$1.ping" |
+		awk -v t="$2" '$1 * 1000 < t { n++ } END { print n + 0 }'
+}
+# ping_replies TAG: number of replies received
+ping_replies() { grep -c 'icmp_seq=.*time=' "$WORK/$1.ping" || true; }
+
+# dataplane_unknown NODE CONF: the keepalived under test rejects the
+# `dataplane` keyword (built before the data plane landed)
+dataplane_unknown() {
+	ip netns exec "$PFX$1" "$KEEPALIVED" -t -l -G -f "$2" 2>&1 | grep -q "Unknown keyword 'dataplane'"
+}
+
+# ---- hand-made data plane on ha2 (validating the scripts before the product)
+# pr_hand_ha2_conf [ADVERT_INT]: ha2's config without `dataplane`; its
+# notify_master / notify_backup scripts add / remove the two rules the
+# product's activation adds; the decapsulation route is staged now. Needs
+# GLOBAL_DEFS_EXTRA with script_user root (set before sourcing lib.sh).
+pr_hand_ha2_conf() {
+	ns ha2 ip sr tunsrc set "$VHA"
+	ns ha2 ip -6 rule add pref 1000 lookup local
+	ns ha2 ip -6 rule del pref 0 lookup local
+	ns ha2 ip -6 route add "$VHA/128" encap seg6local action End.DX6 nh6 :: dev eth0 \
+		table "$PR_DECAP_TABLE" proto "$PR_PROTO"
+	cat >"$WORK/ha2/up.sh" <<S
+#!/bin/sh
+ip -6 rule add pref 100 lookup $PR_TABLE
+ip -6 rule add pref 99 to $VHA/128 ipproto ipv6 lookup $PR_DECAP_TABLE
+S
+	cat >"$WORK/ha2/down.sh" <<S
+#!/bin/sh
+ip -6 rule del pref 100 lookup $PR_TABLE
+ip -6 rule del pref 99 to $VHA/128 ipproto ipv6 lookup $PR_DECAP_TABLE
+S
+	chmod 755 "$WORK/ha2/up.sh" "$WORK/ha2/down.sh"
+	write_conf ha2 100 "${1:-${PR_ADVERT_INT:-1}}" "" "notify_master $WORK/ha2/up.sh
+    notify_backup $WORK/ha2/down.sh
+    notify_fault $WORK/ha2/down.sh"
+}
+
+# pr_hand_stage N: stage ha2's RBC as routes in PR_TABLE with ip -batch
+# (-force: carry on past an ENOMEM; retried until N routes are there)
+pr_hand_stage() {
+	i=0
+	while [ "$(pr_routes ha2)" -lt "$1" ] && [ $i -lt 20 ]; do
+		ctl ha2 show | awk -v t="$PR_TABLE" -v p="$PR_PROTO" '$1 != "HOA" {
+			printf "route replace %s/128 encap seg6 mode encap.red segs %s dev eth0 table %s proto %s\n", $1, $2, t, p }' \
+			>"$WORK/ha2/stage.batch"
+		ns ha2 ip -6 -force -batch "$WORK/ha2/stage.batch" 2>/dev/null || true
+		i=$((i + 1))
+	done
+}
+
+# pr_hand_filter NODE: by hand, the product's reverse tunnel filter
+# (dp_filter.c) for the one real binding: IPv6-in-IPv6 to the VHA is only let
+# through when outer source . inner source is CoA . HoA. (nft 1.0.6 needs a
+# "typeof" set and the inner source as a raw 128-bit payload, in hex.)
+pr_hand_filter() {
+	ns "$1" nft -f - <<N
+table ip6 vrrp_ha_hand {
+	set pairs {
+		typeof ip6 saddr . @nh,384,128
+		elements = { $PR_COA . $PR_HOA_HEX }
+	}
+	chain tunnel_in {
+		type filter hook prerouting priority raw; policy accept;
+		ip6 daddr $VHA ip6 nexthdr ipv6 ip6 saddr . @nh,384,128 @pairs accept
+		ip6 daddr $VHA meta l4proto ipv6 counter drop
+	}
+}
+N
+}
