@@ -4,10 +4,11 @@
  * pre-staging rate, activate()/deactivate() duration with N routes staged,
  * removal rate, free().
  *
- *   dp-bench [-n bindings] [-b batch] [-p pause_us] [-F] [-r repeats]
+ *   dp-bench [-n bindings] [-b batch] [-p pause_us] [-F] [-G] [-r repeats]
  *
  * -p: pause between commit() calls while changes remain queued (ENOMEM
- * back-off; the caller paces in keepalived too). -F: no nftables filter.
+ * back-off; the caller paces in keepalived too). -F: no nftables filter
+ * (implies -G). -G: no mark gate: activation adds/removes fib rules.
  * Output: one "key value" line per figure.
  */
 #define _GNU_SOURCE
@@ -69,10 +70,10 @@ int main(int argc, char **argv)
 	unsigned n = 100000, batch = 128, pause_us = 500, repeats = 5, i, r;
 	struct vrrp_ha_dp_config c;
 	struct vrrp_ha_dp *dp;
-	int opt, filter = 1;
+	int opt, filter = 1, gate = 1;
 	double t, t_act = 0, t_act_max = 0, t_deact = 0;
 
-	while ((opt = getopt(argc, argv, "n:b:p:Fr:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:b:p:FGr:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = (unsigned)strtoul(optarg, NULL, 0);
@@ -86,12 +87,15 @@ int main(int argc, char **argv)
 		case 'F':
 			filter = 0;
 			break;
+		case 'G':
+			gate = 0;
+			break;
 		case 'r':
 			repeats = (unsigned)strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr,
-			        "usage: dp-bench [-n N] [-b batch] [-p pause_us] [-F] [-r R]\n");
+			fprintf(stderr, "usage: dp-bench [-n N] [-b batch] [-p pause_us] [-F] [-G] "
+			                "[-r R]\n");
 			return 2;
 		}
 	}
@@ -110,12 +114,15 @@ int main(int argc, char **argv)
 	snprintf(c.ifname, sizeof(c.ifname), "dph0");
 	c.batch = batch;
 	c.filter = filter;
+	if (!gate || !filter)
+		c.gate_mark = 0;
 	t = now_s();
 	dp = vrrp_ha_dp_new(&c, logger, NULL);
 	if (!dp)
 		return 1;
-	printf("backend %s\nfilter %d\nbindings %u\nbatch %u\npause_us %u\n",
-	       vrrp_ha_dp_backend_name(vrrp_ha_dp_backend(dp)), filter, n, batch, pause_us);
+	printf("backend %s\nfilter %d\ngate %d\nbindings %u\nbatch %u\npause_us %u\n",
+	       vrrp_ha_dp_backend_name(vrrp_ha_dp_backend(dp)), filter, c.gate_mark != 0, n, batch,
+	       pause_us);
 	printf("new_ms %.2f\n", (now_s() - t) * 1e3);
 
 	t = now_s();
