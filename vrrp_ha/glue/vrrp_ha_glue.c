@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@
 #include "vrrp.h"
 #include "vrrp_data.h"
 #include "vrrp_if.h"
+#include "vrrp_ipaddress.h"
 
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/ha.h"
@@ -64,6 +66,7 @@ struct vrrp_ha_glue {
 	thread_ref_t ep_thread;
 	struct glue_watch *watches;
 	unsigned rcvbuf;
+	bool vha_given; /* virtual_ha_address keyword, else the first global VIP */
 };
 
 /* BC packets for an instance without mipv6_ha, and other drops that happen
@@ -532,6 +535,53 @@ UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 
+static void cfg_dataplane(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *s;
+
+	if (!g || !want_args(strvec, 1, 1))
+		return;
+	s = strvec_slot(strvec, 1);
+	if (!strcmp(s, "auto"))
+		g->cfg.dataplane = VRRP_HA_DP_AUTO;
+	else if (!strcmp(s, "seg6"))
+		g->cfg.dataplane = VRRP_HA_DP_SEG6;
+	else if (!strcmp(s, "ip6tnl"))
+		g->cfg.dataplane = VRRP_HA_DP_IP6TNL;
+	else if (!strcmp(s, "none"))
+		g->cfg.dataplane = VRRP_HA_DP_NONE;
+	else
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: dataplane '%s' invalid, must be auto, seg6, "
+		                    "ip6tnl or none",
+		                    current_vrrp()->iname, s);
+}
+
+static void cfg_vha(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	struct in6_addr a;
+
+	if (!g || !want_args(strvec, 1, 1))
+		return;
+	if (inet_pton(AF_INET6, strvec_slot(strvec, 1), &a) != 1 || IN6_IS_ADDR_MULTICAST(&a) ||
+	    IN6_IS_ADDR_LINKLOCAL(&a) || IN6_IS_ADDR_UNSPECIFIED(&a)) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: virtual_ha_address '%s' must be a global IPv6 "
+		                    "unicast address",
+		                    current_vrrp()->iname, strvec_slot(strvec, 1));
+		return;
+	}
+	g->cfg.vha = a;
+	g->vha_given = true;
+}
+
+UNSIGNED_KEYWORD(cfg_dp_table, dp_table, 1, 0xfffffffe)
+UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
+UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
+UNSIGNED_KEYWORD(cfg_dp_batch, dp_batch, 1, 4096)
+
 static void cfg_rcvbuf(const vector_t *strvec)
 {
 	struct vrrp_ha_glue *g = current_glue();
@@ -563,6 +613,12 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("log_interval", &cfg_log_interval);
 	install_keyword("refresh_interval", &cfg_refresh);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
+	install_keyword("dataplane", &cfg_dataplane);
+	install_keyword("virtual_ha_address", &cfg_vha);
+	install_keyword("dataplane_table", &cfg_dp_table);
+	install_keyword("dataplane_decap_table", &cfg_dp_decap_table);
+	install_keyword("dataplane_rule_pref", &cfg_dp_rule_pref);
+	install_keyword("dataplane_batch", &cfg_dp_batch);
 	install_sublevel_end();
 }
 
@@ -580,6 +636,30 @@ bool vrrp_ha_glue_complete_instance(vrrp_t *vrrp)
 	}
 	if (vrrp->version != VRRP_VERSION_3) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha needs VRRP version 3",
+		                    vrrp->iname);
+		return false;
+	}
+	if (vrrp->ifp)
+		snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", vrrp->ifp->ifname);
+	if (!g->vha_given) {
+		/* the virtual HA address: the first global address of the
+		 * instance (the first VIP of a VRRPv3 IPv6 instance is its
+		 * link-local one) */
+		ip_address_t *ip;
+
+		list_for_each_entry(ip, &vrrp->vip, e_list)
+		{
+			if (ip->ifa.ifa_family == AF_INET6 &&
+			    !IN6_IS_ADDR_LINKLOCAL(&ip->u.sin6_addr)) {
+				g->cfg.vha = ip->u.sin6_addr;
+				break;
+			}
+		}
+	}
+	if (g->cfg.dataplane != VRRP_HA_DP_NONE && IN6_IS_ADDR_UNSPECIFIED(&g->cfg.vha)) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: dataplane needs a virtual HA address: a global "
+		                    "IPv6 virtual_ipaddress or virtual_ha_address",
 		                    vrrp->iname);
 		return false;
 	}
@@ -638,6 +718,8 @@ static void glue_start(struct vrrp_ha_glue *g)
 
 	if (!cfg.mtu && vrrp->ifp && vrrp->ifp->mtu)
 		cfg.mtu = vrrp->ifp->mtu;
+	if (vrrp->ifp)
+		snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", vrrp->ifp->ifname);
 	if (!g->h) {
 		g->h = vrrp_ha_new(&cfg, &glue_ops, g, vrrp->iname, vrrp->vrid,
 		                   vrrp->base_priority);

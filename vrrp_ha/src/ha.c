@@ -56,6 +56,7 @@ struct vrrp_ha {
 
 	struct vrrp_ha_rbc *rbc; /* Redundancy Binding Cache (draft-deng 5) */
 	struct vrrp_ha_rbc *bc;  /* copy of the local daemon's binding cache */
+	struct vrrp_ha_dp *dp;   /* partial recovery forwarding (non-owner only) */
 	struct vrrp_ha_counters cnt;
 
 	/* BC_REQUEST we sent (draft-deng 4.2.1) and are waiting on */
@@ -136,6 +137,7 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->max_bindings = 4000000;
 	c->log_interval_s = 10;
 	c->refresh_s = 300;
+	c->dataplane = VRRP_HA_DP_NONE;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)
@@ -335,6 +337,8 @@ fail:
 
 static void batch_flush(struct vrrp_ha *h);
 static void fifo_close(struct vrrp_ha *h);
+static void dp_setup(struct vrrp_ha *h);
+static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha_config *b);
 
 void vrrp_ha_free(struct vrrp_ha *h)
 {
@@ -344,6 +348,7 @@ void vrrp_ha_free(struct vrrp_ha *h)
 		batch_flush(h);
 	fifo_close(h);
 	free(h->fifo_buf);
+	vrrp_ha_dp_free(h->dp);
 	rbc_free(h->rbc);
 	rbc_free(h->bc);
 	free(h->pkt);
@@ -362,6 +367,11 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 
 	if (vrrp_ha_config_copy(&c, cfg))
 		return -1;
+	if (h->dp && (!dp_config_equal(&c, &h->cfg) || is_owner(&c, priority) != h->owner ||
+	              vrid != h->vrid)) {
+		vrrp_ha_dp_free(h->dp);
+		h->dp = NULL;
+	}
 	fifo_changed = (!c.notify_fifo != !h->cfg.notify_fifo) ||
 	               (c.notify_fifo && strcmp(c.notify_fifo, h->cfg.notify_fifo));
 	if (h->batch)
@@ -381,12 +391,118 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	if (alloc_buffers(h))
 		return -1;
 	if (h->started)
+		dp_setup(h);
+	if (h->started)
 		arm_us(h, 0);
 	return 0;
 }
 
+/* ---- partial recovery data plane (draft-deng 5.2.1) --------------------
+ * Every non-owner keeps the forwarding state of its RBC pre-staged in the
+ * kernel as the RBC changes; becoming MASTER only switches it on. */
+
+/* Route changes handed to the kernel per timer run: bounded so netlink work
+ * never delays keepalived's adverts by more than a few ms. */
+#define DP_COMMIT_BUDGET 512
+
+static void dp_log(void *arg, int prio, const char *msg)
+{
+	vrrp_ha_logf(arg, prio, "dataplane: %s", msg);
+}
+
+static void dp_stage(struct vrrp_ha *h, const struct in6_addr *hoa, const struct in6_addr *coa)
+{
+	if (vrrp_ha_dp_stage(h->dp, hoa, coa) == 0)
+		h->cnt.dp_staged++;
+	else
+		h->cnt.dp_errors++;
+}
+
+static void dp_unstage(struct vrrp_ha *h, const struct in6_addr *hoa)
+{
+	if (!h->dp)
+		return;
+	if (vrrp_ha_dp_unstage(h->dp, hoa) == 0)
+		h->cnt.dp_unstaged++;
+	else
+		h->cnt.dp_errors++;
+}
+
+/* Stage every live RBC entry (a new data plane, or after reconfiguring). */
+static void dp_stage_all(struct vrrp_ha *h)
+{
+	struct rbc_view v[256];
+	uint64_t cursor = 0, now = vrrp_ha_now(h);
+	size_t n, i;
+
+	while ((n = rbc_walk_view(h->rbc, &cursor, v, 256, now)) > 0)
+		for (i = 0; i < n; i++)
+			dp_stage(h, &v[i].hoa, &v[i].coa);
+}
+
+static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha_config *b)
+{
+	return a->dataplane == b->dataplane && !memcmp(&a->vha, &b->vha, sizeof(a->vha)) &&
+	       !strcmp(a->ifname, b->ifname) && a->dp_table == b->dp_table &&
+	       a->dp_decap_table == b->dp_decap_table && a->dp_rule_pref == b->dp_rule_pref &&
+	       a->dp_batch == b->dp_batch;
+}
+
+/* Create (or drop) the data plane to match the config and ownership. */
+static void dp_setup(struct vrrp_ha *h)
+{
+	struct vrrp_ha_dp_config dc;
+
+	if (h->cfg.dataplane == VRRP_HA_DP_NONE || h->owner || !h->cfg.enabled) {
+		/* the owner's daemon forwards for its own bindings */
+		vrrp_ha_dp_free(h->dp);
+		h->dp = NULL;
+		return;
+	}
+	if (h->dp)
+		return;
+	vrrp_ha_dp_config_defaults(&dc, h->vrid);
+	dc.backend = h->cfg.dataplane;
+	dc.vha = h->cfg.vha;
+	memcpy(dc.ifname, h->cfg.ifname, sizeof(dc.ifname));
+	if (h->cfg.dp_table)
+		dc.table = h->cfg.dp_table;
+	if (h->cfg.dp_decap_table)
+		dc.decap_table = h->cfg.dp_decap_table;
+	if (h->cfg.dp_rule_pref)
+		dc.rule_pref = h->cfg.dp_rule_pref;
+	if (h->cfg.dp_batch)
+		dc.batch = h->cfg.dp_batch;
+	h->dp = vrrp_ha_dp_new(&dc, dp_log, h);
+	if (!h->dp) {
+		h->cnt.dp_errors++;
+		vrrp_ha_logf(h, LOG_ERR, "partial recovery data plane not available");
+		return;
+	}
+	dp_stage_all(h);
+	if (h->state == VRRP_HA_ST_MASTER && vrrp_ha_dp_activate(h->dp) == 0)
+		h->cnt.dp_activations++;
+}
+
+/* The RBC changed (draft-deng 4.2.2 backup rules): keep the kernel in step. */
+static void dp_record(struct vrrp_ha *h, const struct vrrp_ha_binding *b, enum rbc_result r)
+{
+	if (!h->dp)
+		return;
+	if (r == RBC_ADDED || r == RBC_UPDATED)
+		dp_stage(h, &b->hoa, &b->coa);
+	else if (r == RBC_DELETED)
+		dp_unstage(h, &b->hoa);
+}
+
+struct vrrp_ha_dp *vrrp_ha_get_dp(struct vrrp_ha *h)
+{
+	return h->dp;
+}
+
 int vrrp_ha_start(struct vrrp_ha *h)
 {
+	dp_setup(h);
 	h->started = true;
 	h->timer_at = UINT64_MAX;
 	arm_at(h, vrrp_ha_now(h) + IDLE_TICK_MS);
@@ -823,6 +939,8 @@ static void rx_update(struct vrrp_ha *h, const uint8_t *pkt, size_t len,
 		}
 		res = rbc_apply(t, &b, now);
 		count_result(h, res);
+		if (t == h->rbc)
+			dp_record(h, &b, res);
 		if (restore && (res == RBC_ADDED || res == RBC_UPDATED))
 			restore_event(h, &b);
 	}
@@ -919,6 +1037,16 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
 		h->left_master_ms = now ? now : 1;
 		rbc_clear_dirty(send_table(h));
 		h->dirty_since = 0;
+		if (h->dp && vrrp_ha_dp_deactivate(h->dp) == 0)
+			h->cnt.dp_deactivations++;
+	}
+	if (s == VRRP_HA_ST_MASTER && h->dp) {
+		/* partial recovery: the routes are pre-staged; this is a constant
+		 * number of kernel operations whatever the RBC's size */
+		if (vrrp_ha_dp_activate(h->dp) == 0)
+			h->cnt.dp_activations++;
+		else
+			h->cnt.dp_errors++;
 	}
 	if (s == VRRP_HA_ST_INIT || s == VRRP_HA_ST_FAULT) {
 		h->full_active = false;
@@ -950,6 +1078,14 @@ static void expired_cb(void *arg, const struct rbc_view *v)
 	h->cnt.expired++;
 }
 
+static void rbc_expired_cb(void *arg, const struct rbc_view *v)
+{
+	struct vrrp_ha *h = arg;
+
+	h->cnt.expired++;
+	dp_unstage(h, &v->hoa);
+}
+
 /* Time to the next pacing tick: pace_us after the previous burst started,
  * so the time spent sending is not added to every period. */
 static uint64_t pace_delay_us(const struct vrrp_ha *h, uint64_t burst_start_us)
@@ -970,7 +1106,7 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 
 	h->timer_at = UINT64_MAX;
 
-	rbc_expire(h->rbc, now, EXPIRE_BATCH, expired_cb, h);
+	rbc_expire(h->rbc, now, EXPIRE_BATCH, rbc_expired_cb, h);
 	rbc_expire(h->bc, now, EXPIRE_BATCH, expired_cb, h);
 
 	if (h->request_pending && now >= h->request_deadline) {
@@ -988,6 +1124,9 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 	}
 	if (h->request_pending && h->request_deadline < next)
 		next = h->request_deadline;
+
+	if (h->dp && vrrp_ha_dp_pending(h->dp) && vrrp_ha_dp_commit(h->dp, DP_COMMIT_BUDGET) > 0)
+		next = now + 1; /* more to hand over (or an ENOMEM retry) soon */
 
 	if (h->fifo_off < h->fifo_len && !h->fifo_watched)
 		fifo_flush(h); /* reader was missing: try again (at most once a second) */
@@ -1206,6 +1345,11 @@ static const struct vrrp_ha_counter_field counter_fields[] = {
         CTR(fifo_lines),
         CTR(fifo_drops),
         CTR(state_changes),
+        CTR(dp_staged),
+        CTR(dp_unstaged),
+        CTR(dp_errors),
+        CTR(dp_activations),
+        CTR(dp_deactivations),
 };
 #undef CTR
 #undef RXR

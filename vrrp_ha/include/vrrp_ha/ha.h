@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "vrrp_ha/codec.h"
+#include "vrrp_ha/dataplane.h"
 #include "vrrp_ha/rbc.h"
 
 /* keepalived's states (include/vrrp.h), mirrored so the library stays free
@@ -56,8 +57,16 @@ struct vrrp_ha_config {
 	unsigned tombstone_s;        /* deletes remembered (default 30) */
 	unsigned max_bindings;       /* table limit (default 4,000,000) */
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
-	unsigned
-	        refresh_s; /* master re-sends its whole table this often (default 300, 0 = never) */
+	/* master re-sends its whole table this often (default 300, 0 = never) */
+	unsigned refresh_s;
+	/* partial recovery data plane (draft-deng 5.2.1, dataplane.h) */
+	enum vrrp_ha_dp_backend dataplane; /* default VRRP_HA_DP_NONE */
+	struct in6_addr vha;               /* virtual HA address (the host fills it in) */
+	char ifname[IF_NAMESIZE];          /* home link interface (the host fills it in) */
+	unsigned dp_table;                 /* 0 = 1000 + VRID */
+	unsigned dp_decap_table;           /* 0 = 2000 + VRID */
+	unsigned dp_rule_pref;             /* 0 = dataplane.h default */
+	unsigned dp_batch;                 /* 0 = dataplane.h default */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -120,6 +129,8 @@ struct vrrp_ha_counters {
 	uint64_t restored; /* bindings handed back to the daemon */
 	uint64_t notify_runs, notify_errors, fifo_lines, fifo_drops;
 	uint64_t state_changes;
+	uint64_t dp_staged, dp_unstaged, dp_errors; /* partial recovery routes queued */
+	uint64_t dp_activations, dp_deactivations;
 };
 
 struct vrrp_ha;
@@ -176,6 +187,10 @@ uint8_t vrrp_ha_vrid(const struct vrrp_ha *h);
 enum vrrp_ha_state vrrp_ha_get_state(const struct vrrp_ha *h);
 bool vrrp_ha_is_owner(const struct vrrp_ha *h);
 uint64_t vrrp_ha_now(const struct vrrp_ha *h);
+/* Returns: the partial recovery data plane, NULL if none (owner, or
+ * dataplane none). */
+struct vrrp_ha_dp *vrrp_ha_get_dp(struct vrrp_ha *h);
+
 /* Returns: bindings queued to send plus those left of a whole-table answer. */
 size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 
