@@ -494,8 +494,9 @@ pr_active() {
 	pr_rules "$1" "$PR_TABLE" | grep -q . && pr_rules "$1" "$PR_DECAP_TABLE" | grep -q . || return 1
 	pr_rules "$1" | grep -vq fwmark || pr_gate_open "$1"
 }
-# pr_inactive NODE: no unconditional rule to our tables, and no open gate
-pr_inactive() { ! pr_rules "$1" | grep -vq fwmark && ! pr_gate_open "$1"; }
+# pr_inactive NODE: no unconditional rule to the encap table, and no open gate
+# (the decapsulation rule may stay: without the VHA nothing reaches it)
+pr_inactive() { ! pr_rules "$1" "$PR_TABLE" | grep -vq fwmark && ! pr_gate_open "$1"; }
 # pr_no_state NODE: no rule to our tables at all, no nftables table of ours
 pr_no_state() {
 	[ -z "$(pr_rules "$1")" ] && ! ns "$1" nft list table ip6 "vrrp_ha_$PR_TABLE" >/dev/null 2>&1
