@@ -473,22 +473,30 @@ static void cfg_control_socket(const vector_t *strvec)
 	g->cfg.ctl_path = strdup(path);
 }
 
+/* A notify script: an executable given by absolute path. */
+static void cfg_script(const vector_t *strvec, char **dst)
+{
+	set_str(strvec, dst);
+	if (*dst && ((*dst)[0] != '/' || access(*dst, X_OK))) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: %s '%s' is not an executable file given by "
+		                    "absolute path",
+		                    current_vrrp()->iname, strvec_slot(strvec, 0), *dst);
+		free(*dst);
+		*dst = NULL;
+	}
+}
+
 static void cfg_notify_restore(const vector_t *strvec)
 {
-	struct vrrp_ha_glue *g = current_glue();
+	if (current_glue())
+		cfg_script(strvec, &current_glue()->cfg.notify_restore);
+}
 
-	if (!g)
-		return;
-	set_str(strvec, &g->cfg.notify_restore);
-	if (g->cfg.notify_restore &&
-	    (g->cfg.notify_restore[0] != '/' || access(g->cfg.notify_restore, X_OK))) {
-		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha: notify_restore '%s' is not an executable file "
-		                    "given by absolute path",
-		                    current_vrrp()->iname, g->cfg.notify_restore);
-		free(g->cfg.notify_restore);
-		g->cfg.notify_restore = NULL;
-	}
+static void cfg_notify_recover(const vector_t *strvec)
+{
+	if (current_glue())
+		cfg_script(strvec, &current_glue()->cfg.notify_recover);
 }
 
 static void cfg_path(const vector_t *strvec, char **dst, const char *what)
@@ -598,6 +606,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("address_owner", &cfg_owner);
 	install_keyword("control_socket", &cfg_control_socket);
 	install_keyword("notify_restore", &cfg_notify_restore);
+	install_keyword("notify_recover", &cfg_notify_recover);
 	install_keyword("notify_dir", &cfg_notify_dir);
 	install_keyword("notify_fifo", &cfg_notify_fifo);
 	install_keyword("mtu", &cfg_mtu);

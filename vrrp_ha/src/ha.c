@@ -36,6 +36,15 @@
 /* Expiry is re-checked at least this often even with nothing due. */
 #define IDLE_TICK_MS 1000
 
+/* Events handed to the mobility daemon (docs/operations.md): a FIFO line
+ * each, and a notify script run per batch. */
+enum ev_kind {
+	EV_RESTORE, /* owner takes a binding back (draft-deng 4.2.2) */
+	EV_RECOVER, /* full recovery scheduled for one MN (draft-deng 5.2.2) */
+	EV__COUNT
+};
+static const char *const ev_word[EV__COUNT] = {"RESTORE", "RECOVER"};
+
 struct ratelog {
 	uint64_t last_ms;
 	uint64_t suppressed;
@@ -89,11 +98,13 @@ struct vrrp_ha {
 	/* timer */
 	uint64_t timer_at; /* UINT64_MAX when not armed */
 
-	/* restore batch */
-	FILE *batch;
-	char *batch_path;
-	size_t batch_count;
-	uint64_t batch_first_ms;
+	/* one batch file per event kind, handed to its notify script */
+	struct ev_batch {
+		FILE *f;
+		char *path;
+		size_t count;
+		uint64_t first_ms;
+	} batch[EV__COUNT];
 	uint64_t batch_serial;
 	int fifo_fd;
 	bool fifo_watched;
@@ -144,9 +155,10 @@ void vrrp_ha_config_clear(struct vrrp_ha_config *c)
 {
 	free(c->ctl_path);
 	free(c->notify_restore);
+	free(c->notify_recover);
 	free(c->notify_dir);
 	free(c->notify_fifo);
-	c->ctl_path = c->notify_restore = c->notify_dir = c->notify_fifo = NULL;
+	c->ctl_path = c->notify_restore = c->notify_recover = c->notify_dir = c->notify_fifo = NULL;
 }
 
 static int dup_str(char **dst, const char *src)
@@ -164,6 +176,7 @@ int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config 
 
 	if (dup_str(&c.ctl_path, src->ctl_path) ||
 	    dup_str(&c.notify_restore, src->notify_restore) ||
+	    dup_str(&c.notify_recover, src->notify_recover) ||
 	    dup_str(&c.notify_dir, src->notify_dir) || dup_str(&c.notify_fifo, src->notify_fifo)) {
 		vrrp_ha_config_clear(&c);
 		return -1;
@@ -335,7 +348,7 @@ fail:
 	return NULL;
 }
 
-static void batch_flush(struct vrrp_ha *h);
+static void batch_flush_all(struct vrrp_ha *h);
 static void fifo_close(struct vrrp_ha *h);
 static void dp_setup(struct vrrp_ha *h);
 static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha_config *b);
@@ -344,8 +357,7 @@ void vrrp_ha_free(struct vrrp_ha *h)
 {
 	if (!h)
 		return;
-	if (h->batch)
-		batch_flush(h);
+	batch_flush_all(h);
 	fifo_close(h);
 	free(h->fifo_buf);
 	vrrp_ha_dp_free(h->dp);
@@ -353,7 +365,8 @@ void vrrp_ha_free(struct vrrp_ha *h)
 	rbc_free(h->bc);
 	free(h->pkt);
 	free(h->recs);
-	free(h->batch_path);
+	for (int k = 0; k < EV__COUNT; k++)
+		free(h->batch[k].path);
 	free(h->iname);
 	vrrp_ha_config_clear(&h->cfg);
 	free(h);
@@ -374,8 +387,7 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	}
 	fifo_changed = (!c.notify_fifo != !h->cfg.notify_fifo) ||
 	               (c.notify_fifo && strcmp(c.notify_fifo, h->cfg.notify_fifo));
-	if (h->batch)
-		batch_flush(h);
+	batch_flush_all(h);
 	vrrp_ha_config_clear(&h->cfg);
 	h->cfg = c;
 	h->ctx = ctx;
@@ -787,82 +799,111 @@ static void fifo_write(struct vrrp_ha *h, const char *line, size_t len)
 	fifo_flush(h);
 }
 
-static void batch_flush(struct vrrp_ha *h)
+static const char *ev_script(const struct vrrp_ha *h, enum ev_kind k)
 {
+	return k == EV_RESTORE ? h->cfg.notify_restore : h->cfg.notify_recover;
+}
+
+/* Close the batch file of kind k and run its script: SCRIPT INSTANCE WORD
+ * COUNT FILE (the script owns the file). */
+static void batch_flush(struct vrrp_ha *h, enum ev_kind k)
+{
+	struct ev_batch *b = &h->batch[k];
 	char count[24];
 	char *argv[6];
 
-	if (!h->batch)
+	if (!b->f)
 		return;
-	if (fclose(h->batch) != 0)
+	if (fclose(b->f) != 0)
 		h->cnt.notify_errors++;
-	h->batch = NULL;
-	if (h->cfg.notify_restore && h->ops.run_script) {
-		snprintf(count, sizeof(count), "%zu", h->batch_count);
-		argv[0] = h->cfg.notify_restore;
+	b->f = NULL;
+	if (ev_script(h, k) && h->ops.run_script) {
+		snprintf(count, sizeof(count), "%zu", b->count);
+		argv[0] = (char *)ev_script(h, k);
 		argv[1] = h->iname;
-		argv[2] = (char *)"RESTORE";
+		argv[2] = (char *)ev_word[k];
 		argv[3] = count;
-		argv[4] = h->batch_path;
+		argv[4] = b->path;
 		argv[5] = NULL;
 		if (h->ops.run_script(h->ctx, argv) == 0)
 			h->cnt.notify_runs++;
 		else
 			h->cnt.notify_errors++;
 	}
-	h->batch_count = 0;
+	b->count = 0;
 }
 
-static void batch_open(struct vrrp_ha *h)
+static void batch_flush_all(struct vrrp_ha *h)
+{
+	for (int k = 0; k < EV__COUNT; k++)
+		batch_flush(h, (enum ev_kind)k);
+}
+
+static void batch_open(struct vrrp_ha *h, enum ev_kind k)
 {
 	const char *dir = h->cfg.notify_dir ? h->cfg.notify_dir : "/run/vrrp-ha";
-	size_t len;
+	struct ev_batch *b = &h->batch[k];
+	char word[16];
+	size_t len, i;
 
 	mkdir(dir, 0700);
 	len = strlen(dir) + strlen(h->iname) + 64;
-	free(h->batch_path);
-	h->batch_path = malloc(len);
-	if (!h->batch_path) {
+	free(b->path);
+	b->path = malloc(len);
+	if (!b->path) {
 		h->cnt.notify_errors++;
 		return;
 	}
-	snprintf(h->batch_path, len, "%s/%s.restore.%d.%" PRIu64, dir, h->iname, (int)getpid(),
+	for (i = 0; ev_word[k][i] && i < sizeof(word) - 1; i++)
+		word[i] = (char)(ev_word[k][i] | 0x20); /* lower case */
+	word[i] = 0;
+	snprintf(b->path, len, "%s/%s.%s.%d.%" PRIu64, dir, h->iname, word, (int)getpid(),
 	         ++h->batch_serial);
-	h->batch = fopen(h->batch_path, "we");
-	if (!h->batch) {
+	b->f = fopen(b->path, "we");
+	if (!b->f) {
 		h->cnt.notify_errors++;
-		vrrp_ha_logf(h, LOG_ERR, "cannot create restore batch %s: %s", h->batch_path,
+		vrrp_ha_logf(h, LOG_ERR, "cannot create %s batch %s: %s", ev_word[k], b->path,
 		             strerror(errno));
 		return;
 	}
-	h->batch_count = 0;
-	h->batch_first_ms = vrrp_ha_now(h);
+	b->count = 0;
+	b->first_ms = vrrp_ha_now(h);
 }
 
-/* One binding goes back to the daemon: a FIFO line and a batch line. */
-static void restore_event(struct vrrp_ha *h, const struct vrrp_ha_binding *b)
+/* One binding goes to the daemon: a FIFO line and a line in the batch of
+ * its kind. */
+static void notify_event(struct vrrp_ha *h, enum ev_kind k, const struct in6_addr *hoa_a,
+                         const struct in6_addr *coa_a, unsigned lifetime, uint16_t seq,
+                         uint16_t flags)
 {
 	char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], line[256];
-	unsigned lifetime = (unsigned)b->lifetime * VRRP_HA_LIFETIME_UNIT_S;
+	struct ev_batch *b = &h->batch[k];
 	int n;
 
-	h->cnt.restored++;
-	inet_ntop(AF_INET6, &b->hoa, hoa, sizeof(hoa));
-	inet_ntop(AF_INET6, &b->coa, coa, sizeof(coa));
-	n = snprintf(line, sizeof(line), "MIPV6_HA \"%s\" RESTORE %s %s %u %u 0x%04x\n", h->iname,
-	             hoa, coa, lifetime, b->seq, b->flags);
+	inet_ntop(AF_INET6, hoa_a, hoa, sizeof(hoa));
+	inet_ntop(AF_INET6, coa_a, coa, sizeof(coa));
+	n = snprintf(line, sizeof(line), "MIPV6_HA \"%s\" %s %s %s %u %u 0x%04x\n", h->iname,
+	             ev_word[k], hoa, coa, lifetime, seq, flags);
 	fifo_write(h, line, (size_t)n);
-	if (!h->cfg.notify_restore)
+	if (!ev_script(h, k))
 		return;
-	if (!h->batch)
-		batch_open(h);
-	if (!h->batch)
+	if (!b->f)
+		batch_open(h, k);
+	if (!b->f)
 		return;
-	fprintf(h->batch, "%s %s %u %u 0x%04x\n", hoa, coa, lifetime, b->seq, b->flags);
-	if (++h->batch_count >= RESTORE_BATCH_MAX)
-		batch_flush(h);
+	fprintf(b->f, "%s %s %u %u 0x%04x\n", hoa, coa, lifetime, seq, flags);
+	if (++b->count >= RESTORE_BATCH_MAX)
+		batch_flush(h, k);
 	else
-		arm_at(h, h->batch_first_ms + RESTORE_BATCH_MS);
+		arm_at(h, b->first_ms + RESTORE_BATCH_MS);
+}
+
+/* The owner takes a binding back (draft-deng 4.2.2). */
+static void restore_event(struct vrrp_ha *h, const struct vrrp_ha_binding *b)
+{
+	h->cnt.restored++;
+	notify_event(h, EV_RESTORE, &b->hoa, &b->coa,
+	             (unsigned)b->lifetime * VRRP_HA_LIFETIME_UNIT_S, b->seq, b->flags);
 }
 
 /* ---- receiving -------------------------------------------------------- */
@@ -1131,11 +1172,15 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 	if (h->fifo_off < h->fifo_len && !h->fifo_watched)
 		fifo_flush(h); /* reader was missing: try again (at most once a second) */
 
-	if (h->batch) {
-		if (now - h->batch_first_ms >= RESTORE_BATCH_MS)
-			batch_flush(h);
-		else if (h->batch_first_ms + RESTORE_BATCH_MS < next)
-			next = h->batch_first_ms + RESTORE_BATCH_MS;
+	for (int k = 0; k < EV__COUNT; k++) {
+		struct ev_batch *b = &h->batch[k];
+
+		if (!b->f)
+			continue;
+		if (now - b->first_ms >= RESTORE_BATCH_MS)
+			batch_flush(h, (enum ev_kind)k);
+		else if (b->first_ms + RESTORE_BATCH_MS < next)
+			next = b->first_ms + RESTORE_BATCH_MS;
 	}
 
 	if (h->state == VRRP_HA_ST_MASTER && h->cfg.refresh_s) {

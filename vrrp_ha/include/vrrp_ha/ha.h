@@ -43,6 +43,7 @@ struct vrrp_ha_config {
 	char *ctl_path;              /* control socket; NULL = none */
 	unsigned ctl_mode;           /* permission bits, default 0600 (root only) */
 	char *notify_restore;        /* script run with a batch of restored bindings */
+	char *notify_recover;        /* script run with a batch of full recoveries */
 	char *notify_dir;            /* where batch files go (default /run/vrrp-ha) */
 	char *notify_fifo;           /* FIFO receiving one line per event */
 	unsigned mtu;                /* 0 = the interface's (the host fills it in) */
