@@ -14,7 +14,10 @@
 set -u
 work=$1
 shift
-prog=$1
+[ -x "${1:-}" ] || {
+	echo "uml: no program to run: ${1:-}"
+	exit 1
+}
 limit=${UML_TIMEOUT:-420}
 
 skip() {
@@ -31,8 +34,9 @@ root=$cache/root
 
 # ---- the guest kernel and busybox (for insmod) ---------------------------
 if [ ! -x "$root/usr/bin/linux.uml" ] || [ ! -x "$root/bin/busybox" ]; then
-	command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
+	if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
 		skip "no apt-get/dpkg to fetch user-mode-linux and busybox-static"
+	fi
 	fetch() {
 		(cd "$cache" && rm -f ./*.deb &&
 			apt-get download -q -o APT::Sandbox::User=root \
@@ -40,17 +44,22 @@ if [ ! -x "$root/usr/bin/linux.uml" ] || [ ! -x "$root/bin/busybox" ]; then
 	}
 	if ! fetch; then
 		# package lists may be missing or stale (as root: refresh once)
-		[ "$(id -u)" = 0 ] && apt-get update -q >>"$cache/apt.log" 2>&1 && fetch ||
-			{ cat "$cache/apt.log"; skip "cannot download user-mode-linux busybox-static"; }
+		if [ "$(id -u)" != 0 ] || ! apt-get update -q >>"$cache/apt.log" 2>&1 || ! fetch; then
+			cat "$cache/apt.log"
+			skip "cannot download user-mode-linux busybox-static"
+		fi
 	fi
 	rm -rf "$root"
 	for d in "$cache"/*.deb; do
 		dpkg -x "$d" "$root" || skip "dpkg -x $d failed"
 	done
 fi
-kver=$(ls "$root/usr/lib/uml/modules" 2>/dev/null | head -n 1)
+kver=""
+for d in "$root"/usr/lib/uml/modules/*/modules.dep; do
+	[ -f "$d" ] && kver=$(basename "$(dirname "$d")")
+done
 mdir=$root/usr/lib/uml/modules/$kver
-[ -n "$kver" ] && [ -f "$mdir/modules.dep" ] || skip "no modules in the user-mode-linux package"
+[ -n "$kver" ] || skip "no modules in the user-mode-linux package"
 
 # ---- modules in modules.dep order (dependencies first; built-ins skipped) --
 mods=""
@@ -75,6 +84,7 @@ out=$work/out
 rm -rf "$out" "$work/tmp" "$work/uml"
 mkdir -p "$out" "$work/tmp" "$work/uml" || exit 1
 init=$work/init.sh
+# shellcheck disable=SC2016 # $(...) and $? are for the guest's shell
 {
 	echo '#!/bin/sh'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
