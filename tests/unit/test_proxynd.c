@@ -258,6 +258,15 @@ static void cfg_init(struct vrrp_ha_pnd_config *cfg)
 	snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", IF_HA);
 }
 
+struct link_info;
+struct rx_na;
+static int link_info(const char *ifname, struct link_info *li);
+static int peer_open(void);
+static void kernel_answers(struct harness *h);
+static int peer_send_ns(int fd, const struct link_info *peer, const struct in6_addr *target);
+static int collect(struct harness *h, int fd, const uint8_t *mac, struct rx_na *out, int max,
+                   int ms);
+
 /* (1) kernel mode: entries appear, go on deactivate, go on free */
 static void test_kernel(void)
 {
@@ -293,6 +302,7 @@ static void test_kernel(void)
 	CHECK_EQ(vrrp_ha_pnd_counters(h.p)->kernel_added, 100);
 	CHECK(vrrp_ha_pnd_counters(h.p)->kernel_batches >= 4);
 	CHECK_EQ(vrrp_ha_pnd_counters(h.p)->kernel_errors, 0);
+	kernel_answers(&h);
 
 	/* delete one while active: gone from the kernel at once */
 	a = hoa(7);
@@ -433,6 +443,30 @@ static int peer_send_ns(int fd, const struct link_info *peer, const struct in6_a
 	memcpy(to.sin6_addr.s6_addr + 13, target->s6_addr + 13, 3);
 	return sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&to, sizeof(to)) == sizeof(b) ? 0
 	                                                                                    : -1;
+}
+
+/* In kernel mode the kernel itself answers an NS from the peer, at once
+ * (proxy_delay 0), with pnd0's MAC. */
+static void kernel_answers(struct harness *h)
+{
+	struct link_info ha, peer;
+	struct rx_na na[4];
+	struct in6_addr a = hoa(17);
+	int fd, n;
+
+	if (link_info(IF_HA, &ha) < 0 || link_info(IF_PEER, &peer) < 0 || (fd = peer_open()) < 0) {
+		CHECK(!"peer setup");
+		return;
+	}
+	CHECK_EQ(peer_send_ns(fd, &peer, &a), 0);
+	n = collect(h, fd, ha.mac, na, 4, 300);
+	CHECK_EQ(n, 1);
+	if (n >= 1) {
+		CHECK(memcmp(&na[0].target, &a, 16) == 0);
+		CHECK(na[0].flags & ND_NA_FLAG_SOLICITED);
+		CHECK(na[0].tlla_ok);
+	}
+	close(fd);
 }
 
 /* ---- the test's own NS frame builder ---- */
@@ -789,6 +823,121 @@ static void test_malformed(void)
 	harness_free(&h);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* kernel_max (8192) HoAs: install and remove times (printed for docs/proxynd.md) */
+static void test_kernel_bulk(void)
+{
+	struct vrrp_ha_pnd_config cfg;
+	struct harness h;
+	struct in6_addr a;
+	double t0, t1, t2;
+	unsigned i;
+
+	fprintf(stderr, "kernel mode, 8192 HoAs\n");
+	cfg_init(&cfg);
+	cfg.una_count = 0;
+	harness_init(&h, &cfg);
+	for (i = 0; i < cfg.kernel_max; i++) {
+		a = hoa(i);
+		vrrp_ha_pnd_add(h.p, &a);
+	}
+	t0 = now_s();
+	CHECK_EQ(vrrp_ha_pnd_activate(h.p), 0);
+	CHECK_EQ(vrrp_ha_pnd_mode(h.p), VRRP_HA_PND_KERNEL);
+	arm(&h);
+	CHECK(test_loop_run_until(h.l, kernel_full, &h, 30000));
+	t1 = now_s();
+	CHECK_EQ(ip_proxy_count(), cfg.kernel_max);
+	vrrp_ha_pnd_deactivate(h.p);
+	t2 = now_s();
+	arm(&h);
+	CHECK(test_loop_run_until(h.l, kernel_empty, &h, 30000));
+	fprintf(stderr,
+	        "  %u entries added in %.3f s (%.0f/s), removed in %.3f s; "
+	        "longest timer call %llu us\n",
+	        cfg.kernel_max, t1 - t0, cfg.kernel_max / (t1 - t0), now_s() - t2,
+	        (unsigned long long)test_loop_max_callback_us(h.l, true));
+	CHECK_EQ(ip_proxy_count(), 0);
+	harness_free(&h);
+}
+
+/* A previous run's tagged entries are removed by _new(); others are left. */
+static void test_stale(void)
+{
+	struct vrrp_ha_pnd_config cfg;
+	struct harness h;
+
+	fprintf(stderr, "stale entries\n");
+	if (sh("ip -6 neigh add proxy 2001:db8:1::77 dev " IF_HA " protocol 180 && "
+	       "ip -6 neigh add proxy 2001:db8:1::78 dev " IF_HA " protocol 180 && "
+	       "ip -6 neigh add proxy 2001:db8:1::79 dev " IF_HA) != 0) {
+		CHECK(!"ip neigh add proxy");
+		return;
+	}
+	CHECK_EQ(ip_proxy_count(), 3);
+	cfg_init(&cfg);
+	harness_init(&h, &cfg);
+	CHECK_EQ(vrrp_ha_pnd_counters(h.p)->stale_removed, 2);
+	CHECK_EQ(ip_proxy_count(), 1);
+	harness_free(&h);
+	CHECK_EQ(ip_proxy_count(), 1); /* not ours */
+	sh("ip -6 neigh del proxy 2001:db8:1::79 dev " IF_HA);
+}
+
+/* Growing past kernel_max while active: responder opened, kernel entries removed. */
+static void test_switch(void)
+{
+	struct vrrp_ha_pnd_config cfg;
+	struct link_info ha, peer;
+	struct harness h;
+	struct rx_na na[4];
+	struct in6_addr a;
+	unsigned i;
+	int fd, n;
+
+	fprintf(stderr, "kernel -> user switch\n");
+	if (link_info(IF_HA, &ha) < 0 || link_info(IF_PEER, &peer) < 0 || (fd = peer_open()) < 0) {
+		CHECK(!"peer setup");
+		return;
+	}
+	cfg_init(&cfg);
+	cfg.kernel_max = 50;
+	cfg.una_count = 0;
+	harness_init(&h, &cfg);
+	for (i = 0; i < 40; i++) {
+		a = hoa(i);
+		vrrp_ha_pnd_add(h.p, &a);
+	}
+	CHECK_EQ(vrrp_ha_pnd_activate(h.p), 0);
+	CHECK_EQ(vrrp_ha_pnd_mode(h.p), VRRP_HA_PND_KERNEL);
+	arm(&h);
+	CHECK(test_loop_run_until(h.l, kernel_full, &h, 5000));
+	CHECK_EQ(ip_proxy_count(), 40);
+	for (; i < 60; i++) {
+		a = hoa(i);
+		vrrp_ha_pnd_add(h.p, &a);
+	}
+	CHECK_EQ(vrrp_ha_pnd_mode(h.p), VRRP_HA_PND_USER);
+	CHECK_EQ(vrrp_ha_pnd_counters(h.p)->mode_switches, 1);
+	arm(&h);
+	CHECK(test_loop_run_until(h.l, kernel_empty, &h, 5000));
+	CHECK_EQ(ip_proxy_count(), 0);
+	a = hoa(55);
+	CHECK_EQ(peer_send_ns(fd, &peer, &a), 0);
+	n = collect(&h, fd, ha.mac, na, 4, 300);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(vrrp_ha_pnd_counters(h.p)->user_answers, 1);
+	harness_free(&h);
+	close(fd);
+}
+
 int main(void)
 {
 	test_checksum();
@@ -807,7 +956,10 @@ int main(void)
 		return 77;
 	}
 	usleep(200000); /* link-local addresses */
+	test_stale();
 	test_kernel();
+	test_switch();
+	test_kernel_bulk();
 	test_user();
 	test_una();
 	test_malformed();

@@ -61,7 +61,6 @@
 #define PND_TICK_MS      10    /* UNA pacing granularity */
 #define PND_RETRY_MS     20    /* after ENOMEM/EAGAIN */
 #define PND_NL_TIMEOUT_S 5
-#define PND_NL_PROTOCOL  0xb4 /* NDA_PROTOCOL tag, as the data plane's routes */
 #define PND_FREE_ROUNDS  1000 /* bound of removal batches in vrrp_ha_pnd_free() */
 
 #define PND_SLOT_EMPTY 0u
@@ -161,6 +160,7 @@ void vrrp_ha_pnd_config_defaults(struct vrrp_ha_pnd_config *c)
 	c->una_round_ms = 1000;
 	c->kernel_batch = 256;
 	c->restore_sysctls = true;
+	c->protocol = 0xb4;
 }
 
 const char *vrrp_ha_pnd_mode_name(enum vrrp_ha_pnd_mode m)
@@ -452,7 +452,6 @@ static void pnd_nl_put(struct vrrp_ha_pnd *p, uint8_t *b, int type, const struct
 	struct ndmsg nd = {0};
 	struct rtattr ra;
 	size_t off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(nd)));
-	uint8_t proto = PND_NL_PROTOCOL;
 
 	memset(b, 0, PND_NL_MSG_LEN);
 	nh.nlmsg_len = PND_NL_MSG_LEN;
@@ -471,10 +470,17 @@ static void pnd_nl_put(struct vrrp_ha_pnd *p, uint8_t *b, int type, const struct
 	memcpy(b + off, &ra, sizeof(ra));
 	memcpy(b + off + RTA_LENGTH(0), a, 16);
 	off += RTA_SPACE(16);
+	if (type != RTM_NEWNEIGH || !p->cfg.protocol) {
+		/* a padding attribute (type 0 = NDA_UNSPEC) keeps messages one size */
+		ra.rta_len = RTA_LENGTH(1);
+		ra.rta_type = NDA_UNSPEC;
+		memcpy(b + off, &ra, sizeof(ra));
+		return;
+	}
 	ra.rta_len = RTA_LENGTH(1);
 	ra.rta_type = NDA_PROTOCOL;
 	memcpy(b + off, &ra, sizeof(ra));
-	b[off + RTA_LENGTH(0)] = proto;
+	b[off + RTA_LENGTH(0)] = p->cfg.protocol;
 }
 
 /*
@@ -610,6 +616,113 @@ static size_t pnd_kernel_step(struct vrrp_ha_pnd *p, uint64_t now_ms)
 		p->kretry_ms = now_ms + PND_RETRY_MS;
 	}
 	return n;
+}
+
+/*
+ * Remove the proxy entries on the interface tagged with our protocol that a
+ * previous run left (dump, then deletes in batches). Returns: 0 or -1.
+ */
+static int pnd_flush_stale(struct vrrp_ha_pnd *p)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg nd;
+	} req = {
+	        .nh = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)),
+	               .nlmsg_type = RTM_GETNEIGH,
+	               .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	        .nd = {.ndm_family = AF_INET6, .ndm_flags = NTF_PROXY},
+	};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct in6_addr *stale = NULL;
+	size_t n = 0, cap = 0, i, k;
+	uint8_t rx[16384];
+	bool done = false;
+	int rc = 0;
+
+	req.nh.nlmsg_seq = p->nl_seq++;
+	if (sendto(p->nl_fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	while (!done) {
+		ssize_t r = recv(p->nl_fd, rx, sizeof(rx), 0);
+		struct nlmsghdr *h;
+		int len;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		len = (int)r;
+		for (h = (struct nlmsghdr *)rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			const struct rtattr *ra;
+			struct ndmsg nd;
+			const uint8_t *dst = NULL;
+			int proto = -1, alen;
+
+			if (h->nlmsg_seq != req.nh.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type != RTM_NEWNEIGH ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(nd)))
+				continue;
+			memcpy(&nd, NLMSG_DATA(h), sizeof(nd));
+			if (!(nd.ndm_flags & NTF_PROXY) || nd.ndm_ifindex != p->ifindex ||
+			    nd.ndm_family != AF_INET6)
+				continue;
+			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(nd)));
+			for (ra = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) +
+			                                  NLMSG_ALIGN(sizeof(nd)));
+			     RTA_OK(ra, alen); ra = RTA_NEXT(ra, alen)) {
+				if (ra->rta_type == NDA_DST && RTA_PAYLOAD(ra) == 16)
+					dst = RTA_DATA(ra);
+				else if (ra->rta_type == NDA_PROTOCOL && RTA_PAYLOAD(ra) >= 1)
+					proto = *(const uint8_t *)RTA_DATA(ra);
+			}
+			if (!dst || proto != p->cfg.protocol)
+				continue;
+			if (n == cap) {
+				struct in6_addr *t;
+
+				cap = cap ? cap * 2 : 64;
+				t = realloc(stale, cap * sizeof(*t));
+				if (!t) {
+					free(stale);
+					return -1;
+				}
+				stale = t;
+			}
+			memcpy(&stale[n++], dst, 16);
+		}
+	}
+	for (i = 0; i < n; i += k) {
+		uint32_t first = p->nl_seq;
+		int *err;
+
+		for (k = 0; k < p->nlcap && i + k < n; k++)
+			pnd_nl_put(p, p->nlbuf + k * PND_NL_MSG_LEN, RTM_DELNEIGH, &stale[i + k]);
+		err = calloc(k, sizeof(*err));
+		if (!err) {
+			rc = -1;
+			break;
+		}
+		pnd_nl_xfer(p, k, first, err);
+		for (size_t j = 0; j < k; j++)
+			if (err[j] == 0)
+				p->c.stale_removed++;
+			else if (err[j] != -ENOENT)
+				rc = -1;
+		free(err);
+	}
+	free(stale);
+	if (p->c.stale_removed)
+		pnd_log(p, LOG_INFO, "removed %llu proxy entries a previous run left",
+		        (unsigned long long)p->c.stale_removed);
+	return rc;
 }
 
 /* ---- frames ---- */
@@ -935,6 +1048,12 @@ struct vrrp_ha_pnd *vrrp_ha_pnd_new(const struct vrrp_ha_pnd_config *cfg,
 		vrrp_ha_pnd_free(p);
 		errno = ENOMEM;
 		return NULL;
+	}
+	p->ifindex = (int)if_nametoindex(p->cfg.ifname);
+	if (p->cfg.protocol && p->ifindex && pnd_nl_open(p) == 0 && pnd_flush_stale(p) < 0) {
+		p->c.errors++;
+		pnd_log(p, LOG_WARNING, "could not remove all stale proxy entries: %s",
+		        strerror(errno));
 	}
 	return p;
 }

@@ -58,6 +58,10 @@ struct vrrp_ha_pnd_config {
 	unsigned kernel_batch;    /* proxy entries added/removed per timer call, all in one
 	                             sendmsg (default 256) */
 	bool restore_sysctls;     /* put back on deactivate what activate changed (default true) */
+	uint8_t protocol;         /* NDA_PROTOCOL tag of our proxy entries (default 0xb4); entries
+	                             on ifname with this tag are ours: vrrp_ha_pnd_new() removes
+	                             those a previous run left. Instances sharing an interface
+	                             need distinct tags. 0 = untagged, no such clean-up */
 };
 
 /* Fill c with the defaults above; ifname empty (the caller sets it). */
@@ -109,6 +113,7 @@ struct vrrp_ha_pnd_counters {
 	uint64_t una_deferred;                /* EAGAIN/ENOBUFS: retried on a later call */
 	uint64_t activations, deactivations, mode_switches;
 	uint64_t sysctl_changes; /* sysctl values written (activation and restore) */
+	uint64_t stale_removed;  /* tagged proxy entries of a previous run removed by _new() */
 	uint64_t errors;         /* everything else that failed (logged) */
 };
 
@@ -117,8 +122,11 @@ struct vrrp_ha_pnd;
 /*
  * Create the takeover state for cfg->ifname (copied; the interface need not
  * exist yet). ops/ops_ctx: the host's ops (now_ms, log, watch_fd,
- * unwatch_fd are used); both must outlive the handle. Nothing is touched in
- * the kernel before vrrp_ha_pnd_activate().
+ * unwatch_fd are used); both must outlive the handle. If the interface
+ * exists and cfg->protocol is not 0, proxy entries with that tag on it (a
+ * crashed run's: a backup must not answer for the HoAs) are removed
+ * (counted in stale_removed); nothing else is touched in the kernel before
+ * vrrp_ha_pnd_activate().
  * Returns: the handle, or NULL (ENOMEM, or EINVAL for an empty ifname).
  */
 struct vrrp_ha_pnd *vrrp_ha_pnd_new(const struct vrrp_ha_pnd_config *cfg,
