@@ -692,6 +692,12 @@ static int test_socket(const char *tool)
 		fr = vrrp_ha_fr_new(&cfg, test_loop_ops(), loop, &hk);
 		CHECK_EQ(vrrp_ha_fr_open(fr), 0);
 		c = vrrp_ha_fr_counters(fr);
+		/* over lo now: not the configured interface */
+		rbc_add(rbc, h1, c1, UINT64_MAX);
+		CHECK_EQ(send_raw(p, n, &vha), 0);
+		for (int k = 0; k < 50 && !c->rx_packets; k++)
+			test_loop_run_once(loop, 20);
+		CHECK_EQ(c->rx_reason[VRRP_HA_FR_R_WRONG_IF], 1);
 		int up[2], down[2]; /* child -> parent, parent -> child */
 		CHECK_EQ(pipe(up), 0);
 		CHECK_EQ(pipe(down), 0);
@@ -734,9 +740,10 @@ static int test_socket(const char *tool)
 		CHECK_EQ(c->order_draft, 1);
 		CHECK_EQ(c->rx_reason[VRRP_HA_FR_R_TRIGGERED], 1);
 		CHECK_EQ(c->rx_reason[VRRP_HA_FR_R_DUPLICATE] +
-		                 c->rx_reason[VRRP_HA_FR_R_TRIGGERED],
+		                 c->rx_reason[VRRP_HA_FR_R_TRIGGERED] +
+		                 c->rx_reason[VRRP_HA_FR_R_WRONG_IF],
 		         c->rx_packets);
-		fprintf(stderr, "socket: tool packets seen %llu (3 sent)\n",
+		fprintf(stderr, "socket: packets seen %llu (1 over lo, 3 from hao-esp)\n",
 		        (unsigned long long)c->rx_packets);
 	}
 	vrrp_ha_fr_free(fr);

@@ -80,6 +80,7 @@ struct vrrp_ha_fr {
 	uint64_t tokens; /* thousandths of a token */
 	uint64_t bucket_ms;
 	bool bucket_started;
+	bool in_poll; /* poll() returns next_ms itself: no wake from inside */
 
 	uint64_t log_ms[VRRP_HA_FR_R__COUNT];
 	uint64_t log_quiet[VRRP_HA_FR_R__COUNT];
@@ -375,7 +376,7 @@ static uint32_t heap_pop(struct vrrp_ha_fr *fr)
 
 static void fr_wake(struct vrrp_ha_fr *fr)
 {
-	if (fr->hooks.wake)
+	if (fr->hooks.wake && !fr->in_poll)
 		fr->hooks.wake(fr->hooks.arg);
 }
 
@@ -812,7 +813,9 @@ size_t vrrp_ha_fr_poll(struct vrrp_ha_fr *fr, uint64_t now_ms, struct vrrp_ha_fr
 			*next_ms = UINT64_MAX;
 		return 0;
 	}
+	fr->in_poll = true;
 	bool more = lifetime_due(fr, now_ms);
+	fr->in_poll = false;
 	bucket_refill(fr, now_ms);
 	while (n < max && fr->qlen && fr->tokens >= FR_MILLI) {
 		uint32_t i = q_pop(fr);
