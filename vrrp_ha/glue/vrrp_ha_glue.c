@@ -585,6 +585,25 @@ static void cfg_vha(const vector_t *strvec)
 	g->vha_given = true;
 }
 
+static void cfg_proxy_nd(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *s;
+
+	if (!g || !want_args(strvec, 0, 1))
+		return;
+	s = vector_size(strvec) > 1 ? strvec_slot(strvec, 1) : "on";
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true"))
+		g->cfg.proxy_nd = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false"))
+		g->cfg.proxy_nd = false;
+	else
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: proxy_nd '%s' invalid, must be on or off",
+		                    current_vrrp()->iname, s);
+}
+
+UNSIGNED_KEYWORD(cfg_pnd_kernel_max, pnd_kernel_max, 1, 1000000)
 UNSIGNED_KEYWORD(cfg_dp_table, dp_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
@@ -623,6 +642,8 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("refresh_interval", &cfg_refresh);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
 	install_keyword("dataplane", &cfg_dataplane);
+	install_keyword("proxy_nd", &cfg_proxy_nd);
+	install_keyword("proxy_nd_kernel_max", &cfg_pnd_kernel_max);
 	install_keyword("virtual_ha_address", &cfg_vha);
 	install_keyword("dataplane_table", &cfg_dp_table);
 	install_keyword("dataplane_decap_table", &cfg_dp_decap_table);
@@ -650,20 +671,32 @@ bool vrrp_ha_glue_complete_instance(vrrp_t *vrrp)
 	}
 	if (vrrp->ifp)
 		snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", vrrp->ifp->ifname);
-	if (!g->vha_given) {
+	{
 		/* the virtual HA address: the first global address of the
 		 * instance (the first VIP of a VRRPv3 IPv6 instance is its
-		 * link-local one) */
+		 * link-local one), unless virtual_ha_address names it; the
+		 * home prefix is that VIP's prefix */
 		ip_address_t *ip;
 
 		list_for_each_entry(ip, &vrrp->vip, e_list)
 		{
-			if (ip->ifa.ifa_family == AF_INET6 &&
-			    !IN6_IS_ADDR_LINKLOCAL(&ip->u.sin6_addr)) {
-				g->cfg.vha = ip->u.sin6_addr;
-				break;
-			}
+			if (ip->ifa.ifa_family != AF_INET6 ||
+			    IN6_IS_ADDR_LINKLOCAL(&ip->u.sin6_addr) ||
+			    (g->vha_given && !IN6_ARE_ADDR_EQUAL(&ip->u.sin6_addr, &g->cfg.vha)))
+				continue;
+			g->cfg.vha = ip->u.sin6_addr;
+			g->cfg.home_prefix = ip->u.sin6_addr;
+			g->cfg.home_plen = ip->ifa.ifa_prefixlen;
+			break;
 		}
+	}
+	if (g->cfg.proxy_nd && (!g->cfg.home_plen || g->cfg.home_plen == 128)) {
+		report_config_error(
+		        CONFIG_GENERAL_ERROR,
+		        "(%s) mipv6_ha: proxy_nd needs the virtual HA address among the "
+		        "virtual_ipaddress entries with its home prefix length",
+		        vrrp->iname);
+		return false;
 	}
 	if (g->cfg.dataplane != VRRP_HA_DP_NONE && IN6_IS_ADDR_UNSPECIFIED(&g->cfg.vha)) {
 		report_config_error(CONFIG_GENERAL_ERROR,

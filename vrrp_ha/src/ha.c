@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "vrrp_ha/ha.h"
+#include "vrrp_ha/proxynd.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -66,6 +67,7 @@ struct vrrp_ha {
 	struct vrrp_ha_rbc *rbc; /* Redundancy Binding Cache (draft-deng 5) */
 	struct vrrp_ha_rbc *bc;  /* copy of the local daemon's binding cache */
 	struct vrrp_ha_dp *dp;   /* partial recovery forwarding (non-owner only) */
+	struct vrrp_ha_pnd *pnd; /* proxy ND for HoAs on the home link (non-owner only) */
 	struct vrrp_ha_counters cnt;
 
 	/* BC_REQUEST we sent (draft-deng 4.2.1) and are waiting on */
@@ -351,6 +353,7 @@ fail:
 static void batch_flush_all(struct vrrp_ha *h);
 static void fifo_close(struct vrrp_ha *h);
 static void dp_setup(struct vrrp_ha *h);
+static void pnd_setup(struct vrrp_ha *h);
 static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha_config *b);
 
 void vrrp_ha_free(struct vrrp_ha *h)
@@ -360,6 +363,7 @@ void vrrp_ha_free(struct vrrp_ha *h)
 	batch_flush_all(h);
 	fifo_close(h);
 	free(h->fifo_buf);
+	vrrp_ha_pnd_free(h->pnd);
 	vrrp_ha_dp_free(h->dp);
 	rbc_free(h->rbc);
 	rbc_free(h->bc);
@@ -380,6 +384,13 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 
 	if (vrrp_ha_config_copy(&c, cfg))
 		return -1;
+	if (h->pnd && (c.proxy_nd != h->cfg.proxy_nd || c.home_plen != h->cfg.home_plen ||
+	               memcmp(&c.home_prefix, &h->cfg.home_prefix, sizeof(c.home_prefix)) ||
+	               c.pnd_kernel_max != h->cfg.pnd_kernel_max ||
+	               strcmp(c.ifname, h->cfg.ifname) || is_owner(&c, priority) != h->owner)) {
+		vrrp_ha_pnd_free(h->pnd);
+		h->pnd = NULL;
+	}
 	if (h->dp && (!dp_config_equal(&c, &h->cfg) || is_owner(&c, priority) != h->owner ||
 	              vrid != h->vrid)) {
 		vrrp_ha_dp_free(h->dp);
@@ -402,8 +413,10 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	h->timer_at = UINT64_MAX;
 	if (alloc_buffers(h))
 		return -1;
-	if (h->started)
+	if (h->started) {
 		dp_setup(h);
+		pnd_setup(h);
+	}
 	if (h->started)
 		arm_us(h, 0);
 	return 0;
@@ -460,6 +473,109 @@ static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha
 	       a->dp_batch == b->dp_batch;
 }
 
+/* Modules that keep fds or need the clock get these ops with the instance as
+ * ctx: they follow h->ctx, which the host changes on a reload. */
+static uint64_t fwd_now_ms(void *ctx)
+{
+	struct vrrp_ha *h = ctx;
+
+	return h->ops.now_ms(h->ctx);
+}
+
+static int fwd_watch_fd(void *ctx, int fd, int events, vrrp_ha_fd_cb cb, void *data)
+{
+	struct vrrp_ha *h = ctx;
+
+	return h->ops.watch_fd ? h->ops.watch_fd(h->ctx, fd, events, cb, data) : -1;
+}
+
+static void fwd_unwatch_fd(void *ctx, int fd)
+{
+	struct vrrp_ha *h = ctx;
+
+	if (h->ops.unwatch_fd)
+		h->ops.unwatch_fd(h->ctx, fd);
+}
+
+static void fwd_log(void *ctx, int prio, const char *msg)
+{
+	vrrp_ha_logf(ctx, prio, "%s", msg);
+}
+
+static const struct vrrp_ha_ops fwd_ops = {
+        .now_ms = fwd_now_ms,
+        .watch_fd = fwd_watch_fd,
+        .unwatch_fd = fwd_unwatch_fd,
+        .log = fwd_log,
+};
+
+/* Is hoa inside the home prefix (so on the home link, needing proxy ND)? */
+static bool on_home_link(const struct vrrp_ha *h, const struct in6_addr *hoa)
+{
+	unsigned bits = h->cfg.home_plen, i;
+
+	if (!bits || bits > 128)
+		return false;
+	for (i = 0; i < bits / 8; i++)
+		if (hoa->s6_addr[i] != h->cfg.home_prefix.s6_addr[i])
+			return false;
+	if (bits % 8) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+
+		if ((hoa->s6_addr[i] ^ h->cfg.home_prefix.s6_addr[i]) & mask)
+			return false;
+	}
+	return true;
+}
+
+static void pnd_track(struct vrrp_ha *h, const struct in6_addr *hoa, bool add)
+{
+	int r;
+
+	if (!h->pnd || !on_home_link(h, hoa))
+		return;
+	r = add ? vrrp_ha_pnd_add(h->pnd, hoa) : vrrp_ha_pnd_del(h->pnd, hoa);
+	if (r < 0)
+		h->cnt.pnd_errors++;
+	else if (r > 0 && add)
+		h->cnt.pnd_added++;
+	else if (r > 0)
+		h->cnt.pnd_deleted++;
+	arm_us(h, 0); /* the module's paced work runs from our timer */
+}
+
+static void pnd_setup(struct vrrp_ha *h)
+{
+	struct vrrp_ha_pnd_config pc;
+	struct rbc_view v[256];
+	uint64_t cursor = 0, now;
+	size_t n, i;
+
+	if (!h->cfg.proxy_nd || h->owner || !h->cfg.enabled || !h->cfg.home_plen) {
+		vrrp_ha_pnd_free(h->pnd);
+		h->pnd = NULL;
+		return;
+	}
+	if (h->pnd)
+		return;
+	vrrp_ha_pnd_config_defaults(&pc);
+	memcpy(pc.ifname, h->cfg.ifname, sizeof(pc.ifname));
+	if (h->cfg.pnd_kernel_max)
+		pc.kernel_max = h->cfg.pnd_kernel_max;
+	h->pnd = vrrp_ha_pnd_new(&pc, &fwd_ops, h);
+	if (!h->pnd) {
+		h->cnt.pnd_errors++;
+		vrrp_ha_logf(h, LOG_ERR, "proxy ND not available");
+		return;
+	}
+	now = vrrp_ha_now(h);
+	while ((n = rbc_walk_view(h->rbc, &cursor, v, 256, now)) > 0)
+		for (i = 0; i < n; i++)
+			pnd_track(h, &v[i].hoa, true);
+	if (h->state == VRRP_HA_ST_MASTER)
+		vrrp_ha_pnd_activate(h->pnd);
+}
+
 /* Create (or drop) the data plane to match the config and ownership. */
 static void dp_setup(struct vrrp_ha *h)
 {
@@ -499,6 +615,10 @@ static void dp_setup(struct vrrp_ha *h)
 /* The RBC changed (draft-deng 4.2.2 backup rules): keep the kernel in step. */
 static void dp_record(struct vrrp_ha *h, const struct vrrp_ha_binding *b, enum rbc_result r)
 {
+	if (r == RBC_ADDED)
+		pnd_track(h, &b->hoa, true);
+	else if (r == RBC_DELETED)
+		pnd_track(h, &b->hoa, false);
 	if (!h->dp)
 		return;
 	if (r == RBC_ADDED || r == RBC_UPDATED)
@@ -515,6 +635,7 @@ struct vrrp_ha_dp *vrrp_ha_get_dp(struct vrrp_ha *h)
 int vrrp_ha_start(struct vrrp_ha *h)
 {
 	dp_setup(h);
+	pnd_setup(h);
 	h->started = true;
 	h->timer_at = UINT64_MAX;
 	arm_at(h, vrrp_ha_now(h) + IDLE_TICK_MS);
@@ -1080,6 +1201,13 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
 		h->dirty_since = 0;
 		if (h->dp && vrrp_ha_dp_deactivate(h->dp) == 0)
 			h->cnt.dp_deactivations++;
+		if (h->pnd)
+			vrrp_ha_pnd_deactivate(h->pnd);
+	}
+	if (s == VRRP_HA_ST_MASTER && h->pnd) {
+		/* take the home link over: proxy entries / responder + UNAs */
+		if (vrrp_ha_pnd_activate(h->pnd) < 0)
+			h->cnt.pnd_errors++;
 	}
 	if (s == VRRP_HA_ST_MASTER && h->dp) {
 		/* partial recovery: the routes are pre-staged; this is a constant
@@ -1125,6 +1253,7 @@ static void rbc_expired_cb(void *arg, const struct rbc_view *v)
 
 	h->cnt.expired++;
 	dp_unstage(h, &v->hoa);
+	pnd_track(h, &v->hoa, false);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,
@@ -1166,6 +1295,13 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 	if (h->request_pending && h->request_deadline < next)
 		next = h->request_deadline;
 
+	if (h->pnd) {
+		uint64_t pn = UINT64_MAX;
+
+		vrrp_ha_pnd_timer(h->pnd, now, &pn);
+		if (pn < next)
+			next = pn > now ? pn : now + 1;
+	}
 	if (h->dp && vrrp_ha_dp_pending(h->dp) && vrrp_ha_dp_commit(h->dp, DP_COMMIT_BUDGET) > 0)
 		next = now + 1; /* more to hand over (or an ENOMEM retry) soon */
 
@@ -1395,6 +1531,9 @@ static const struct vrrp_ha_counter_field counter_fields[] = {
         CTR(dp_errors),
         CTR(dp_activations),
         CTR(dp_deactivations),
+        CTR(pnd_added),
+        CTR(pnd_deleted),
+        CTR(pnd_errors),
 };
 #undef CTR
 #undef RXR

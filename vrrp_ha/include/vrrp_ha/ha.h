@@ -68,6 +68,11 @@ struct vrrp_ha_config {
 	unsigned dp_decap_table;           /* 0 = 2000 + VRID */
 	unsigned dp_rule_pref;             /* 0 = dataplane.h default */
 	unsigned dp_batch;                 /* 0 = dataplane.h default */
+	/* home link takeover (proxynd.h): HoAs inside the home prefix */
+	bool proxy_nd;               /* default false */
+	struct in6_addr home_prefix; /* the host fills it in (the VHA's prefix) */
+	unsigned home_plen;          /* 0 = no home prefix known */
+	unsigned pnd_kernel_max;     /* 0 = proxynd.h default */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -132,6 +137,7 @@ struct vrrp_ha_counters {
 	uint64_t state_changes;
 	uint64_t dp_staged, dp_unstaged, dp_errors; /* partial recovery routes queued */
 	uint64_t dp_activations, dp_deactivations;
+	uint64_t pnd_added, pnd_deleted, pnd_errors; /* HoAs defended on the home link */
 };
 
 struct vrrp_ha;
