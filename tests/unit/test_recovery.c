@@ -603,6 +603,68 @@ static void test_many_tracked(void)
 	free(rbc);
 }
 
+/* 100k HoAs whose expiry is encoded in the address (no RBC array): grow
+ * every index shard several times, release everything through the heap in
+ * order, then reuse the freed records. */
+#define CHURN_N 100000u
+
+static uint64_t churn_exp(const struct in6_addr *h)
+{
+	uint32_t i = (uint32_t)h->s6_addr[12] << 24 | (uint32_t)h->s6_addr[13] << 16 |
+	             (uint32_t)h->s6_addr[14] << 8 | h->s6_addr[15];
+	return 100000 + (uint64_t)((i * 40503u) % CHURN_N) * 10;
+}
+
+static bool churn_lookup(void *arg, const struct in6_addr *hoa, struct in6_addr *coa, uint64_t *exp)
+{
+	(void)arg;
+	*coa = *hoa;
+	*exp = churn_exp(hoa);
+	return true;
+}
+
+static void test_churn(void)
+{
+	struct vrrp_ha_fr_config cfg;
+	vrrp_ha_fr_config_defaults(&cfg);
+	cfg.rate_per_s = cfg.burst = 1000000;
+	cfg.max_queue = CHURN_N;
+	struct vrrp_ha_fr_hooks hk = {.lookup = churn_lookup};
+	struct vrrp_ha_fr *fr = vrrp_ha_fr_new(&cfg, NULL, NULL, &hk);
+	static struct vrrp_ha_fr_event ev[4096];
+	uint64_t next;
+
+	CHECK(fr != NULL);
+	vrrp_ha_fr_set_active(fr, true);
+	for (int round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < CHURN_N; i++) {
+			struct in6_addr h = hoa_n(i);
+			/* first a wrong expiry, then the right one: moves in the heap */
+			vrrp_ha_fr_track(fr, &h, churn_exp(&h) + 5000);
+			vrrp_ha_fr_track(fr, &h, churn_exp(&h));
+		}
+		CHECK_EQ(vrrp_ha_fr_ntracked(fr), CHURN_N);
+		size_t total = 0, got;
+		uint64_t last = 0;
+		bool ordered = true;
+		uint64_t now = 100000 + (uint64_t)CHURN_N * 10;
+		while ((got = vrrp_ha_fr_poll(fr, now, ev, 4096, &next)) > 0) {
+			for (size_t k = 0; k < got; k++) {
+				uint64_t e = churn_exp(&ev[k].hoa);
+				ordered = ordered && e >= last;
+				last = e;
+			}
+			total += got;
+		}
+		CHECK(ordered);
+		CHECK_EQ(total, CHURN_N);
+		CHECK_EQ(vrrp_ha_fr_ntracked(fr), 0);
+		CHECK_EQ(vrrp_ha_fr_queued(fr), 0);
+	}
+	CHECK_EQ(vrrp_ha_fr_counters(fr)->lifetime_scheduled, 2 * CHURN_N);
+	vrrp_ha_fr_free(fr);
+}
+
 /* ---- the real socket, in a private network namespace --------------------- */
 
 static int sh(const char *cmd)
@@ -762,6 +824,7 @@ int main(int argc, char **argv)
 	test_bucket();
 	test_lifetime();
 	test_many_tracked();
+	test_churn();
 	int sock = test_socket(argc > 1 ? argv[1] : NULL);
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);

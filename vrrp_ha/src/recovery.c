@@ -19,8 +19,9 @@
  *
  * State: one record per HoA that is tracked for lifetime (in a min-heap by
  * expiry) and/or queued for release (FIFO); a HoA has at most one record, so
- * it is queued at most once. Records live in a slab indexed by an
- * open-addressing hash (linear probing, backward-shift deletion).
+ * it is queued at most once. Records live in a chunked slab (never moved),
+ * found through a hash index of 256 shards (open addressing, linear probing, backward-shift
+ * deletion), each growing on its own so no call rehashes the whole table.
  */
 #define _GNU_SOURCE /* struct in6_pktinfo */
 #include "vrrp_ha/recovery.h"
@@ -44,7 +45,10 @@
 #define FR_POLL_WORK   4096 /* lifetime checks per poll */
 #define FR_BUF         2048 /* enough for any sane Destination Options + ESP */
 #define FR_MILLI       1000 /* tokens are counted in thousandths */
-#define FR_IDX_MIN_CAP 64
+#define FR_CHUNK_SHIFT 12   /* 4096 records (256 KiB) per slab chunk */
+#define FR_CHUNK       (1u << FR_CHUNK_SHIFT)
+#define FR_SHARD_BITS  8 /* 256 index shards */
+#define FR_SHARD_MIN   16
 
 struct fr_rec {
 	struct in6_addr hoa;
@@ -57,6 +61,13 @@ struct fr_rec {
 	uint8_t used;
 };
 
+/* One of the hash index's shards: open addressing, linear probing; a slot
+ * holds record index + 1, 0 = empty. */
+struct fr_shard {
+	uint32_t *slot;
+	uint32_t mask, n;
+};
+
 struct vrrp_ha_fr {
 	struct vrrp_ha_fr_config cfg;
 	const struct vrrp_ha_ops *ops;
@@ -67,10 +78,9 @@ struct vrrp_ha_fr {
 	int fd;
 	unsigned ifindex; /* of cfg.ifname, resolved at open; 0 = any */
 
-	struct fr_rec *recs;
-	uint32_t nrecs, caprecs, free_head, nused;
-	uint32_t *idx; /* rec index + 1, 0 = empty */
-	uint32_t idx_mask;
+	struct fr_rec **chunks; /* slab: nchunks chunks of FR_CHUNK records */
+	uint32_t nchunks, nrecs, free_head, nused;
+	struct fr_shard shards[1u << FR_SHARD_BITS];
 
 	uint32_t *heap;
 	uint32_t heap_n, heap_cap;
@@ -178,6 +188,10 @@ static const char *a6(const struct in6_addr *a, char *buf)
 
 /* ---- records: slab + hash index --------------------------------------- */
 
+/* Record i (valid index): the slab is chunked, so growing it never copies
+ * or moves a record. */
+#define REC(fr, i) (&(fr)->chunks[(i) >> FR_CHUNK_SHIFT][(i) & (FR_CHUNK - 1)])
+
 static uint32_t fr_hash(const struct in6_addr *a)
 {
 	uint64_t h[2];
@@ -190,78 +204,109 @@ static uint32_t fr_hash(const struct in6_addr *a)
 	return (uint32_t)x;
 }
 
-/* Returns: the index slot holding hoa, or the empty slot where it would go. */
-static uint32_t idx_slot(const struct vrrp_ha_fr *fr, const struct in6_addr *hoa)
+static struct fr_shard *shard_of(struct vrrp_ha_fr *fr, uint32_t h)
 {
-	uint32_t s = fr_hash(hoa) & fr->idx_mask;
+	return &fr->shards[h >> (32 - FR_SHARD_BITS)];
+}
 
-	while (fr->idx[s] && memcmp(&fr->recs[fr->idx[s] - 1].hoa, hoa, sizeof(*hoa)) != 0)
-		s = (s + 1) & fr->idx_mask;
+/* Returns: the slot of sh holding hoa, or the empty slot where it would go. */
+static uint32_t shard_slot(const struct vrrp_ha_fr *fr, const struct fr_shard *sh, uint32_t h,
+                           const struct in6_addr *hoa)
+{
+	uint32_t s = h & sh->mask;
+
+	while (sh->slot[s] && memcmp(&REC(fr, sh->slot[s] - 1)->hoa, hoa, sizeof(*hoa)) != 0)
+		s = (s + 1) & sh->mask;
 	return s;
 }
 
-static uint32_t rec_find(const struct vrrp_ha_fr *fr, const struct in6_addr *hoa)
+static uint32_t rec_find(struct vrrp_ha_fr *fr, const struct in6_addr *hoa)
 {
-	if (!fr->idx)
+	uint32_t h = fr_hash(hoa);
+	struct fr_shard *sh = shard_of(fr, h);
+
+	if (!sh->slot)
 		return FR_NONE;
-	uint32_t s = idx_slot(fr, hoa);
-	return fr->idx[s] ? fr->idx[s] - 1 : FR_NONE;
+	uint32_t s = shard_slot(fr, sh, h, hoa);
+	return sh->slot[s] ? sh->slot[s] - 1 : FR_NONE;
 }
 
-/* Keep the index at most half full. Returns: 0, or -1 (nomem). */
-static int idx_reserve(struct vrrp_ha_fr *fr)
+/* Keep a shard at most half full. Growing rehashes that shard only (1/256 of
+ * the HoAs), so no single call stalls on the whole table.
+ * Returns: 0, or -1 (nomem). */
+static int shard_reserve(struct vrrp_ha_fr *fr, struct fr_shard *sh)
 {
-	uint32_t cap = fr->idx ? fr->idx_mask + 1 : 0;
+	uint32_t cap = sh->slot ? sh->mask + 1 : 0;
 
-	if (fr->idx && (uint64_t)(fr->nused + 1) * 2 <= cap)
+	if (sh->slot && (uint64_t)(sh->n + 1) * 2 <= cap)
 		return 0;
-	uint32_t ncap = cap ? cap * 2 : FR_IDX_MIN_CAP;
-	if (ncap < cap)
+	uint32_t ncap = cap ? cap * 2 : FR_SHARD_MIN;
+	if (ncap < cap || ncap > (1u << (32 - FR_SHARD_BITS)))
 		return -1;
 	uint32_t *n = calloc(ncap, sizeof(*n));
 	if (!n)
 		return -1;
-	uint32_t *old = fr->idx;
-	fr->idx = n;
-	fr->idx_mask = ncap - 1;
-	for (uint32_t i = 0; i < cap; i++)
-		if (old[i])
-			fr->idx[idx_slot(fr, &fr->recs[old[i] - 1].hoa)] = old[i];
+	uint32_t *old = sh->slot;
+	sh->slot = n;
+	sh->mask = ncap - 1;
+	for (uint32_t i = 0; i < cap; i++) {
+		if (old[i]) {
+			const struct in6_addr *a = &REC(fr, old[i] - 1)->hoa;
+			sh->slot[shard_slot(fr, sh, fr_hash(a), a)] = old[i];
+		}
+	}
 	free(old);
 	return 0;
 }
 
-/* Returns: hoa's record, created if needed, or FR_NONE (nomem or limit). */
+/* Returns: a fresh record index (from the free list or a new chunk), or
+ * FR_NONE (nomem). */
+static uint32_t rec_alloc(struct vrrp_ha_fr *fr)
+{
+	uint32_t i;
+
+	if (fr->free_head != FR_NONE) {
+		i = fr->free_head;
+		fr->free_head = REC(fr, i)->qnext;
+		return i;
+	}
+	if (fr->nrecs == (uint64_t)fr->nchunks * FR_CHUNK) {
+		if (fr->nchunks >= FR_NONE / FR_CHUNK)
+			return FR_NONE;
+		struct fr_rec **cp = realloc(fr->chunks, (fr->nchunks + 1) * sizeof(*cp));
+		if (!cp)
+			return FR_NONE;
+		fr->chunks = cp;
+		cp[fr->nchunks] = malloc(FR_CHUNK * sizeof(struct fr_rec));
+		if (!cp[fr->nchunks])
+			return FR_NONE;
+		fr->nchunks++;
+	}
+	return fr->nrecs++;
+}
+
+/* Returns: hoa's record, created if needed, or FR_NONE (nomem). */
 static uint32_t rec_get(struct vrrp_ha_fr *fr, const struct in6_addr *hoa)
 {
+	uint32_t h = fr_hash(hoa);
+	struct fr_shard *sh = shard_of(fr, h);
 	uint32_t i = rec_find(fr, hoa);
 
 	if (i != FR_NONE)
 		return i;
-	if (idx_reserve(fr) < 0)
+	if (shard_reserve(fr, sh) < 0)
 		return FR_NONE;
-	if (fr->free_head != FR_NONE) {
-		i = fr->free_head;
-		fr->free_head = fr->recs[i].qnext;
-	} else {
-		if (fr->nrecs == fr->caprecs) {
-			uint32_t ncap = fr->caprecs ? fr->caprecs * 2 : 64;
-			struct fr_rec *n =
-			        ncap > fr->caprecs ? realloc(fr->recs, ncap * sizeof(*n)) : NULL;
-			if (!n)
-				return FR_NONE;
-			fr->recs = n;
-			fr->caprecs = ncap;
-		}
-		i = fr->nrecs++;
-	}
-	struct fr_rec *r = &fr->recs[i];
+	i = rec_alloc(fr);
+	if (i == FR_NONE)
+		return FR_NONE;
+	struct fr_rec *r = REC(fr, i);
 	memset(r, 0, sizeof(*r));
 	r->hoa = *hoa;
 	r->heap_pos = FR_NONE;
 	r->qnext = FR_NONE;
 	r->used = 1;
-	fr->idx[idx_slot(fr, hoa)] = i + 1;
+	sh->slot[shard_slot(fr, sh, h, hoa)] = i + 1;
+	sh->n++;
 	fr->nused++;
 	return i;
 }
@@ -269,25 +314,28 @@ static uint32_t rec_get(struct vrrp_ha_fr *fr, const struct in6_addr *hoa)
 /* Free record i if it is neither tracked nor queued. */
 static void rec_release(struct vrrp_ha_fr *fr, uint32_t i)
 {
-	struct fr_rec *r = &fr->recs[i];
+	struct fr_rec *r = REC(fr, i);
 
 	if (r->queued || r->heap_pos != FR_NONE)
 		return;
+	uint32_t h = fr_hash(&r->hoa);
+	struct fr_shard *sh = shard_of(fr, h);
 	/* backward-shift deletion (linear probing) */
-	uint32_t pos = idx_slot(fr, &r->hoa), j = pos;
+	uint32_t pos = shard_slot(fr, sh, h, &r->hoa), j = pos;
 	for (;;) {
-		j = (j + 1) & fr->idx_mask;
-		if (!fr->idx[j])
+		j = (j + 1) & sh->mask;
+		if (!sh->slot[j])
 			break;
-		uint32_t home = fr_hash(&fr->recs[fr->idx[j] - 1].hoa) & fr->idx_mask;
+		uint32_t home = fr_hash(&REC(fr, sh->slot[j] - 1)->hoa) & sh->mask;
 		/* the entry at j may move to pos only if its home is not in (pos, j] */
 		bool stays = pos <= j ? (pos < home && home <= j) : (pos < home || home <= j);
 		if (!stays) {
-			fr->idx[pos] = fr->idx[j];
+			sh->slot[pos] = sh->slot[j];
 			pos = j;
 		}
 	}
-	fr->idx[pos] = 0;
+	sh->slot[pos] = 0;
+	sh->n--;
 	r->used = 0;
 	r->qnext = fr->free_head;
 	fr->free_head = i;
@@ -298,14 +346,14 @@ static void rec_release(struct vrrp_ha_fr *fr, uint32_t i)
 
 static uint64_t rec_due(const struct vrrp_ha_fr *fr, uint32_t i)
 {
-	uint64_t e = fr->recs[i].expires_ms;
+	uint64_t e = REC(fr, i)->expires_ms;
 	return e > fr->margin_ms ? e - fr->margin_ms : 0;
 }
 
 static void heap_set(struct vrrp_ha_fr *fr, uint32_t pos, uint32_t i)
 {
 	fr->heap[pos] = i;
-	fr->recs[i].heap_pos = pos;
+	REC(fr, i)->heap_pos = pos;
 }
 
 static void heap_up(struct vrrp_ha_fr *fr, uint32_t pos)
@@ -314,7 +362,7 @@ static void heap_up(struct vrrp_ha_fr *fr, uint32_t pos)
 
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
-		if (fr->recs[fr->heap[parent]].expires_ms <= fr->recs[i].expires_ms)
+		if (REC(fr, fr->heap[parent])->expires_ms <= REC(fr, i)->expires_ms)
 			break;
 		heap_set(fr, pos, fr->heap[parent]);
 		pos = parent;
@@ -331,9 +379,9 @@ static void heap_down(struct vrrp_ha_fr *fr, uint32_t pos)
 		if (c >= fr->heap_n)
 			break;
 		if (c + 1 < fr->heap_n &&
-		    fr->recs[fr->heap[c + 1]].expires_ms < fr->recs[fr->heap[c]].expires_ms)
+		    REC(fr, fr->heap[c + 1])->expires_ms < REC(fr, fr->heap[c])->expires_ms)
 			c++;
-		if (fr->recs[fr->heap[c]].expires_ms >= fr->recs[i].expires_ms)
+		if (REC(fr, fr->heap[c])->expires_ms >= REC(fr, i)->expires_ms)
 			break;
 		heap_set(fr, pos, fr->heap[c]);
 		pos = c;
@@ -352,7 +400,7 @@ static int heap_push(struct vrrp_ha_fr *fr, uint32_t i)
 		fr->heap_cap = ncap;
 	}
 	fr->heap[fr->heap_n] = i;
-	fr->recs[i].heap_pos = fr->heap_n;
+	REC(fr, i)->heap_pos = fr->heap_n;
 	fr->heap_n++;
 	heap_up(fr, fr->heap_n - 1);
 	return 0;
@@ -363,7 +411,7 @@ static uint32_t heap_pop(struct vrrp_ha_fr *fr)
 {
 	uint32_t top = fr->heap[0];
 
-	fr->recs[top].heap_pos = FR_NONE;
+	REC(fr, top)->heap_pos = FR_NONE;
 	fr->heap_n--;
 	if (fr->heap_n) {
 		fr->heap[0] = fr->heap[fr->heap_n];
@@ -383,7 +431,7 @@ static void fr_wake(struct vrrp_ha_fr *fr)
 static void q_push(struct vrrp_ha_fr *fr, uint32_t i, enum vrrp_ha_fr_cause cause,
                    const struct in6_addr *coa, uint64_t now)
 {
-	struct fr_rec *r = &fr->recs[i];
+	struct fr_rec *r = REC(fr, i);
 	bool was_empty = fr->qlen == 0;
 
 	r->queued = (uint8_t)cause;
@@ -391,7 +439,7 @@ static void q_push(struct vrrp_ha_fr *fr, uint32_t i, enum vrrp_ha_fr_cause caus
 	r->queued_ms = now;
 	r->qnext = FR_NONE;
 	if (fr->qtail != FR_NONE)
-		fr->recs[fr->qtail].qnext = i;
+		REC(fr, fr->qtail)->qnext = i;
 	else
 		fr->qhead = i;
 	fr->qtail = i;
@@ -406,11 +454,11 @@ static uint32_t q_pop(struct vrrp_ha_fr *fr)
 {
 	uint32_t i = fr->qhead;
 
-	fr->qhead = fr->recs[i].qnext;
+	fr->qhead = REC(fr, i)->qnext;
 	if (fr->qhead == FR_NONE)
 		fr->qtail = FR_NONE;
 	fr->qlen--;
-	fr->recs[i].qnext = FR_NONE;
+	REC(fr, i)->qnext = FR_NONE;
 	return i;
 }
 
@@ -480,8 +528,11 @@ void vrrp_ha_fr_free(struct vrrp_ha_fr *fr)
 	if (!fr)
 		return;
 	vrrp_ha_fr_close(fr);
-	free(fr->recs);
-	free(fr->idx);
+	for (uint32_t k = 0; k < fr->nchunks; k++)
+		free(fr->chunks[k]);
+	free(fr->chunks);
+	for (size_t k = 0; k < sizeof(fr->shards) / sizeof(fr->shards[0]); k++)
+		free(fr->shards[k].slot);
 	free(fr->heap);
 	free(fr);
 }
@@ -490,7 +541,7 @@ static void drop_queue(struct vrrp_ha_fr *fr)
 {
 	while (fr->qlen) {
 		uint32_t i = q_pop(fr);
-		fr->recs[i].queued = 0;
+		REC(fr, i)->queued = 0;
 		fr->c.dropped_inactive++;
 		rec_release(fr, i);
 	}
@@ -623,7 +674,7 @@ static enum vrrp_ha_fr_reason decide(struct vrrp_ha_fr *fr, const struct in6_add
 	 * grounds still deletes it from the RBC and keeps its place */
 	for (int k = 0; k < 2; k++) {
 		i = rec_find(fr, k ? src : hao);
-		if (i != FR_NONE && fr->recs[i].queued == VRRP_HA_FR_TRIGGER)
+		if (i != FR_NONE && REC(fr, i)->queued == VRRP_HA_FR_TRIGGER)
 			return count(fr, VRRP_HA_FR_R_DUPLICATE, src, now);
 	}
 	if (fr->hooks.lookup(fr->hooks.arg, hao, &rcoa, &exp)) {
@@ -634,7 +685,7 @@ static enum vrrp_ha_fr_reason decide(struct vrrp_ha_fr *fr, const struct in6_add
 		return count(fr, VRRP_HA_FR_R_UNKNOWN_HOA, src, now);
 	}
 	i = rec_find(fr, hoa);
-	if (i != FR_NONE && fr->recs[i].queued == VRRP_HA_FR_LIFETIME) {
+	if (i != FR_NONE && REC(fr, i)->queued == VRRP_HA_FR_LIFETIME) {
 		upgrade = true;
 	} else {
 		if (fr->qlen >= fr->cfg.max_queue)
@@ -644,8 +695,8 @@ static enum vrrp_ha_fr_reason decide(struct vrrp_ha_fr *fr, const struct in6_add
 			return count(fr, VRRP_HA_FR_R_NOMEM, src, now);
 	}
 	if (upgrade) {
-		fr->recs[i].queued = VRRP_HA_FR_TRIGGER;
-		fr->recs[i].coa = *coa;
+		REC(fr, i)->queued = VRRP_HA_FR_TRIGGER;
+		REC(fr, i)->coa = *coa;
 	} else {
 		q_push(fr, i, VRRP_HA_FR_TRIGGER, coa, now);
 	}
@@ -737,7 +788,7 @@ void vrrp_ha_fr_track(struct vrrp_ha_fr *fr, const struct in6_addr *hoa, uint64_
 			return;
 		}
 	}
-	struct fr_rec *r = &fr->recs[i];
+	struct fr_rec *r = REC(fr, i);
 	uint64_t old_top = fr->heap_n ? rec_due(fr, fr->heap[0]) : UINT64_MAX;
 
 	fr->c.tracked++;
@@ -769,7 +820,7 @@ static bool lifetime_due(struct vrrp_ha_fr *fr, uint64_t now)
 		if (work >= FR_POLL_WORK)
 			return true;
 		uint32_t i = heap_pop(fr);
-		struct fr_rec *r = &fr->recs[i];
+		struct fr_rec *r = REC(fr, i);
 		struct in6_addr coa;
 		uint64_t exp;
 
@@ -779,7 +830,7 @@ static bool lifetime_due(struct vrrp_ha_fr *fr, uint64_t now)
 			rec_release(fr, i);
 			continue;
 		}
-		r = &fr->recs[i]; /* the hook cannot reallocate, but stay safe */
+		r = REC(fr, i); /* the hook cannot reallocate, but stay safe */
 		if (exp != r->expires_ms) {
 			fr->c.lifetime_renewed++;
 			r->expires_ms = exp;
@@ -819,7 +870,7 @@ size_t vrrp_ha_fr_poll(struct vrrp_ha_fr *fr, uint64_t now_ms, struct vrrp_ha_fr
 	bucket_refill(fr, now_ms);
 	while (n < max && fr->qlen && fr->tokens >= FR_MILLI) {
 		uint32_t i = q_pop(fr);
-		struct fr_rec *r = &fr->recs[i];
+		struct fr_rec *r = REC(fr, i);
 
 		out[n].hoa = r->hoa;
 		out[n].coa = r->coa;
