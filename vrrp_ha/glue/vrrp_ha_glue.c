@@ -604,6 +604,27 @@ static void cfg_proxy_nd(const vector_t *strvec)
 }
 
 UNSIGNED_KEYWORD(cfg_pnd_kernel_max, pnd_kernel_max, 1, 1000000)
+UNSIGNED_KEYWORD(cfg_fr_rate, fr_rate, 1, 1000000)
+UNSIGNED_KEYWORD(cfg_fr_burst, fr_burst, 1, 1000000)
+UNSIGNED_KEYWORD(cfg_fr_margin, fr_margin_s, 1, 86400)
+
+static void cfg_full_recovery(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *s;
+
+	if (!g || !want_args(strvec, 1, 1))
+		return;
+	s = strvec_slot(strvec, 1);
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true"))
+		g->cfg.full_recovery = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false"))
+		g->cfg.full_recovery = false;
+	else
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: full_recovery '%s' invalid, must be on or off",
+		                    current_vrrp()->iname, s);
+}
 UNSIGNED_KEYWORD(cfg_dp_table, dp_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
@@ -644,6 +665,10 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("dataplane", &cfg_dataplane);
 	install_keyword("proxy_nd", &cfg_proxy_nd);
 	install_keyword("proxy_nd_kernel_max", &cfg_pnd_kernel_max);
+	install_keyword("full_recovery", &cfg_full_recovery);
+	install_keyword("full_recovery_rate", &cfg_fr_rate);
+	install_keyword("full_recovery_burst", &cfg_fr_burst);
+	install_keyword("full_recovery_margin", &cfg_fr_margin);
 	install_keyword("virtual_ha_address", &cfg_vha);
 	install_keyword("dataplane_table", &cfg_dp_table);
 	install_keyword("dataplane_decap_table", &cfg_dp_decap_table);

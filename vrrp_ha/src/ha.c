@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha/proxynd.h"
+#include "vrrp_ha/recovery.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -68,6 +69,7 @@ struct vrrp_ha {
 	struct vrrp_ha_rbc *bc;  /* copy of the local daemon's binding cache */
 	struct vrrp_ha_dp *dp;   /* partial recovery forwarding (non-owner only) */
 	struct vrrp_ha_pnd *pnd; /* proxy ND for HoAs on the home link (non-owner only) */
+	struct vrrp_ha_fr *fr;   /* full recovery trigger + scheduler (non-owner only) */
 	struct vrrp_ha_counters cnt;
 
 	/* BC_REQUEST we sent (draft-deng 4.2.1) and are waiting on */
@@ -151,6 +153,7 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->log_interval_s = 10;
 	c->refresh_s = 300;
 	c->dataplane = VRRP_HA_DP_NONE;
+	c->full_recovery = true;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)
@@ -354,6 +357,10 @@ static void batch_flush_all(struct vrrp_ha *h);
 static void fifo_close(struct vrrp_ha *h);
 static void dp_setup(struct vrrp_ha *h);
 static void pnd_setup(struct vrrp_ha *h);
+static void fr_setup(struct vrrp_ha *h);
+static void notify_event(struct vrrp_ha *h, enum ev_kind k, const struct in6_addr *hoa_a,
+                         const struct in6_addr *coa_a, unsigned lifetime, uint16_t seq,
+                         uint16_t flags);
 static bool dp_config_equal(const struct vrrp_ha_config *a, const struct vrrp_ha_config *b);
 
 void vrrp_ha_free(struct vrrp_ha *h)
@@ -363,6 +370,7 @@ void vrrp_ha_free(struct vrrp_ha *h)
 	batch_flush_all(h);
 	fifo_close(h);
 	free(h->fifo_buf);
+	vrrp_ha_fr_free(h->fr);
 	vrrp_ha_pnd_free(h->pnd);
 	vrrp_ha_dp_free(h->dp);
 	rbc_free(h->rbc);
@@ -391,6 +399,13 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 		vrrp_ha_pnd_free(h->pnd);
 		h->pnd = NULL;
 	}
+	if (h->fr &&
+	    (c.full_recovery != h->cfg.full_recovery || c.fr_rate != h->cfg.fr_rate ||
+	     c.fr_burst != h->cfg.fr_burst || c.fr_margin_s != h->cfg.fr_margin_s ||
+	     memcmp(&c.vha, &h->cfg.vha, sizeof(c.vha)) || is_owner(&c, priority) != h->owner)) {
+		vrrp_ha_fr_free(h->fr);
+		h->fr = NULL;
+	}
 	if (h->dp && (!dp_config_equal(&c, &h->cfg) || is_owner(&c, priority) != h->owner ||
 	              vrid != h->vrid)) {
 		vrrp_ha_dp_free(h->dp);
@@ -416,6 +431,7 @@ int vrrp_ha_reconfigure(struct vrrp_ha *h, const struct vrrp_ha_config *cfg, voi
 	if (h->started) {
 		dp_setup(h);
 		pnd_setup(h);
+		fr_setup(h);
 	}
 	if (h->started)
 		arm_us(h, 0);
@@ -576,6 +592,119 @@ static void pnd_setup(struct vrrp_ha *h)
 		vrrp_ha_pnd_activate(h->pnd);
 }
 
+/* ---- full recovery (draft-deng 5.2.2) ---- */
+
+static bool fr_lookup(void *arg, const struct in6_addr *hoa, struct in6_addr *coa,
+                      uint64_t *expires_ms)
+{
+	struct vrrp_ha *h = arg;
+	struct rbc_view v;
+
+	if (!rbc_lookup(h->rbc, hoa, vrrp_ha_now(h), &v))
+		return false;
+	*coa = v.coa;
+	*expires_ms = v.expires_ms;
+	return true;
+}
+
+static void fr_track_hoa(struct vrrp_ha *h, const struct in6_addr *hoa)
+{
+	struct rbc_view v;
+
+	if (h->fr && rbc_lookup(h->rbc, hoa, vrrp_ha_now(h), &v))
+		vrrp_ha_fr_track(h->fr, hoa, v.expires_ms);
+}
+
+/* The MN sent its (ESP-protected) Binding Update to the virtual HA address:
+ * draft-deng 5.2.2 "MUST delete binding update associated with the MN in
+ * RBC". The deletion is an RBC change a non-owner master sends (4.2.3). */
+static void fr_triggered(void *arg, const struct in6_addr *hoa, const struct in6_addr *coa)
+{
+	struct vrrp_ha *h = arg;
+	uint64_t now = vrrp_ha_now(h);
+
+	(void)coa;
+	h->cnt.fr_triggered++;
+	if (rbc_delete_local(h->rbc, hoa, now) == RBC_DELETED) {
+		dp_unstage(h, hoa);
+		pnd_track(h, hoa, false);
+		if (!h->dirty_since)
+			h->dirty_since = now;
+	}
+	arm_us(h, 0);
+}
+
+static void fr_wake(void *arg)
+{
+	arm_us(arg, 0);
+}
+
+static void fr_setup(struct vrrp_ha *h)
+{
+	struct vrrp_ha_fr_config fc;
+	struct vrrp_ha_fr_hooks hooks = {
+	        .arg = h, .lookup = fr_lookup, .triggered = fr_triggered, .wake = fr_wake};
+	struct rbc_view v[256];
+	uint64_t cursor = 0, now;
+	size_t n, i;
+
+	if (!h->cfg.full_recovery || h->owner || !h->cfg.enabled ||
+	    IN6_IS_ADDR_UNSPECIFIED(&h->cfg.vha)) {
+		vrrp_ha_fr_free(h->fr);
+		h->fr = NULL;
+		return;
+	}
+	if (h->fr)
+		return;
+	vrrp_ha_fr_config_defaults(&fc);
+	fc.vha = h->cfg.vha;
+	if (h->cfg.fr_rate)
+		fc.rate_per_s = h->cfg.fr_rate;
+	if (h->cfg.fr_burst)
+		fc.burst = h->cfg.fr_burst;
+	if (h->cfg.fr_margin_s)
+		fc.lifetime_margin_s = h->cfg.fr_margin_s;
+	fc.log_interval_s = h->cfg.log_interval_s;
+	h->fr = vrrp_ha_fr_new(&fc, &fwd_ops, h, &hooks);
+	if (!h->fr) {
+		vrrp_ha_logf(h, LOG_ERR, "full recovery not available");
+		return;
+	}
+	now = vrrp_ha_now(h);
+	while ((n = rbc_walk_view(h->rbc, &cursor, v, 256, now)) > 0)
+		for (i = 0; i < n; i++)
+			vrrp_ha_fr_track(h->fr, &v[i].hoa, v[i].expires_ms);
+	if (h->state == VRRP_HA_ST_MASTER)
+		vrrp_ha_fr_open(h->fr);
+}
+
+/* Hand what the token bucket releases to the daemon as RECOVER events.
+ * Returns: when to come back (UINT64_MAX: nothing pending). */
+static uint64_t fr_release(struct vrrp_ha *h, uint64_t now)
+{
+	struct vrrp_ha_fr_event ev[64];
+	uint64_t next = UINT64_MAX;
+	size_t n, i;
+
+	n = vrrp_ha_fr_poll(h->fr, now, ev, 64, &next);
+	for (i = 0; i < n; i++) {
+		struct rbc_view v;
+		unsigned lifetime = 0;
+		uint16_t seq = 0, flags = 0;
+
+		/* a lifetime recovery still has its entry; a triggered one was
+		 * deleted: the daemon re-registers the MN from scratch */
+		if (rbc_lookup(h->rbc, &ev[i].hoa, now, &v)) {
+			lifetime = v.lifetime_s;
+			seq = v.seq;
+			flags = v.flags;
+		}
+		h->cnt.recovered++;
+		notify_event(h, EV_RECOVER, &ev[i].hoa, &ev[i].coa, lifetime, seq, flags);
+	}
+	return next;
+}
+
 /* Create (or drop) the data plane to match the config and ownership. */
 static void dp_setup(struct vrrp_ha *h)
 {
@@ -615,6 +744,8 @@ static void dp_setup(struct vrrp_ha *h)
 /* The RBC changed (draft-deng 4.2.2 backup rules): keep the kernel in step. */
 static void dp_record(struct vrrp_ha *h, const struct vrrp_ha_binding *b, enum rbc_result r)
 {
+	if (r == RBC_ADDED || r == RBC_UPDATED || r == RBC_REFRESHED)
+		fr_track_hoa(h, &b->hoa);
 	if (r == RBC_ADDED)
 		pnd_track(h, &b->hoa, true);
 	else if (r == RBC_DELETED)
@@ -636,6 +767,7 @@ int vrrp_ha_start(struct vrrp_ha *h)
 {
 	dp_setup(h);
 	pnd_setup(h);
+	fr_setup(h);
 	h->started = true;
 	h->timer_at = UINT64_MAX;
 	arm_at(h, vrrp_ha_now(h) + IDLE_TICK_MS);
@@ -1203,7 +1335,11 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s)
 			h->cnt.dp_deactivations++;
 		if (h->pnd)
 			vrrp_ha_pnd_deactivate(h->pnd);
+		if (h->fr)
+			vrrp_ha_fr_close(h->fr);
 	}
+	if (s == VRRP_HA_ST_MASTER && h->fr && vrrp_ha_fr_open(h->fr) < 0)
+		vrrp_ha_logf(h, LOG_ERR, "full recovery trigger detector not open");
 	if (s == VRRP_HA_ST_MASTER && h->pnd) {
 		/* take the home link over: proxy entries / responder + UNAs */
 		if (vrrp_ha_pnd_activate(h->pnd) < 0)
@@ -1295,6 +1431,12 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 	if (h->request_pending && h->request_deadline < next)
 		next = h->request_deadline;
 
+	if (h->fr && vrrp_ha_fr_active(h->fr)) {
+		uint64_t fn = fr_release(h, now);
+
+		if (fn < next)
+			next = fn > now ? fn : now + 1;
+	}
 	if (h->pnd) {
 		uint64_t pn = UINT64_MAX;
 
@@ -1534,6 +1676,8 @@ static const struct vrrp_ha_counter_field counter_fields[] = {
         CTR(pnd_added),
         CTR(pnd_deleted),
         CTR(pnd_errors),
+        CTR(fr_triggered),
+        CTR(recovered),
 };
 #undef CTR
 #undef RXR

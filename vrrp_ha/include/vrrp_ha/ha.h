@@ -73,6 +73,10 @@ struct vrrp_ha_config {
 	struct in6_addr home_prefix; /* the host fills it in (the VHA's prefix) */
 	unsigned home_plen;          /* 0 = no home prefix known */
 	unsigned pnd_kernel_max;     /* 0 = proxynd.h default */
+	/* full recovery (recovery.h), non-owner MASTER only */
+	bool full_recovery;         /* default true */
+	unsigned fr_rate, fr_burst; /* 0 = recovery.h defaults */
+	unsigned fr_margin_s;       /* 0 = recovery.h default */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -138,6 +142,8 @@ struct vrrp_ha_counters {
 	uint64_t dp_staged, dp_unstaged, dp_errors; /* partial recovery routes queued */
 	uint64_t dp_activations, dp_deactivations;
 	uint64_t pnd_added, pnd_deleted, pnd_errors; /* HoAs defended on the home link */
+	uint64_t fr_triggered; /* HAO+ESP triggers: binding deleted from the RBC */
+	uint64_t recovered;    /* RECOVER events handed to the daemon */
 };
 
 struct vrrp_ha;
