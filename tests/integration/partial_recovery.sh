@@ -176,6 +176,18 @@ if [ -n "$PR_HANDMADE" ]; then log "skipped (handmade): route of $DEL1 removed";
 	check "$((N - 1)) routes" routes_are $((N - 1))
 fi
 
+log "--- an expired binding's route goes too"
+EXP=2001:db8:bb::e
+ctl ha1 add $EXP 2001:db8:cc::e 8 1 AH >/dev/null
+wait_for 5 "$EXP on ha2" sh -c "[ -n \"\$(ip netns exec ${PFX}ha2 ip -6 route show table $PR_TABLE | grep '^$EXP ')\" ]" ||
+	true
+if [ -n "$PR_HANDMADE" ]; then log "skipped (handmade): expiry"; else
+	check "$EXP staged with an 8 s lifetime" staged $EXP 2001:db8:cc::e
+	wait_for 15 "the route of $EXP removed at expiry" absent $EXP
+	ok "route of $EXP gone after its lifetime ran out"
+	check "ha2: expired counted" [ "$(counter ha2 expired)" -ge 1 ]
+fi
+
 log "--- ha2 crashes and restarts: no stale route"
 crash ha2
 ctl ha1 del $DEL2 >/dev/null # while ha2 is down: its route is stale in ha2's kernel
