@@ -78,6 +78,12 @@ conf "$D/good.conf" "control_socket $D/ctl.sock 0660
         max_bindings 100000
         log_interval 10
         refresh_interval 300
+        dataplane none
+        proxy_nd off
+        full_recovery on
+        full_recovery_rate 100
+        full_recovery_burst 100
+        full_recovery_margin 60
         socket_rcvbuf 1048576"
 rc=$(ktest "$D/good.conf")
 [ "$rc" -eq 0 ] || cat "$D/good.conf.out"
@@ -109,6 +115,10 @@ bad burstnan 15 "burst_packets" "burst_packets many"
 bad script 15 "notify_restore" "notify_restore /nonexistent"
 bad relfifo 15 "notify_fifo" "notify_fifo fifo"
 bad noarg 15 "tombstone_time" "tombstone_time"
+bad dataplane 15 "dataplane" "dataplane warp"
+bad proxynd 15 "proxy_nd" "proxy_nd maybe"
+bad fullrec 15 "full_recovery" "full_recovery maybe"
+bad vha 15 "virtual_ha_address" "virtual_ha_address fe80::1"
 # mipv6_ha on an IPv4 instance (its virtual_ipaddress block comes first, so
 # the family is known when the block is parsed): the message must point at
 # the mipv6_ha keyword (14), its closing brace (16) or the instance's (17)

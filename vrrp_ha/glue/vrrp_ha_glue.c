@@ -585,22 +585,34 @@ static void cfg_vha(const vector_t *strvec)
 	g->vha_given = true;
 }
 
-static void cfg_proxy_nd(const vector_t *strvec)
+/* KEYWORD [on|off]: on/yes/true or off/no/false; no argument means on. */
+static void get_bool(const vector_t *strvec, bool *dst)
 {
-	struct vrrp_ha_glue *g = current_glue();
 	const char *s;
 
-	if (!g || !want_args(strvec, 0, 1))
+	if (!current_glue() || !want_args(strvec, 0, 1))
 		return;
 	s = vector_size(strvec) > 1 ? strvec_slot(strvec, 1) : "on";
 	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true"))
-		g->cfg.proxy_nd = true;
+		*dst = true;
 	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false"))
-		g->cfg.proxy_nd = false;
+		*dst = false;
 	else
 		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha: proxy_nd '%s' invalid, must be on or off",
-		                    current_vrrp()->iname, s);
+		                    "(%s) mipv6_ha: %s '%s' invalid, must be on or off",
+		                    current_vrrp()->iname, strvec_slot(strvec, 0), s);
+}
+
+static void cfg_proxy_nd(const vector_t *strvec)
+{
+	if (current_glue())
+		get_bool(strvec, &current_glue()->cfg.proxy_nd);
+}
+
+static void cfg_full_recovery(const vector_t *strvec)
+{
+	if (current_glue())
+		get_bool(strvec, &current_glue()->cfg.full_recovery);
 }
 
 UNSIGNED_KEYWORD(cfg_pnd_kernel_max, pnd_kernel_max, 1, 1000000)
@@ -608,23 +620,6 @@ UNSIGNED_KEYWORD(cfg_fr_rate, fr_rate, 1, 1000000)
 UNSIGNED_KEYWORD(cfg_fr_burst, fr_burst, 1, 1000000)
 UNSIGNED_KEYWORD(cfg_fr_margin, fr_margin_s, 1, 86400)
 
-static void cfg_full_recovery(const vector_t *strvec)
-{
-	struct vrrp_ha_glue *g = current_glue();
-	const char *s;
-
-	if (!g || !want_args(strvec, 1, 1))
-		return;
-	s = strvec_slot(strvec, 1);
-	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true"))
-		g->cfg.full_recovery = true;
-	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false"))
-		g->cfg.full_recovery = false;
-	else
-		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha: full_recovery '%s' invalid, must be on or off",
-		                    current_vrrp()->iname, s);
-}
 UNSIGNED_KEYWORD(cfg_dp_table, dp_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
