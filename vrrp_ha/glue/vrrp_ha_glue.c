@@ -418,25 +418,45 @@ static void cfg_disable(const vector_t *strvec)
 		current_glue()->cfg.enabled = false;
 }
 
-static void cfg_owner(const vector_t *strvec)
-{
-	struct vrrp_ha_glue *g = current_glue();
-	const char *s;
+/* A keyword whose one argument is a word from a table. */
+struct choice {
+	const char *word;
+	int value;
+};
 
-	if (!g || !want_args(strvec, 1, 1))
+static void get_choice(const vector_t *strvec, const struct choice *tab, size_t n, int *dst,
+                       const char *allowed)
+{
+	const char *s;
+	size_t i;
+
+	if (!current_glue() || !want_args(strvec, 1, 1))
 		return;
 	s = strvec_slot(strvec, 1);
-	if (!strcmp(s, "auto"))
-		g->cfg.owner = VRRP_HA_OWNER_AUTO;
-	else if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on"))
-		g->cfg.owner = VRRP_HA_OWNER_YES;
-	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off"))
-		g->cfg.owner = VRRP_HA_OWNER_NO;
-	else
-		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha: address_owner '%s' invalid, must be auto, yes "
-		                    "or no",
-		                    current_vrrp()->iname, s);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(s, tab[i].word)) {
+			*dst = tab[i].value;
+			return;
+		}
+	}
+	report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: %s '%s' invalid, must be %s",
+	                    current_vrrp()->iname, strvec_slot(strvec, 0), s, allowed);
+}
+
+static void cfg_owner(const vector_t *strvec)
+{
+	static const struct choice tab[] = {
+	        {"auto", VRRP_HA_OWNER_AUTO}, {"yes", VRRP_HA_OWNER_YES},
+	        {"true", VRRP_HA_OWNER_YES},  {"on", VRRP_HA_OWNER_YES},
+	        {"no", VRRP_HA_OWNER_NO},     {"false", VRRP_HA_OWNER_NO},
+	        {"off", VRRP_HA_OWNER_NO}};
+	int v;
+
+	if (!current_glue())
+		return;
+	v = (int)current_glue()->cfg.owner;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "auto, yes or no");
+	current_glue()->cfg.owner = (enum vrrp_ha_owner_mode)v;
 }
 
 static void cfg_control_socket(const vector_t *strvec)
@@ -545,25 +565,17 @@ UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 
 static void cfg_dataplane(const vector_t *strvec)
 {
-	struct vrrp_ha_glue *g = current_glue();
-	const char *s;
+	static const struct choice tab[] = {{"auto", VRRP_HA_DP_AUTO},
+	                                    {"seg6", VRRP_HA_DP_SEG6},
+	                                    {"ip6tnl", VRRP_HA_DP_IP6TNL},
+	                                    {"none", VRRP_HA_DP_NONE}};
+	int v;
 
-	if (!g || !want_args(strvec, 1, 1))
+	if (!current_glue())
 		return;
-	s = strvec_slot(strvec, 1);
-	if (!strcmp(s, "auto"))
-		g->cfg.dataplane = VRRP_HA_DP_AUTO;
-	else if (!strcmp(s, "seg6"))
-		g->cfg.dataplane = VRRP_HA_DP_SEG6;
-	else if (!strcmp(s, "ip6tnl"))
-		g->cfg.dataplane = VRRP_HA_DP_IP6TNL;
-	else if (!strcmp(s, "none"))
-		g->cfg.dataplane = VRRP_HA_DP_NONE;
-	else
-		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha: dataplane '%s' invalid, must be auto, seg6, "
-		                    "ip6tnl or none",
-		                    current_vrrp()->iname, s);
+	v = (int)current_glue()->cfg.dataplane;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "auto, seg6, ip6tnl or none");
+	current_glue()->cfg.dataplane = (enum vrrp_ha_dp_backend)v;
 }
 
 static void cfg_vha(const vector_t *strvec)
