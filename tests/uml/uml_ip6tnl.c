@@ -41,15 +41,7 @@
 
 #include "vrrp_ha/dataplane.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "../unit/check.h"
 
 #define VHA   "2001:db8:1::1"
 #define COA1  "2001:db8:c::1"

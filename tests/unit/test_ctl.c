@@ -22,15 +22,7 @@
 #include "test_loop.h"
 #include "vrrp_ha/ctl.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define CHECK_CONTAINS(text, sub)                                                                  \
 	do {                                                                                       \
