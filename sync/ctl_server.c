@@ -91,6 +91,13 @@ struct ctl_client {
 
 	bool show_active, show_bc, show_json;
 	uint64_t show_cursor, show_count;
+
+	/* watch: events stream into the output buffer; what does not fit
+	 * below CTL_OUT_HIGH is counted and reported by a DROPPED line */
+	unsigned watch_id;
+	bool watch_json;
+	uint32_t watch_mask;
+	uint64_t watch_dropped;
 };
 
 struct vrrp_ha_ctl {
@@ -629,7 +636,6 @@ static bool only_json_arg(struct ctl_client *cl, const char *cmd, char **tok, in
 static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
 {
 	struct vrrp_ha *h = cl->srv->h;
-	const struct vrrp_ha_counters *c = vrrp_ha_counters(h);
 
 	if (!only_json_arg(cl, "stats", tok, ntok))
 		return;
@@ -651,12 +657,14 @@ static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
 		return;
 	}
 	{
-		size_t nf;
-		const struct vrrp_ha_counter_field *f = vrrp_ha_counter_fields(&nf);
+		const struct vrrp_ha_counters_reg *reg = vrrp_ha_counters_registry(h);
+		size_t nc = vrrp_ha_counters_count(reg);
 
-		for (size_t i = 0; i < nf; i++)
-			out_printf(cl, "%s %" PRIu64 "\n", f[i].name,
-			           vrrp_ha_counter_value(c, &f[i]));
+		for (size_t i = 0; i < nc; i++) {
+			const struct vrrp_ha_counter *c = vrrp_ha_counters_at(reg, i);
+
+			out_printf(cl, "%s %" PRIu64 "\n", c->name, vrrp_ha_counter_read(c));
+		}
 	}
 	out_str(cl, "OK\n");
 }
@@ -674,16 +682,78 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 		instance_json_head(cl);
 		out_printf(cl,
 		           ",\"owner\":%s,\"rbc\":%zu,\"bc\":%zu,\"backlog\":%zu,"
-		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu}\nOK\n",
+		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu,\"sync\":\"%s\"}\nOK\n",
 		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
-		           mrbc, mbc);
+		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
 		return;
 	}
 	out_printf(cl,
 	           "instance %s\nvrid %u\nstate %s\nowner %s\nrbc %zu\nbc %zu\nbacklog %zu\n"
-	           "rbc_bytes %zu\nbc_bytes %zu\nOK\n",
+	           "rbc_bytes %zu\nbc_bytes %zu\nsync %s\nOK\n",
 	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
-	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc);
+	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc,
+	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
+}
+
+static int client_rewatch(struct ctl_client *cl);
+
+/* An event of the instance: one line to a watching client. Never blocks:
+ * a client that does not read loses lines (counted, then reported). */
+static void watch_event(void *arg, const struct vrrp_ha_event *ev)
+{
+	struct ctl_client *cl = arg;
+	char line[512];
+	int n;
+
+	if (cl->closing)
+		return;
+	if (out_pending(cl) >= CTL_OUT_HIGH) {
+		cl->watch_dropped++;
+		return;
+	}
+	if (cl->watch_dropped) {
+		if (cl->watch_json)
+			out_printf(cl, "{\"event\":\"DROPPED\",\"count\":%" PRIu64 "}\n",
+			           cl->watch_dropped);
+		else
+			out_printf(cl, "DROPPED %" PRIu64 "\n", cl->watch_dropped);
+		cl->watch_dropped = 0;
+	}
+	n = vrrp_ha_event_format(ev, cl->watch_json, line, sizeof(line));
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		line[n] = '\n';
+		out_put(cl, line, (size_t)n + 1);
+	}
+	(void)client_rewatch(cl); /* the loop writes it out */
+}
+
+static void cmd_watch(struct ctl_client *cl, char **tok, int ntok)
+{
+	uint32_t mask = VRRP_HA_EMASK_ALL & ~VRRP_HA_EMASK(VRRP_HA_E_REFRESHED);
+	bool json = false;
+
+	for (int i = 0; i < ntok; i++) {
+		if (!strcmp(tok[i], "json"))
+			json = true;
+		else if (!strcmp(tok[i], "all"))
+			mask = VRRP_HA_EMASK_ALL;
+		else {
+			out_str(cl, "ERR usage: watch [json] [all]\n");
+			return;
+		}
+	}
+	if (cl->watch_id) {
+		out_str(cl, "ERR already watching\n");
+		return;
+	}
+	cl->watch_id = vrrp_ha_subscribe(cl->srv->h, mask, watch_event, cl);
+	if (!cl->watch_id) {
+		out_str(cl, "ERR out of memory\n");
+		return;
+	}
+	cl->watch_json = json;
+	cl->watch_mask = mask;
+	out_str(cl, "OK watching\n");
 }
 
 static void cmd_help(struct ctl_client *cl, char **tok, int ntok);
@@ -708,6 +778,8 @@ static const struct ctl_cmd {
         {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
         {"stats", cmd_stats, 0, 1, "[json]", "counters"},
         {"state", cmd_state, 0, 1, "[json]", "instance state and table sizes"},
+        {"watch", cmd_watch, 0, 2, "[json] [all]",
+         "stream events until the connection closes (all: with REFRESH)"},
         {"help", cmd_help, 0, 0, "", "this list"},
         {"quit", cmd_quit, 0, 0, "", "close the connection"},
 };
@@ -733,7 +805,9 @@ static void command_line(struct ctl_client *cl, char *line)
 
 		if (strcmp(tok[0], c->name))
 			continue;
-		if (extra || n - 1 < c->min_args || n - 1 > c->max_args)
+		if (cl->watch_id && c->fn != cmd_quit)
+			out_str(cl, "ERR watching: only quit\n");
+		else if (extra || n - 1 < c->min_args || n - 1 > c->max_args)
 			out_printf(cl, "ERR usage: %s%s%s\n", c->name, *c->args ? " " : "",
 			           c->args);
 		else
@@ -879,6 +953,8 @@ static void client_close(struct ctl_client *cl)
 {
 	struct vrrp_ha_ctl *c = cl->srv;
 
+	if (cl->watch_id)
+		vrrp_ha_unsubscribe(c->h, cl->watch_id);
 	if (cl->watched)
 		c->ops->unwatch_fd(c->ctx, cl->fd);
 	close(cl->fd);
@@ -1158,6 +1234,16 @@ void vrrp_ha_ctl_rebind(struct vrrp_ha_ctl *c, struct vrrp_ha *h, void *ctx)
 				if (cl->show_json)
 					out_str(cl, "]}\n");
 				out_str(cl, "ERR instance reconfigured during show\n");
+			}
+			if (cl->watch_id) {
+				/* follow the new instance's event stream */
+				vrrp_ha_unsubscribe(c->h, cl->watch_id);
+				cl->watch_id =
+				        vrrp_ha_subscribe(h, cl->watch_mask, watch_event, cl);
+				if (!cl->watch_id) {
+					out_str(cl, "ERR out of memory\n");
+					cl->closing = true;
+				}
 			}
 		}
 	}

@@ -60,6 +60,10 @@ struct cli {
 	char *rbuf;
 	size_t rlen, rcap;
 	int status; /* -1 until the status line arrived, then the exit code */
+
+	bool watch;      /* "watch": after OK, print event lines until EOF */
+	bool watching;   /* the OK came */
+	long watch_left; /* events still to print; -1 = until EOF */
 };
 
 static void usage(FILE *f, const char *prog)
@@ -78,6 +82,8 @@ static void usage(FILE *f, const char *prog)
 	        "  show [--bc] [--json]                list the RBC (or the daemon's BC copy)\n"
 	        "  stats [--json]                      counters\n"
 	        "  state [--json]                      instance state and table sizes\n"
+	        "  watch [--json] [--all] [--count N]  print events as they happen (--all: with\n"
+	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
 	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
 	        "  help                                the server's command list\n"
@@ -212,6 +218,23 @@ static void answer_line(struct cli *c, char *line)
 	bool ok = !strcmp(line, "OK") || !strncmp(line, "OK ", 3);
 	bool err = !strcmp(line, "ERR") || !strncmp(line, "ERR ", 4);
 
+	if (c->watching) {
+		/* every line is an event (or a DROPPED report) */
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		if (c->watch_left > 0 && --c->watch_left == 0)
+			c->status = 0;
+		return;
+	}
+	if (c->watch && ok) {
+		c->watching = true;
+		c->timeout_ms = -1; /* events come when they come */
+		if (c->watch_left == 0)
+			c->status = 0;
+		return;
+	}
+
 	if (!ok && !err) {
 		fputs(line, stdout);
 		fputc('\n', stdout);
@@ -256,6 +279,10 @@ static int receive(struct cli *c)
 		return -1;
 	}
 	if (n == 0) {
+		if (c->watching) {
+			c->status = 0; /* the instance went away: the stream ends */
+			return 0;
+		}
 		fprintf(stderr, "%s: %s closed the connection before answering\n", c->prog,
 		        c->path);
 		return -1;
@@ -464,6 +491,37 @@ static int build(struct cli *c, char **argv, int argc)
 		return put_view(c, "show", a, n, true);
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "state"))
 		return put_view(c, cmd, a, n, false);
+	if (!strcmp(cmd, "watch")) {
+		bool json = false, all = false;
+		char *end;
+
+		c->watch = true;
+		c->watch_left = -1;
+		for (int i = 0; i < n; i++) {
+			if (!strcmp(a[i], "--json") || !strcmp(a[i], "json")) {
+				json = true;
+			} else if (!strcmp(a[i], "--all") || !strcmp(a[i], "all")) {
+				all = true;
+			} else if (!strcmp(a[i], "--count") && i + 1 < n) {
+				errno = 0;
+				c->watch_left = strtol(a[++i], &end, 10);
+				if (errno || *end || c->watch_left < 0) {
+					fprintf(stderr, "%s: watch: --count N, N >= 0\n", c->prog);
+					return -1;
+				}
+			} else {
+				fprintf(stderr, "%s: watch: unknown option '%s'\n", c->prog, a[i]);
+				return -1;
+			}
+		}
+		put(c, "watch", 5);
+		if (json)
+			put(c, " json", 5);
+		if (all)
+			put(c, " all", 4);
+		put(c, "\n", 1);
+		return 0;
+	}
 	if (!strcmp(cmd, "import")) {
 		c->ok_text = true;
 		if (n != 1)

@@ -34,7 +34,7 @@ if(VRRP_HA_FUZZ)
   # codec.c and rbc.c are compiled in so they get coverage instrumentation.
   add_executable(fuzz_codec
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_codec.c
-    ${PROJECT_SOURCE_DIR}/vrrp_ha/src/codec.c
+    ${PROJECT_SOURCE_DIR}/vrrp_ha/src/wire/draft.c
     ${PROJECT_SOURCE_DIR}/vrrp_ha/src/rbc.c)
   target_include_directories(fuzz_codec PRIVATE ${PROJECT_SOURCE_DIR}/vrrp_ha/include)
   target_compile_definitions(fuzz_codec PRIVATE VRRP_HA_LIBFUZZER)

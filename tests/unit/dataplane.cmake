@@ -1,4 +1,4 @@
-# Data plane (vrrp_ha/src/dataplane.c) against the real kernel, in a private
+# Data plane (vrrp_ha/src/takeover/dataplane.c) against the real kernel, in a private
 # network namespace the test makes itself; skipped (77) without root.
 add_executable(test_dataplane test_dataplane.c)
 target_link_libraries(test_dataplane PRIVATE vrrp_ha_san)

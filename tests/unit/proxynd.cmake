@@ -1,4 +1,4 @@
-# Home link takeover (vrrp_ha/src/proxynd.c) against the real kernel, in a
+# Home link takeover (vrrp_ha/src/takeover/proxynd.c) against the real kernel, in a
 # private network namespace with a veth pair the test makes itself; the
 # checksum known answers run everywhere, the rest is skipped (77) without root.
 add_executable(test_proxynd test_proxynd.c test_loop.c)

@@ -637,11 +637,10 @@ static void test_show_stats_state(void)
 			lines++;
 		}
 		{
-			size_t nf;
+			size_t nf = vrrp_ha_counters_count(vrrp_ha_counters_registry(e.h));
 
-			vrrp_ha_counter_fields(&nf);
 			CHECK(lines == nf);
-			CHECK(nf == sizeof(struct vrrp_ha_counters) / sizeof(uint64_t));
+			CHECK(nf >= sizeof(struct vrrp_ha_counters) / sizeof(uint64_t));
 		}
 	}
 	free(r);

@@ -304,9 +304,9 @@ static void test_owner_returns_restore(void)
 	}
 	CHECK_EQ(rbc_count(vrrp_ha_get_bc(n[0].h)), 50);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, 50);
-	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_lines, 50);
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "fifo_lines"), 50);
 	advance(n, 3, 200); /* batch flush after RESTORE_BATCH_MS */
-	CHECK_EQ(vrrp_ha_counters(n[0].h)->notify_runs, 1);
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "notify_runs"), 1);
 	test_loop_wait_scripts(n[0].loop);
 	got = read(ffd, buf, sizeof(buf) - 1);
 	CHECK(got > 0);
@@ -563,7 +563,7 @@ static void test_fifo_slow_reader(void)
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_BACKUP); /* asks; B answers */
 	settle(n, 2, 3000);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, nb);
-	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_drops, 0);
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "fifo_drops"), 0);
 	/* now read: the rest must follow as the pipe drains */
 	for (int spins = 0; spins < 100000 && lines < nb; spins++) {
 		ssize_t got = read(ffd, buf, sizeof(buf));
@@ -573,7 +573,7 @@ static void test_fifo_slow_reader(void)
 		test_loop_run_once(n[0].loop, 0);
 	}
 	CHECK_EQ(lines, nb);
-	CHECK_EQ(vrrp_ha_counters(n[0].h)->fifo_lines, nb);
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "fifo_lines"), nb);
 	close(ffd);
 	unlink(fifo);
 	rmdir(dir);

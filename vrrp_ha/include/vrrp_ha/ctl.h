@@ -2,7 +2,7 @@
 /*
  * ctl.h - the control socket of one instance (implemented in sync/): the
  * bridge input from the mobility daemon (add / del / flush / import) and the
- * operator's view (show, stats, state). Protocol: docs/operations.md.
+ * operator's view (show, stats, state, watch). Protocol: docs/operations.md.
  */
 #ifndef VRRP_HA_CTL_H
 #define VRRP_HA_CTL_H
@@ -25,6 +25,8 @@ void vrrp_ha_ctl_close(struct vrrp_ha_ctl *c);
 /*
  * After a reload the host context (and possibly the instance) changed:
  * unwatch every fd through the old ctx, then watch them through the new.
+ * Watching clients move to h's event stream; the old instance must still
+ * exist during the call.
  */
 void vrrp_ha_ctl_rebind(struct vrrp_ha_ctl *c, struct vrrp_ha *h, void *ctx);
 

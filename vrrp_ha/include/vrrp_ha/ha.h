@@ -5,8 +5,14 @@
  * mobility daemon's binding cache, paced sending and the restore events.
  *
  * The library owns no sockets of VRRP and no event loop: the host (the
- * keepalived glue, or a test) hands it an ops table. Everything hangs off the
- * struct vrrp_ha handle; there is no global mutable state.
+ * keepalived glue, or a test) hands it an ops table (host.h). Everything
+ * hangs off the struct vrrp_ha handle; there is no global mutable state.
+ *
+ * Inside, an instance is a few modules (module.h) wired together by
+ * core/instance.c: the replication engine (repl/), the partial recovery data
+ * plane, proxy ND and full recovery (takeover/), the notify script and FIFO
+ * (notify/). They talk through one event stream (events.h) and count into
+ * one registry (counters.h).
  */
 #ifndef VRRP_HA_HA_H
 #define VRRP_HA_HA_H
@@ -17,18 +23,20 @@
 #include <sys/types.h>
 
 #include "vrrp_ha/codec.h"
+#include "vrrp_ha/counters.h"
 #include "vrrp_ha/dataplane.h"
+#include "vrrp_ha/events.h"
+#include "vrrp_ha/host.h"
 #include "vrrp_ha/rbc.h"
 
-/* keepalived's states (include/vrrp.h), mirrored so the library stays free
- * of keepalived headers. */
-enum vrrp_ha_state {
-	VRRP_HA_ST_INIT = 0,
-	VRRP_HA_ST_BACKUP = 1,
-	VRRP_HA_ST_MASTER = 2,
-	VRRP_HA_ST_FAULT = 3,
+/* Extension messages (docs/protocol.md "Extensions"): off = pure
+ * draft-deng on the wire; on = always; auto = once a peer has shown it
+ * understands them. */
+enum vrrp_ha_ext_mode {
+	VRRP_HA_EXT_AUTO = 0,
+	VRRP_HA_EXT_OFF,
+	VRRP_HA_EXT_ON,
 };
-const char *vrrp_ha_state_name(enum vrrp_ha_state s);
 
 enum vrrp_ha_owner_mode {
 	VRRP_HA_OWNER_AUTO = 0, /* address owner = priority 255 (RFC 5798) */
@@ -74,9 +82,10 @@ struct vrrp_ha_config {
 	unsigned home_plen;          /* 0 = no home prefix known */
 	unsigned pnd_kernel_max;     /* 0 = proxynd.h default */
 	/* full recovery (recovery.h), non-owner MASTER only */
-	bool full_recovery;         /* default true */
-	unsigned fr_rate, fr_burst; /* 0 = recovery.h defaults */
-	unsigned fr_margin_s;       /* 0 = recovery.h default */
+	bool full_recovery;               /* default true */
+	unsigned fr_rate, fr_burst;       /* 0 = recovery.h defaults */
+	unsigned fr_margin_s;             /* 0 = recovery.h default */
+	enum vrrp_ha_ext_mode extensions; /* default auto */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -85,43 +94,13 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c);
 void vrrp_ha_config_clear(struct vrrp_ha_config *c);
 /* Deep copy. Returns: 0, or -1 on allocation failure. */
 int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config *src);
+/* Returns: whether c at this base priority makes the node the address owner. */
+bool vrrp_ha_config_is_owner(const struct vrrp_ha_config *c, unsigned priority);
 
-/* Poll-style events for watch_fd. */
-#define VRRP_HA_EV_READ  1
-#define VRRP_HA_EV_WRITE 2
-
-typedef void (*vrrp_ha_fd_cb)(void *data, int fd, int events);
-
-/* What the host provides. ctx is passed back unchanged. */
-struct vrrp_ha_ops {
-	/* monotonic milliseconds */
-	uint64_t (*now_ms)(void *ctx);
-	/* Send one BC packet (VRRP header onward) the way adverts go: from the
-	 * instance's link-local source to ff02::12 or to every unicast peer, hop
-	 * limit 255, kernel checksum. Returns: 0, or -1 with errno set
-	 * (EAGAIN/ENOBUFS mean "try again later"). */
-	int (*send)(void *ctx, const uint8_t *pkt, size_t len);
-	/* Arm the instance's single timer (replacing any armed one) so that
-	 * vrrp_ha_timer() runs after delay_us. */
-	void (*set_timer)(void *ctx, uint64_t delay_us);
-	/* Call cb when fd is readable/writable; stays armed until unwatch_fd or
-	 * a later watch_fd on the same fd changes the events. Level-triggered:
-	 * cb runs again on every loop iteration while the fd stays ready (the
-	 * control socket relies on this to resume bounded work through a WRITE
-	 * watch). Returns: 0 or -1. */
-	int (*watch_fd)(void *ctx, int fd, int events, vrrp_ha_fd_cb cb, void *data);
-	void (*unwatch_fd)(void *ctx, int fd);
-	/* syslog priority + message (no newline) */
-	void (*log)(void *ctx, int prio, const char *msg);
-	/* Run argv[0] with argv asynchronously; the host reaps the child.
-	 * Returns: 0 if started. */
-	int (*run_script)(void *ctx, char *const argv[]);
-	/* Optional: monotonic microseconds. With it, a pacing tick is
-	 * scheduled from the start of the previous burst rather than its end. */
-	uint64_t (*now_us)(void *ctx);
-};
-
-/* Counters, all monotonic. rx_reason[0] counts accepted packets. */
+/* The instance's own counters ("sync" group of the registry), all
+ * monotonic. rx_reason[0] counts accepted packets. The data plane, proxy ND,
+ * full recovery and notify modules keep theirs in their own blocks; read
+ * every counter through vrrp_ha_counters_registry(). */
 struct vrrp_ha_counters {
 	uint64_t rx_reason[VRRP_HA_R__COUNT];
 	uint64_t rx_request; /* valid BC_REQUESTs */
@@ -137,13 +116,10 @@ struct vrrp_ha_counters {
 	uint64_t bc_add, bc_del, bc_flush, bc_errors;
 	uint64_t expired;  /* entries whose lifetime ran out */
 	uint64_t restored; /* bindings handed back to the daemon */
-	uint64_t notify_runs, notify_errors, fifo_lines, fifo_drops;
 	uint64_t state_changes;
-	uint64_t dp_staged, dp_unstaged, dp_errors; /* partial recovery routes queued */
-	uint64_t dp_activations, dp_deactivations;
-	uint64_t pnd_added, pnd_deleted, pnd_errors; /* HoAs defended on the home link */
-	uint64_t fr_triggered; /* HAO+ESP triggers: binding deleted from the RBC */
-	uint64_t recovered;    /* RECOVER events handed to the daemon */
+	uint64_t ext_tx, ext_rx;               /* extension messages sent / accepted */
+	uint64_t ext_ignored;                  /* extension messages refused (extensions off) */
+	uint64_t sync_complete, sync_diverged; /* SYNC_COMPLETE / SYNC_DIVERGED events */
 };
 
 struct vrrp_ha;
@@ -204,6 +180,16 @@ uint64_t vrrp_ha_now(const struct vrrp_ha *h);
  * dataplane none). */
 struct vrrp_ha_dp *vrrp_ha_get_dp(struct vrrp_ha *h);
 
+/* Where this node's table stands against its peers'. */
+enum vrrp_ha_sync_state {
+	VRRP_HA_SYNC_IN_SYNC = 0, /* no exchange running; the last one completed */
+	VRRP_HA_SYNC_SYNCING,     /* we asked (BC_REQUEST) and updates may still come */
+	VRRP_HA_SYNC_DIVERGED,    /* we asked and nobody answered (non-owner) */
+};
+/* Returns: the sync state, and its name ("in_sync", "syncing", "diverged"). */
+enum vrrp_ha_sync_state vrrp_ha_sync_state(const struct vrrp_ha *h);
+const char *vrrp_ha_sync_state_name(enum vrrp_ha_sync_state s);
+
 /* Returns: bindings queued to send plus those left of a whole-table answer. */
 size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 
@@ -211,21 +197,21 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 void vrrp_ha_logf(const struct vrrp_ha *h, int prio, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
-/* One named counter of struct vrrp_ha_counters (rx_reason[] entries are
- * named rx_ok, rx_too_short, ... after vrrp_ha_reason_name()). */
-struct vrrp_ha_counter_field {
-	char name[40];
-	size_t offset; /* of a uint64_t inside struct vrrp_ha_counters */
-};
+/* Returns: the registry holding every counter of every module. */
+const struct vrrp_ha_counters_reg *vrrp_ha_counters_registry(const struct vrrp_ha *h);
 
-/* Every counter, in display order. Returns: the table, *n its length. */
-const struct vrrp_ha_counter_field *vrrp_ha_counter_fields(size_t *n);
+/* Returns: the value of the counter called name, 0 if there is none. */
+uint64_t vrrp_ha_counter(const struct vrrp_ha *h, const char *name);
 
-/* Returns: the value of field f in c. */
-uint64_t vrrp_ha_counter_value(const struct vrrp_ha_counters *c,
-                               const struct vrrp_ha_counter_field *f);
+/*
+ * Subscribe to the instance's event stream (events.h): cb(arg, ev) for
+ * every event whose type is in mask. Returns: an id for
+ * vrrp_ha_unsubscribe(), 0 on allocation failure.
+ */
+unsigned vrrp_ha_subscribe(struct vrrp_ha *h, uint32_t mask, vrrp_ha_event_cb cb, void *arg);
+void vrrp_ha_unsubscribe(struct vrrp_ha *h, unsigned id);
 
-/* Write the counters as one JSON object (no newline) into buf.
+/* Write every registered counter as one flat JSON object (no newline) into buf.
  * Returns: the length snprintf would have written. */
 int vrrp_ha_counters_json(const struct vrrp_ha *h, char *buf, size_t cap);
 

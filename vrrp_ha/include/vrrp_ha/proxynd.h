@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrrp_ha/ha.h"
+#include "vrrp_ha/host.h"
 
 struct vrrp_ha_pnd_config {
 	char ifname[IF_NAMESIZE]; /* the home link interface */

@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrrp_ha/ha.h"
+#include "vrrp_ha/host.h"
 
 /* Wire constants. */
 #define VRRP_HA_FR_NH_HOPOPTS 0   /* RFC 8200 4.3 */
