@@ -1048,12 +1048,10 @@ static void test_model(void)
 /* The n-th allocation from arming on fails (test-only state). */
 static long alloc_fail_in;
 
-void *__real_malloc(size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_calloc(size_t k, size_t n);
+/* the linker's names for the real and the wrapped allocator */
+void *__real_malloc(size_t n), *__wrap_malloc(size_t n);
+void *__real_realloc(void *p, size_t n), *__wrap_realloc(void *p, size_t n);
+void *__real_calloc(size_t k, size_t n), *__wrap_calloc(size_t k, size_t n);
 
 static bool alloc_fails(void)
 {
