@@ -41,6 +41,7 @@
 #include "vrrp_ha/codec.h"
 
 struct vrrp_ha_rbc;
+struct vrrp_ha_store;
 
 enum rbc_result {
 	RBC_ADDED,     /* new entry */
@@ -70,6 +71,17 @@ struct rbc_view {
  */
 struct vrrp_ha_rbc *rbc_new(size_t size_hint, uint32_t tombstone_ms);
 void rbc_free(struct vrrp_ha_rbc *t);
+
+/*
+ * The binding store (store.h) under t, of which this API is the MIPv6 view:
+ * other kinds of record (PMIPv6, ATTACH) may be kept in the same table.
+ * rbc_count(), rbc_walk(), the dirty calls and rbc_flush() see MIPv6
+ * entries only; rbc_expire() expires every kind (calling cb and counting
+ * for MIPv6 ones only), rbc_next_expiry(), rbc_maintain() and rbc_memory()
+ * are about the whole table.
+ * Returns: the store, owned by t (freed by rbc_free()).
+ */
+struct vrrp_ha_store *rbc_store(struct vrrp_ha_rbc *t);
 
 /*
  * RFC 1982 comparison of 16-bit serial numbers.

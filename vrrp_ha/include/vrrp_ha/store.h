@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * store.h - the binding store: one table for every kind of record of
+ * record.h (MIPv6 bindings, PMIPv6 proxy bindings, attachments), the
+ * Redundancy Binding Cache of draft-deng section 5 generalised. rbc.h is
+ * its MIPv6 view.
+ *
+ * Lookup by kind + key in O(1) (SipHash-1-3 keyed open addressing, grown
+ * in bounded steps), ordered iteration in O(log n) (store_lookup_next(),
+ * for an SNMP walk), a cursor walk stable under change, expiry against a
+ * caller-supplied monotonic clock in milliseconds, and a coalescing FIFO
+ * dirty queue per kind for what peers should hear. No call does more than
+ * a bounded amount of work (store_flush() excepted: it visits every entry).
+ *
+ * Staleness, per kind (a record is compared with the entry for its key):
+ *   MIPv6   seq, RFC 1982 16-bit serial (RFC 6275 9.5.1);
+ *   PMIPv6  timestamp, plain u64: newer wins, equal refreshes (RFC 5213 5.5);
+ *   ATTACH  version, RFC 1982 32-bit serial.
+ * An older record is stale and changes nothing; an equal one refreshes
+ * (lifetime, fixed part, options); lifetime 0 deletes. A deleted entry is
+ * a tombstone for tombstone_ms that remembers the deleting version: only a
+ * strictly newer record brings the key back. A record with created set
+ * (VRRP_HA_REC_NEW) and lifetime > 0 skips these checks (the owner of the
+ * truth made the binding anew). An entry store_set_local() creates is
+ * marked so: its next record from store_take_dirty() has created set.
+ *
+ * No global state: everything hangs off the struct vrrp_ha_store handle.
+ */
+#ifndef VRRP_HA_STORE_H
+#define VRRP_HA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrrp_ha/record.h"
+
+struct vrrp_ha_store;
+
+/* Same values as enum rbc_result, plus STORE_INVALID. */
+enum store_result {
+	STORE_ADDED,     /* new entry */
+	STORE_UPDATED,   /* newer version, or same version, changed content */
+	STORE_REFRESHED, /* same version and content: lifetime renewed only */
+	STORE_DELETED,   /* lifetime 0 removed a live entry (tombstone left) */
+	STORE_STALE,     /* older than the entry (or not newer than a tombstone) */
+	STORE_NOT_FOUND, /* delete of an unknown key */
+	STORE_NOMEM,     /* allocation failed; nothing changed */
+	STORE_INVALID,   /* malformed key or option list; nothing changed */
+};
+
+/* Called for a record the store gives out (expired, or taken dirty); the
+ * record is valid during the call only, which must not change the store. */
+typedef void (*store_rec_cb)(void *arg, const struct vrrp_ha_record *r);
+
+/*
+ * Create an empty store.
+ * size_hint: expected entries (0 is fine). tombstone_ms: how long a delete
+ * is remembered (0 = forget at once; the delete is still queued).
+ * Returns: the store, or NULL on allocation failure.
+ */
+struct vrrp_ha_store *store_new(size_t size_hint, uint32_t tombstone_ms);
+
+/* Free s and everything in it (NULL is fine). Returns: nothing. */
+void store_free(struct vrrp_ha_store *s);
+
+/*
+ * Apply a record from a peer with the staleness rules above. r->lifetime_s
+ * 0 deletes. Changes are queued dirty. An entry whose lifetime ran out
+ * counts as absent. Against a tombstone a delete that is newer just moves
+ * the tombstone's version on (STORE_NOT_FOUND, not queued).
+ * Returns: what happened.
+ */
+enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                              uint64_t now_ms);
+
+/*
+ * Set an entry from the local daemon: authoritative, no staleness check.
+ * r->lifetime_s 0 is store_delete_local(). Every call queues the entry.
+ * Creating it marks it created (see above).
+ * Returns: STORE_ADDED / UPDATED / REFRESHED / NOMEM / INVALID.
+ */
+enum store_result store_set_local(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                                  uint64_t now_ms);
+
+/* Delete from the local daemon (no staleness check; the tombstone keeps the
+ * entry's own version). Returns: STORE_DELETED or STORE_NOT_FOUND. */
+enum store_result store_delete_local(struct vrrp_ha_store *s, const struct vrrp_ha_key *k,
+                                     uint64_t now_ms);
+
+/* Delete every live entry of kind (0: of every kind), each delete queued;
+ * visits the whole slab. Returns: entries deleted. */
+size_t store_flush(struct vrrp_ha_store *s, unsigned kind, uint64_t now_ms);
+
+/* Returns: true and fills *out (may be NULL) if k has a live entry. */
+bool store_lookup(const struct vrrp_ha_store *s, const struct vrrp_ha_key *k, uint64_t now_ms,
+                  struct vrrp_ha_record *out);
+
+/*
+ * The live entry with the smallest (kind, len, bytes) strictly greater
+ * than after (NULL: the smallest of all); after need not be in the store.
+ * O(log n), plus O(log n) for each entry passed over whose lifetime ran
+ * out and that store_expire() has not removed yet.
+ * Returns: true and fills *out (may be NULL), false past the last.
+ */
+bool store_lookup_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,
+                       uint64_t now_ms, struct vrrp_ha_record *out);
+
+/* Returns: live entries of kind (0: of every kind); an entry whose lifetime
+ * ran out counts until store_expire() removes it. */
+size_t store_count(const struct vrrp_ha_store *s, unsigned kind);
+
+/* Returns: bytes of heap s holds (slab, heap, indexes, out-of-line keys
+ * and options with an estimate of the allocator's overhead). */
+size_t store_memory(const struct vrrp_ha_store *s);
+
+/* Do up to budget units (index slots) of an ongoing index resize (every
+ * changing call does some anyway). Returns: true if one is still under way. */
+bool store_maintain(struct vrrp_ha_store *s, size_t budget);
+
+/*
+ * Expire entries whose lifetime ran out and tombstones past tombstone_ms,
+ * examining at most max (0 = no bound). cb (may be NULL) sees each expired
+ * live entry before it goes. Expiries are not queued.
+ * Returns: live entries expired.
+ */
+size_t store_expire(struct vrrp_ha_store *s, uint64_t now_ms, size_t max, store_rec_cb cb,
+                    void *arg);
+
+/* Returns: ms until the earliest expiry or tombstone release, UINT64_MAX if none. */
+uint64_t store_next_expiry(const struct vrrp_ha_store *s, uint64_t now_ms);
+
+/* Returns: entries of kind (0: every kind) waiting on the dirty queues. */
+size_t store_dirty_count(const struct vrrp_ha_store *s, unsigned kind);
+
+/*
+ * Pop up to max changed entries of kind (1..VRRP_HA_KIND_MAX), oldest
+ * change first, handing each to cb: lifetime_s rounded up (0 for a
+ * delete), created set for the first record after a local creation.
+ * Returns: records given to cb.
+ */
+size_t store_take_dirty(struct vrrp_ha_store *s, unsigned kind, size_t max, uint64_t now_ms,
+                        store_rec_cb cb, void *arg);
+
+/* Drop the dirty queue of kind (0: all of them) unsent. Returns: nothing. */
+void store_clear_dirty(struct vrrp_ha_store *s, unsigned kind);
+
+/*
+ * Cursor walk over live entries of kind (0: every kind) in slab order,
+ * stable while the store changes (as rbc_walk()). Start with *cursor = 0.
+ * Records point into the store until it next changes.
+ * Returns: records written to out (at most max); 0 when done.
+ */
+size_t store_walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                  struct vrrp_ha_record *out, size_t max, uint64_t now_ms);
+
+#endif
