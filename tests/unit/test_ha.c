@@ -16,6 +16,7 @@
 
 #include "test_loop.h"
 #include "vrrp_ha/codec.h"
+#include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha/rbc.h"
 
@@ -581,6 +582,135 @@ static void test_fifo_slow_reader(void)
 	node_free(&n[1]);
 }
 
+/* Every packet a node sent is pure draft-deng 4.3: type 14 (8 bytes, every
+ * UNUSED octet 0) or 15 (8 + 40 N, UNUSED and each record's Reserved 0).
+ * Returns: the number of packets that were not. */
+static unsigned not_draft(struct node *n, unsigned *ext)
+{
+	size_t np;
+	const struct test_loop_pkt *p = test_loop_packets(n->loop, &np);
+	unsigned bad = 0;
+
+	*ext = 0;
+	for (size_t i = 0; i < np; i++) {
+		const uint8_t *d = p[i].data;
+		size_t len = p[i].len;
+
+		if (len >= 8 && (d[0] & 0x0f) == VRRP_HA_TYPE_EXT) {
+			(*ext)++;
+			continue;
+		}
+		if (len < 8 || d[0] >> 4 != 3 || d[1] != 51 || d[4] || d[5]) {
+			bad++;
+			continue;
+		}
+		if ((d[0] & 0x0f) == VRRP_HA_TYPE_BC_REQUEST) {
+			bad += len != 8 || d[2] || d[3];
+			continue;
+		}
+		if ((d[0] & 0x0f) != VRRP_HA_TYPE_BC_UPDATE || d[2] || !d[3] ||
+		    len != 8 + 40u * d[3]) {
+			bad++;
+			continue;
+		}
+		for (unsigned r = 0; r < d[3]; r++)
+			if (d[8 + 40 * r + 6] || d[8 + 40 * r + 7])
+				bad++;
+	}
+	return bad;
+}
+
+/* A mobile node deregisters, then registers again with a lower sequence
+ * number (RFC 6275 allows it after a delete). mode_a/mode_b: extension
+ * modes of the owner and the backup. Returns: whether the backup took the
+ * re-registration. */
+static bool reregistration_reaches_backup(enum vrrp_ha_ext_mode mode_a,
+                                          enum vrrp_ha_ext_mode mode_b, unsigned *ext_sent)
+{
+	struct node n[2];
+	struct vrrp_ha_config c;
+	struct in6_addr hoa, coa;
+	struct rbc_view v;
+	unsigned ext_b, bad;
+	bool ok;
+
+	vrrp_ha_config_defaults(&c);
+	c.extensions = mode_a;
+	node_init(&n[0], "A", 255, &c);
+	c.extensions = mode_b;
+	node_init(&n[1], "B", 100, &c);
+	test_loop_keep_packets(n[0].loop, 100000);
+	test_loop_keep_packets(n[1].loop, 100000);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	settle(n, 2, 3000);
+	addr(&hoa, "2001:db8:aa::", 1);
+	addr(&coa, "2001:db8:cc::", 1);
+	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 500, 0xc000);
+	settle(n, 2, 200);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
+	vrrp_ha_bc_del(n[0].h, &hoa);
+	settle(n, 2, 200);
+	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
+	addr(&coa, "2001:db8:cc::", 2);
+	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 3, 0xc000); /* lower seq */
+	settle(n, 2, 200);
+	ok = rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v) && v.seq == 3 &&
+	     !memcmp(&v.coa, &coa, 16);
+	/* whatever the modes, the draft packets stay draft-exact */
+	bad = not_draft(&n[0], ext_sent) + not_draft(&n[1], &ext_b);
+	CHECK_EQ(bad, 0);
+	*ext_sent += ext_b;
+	node_free(&n[0]);
+	node_free(&n[1]);
+	return ok;
+}
+
+/* Extensions (docs/protocol.md): the NEW marker lives in a type-12
+ * message; with extensions off the wire is pure draft-deng. */
+static void test_extensions(void)
+{
+	unsigned ext;
+
+	/* auto on both: CAPS learned, the NEW record repairs the tombstone */
+	CHECK(reregistration_reaches_backup(VRRP_HA_EXT_AUTO, VRRP_HA_EXT_AUTO, &ext));
+	CHECK(ext > 0);
+	CHECK(reregistration_reaches_backup(VRRP_HA_EXT_ON, VRRP_HA_EXT_AUTO, &ext));
+	/* off on both: not a single type-12 packet, and the backup keeps
+	 * refusing the lower seq (the draft has no way to say "new") */
+	CHECK(!reregistration_reaches_backup(VRRP_HA_EXT_OFF, VRRP_HA_EXT_OFF, &ext));
+	CHECK_EQ(ext, 0);
+	/* auto against off: the auto node only ever solicits (CAPS), sends
+	 * no extension records, and the two interoperate as draft-deng */
+	{
+		struct node n[2];
+		struct vrrp_ha_config c;
+		unsigned e0, e1;
+		size_t np;
+
+		vrrp_ha_config_defaults(&c);
+		node_init(&n[0], "A", 255, &c);
+		c.extensions = VRRP_HA_EXT_OFF;
+		node_init(&n[1], "B", 100, &c);
+		test_loop_keep_packets(n[0].loop, 100000);
+		test_loop_keep_packets(n[1].loop, 100000);
+		vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+		vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+		settle(n, 2, 3000);
+		add_n(n[0].h, 100, 7);
+		settle(n, 2, 300);
+		CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 100);
+		CHECK_EQ(not_draft(&n[0], &e0) + not_draft(&n[1], &e1), 0);
+		CHECK_EQ(e1, 0);
+		CHECK(e0 <= 2); /* the solicits at settle and at MASTER */
+		test_loop_packets(n[0].loop, &np);
+		CHECK(vrrp_ha_counter(n[1].h, "ext_ignored") == e0);
+		CHECK_EQ(vrrp_ha_counter(n[0].h, "ext_rx"), 0);
+		node_free(&n[0]);
+		node_free(&n[1]);
+	}
+}
+
 int main(void)
 {
 	test_owner_replicates();
@@ -593,6 +723,7 @@ int main(void)
 	test_expiry();
 	test_refresh_repairs();
 	test_fifo_slow_reader();
+	test_extensions();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

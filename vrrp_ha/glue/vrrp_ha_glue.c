@@ -36,6 +36,7 @@
 #include "vrrp_ipaddress.h"
 
 #include "vrrp_ha/ctl.h"
+#include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha_glue.h"
 
@@ -578,6 +579,19 @@ static void cfg_dataplane(const vector_t *strvec)
 	current_glue()->cfg.dataplane = (enum vrrp_ha_dp_backend)v;
 }
 
+static void cfg_extensions(const vector_t *strvec)
+{
+	static const struct choice tab[] = {
+	        {"auto", VRRP_HA_EXT_AUTO}, {"on", VRRP_HA_EXT_ON}, {"off", VRRP_HA_EXT_OFF}};
+	int v;
+
+	if (!current_glue())
+		return;
+	v = (int)current_glue()->cfg.extensions;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "auto, on or off");
+	current_glue()->cfg.extensions = (enum vrrp_ha_ext_mode)v;
+}
+
 static void cfg_vha(const vector_t *strvec)
 {
 	struct vrrp_ha_glue *g = current_glue();
@@ -670,6 +684,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("refresh_interval", &cfg_refresh);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
 	install_keyword("dataplane", &cfg_dataplane);
+	install_keyword("extensions", &cfg_extensions);
 	install_keyword("proxy_nd", &cfg_proxy_nd);
 	install_keyword("proxy_nd_kernel_max", &cfg_pnd_kernel_max);
 	install_keyword("full_recovery", &cfg_full_recovery);
@@ -746,7 +761,8 @@ bool vrrp_ha_glue_is_bc(const void *vrrp_hdr)
 {
 	uint8_t type = *(const uint8_t *)vrrp_hdr & 0x0f;
 
-	return type == VRRP_HA_TYPE_BC_REQUEST || type == VRRP_HA_TYPE_BC_UPDATE;
+	return type == VRRP_HA_TYPE_BC_REQUEST || type == VRRP_HA_TYPE_BC_UPDATE ||
+	       type == VRRP_HA_TYPE_EXT;
 }
 
 void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const struct sockaddr_storage *src)

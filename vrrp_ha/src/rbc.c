@@ -132,6 +132,21 @@ enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b
 	return rbc_res(store_apply(t->s, &r, now_ms));
 }
 
+enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                               const uint8_t *opts, size_t optlen, uint64_t now_ms)
+{
+	struct vrrp_ha_record r;
+
+	if (optlen > UINT16_MAX)
+		return RBC_NOMEM;
+	rec_mipv6(&r, &b->hoa, &b->coa, (uint32_t)b->lifetime * VRRP_HA_LIFETIME_UNIT_S, b->seq,
+	          b->flags);
+	r.created = (b->reserved & VRRP_HA_REC_NEW) != 0;
+	r.opts = optlen ? opts : NULL;
+	r.opts_len = (uint16_t)optlen;
+	return rbc_res(store_apply(t->s, &r, now_ms));
+}
+
 enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
                               const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
                               uint16_t flags, uint64_t now_ms)

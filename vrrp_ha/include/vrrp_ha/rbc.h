@@ -107,6 +107,14 @@ int rbc_serial_cmp(uint16_t a, uint16_t b);
 enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms);
 
 /*
+ * rbc_apply() for a record that came with RFC 6275 6.2 mobility options
+ * (an extension MIPV6 record): the options are kept with the entry.
+ * Returns: as rbc_apply(); RBC_NOMEM also for options the store refuses.
+ */
+enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                               const uint8_t *opts, size_t optlen, uint64_t now_ms);
+
+/*
  * Set an entry from the local mobility daemon: authoritative, so no seq check
  * (the daemon's own binding cache is the truth on the master).
  * lifetime_s in seconds (> 0; 0 is taken as rbc_delete_local()). Every call

@@ -10,6 +10,7 @@
  * deletions, which it sends on.
  */
 #include "core/internal.h"
+#include "vrrp_ha/ext.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +22,26 @@
 
 /* A packet the kernel refused (ENOBUFS, EAGAIN) is retried this many ticks. */
 #define PENDING_RETRIES 200
+/* CAPS flags (docs/protocol.md "Extensions"): the sender asks for a CAPS back */
+#define CAPS_SOLICIT 0x01
+/* A CAPS answer is sent at most this often. */
+#define CAPS_ANSWER_MS 1000
+/* Bytes of one NEW binding in an extension message: a NEW record and a
+ * MIPV6 record (no options). */
+#define EXT_NEW_BYTES (VRRP_HA_EXT_NEW_LEN + VRRP_HA_EXT_MIPV6_MIN_LEN)
+
+/* A draft BC_UPDATE and the extension messages its NEW bindings need: a
+ * NEW binding takes 56 bytes there against 40 in the draft packet, so two
+ * always suffice; one more for margin. */
+#define NOUT 4
+
+/* One packet waiting to leave (the kernel may refuse it for now). */
+struct outpkt {
+	uint8_t *buf;
+	size_t cap, len;
+	unsigned recs;
+	bool ext;
+};
 
 struct repl {
 	struct vrrp_ha *h;
@@ -53,13 +74,19 @@ struct repl {
 	/* incremental changes are held coalesce_ms before sending */
 	uint64_t dirty_since;
 
-	/* a packet the kernel refused for now */
-	uint8_t *pkt;
-	size_t pkt_cap;
-	size_t pending_len;
+	/* what a burst sends: the draft BC_UPDATE, then (extensions) the
+	 * extension messages carrying its NEW bindings */
+	struct outpkt out[NOUT];
 	unsigned pending_tries;
 	struct vrrp_ha_binding *recs;
 	unsigned recs_per_pkt;
+	unsigned new_per_pkt; /* NEW bindings one extension message holds */
+
+	/* extensions: a peer sent us CAPS (auto mode turns them on) */
+	bool peer_ext;
+	uint64_t caps_answered_ms;
+	bool caps_answer_due;
+	struct vrrp_ha_ext_stats xst;
 
 	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
 	struct vrrp_ha_ratelog rl_misc;
@@ -102,31 +129,65 @@ static bool can_send(const struct repl *r, uint64_t now)
 
 static int alloc_buffers(struct repl *r)
 {
-	unsigned mtu = cfg_of(r)->mtu, n = vrrp_ha_records_per_mtu(mtu ? mtu : 1500);
-	size_t cap;
+	unsigned mtu = cfg_of(r)->mtu ? cfg_of(r)->mtu : 1500;
+	unsigned n = vrrp_ha_records_per_mtu(mtu);
+	size_t cap, xcap = mtu > VRRP_HA_IPV6_HDR_LEN ? mtu - VRRP_HA_IPV6_HDR_LEN : 0;
+	size_t xmin = VRRP_HA_EXT_HDR_LEN + 2 * VRRP_HA_EXT_SEC_HDR_LEN + EXT_NEW_BYTES;
+	struct outpkt o[NOUT] = {{0}};
 	struct vrrp_ha_binding *recs;
-	uint8_t *pkt;
+	bool fail = false;
 
 	if (!n)
 		n = 1;
 	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
-	if (n == r->recs_per_pkt && r->pkt)
+	if (xcap < xmin)
+		xcap = xmin;
+	if (n == r->recs_per_pkt && r->out[0].buf && r->out[1].cap == xcap)
 		return 0;
-	pkt = malloc(cap);
 	recs = calloc(n, sizeof(*recs));
-	if (!pkt || !recs) {
-		free(pkt);
+	for (int i = 0; i < NOUT; i++) {
+		o[i].cap = i ? xcap : cap;
+		o[i].ext = i > 0;
+		o[i].buf = malloc(o[i].cap);
+		fail |= !o[i].buf;
+	}
+	if (fail || !recs) {
+		for (int i = 0; i < NOUT; i++)
+			free(o[i].buf);
 		free(recs);
 		return -1;
 	}
-	free(r->pkt);
+	for (int i = 0; i < NOUT; i++) {
+		free(r->out[i].buf);
+		r->out[i] = o[i];
+	}
 	free(r->recs);
-	r->pkt = pkt;
 	r->recs = recs;
-	r->pkt_cap = cap;
 	r->recs_per_pkt = n;
-	r->pending_len = 0;
+	r->new_per_pkt = (unsigned)((xcap - VRRP_HA_EXT_HDR_LEN - 2 * VRRP_HA_EXT_SEC_HDR_LEN) /
+	                            EXT_NEW_BYTES);
 	return 0;
+}
+
+static void free_buffers(struct repl *r)
+{
+	for (int i = 0; i < NOUT; i++)
+		free(r->out[i].buf);
+	free(r->recs);
+}
+
+/* Does this node send extension messages now? */
+static bool ext_active(const struct repl *r)
+{
+	switch (cfg_of(r)->extensions) {
+	case VRRP_HA_EXT_ON:
+		return true;
+	case VRRP_HA_EXT_OFF:
+		return false;
+	case VRRP_HA_EXT_AUTO:
+		break;
+	}
+	return r->peer_ext;
 }
 
 /* ---- sync events ------------------------------------------------------ */
@@ -199,6 +260,37 @@ static void send_request(struct repl *r)
 	}
 }
 
+/* Tell the peers we speak extensions; solicit asks them to answer. */
+static void send_caps(struct repl *r, bool solicit)
+{
+	uint8_t buf[VRRP_HA_EXT_HDR_LEN + VRRP_HA_EXT_SEC_HDR_LEN + VRRP_HA_EXT_CAPS_LEN];
+	uint8_t rec[VRRP_HA_EXT_CAPS_LEN];
+	uint32_t kinds = vrrp_ha_ext_known_kinds();
+	struct vrrp_ha_ext_wr x;
+	size_t n;
+
+	if (cfg_of(r)->extensions == VRRP_HA_EXT_OFF)
+		return;
+	rec[0] = VRRP_HA_EXT_VERSION;
+	rec[1] = solicit ? CAPS_SOLICIT : 0;
+	rec[2] = rec[3] = 0;
+	rec[4] = (uint8_t)(kinds >> 24);
+	rec[5] = (uint8_t)(kinds >> 16);
+	rec[6] = (uint8_t)(kinds >> 8);
+	rec[7] = (uint8_t)kinds;
+	if (vrrp_ha_ext_begin(&x, buf, sizeof(buf), vrrp_ha_vrid(r->h)) ||
+	    vrrp_ha_ext_put_raw(&x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec)) ||
+	    !(n = vrrp_ha_ext_finish(&x)))
+		return;
+	if (host_send(r, buf, n) < 0) {
+		cnt_of(r)->tx_errors++;
+	} else {
+		cnt_of(r)->ext_tx++;
+		if (!solicit)
+			r->caps_answered_ms = vrrp_ha_now(r->h);
+	}
+}
+
 static void start_request(struct repl *r)
 {
 	uint64_t now = vrrp_ha_now(r->h);
@@ -213,54 +305,119 @@ static void start_request(struct repl *r)
 	r->rx_sync_records = 0;
 	sync_event(r, VRRP_HA_E_SYNC_STARTED, "request", 0, 0);
 	send_request(r);
+	send_caps(r, true);
 	vrrp_ha_arm_at(r->h, r->request_deadline);
 }
 
-/* Try to send the packet in r->pkt. Returns: true if it left (or was
- * dropped for good), false if the kernel wants us to wait. */
+static bool pending(const struct repl *r)
+{
+	for (int i = 0; i < NOUT; i++)
+		if (r->out[i].len)
+			return true;
+	return false;
+}
+
+static void drop_pending(struct repl *r)
+{
+	for (int i = 0; i < NOUT; i++)
+		r->out[i].len = 0;
+}
+
+/* Try to send what waits in r->out[], the draft packet first. Returns: true
+ * if all left (or was dropped for good), false if the kernel wants us to
+ * wait. */
 static bool flush_pending(struct repl *r)
 {
-	unsigned recs;
+	for (int i = 0; i < NOUT; i++) {
+		struct outpkt *o = &r->out[i];
 
-	if (!r->pending_len)
-		return true;
-	recs = (unsigned)((r->pending_len - VRRP_HA_HDR_LEN) / VRRP_HA_REC_LEN);
-	if (host_send(r, r->pkt, r->pending_len) == 0) {
-		cnt_of(r)->tx_update++;
-		cnt_of(r)->tx_records += recs;
-		r->pending_len = 0;
+		if (!o->len)
+			continue;
+		if (host_send(r, o->buf, o->len) == 0) {
+			if (o->ext) {
+				cnt_of(r)->ext_tx++;
+			} else {
+				cnt_of(r)->tx_update++;
+				cnt_of(r)->tx_records += o->recs;
+			}
+			o->len = 0;
+			r->pending_tries = 0;
+			continue;
+		}
+		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
+		     errno == EINTR) &&
+		    ++r->pending_tries < PENDING_RETRIES) {
+			cnt_of(r)->tx_retries++;
+			return false;
+		}
+		/* a hard error (or the kernel refused for too long): count, log,
+		 * drop; the next whole-table answer or the peers' BC_REQUEST
+		 * repairs it */
+		cnt_of(r)->tx_errors++;
+		{
+			uint64_t sup;
+			int e = errno;
+
+			if (vrrp_ha_ratelog_ok(r->h, &r->rl_misc, &sup))
+				vrrp_ha_logf(r->h, LOG_ERR,
+				             "%s with %u bindings not sent: %s (%" PRIu64
+				             " more suppressed)",
+				             o->ext ? "extension message" : "BC_UPDATE", o->recs,
+				             strerror(e), sup);
+		}
+		o->len = 0;
 		r->pending_tries = 0;
-		return true;
 	}
-	if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR) &&
-	    ++r->pending_tries < PENDING_RETRIES) {
-		cnt_of(r)->tx_retries++;
-		return false;
-	}
-	/* a hard error (or the kernel refused for too long): count, log, drop;
-	 * the next whole-table answer or the peers' BC_REQUEST repairs it */
-	cnt_of(r)->tx_errors++;
-	{
-		uint64_t sup;
-		int e = errno;
-
-		if (vrrp_ha_ratelog_ok(r->h, &r->rl_misc, &sup))
-			vrrp_ha_logf(r->h, LOG_ERR,
-			             "BC_UPDATE with %u bindings not sent: %s (%" PRIu64
-			             " more suppressed)",
-			             recs, strerror(e), sup);
-	}
-	r->pending_len = 0;
-	r->pending_tries = 0;
 	return true;
 }
 
-/* Returns: the number of records staged (0 = nothing to send). */
+/* Stage r->recs[0..nrec) as a draft BC_UPDATE: byte-exact draft-deng 4.3,
+ * Reserved 0. Bindings the sending table just (re)created (VRRP_HA_REC_NEW
+ * from rbc_take_dirty) also go in an extension message as NEW + MIPV6
+ * records when extensions are on, so peers that understand it take them
+ * over a stale tombstone; the draft copy keeps every other peer served.
+ * Returns: the number of records staged (0 = nothing to send). */
 static size_t stage_packet(struct repl *r, size_t nrec)
 {
-	r->pending_len = vrrp_ha_encode_update(r->pkt, r->pkt_cap, vrrp_ha_vrid(r->h), r->recs,
-	                                       (unsigned)nrec);
+	size_t idx[VRRP_HA_MAX_RECS], nnew = 0, i, done;
+	int slot = 1;
+
+	for (i = 0; i < nrec; i++) {
+		struct vrrp_ha_binding *b = &r->recs[i];
+
+		if (!(b->reserved & VRRP_HA_REC_NEW))
+			continue;
+		b->reserved = 0;
+		if (b->lifetime)
+			idx[nnew++] = i;
+	}
+	drop_pending(r);
+	r->out[0].len = vrrp_ha_encode_update(r->out[0].buf, r->out[0].cap, vrrp_ha_vrid(r->h),
+	                                      r->recs, (unsigned)nrec);
+	r->out[0].recs = (unsigned)nrec;
 	r->pending_tries = 0;
+	if (!nnew || !ext_active(r))
+		return nrec;
+	/* per message: one NEW section naming the HoAs, one MIPV6 section
+	 * with their records */
+	for (done = 0; done < nnew && slot < NOUT; slot++) {
+		struct outpkt *o = &r->out[slot];
+		size_t k = nnew - done < r->new_per_pkt ? nnew - done : r->new_per_pkt;
+		struct vrrp_ha_ext_wr x;
+		bool ok = vrrp_ha_ext_begin(&x, o->buf, o->cap, vrrp_ha_vrid(r->h)) == 0;
+
+		for (i = 0; ok && i < k; i++)
+			ok = vrrp_ha_ext_put_new(&x, &r->recs[idx[done + i]].hoa) == 0;
+		for (i = 0; ok && i < k; i++)
+			ok = vrrp_ha_ext_put_mipv6(&x, &r->recs[idx[done + i]], NULL, 0) == 0;
+		if (!ok) {
+			cnt_of(r)->tx_errors++; /* new_per_pkt is sized so it fits */
+			break;
+		}
+		o->len = vrrp_ha_ext_finish(&x);
+		o->recs = (unsigned)k;
+		done += k;
+	}
 	return nrec;
 }
 
@@ -339,13 +496,13 @@ static bool send_burst(struct repl *r, uint64_t now)
 		} else if (r->full_active) {
 			stage_full(r, now);
 		}
-		if (!r->pending_len)
+		if (!pending(r))
 			break;
 		sent++;
 	}
 	if (!flush_pending(r))
 		return true;
-	return r->full_active || rbc_dirty_count(t) || r->pending_len;
+	return r->full_active || rbc_dirty_count(t) || pending(r);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,
@@ -421,30 +578,73 @@ static void peer_event(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table
 	}
 }
 
+/* Where a peer's bindings go in this state (draft-deng 4.2.2 / 4.2.3):
+ * false if they are ignored here. */
+static bool rx_target(struct repl *r, uint64_t now, bool *restore, struct vrrp_ha_rbc **t,
+                      enum vrrp_ha_table *tid)
+{
+	struct vrrp_ha *h = r->h;
+	bool owner = vrrp_ha_is_owner(h);
+
+	if (vrrp_ha_get_state(h) == VRRP_HA_ST_MASTER) {
+		/* only the owner, right after asking, takes updates as master */
+		if (!(owner && now < r->restore_until))
+			return false;
+		*restore = true;
+	} else {
+		/* BACKUP: owner -> daemon's binding cache, else -> RBC (4.2.2) */
+		*restore = owner;
+	}
+	*t = *restore ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
+	*tid = *restore ? VRRP_HA_T_BC : VRRP_HA_T_RBC;
+	return true;
+}
+
+/* One peer record into table t (bounded by max_bindings), with its event. */
+static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
+                      const struct vrrp_ha_binding *b, const uint8_t *opts, size_t optlen,
+                      uint64_t now)
+{
+	enum rbc_result res;
+
+	if (b->lifetime && rbc_count(t) >= cfg_of(r)->max_bindings &&
+	    !rbc_lookup(t, &b->hoa, now, NULL)) {
+		cnt_of(r)->rx_rec_over_limit++;
+		return;
+	}
+	res = optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
+	count_result(r, res);
+	peer_event(r, t, tid, b, res, restore, now);
+}
+
+/* After the records of one packet: a backup never sends, so it forgets
+ * what the apply queued; the owner restoring as master passes the bindings
+ * on to the other backups. */
+static void rx_done(struct repl *r, struct vrrp_ha_rbc *t, uint64_t now)
+{
+	if (vrrp_ha_get_state(r->h) != VRRP_HA_ST_MASTER)
+		rbc_clear_dirty(t);
+	else if (rbc_dirty_count(t)) {
+		if (!r->dirty_since)
+			r->dirty_since = now;
+		vrrp_ha_arm_at(r->h, now + cfg_of(r)->coalesce_ms);
+	}
+}
+
 static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const struct vrrp_ha_hdr *hd,
                       const struct in6_addr *src)
 {
-	struct vrrp_ha *h = r->h;
 	struct vrrp_ha_counters *c = cnt_of(r);
-	uint64_t now = vrrp_ha_now(h);
-	bool restore, owner = vrrp_ha_is_owner(h);
+	uint64_t now = vrrp_ha_now(r->h);
+	bool restore;
 	struct vrrp_ha_rbc *t;
 	enum vrrp_ha_table tid;
 	unsigned i;
 
-	if (vrrp_ha_get_state(h) == VRRP_HA_ST_MASTER) {
-		/* only the owner, right after asking, takes updates as master */
-		if (!(owner && now < r->restore_until)) {
-			c->rx_update_ignored++;
-			return;
-		}
-		restore = true;
-	} else {
-		/* BACKUP: owner -> daemon's binding cache, else -> RBC (4.2.2) */
-		restore = owner;
+	if (!rx_target(r, now, &restore, &t, &tid)) {
+		c->rx_update_ignored++;
+		return;
 	}
-	t = restore ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
-	tid = restore ? VRRP_HA_T_BC : VRRP_HA_T_RBC;
 	c->rx_update++;
 	c->rx_reason[VRRP_HA_OK]++;
 	r->request_pending = false;
@@ -453,7 +653,6 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 	for (i = 0; i < hd->count; i++) {
 		struct vrrp_ha_binding b;
 		enum vrrp_ha_reason why = vrrp_ha_decode_record(pkt, len, i, &b);
-		enum rbc_result res;
 
 		if (why != VRRP_HA_OK) {
 			char a[INET6_ADDRSTRLEN], detail[96];
@@ -463,25 +662,115 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 			drop(r, why, src, detail);
 			continue;
 		}
+		/* draft-deng 4.3.3: Reserved is ignored on receipt (NEW travels
+		 * in an extension message) */
+		b.reserved = 0;
 		c->rx_records++;
-		if (b.lifetime && rbc_count(t) >= cfg_of(r)->max_bindings &&
-		    !rbc_lookup(t, &b.hoa, now, NULL)) {
-			c->rx_rec_over_limit++;
-			continue;
+		rx_record(r, t, tid, restore, &b, NULL, 0, now);
+	}
+	rx_done(r, t, now);
+}
+
+/* ---- extension messages (type 12, docs/protocol.md "Extensions") ------ */
+
+struct ext_rx {
+	struct repl *r;
+	const struct in6_addr *src;
+	uint64_t now;
+	bool target_known, take, restore;
+	struct vrrp_ha_rbc *t;
+	enum vrrp_ha_table tid;
+	unsigned records;
+};
+
+static void ext_caps(void *arg, const struct vrrp_ha_ext_caps *cp)
+{
+	struct ext_rx *x = arg;
+	struct repl *r = x->r;
+
+	if (!r->peer_ext)
+		vrrp_ha_logf(r->h, LOG_INFO,
+		             "a peer speaks extensions (version %u, kinds 0x%08x)%s",
+		             cp->ext_version, (unsigned)cp->kinds,
+		             cfg_of(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
+	r->peer_ext = true;
+	if (cp->flags & CAPS_SOLICIT)
+		r->caps_answer_due = true;
+}
+
+static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
+{
+	struct ext_rx *x = arg;
+	struct repl *r = x->r;
+	struct vrrp_ha_binding b = m->b;
+
+	if (!x->target_known) {
+		x->target_known = true;
+		x->take = rx_target(r, x->now, &x->restore, &x->t, &x->tid);
+		if (!x->take)
+			cnt_of(r)->rx_update_ignored++;
+	}
+	if (!x->take)
+		return;
+	b.reserved = m->is_new ? VRRP_HA_REC_NEW : 0;
+	cnt_of(r)->rx_records++;
+	x->records++;
+	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, x->now);
+}
+
+static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason why)
+{
+	struct ext_rx *x = arg;
+	struct repl *r = x->r;
+	char a[INET6_ADDRSTRLEN] = "?";
+	uint64_t sup;
+
+	if (!vrrp_ha_ratelog_ok(r->h, &r->rl_misc, &sup))
+		return;
+	if (x->src)
+		inet_ntop(AF_INET6, x->src, a, sizeof(a));
+	vrrp_ha_logf(r->h, LOG_WARNING,
+	             "extension message from %s: %s section, record %u skipped: %s (%" PRIu64
+	             " more suppressed)",
+	             a, vrrp_ha_ext_kind_name(kind), idx, vrrp_ha_ext_reason_name(why), sup);
+}
+
+static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *src)
+{
+	struct ext_rx x = {.r = r, .src = src, .now = vrrp_ha_now(r->h)};
+	struct vrrp_ha_ext_cb cb = {
+	        .arg = &x, .caps = ext_caps, .mipv6 = ext_mipv6, .skipped = ext_skipped};
+	struct vrrp_ha_ext_hdr hd;
+	enum vrrp_ha_ext_reason why;
+
+	if (cfg_of(r)->extensions == VRRP_HA_EXT_OFF) {
+		cnt_of(r)->ext_ignored++;
+		return;
+	}
+	why = vrrp_ha_ext_parse(pkt, len, &hd, &cb, &r->xst);
+	if (why != VRRP_HA_EXT_OK) {
+		char a[INET6_ADDRSTRLEN] = "?";
+		uint64_t sup;
+
+		if (vrrp_ha_ratelog_ok(r->h, &r->rl_misc, &sup)) {
+			if (src)
+				inet_ntop(AF_INET6, src, a, sizeof(a));
+			vrrp_ha_logf(r->h, LOG_WARNING,
+			             "dropped extension message from %s: %s (%" PRIu64
+			             " more suppressed)",
+			             a, vrrp_ha_ext_reason_name(why), sup);
 		}
-		res = rbc_apply(t, &b, now);
-		count_result(r, res);
-		peer_event(r, t, tid, &b, res, restore, now);
+		return;
 	}
-	/* a backup never sends: forget what the apply queued. The owner
-	 * restoring as master passes the bindings on to the other backups. */
-	if (vrrp_ha_get_state(h) != VRRP_HA_ST_MASTER)
-		rbc_clear_dirty(t);
-	else if (rbc_dirty_count(t)) {
-		if (!r->dirty_since)
-			r->dirty_since = now;
-		vrrp_ha_arm_at(h, now + cfg_of(r)->coalesce_ms);
+	cnt_of(r)->ext_rx++;
+	cnt_of(r)->rx_reason[VRRP_HA_OK]++;
+	if (x.take) {
+		r->request_pending = false;
+		rx_sync_progress(r, x.now, x.records);
+		rx_done(r, x.t, x.now);
 	}
+	if (r->caps_answer_due)
+		vrrp_ha_arm_us(r->h, 0);
 }
 
 enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int hop_limit,
@@ -506,6 +795,25 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		snprintf(d, sizeof(d), "hop limit %d", hop_limit);
 		drop(r, VRRP_HA_R_BAD_HOPLIMIT, src, d);
 		return VRRP_HA_R_BAD_HOPLIMIT;
+	}
+	if (why == VRRP_HA_R_BAD_TYPE && (pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT) {
+		/* the extension message: the same VRID / enabled / state checks,
+		 * then its own parser */
+		if (pkt[1] != vrrp_ha_vrid(h)) {
+			drop(r, VRRP_HA_R_VRID_MISMATCH, src, NULL);
+			return VRRP_HA_R_VRID_MISMATCH;
+		}
+		if (!cfg_of(r)->enabled) {
+			drop(r, VRRP_HA_R_NOT_ENABLED, src, NULL);
+			return VRRP_HA_R_NOT_ENABLED;
+		}
+		if (!vrrp_ha_state_settled(st)) {
+			c->rx_reason[VRRP_HA_OK]++;
+			c->ext_ignored++;
+			return VRRP_HA_OK;
+		}
+		rx_ext(r, pkt, len, src);
+		return VRRP_HA_OK;
 	}
 	if (why == VRRP_HA_R_BAD_TYPE) {
 		drop(r, why, src, NULL);
@@ -580,23 +888,71 @@ static void on_change(void *arg, const struct vrrp_ha_event *ev)
 
 /* ---- module ----------------------------------------------------------- */
 
+static const void *xst_block(const void *arg)
+{
+	return &((const struct repl *)arg)->xst;
+}
+
+#define XST(f)                                                                                     \
+	{                                                                                          \
+#f, offsetof(struct vrrp_ha_ext_stats, f), false                                   \
+	}
+static const struct vrrp_ha_counter_def xst_defs[] = {
+        XST(packets),
+        XST(accepted),
+        XST(sections),
+        XST(skipped_records),
+};
+#undef XST
+
+/* The extension parser's counters: ext_packets ..., ext_<reason>,
+ * ext_rx_<kind> (records delivered). The rest of ours are the instance's
+ * "sync" block. */
+static int register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg)
+{
+	char name[VRRP_HA_COUNTER_NAME_MAX];
+
+	if (vrrp_ha_counters_add_table(reg, "sync", "ext_", xst_defs,
+	                               sizeof(xst_defs) / sizeof(xst_defs[0]), xst_block, r))
+		return -1;
+	for (int i = 1; i < VRRP_HA_EXT_R__COUNT; i++) {
+		snprintf(name, sizeof(name), "ext_%s",
+		         vrrp_ha_ext_reason_name((enum vrrp_ha_ext_reason)i));
+		if (vrrp_ha_counters_add(reg, "sync", name, xst_block, r,
+		                         offsetof(struct vrrp_ha_ext_stats, reason) +
+		                                 (size_t)i * sizeof(uint64_t),
+		                         false))
+			return -1;
+	}
+	for (int k = 1; k <= VRRP_HA_EXT_K__MAX; k++) {
+		snprintf(name, sizeof(name), "ext_rx_%s", vrrp_ha_ext_kind_name((uint8_t)k));
+		for (char *p = name; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p | 0x20);
+		if (vrrp_ha_counters_add(reg, "sync", name, xst_block, r,
+		                         offsetof(struct vrrp_ha_ext_stats, delivered) +
+		                                 (size_t)k * sizeof(uint64_t),
+		                         false))
+			return -1;
+	}
+	return 0;
+}
+
 static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
                          struct vrrp_ha_bus *bus)
 {
 	struct repl *r = calloc(1, sizeof(*r));
 
-	(void)reg; /* our counters are the instance's "sync" block */
 	if (!r)
 		return NULL;
 	r->h = h;
-	if (alloc_buffers(r) || !vrrp_ha_bus_subscribe(bus,
-	                                               VRRP_HA_EMASK(VRRP_HA_E_ADDED) |
-	                                                       VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
-	                                                       VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) |
-	                                                       VRRP_HA_EMASK(VRRP_HA_E_DELETED),
-	                                               on_change, r)) {
-		free(r->pkt);
-		free(r->recs);
+	if (alloc_buffers(r) || register_counters(r, reg) ||
+	    !vrrp_ha_bus_subscribe(
+	            bus,
+	            VRRP_HA_EMASK(VRRP_HA_E_ADDED) | VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
+	                    VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) | VRRP_HA_EMASK(VRRP_HA_E_DELETED),
+	            on_change, r)) {
+		free_buffers(r);
 		free(r);
 		return NULL;
 	}
@@ -607,8 +963,7 @@ static void repl_destroy(void *m)
 {
 	struct repl *r = m;
 
-	free(r->pkt);
-	free(r->recs);
+	free_buffers(r);
 	free(r);
 }
 
@@ -647,6 +1002,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		 * missed an update converge without asking */
 		r->left_master_ms = 0;
 		r->next_refresh_ms = 0;
+		send_caps(r, true);
 		if (rbc_count(vrrp_ha_send_table(h)))
 			start_full(r, "takeover");
 		vrrp_ha_arm_us(h, 0);
@@ -689,6 +1045,19 @@ static uint64_t repl_timer(void *m, uint64_t now)
 		next = r->request_deadline;
 	rx_sync_check(r, now, &next);
 
+	if (r->caps_answer_due) {
+		/* a peer asked who speaks extensions: answer, at most once a
+		 * CAPS_ANSWER_MS (a solicit is never answered with a solicit) */
+		uint64_t at = r->caps_answered_ms ? r->caps_answered_ms + CAPS_ANSWER_MS : 0;
+
+		if (now >= at) {
+			r->caps_answer_due = false;
+			send_caps(r, false);
+		} else if (at < next) {
+			next = at;
+		}
+	}
+
 	if (st == VRRP_HA_ST_MASTER && cfg->refresh_s) {
 		/* Multicast BC_UPDATEs are not acknowledged; a slow periodic
 		 * re-send of the whole table bounds how long a backup that lost
@@ -712,12 +1081,12 @@ static uint64_t repl_timer(void *m, uint64_t now)
 		more = send_burst(r, now);
 	} else {
 		r->full_active = false;
-		r->pending_len = 0;
+		drop_pending(r);
 		rbc_clear_dirty(stab);
 		r->dirty_since = 0;
 	}
 	if (more) {
-		if (!r->pending_len && !r->full_active && rbc_dirty_count(stab) &&
+		if (!pending(r) && !r->full_active && rbc_dirty_count(stab) &&
 		    now - r->dirty_since < cfg->coalesce_ms)
 			vrrp_ha_arm_at(h, r->dirty_since + cfg->coalesce_ms);
 		else
