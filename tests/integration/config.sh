@@ -79,6 +79,7 @@ conf "$D/good.conf" "control_socket $D/ctl.sock 0660
         log_interval 10
         refresh_interval 300
         dataplane none
+        extensions auto
         proxy_nd off
         full_recovery on
         full_recovery_rate 100
@@ -118,6 +119,7 @@ bad noarg 15 "tombstone_time" "tombstone_time"
 bad dataplane 15 "dataplane" "dataplane warp"
 bad proxynd 15 "proxy_nd" "proxy_nd maybe"
 bad fullrec 15 "full_recovery" "full_recovery maybe"
+bad extensions 15 "extensions" "extensions sometimes"
 bad vha 15 "virtual_ha_address" "virtual_ha_address fe80::1"
 # mipv6_ha on an IPv4 instance (its virtual_ipaddress block comes first, so
 # the family is known when the block is parsed): the message must point at

@@ -913,6 +913,10 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 	/* conf_write: fp NULL means the start-up dump to syslog */
 	conf_write(fp, "   mipv6_ha = %s", g->cfg.enabled ? "enabled" : "disabled");
 	conf_write(fp, "     control_socket = %s", g->cfg.ctl_path ? g->cfg.ctl_path : "(none)");
+	conf_write(fp, "     extensions = %s",
+	           g->cfg.extensions == VRRP_HA_EXT_ON    ? "on"
+	           : g->cfg.extensions == VRRP_HA_EXT_OFF ? "off"
+	                                                  : "auto");
 	if (g->h) {
 		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");
 		conf_write(fp, "     rbc = %zu, bc = %zu", rbc_count(vrrp_ha_get_rbc(g->h)),

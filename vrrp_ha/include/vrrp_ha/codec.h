@@ -8,11 +8,13 @@
  * The buffers start at the VRRP header: on an IPv6 raw socket the kernel
  * strips the IPv6 header and verifies the checksum (IPV6_CHECKSUM).
  *
- * One extension of the draft: bit 0x8000 of a record's Reserved field,
- * VRRP_HA_REC_NEW, marks a binding the sender's authoritative table has just
- * (re)created, so receivers take it even with a lower sequence number than
- * they remember (docs/protocol.md). The draft sends Reserved as 0 and has
- * receivers ignore it, so older peers just ignore the bit.
+ * On the wire Reserved is always 0 (draft-deng 4.3.3). Inside the library
+ * struct vrrp_ha_binding's reserved carries one in-memory mark,
+ * VRRP_HA_REC_NEW: a binding the sender's authoritative table has just
+ * (re)created, which supersedes what a receiver remembers whatever the
+ * sequence number. The replication engine clears it before encoding and
+ * sends the mark in an extension NEW section instead (ext.h,
+ * docs/protocol.md "Extensions").
  */
 #ifndef VRRP_HA_CODEC_H
 #define VRRP_HA_CODEC_H
@@ -40,8 +42,9 @@
 #define VRRP_HA_IPV6_HDR_LEN 40
 /* Lifetime is copied from the Binding Update (RFC 6275 6.1.7): 4 s units */
 #define VRRP_HA_LIFETIME_UNIT_S 4
-/* Reserved bit: the sender's authoritative table (re)created this binding; it supersedes whatever
- * the receiver remembers for the HoA regardless of sequence number */
+/* In-memory mark (never sent in a draft record): the sender's authoritative table (re)created
+ * this binding; it supersedes whatever the receiver remembers for the HoA regardless of
+ * sequence number */
 #define VRRP_HA_REC_NEW 0x8000
 
 /* One binding record (draft-deng 4.3.3), host byte order. */
@@ -51,7 +54,7 @@ struct vrrp_ha_binding {
 	uint16_t lifetime;   /* remaining lifetime, units of 4 s; 0 = delete */
 	uint16_t seq;        /* BU Sequence Number (RFC 1982 serial, 16 bit) */
 	uint16_t flags;      /* BU flags (A H L K M R P ...) */
-	uint16_t reserved;   /* carried; only VRRP_HA_REC_NEW has a meaning */
+	uint16_t reserved;   /* in memory only VRRP_HA_REC_NEW; the repl engine sends 0 */
 };
 
 /* Decoded header, host order. */

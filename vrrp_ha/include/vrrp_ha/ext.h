@@ -3,7 +3,7 @@
  * ext.h - the extension message: everything beyond draft-deng travels in a
  * third VRRP message type, VRRP_HA_TYPE_EXT, made of typed sections in the
  * manner of OpenBSD's pfsync. The draft's BC_REQUEST / BC_UPDATE (codec.h)
- * stay byte-exact. Every byte is documented in docs/protocol-ext.md.
+ * stay byte-exact. Every byte is documented in docs/protocol.md "Extensions".
  *
  *   header (8)   0x3C | VRID | ext version 1 | # sections | rsvd (2) | checksum (2)
  *   section      kind u8 | count u8 (>= 1) | len u16 (bytes per record) | count x len
@@ -31,7 +31,7 @@
 
 /* VRRP type of the extension message. RFC 5798 assigns only 1; 14 and 15
  * are draft-deng's (codec.h); 12 stays clear of both and of IANA's next
- * assignments, which would start at 2 (docs/protocol-ext.md). */
+ * assignments, which would start at 2 (docs/protocol.md "Extensions"). */
 #define VRRP_HA_TYPE_EXT 12
 /* Header byte 2: the version of the section format below. */
 #define VRRP_HA_EXT_VERSION 1
@@ -69,8 +69,10 @@
 #define VRRP_HA_EXT_ATT_AAA    1 /* AAA state (e.g. RFC 5778 session) */
 #define VRRP_HA_EXT_ATT_VENDOR 2 /* vendor-specific (RFC 5094 options) */
 
-/* CAPS flags: none defined yet, sent 0, ignored. */
-#define VRRP_HA_EXT_CAPS_FLAGS 0
+/* CAPS flags: SOLICIT asks the receivers to answer with their CAPS; the
+ * other bits are sent 0 and ignored. vrrp_ha_ext_put_caps() sends none. */
+#define VRRP_HA_EXT_CAPS_FLAGS   0
+#define VRRP_HA_EXT_CAPS_SOLICIT 0x01
 
 /* Why a packet, section or record was refused; every value has a stable
  * short name and a slot in struct vrrp_ha_ext_stats. */

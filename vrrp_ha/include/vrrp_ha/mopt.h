@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mopt.h - Mobility Header options (RFC 6275 section 6.2) as carried in the
- * records of the extension message (ext.h, docs/protocol-ext.md).
+ * records of the extension message (ext.h, docs/protocol.md "Extensions").
  *
  * Format of one option (RFC 6275 6.2.1):
  *

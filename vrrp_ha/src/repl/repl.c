@@ -22,8 +22,6 @@
 
 /* A packet the kernel refused (ENOBUFS, EAGAIN) is retried this many ticks. */
 #define PENDING_RETRIES 200
-/* CAPS flags (docs/protocol.md "Extensions"): the sender asks for a CAPS back */
-#define CAPS_SOLICIT 0x01
 /* A CAPS answer is sent at most this often. */
 #define CAPS_ANSWER_MS 1000
 /* Bytes of one NEW binding in an extension message: a NEW record and a
@@ -272,7 +270,7 @@ static void send_caps(struct repl *r, bool solicit)
 	if (cfg_of(r)->extensions == VRRP_HA_EXT_OFF)
 		return;
 	rec[0] = VRRP_HA_EXT_VERSION;
-	rec[1] = solicit ? CAPS_SOLICIT : 0;
+	rec[1] = solicit ? VRRP_HA_EXT_CAPS_SOLICIT : 0;
 	rec[2] = rec[3] = 0;
 	rec[4] = (uint8_t)(kinds >> 24);
 	rec[5] = (uint8_t)(kinds >> 16);
@@ -694,7 +692,7 @@ static void ext_caps(void *arg, const struct vrrp_ha_ext_caps *cp)
 		             cp->ext_version, (unsigned)cp->kinds,
 		             cfg_of(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
 	r->peer_ext = true;
-	if (cp->flags & CAPS_SOLICIT)
+	if (cp->flags & VRRP_HA_EXT_CAPS_SOLICIT)
 		r->caps_answer_due = true;
 }
 

@@ -2,7 +2,7 @@
 /*
  * ext.c - the sectioned extension message (VRRP type 12): two-pass parser,
  * per-kind record decoders in a const dispatch table, and the builder.
- * Wire format: docs/protocol-ext.md; API: ext.h.
+ * Wire format: docs/protocol.md "Extensions"; API: ext.h.
  *
  * Every byte is read through struct vrrp_ha_rd (codec.h); nothing is cast
  * over the packet. Pass 1 only looks at section headers (and collects the
@@ -15,7 +15,7 @@
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/mopt.h"
 
-/* Header offsets (docs/protocol-ext.md "Header"). */
+/* Header offsets (docs/protocol.md "Extensions", "Header"). */
 #define HDR_OFF_NSECTIONS 3
 
 static const char *const reason_names[VRRP_HA_EXT_R__COUNT] = {
