@@ -22,6 +22,9 @@
 
 /* A packet the kernel refused (ENOBUFS, EAGAIN) is retried this many ticks. */
 #define PENDING_RETRIES 200
+/* The receiving side of a sync we asked for ends after updates stop for
+ * request_timeout_ms, or at the latest this long after the request. */
+#define RX_SYNC_MAX_MS 60000
 /* A CAPS answer is sent at most this often. */
 #define CAPS_ANSWER_MS 1000
 /* Bytes of one NEW binding in an extension message: a NEW record and a
@@ -223,6 +226,10 @@ static void rx_sync_check(struct repl *r, uint64_t now, uint64_t *next)
 	if (!r->rx_sync || r->request_pending)
 		return;
 	quiet_at = r->rx_sync_last + cfg_of(r)->request_timeout_ms;
+	/* the draft has no end-of-table marker: a busy master's incremental
+	 * updates could keep the window open for ever, so it is bounded */
+	if (quiet_at > r->rx_sync_start + RX_SYNC_MAX_MS)
+		quiet_at = r->rx_sync_start + RX_SYNC_MAX_MS;
 	if (now >= quiet_at) {
 		r->rx_sync = false;
 		sync_event(r, VRRP_HA_E_SYNC_COMPLETE, "request", r->rx_sync_records,
