@@ -105,7 +105,7 @@ static void batch_open(struct notify *n, enum batch_kind k)
 		n->cnt.notify_errors++;
 		return;
 	}
-	for (i = 0; w[i] && i < sizeof(word) - 1; i++)
+	for (i = 0; i < sizeof(word) - 1 && w[i]; i++)
 		word[i] = (char)(w[i] | 0x20); /* lower case */
 	word[i] = 0;
 	snprintf(b->path, len, "%s/%s.%s.%d.%" PRIu64, dir, iname, word, (int)getpid(),
