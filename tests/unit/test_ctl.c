@@ -740,6 +740,161 @@ static void test_clients(void)
 	env_fini(&e);
 }
 
+/* Read what fd has (non-blocking) while running the loop, until the text
+ * holds want lines or timeout_s passed. Returns: malloc'd text. */
+static char *read_lines(struct env *e, int fd, size_t want, double timeout_s)
+{
+	size_t got = 0, cap = 1 << 20;
+	char *buf = malloc(cap);
+	double end = now_s() + timeout_s;
+
+	buf[0] = '\0';
+	while (count_str(buf, "\n") < want && now_s() < end) {
+		ssize_t n;
+
+		test_loop_run_once(e->l, 1);
+		while (got + 1 < cap && (n = recv(fd, buf + got, cap - got - 1, MSG_DONTWAIT)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+	}
+	return buf;
+}
+
+static void test_watch(void)
+{
+	struct env e;
+	struct in6_addr hoa = addr("2001:db8:a::1"), coa = addr("2001:db8:b::1");
+	int w, wj, wa, slow;
+	char *r;
+
+	env_init(&e, 255);
+	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0600);
+	w = cl_connect(e.path);
+	wj = cl_connect(e.path);
+	wa = cl_connect(e.path);
+	r = xchg(&e, w, "watch\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	r = xchg(&e, wj, "watch json\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	r = xchg(&e, wa, "watch all json\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	CHECK(status_is(cmd(&e, "watch frob"), "ERR usage: watch [json] [all]"));
+	CHECK(status_is(cmd(&e, "watch json json json"), "ERR usage: watch [json] [all]"));
+
+	/* lines as events happen: add, refresh (only with all), delete, state */
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_ADDED);
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_REFRESHED);
+	CHECK(vrrp_ha_bc_del(e.h, &hoa) == RBC_DELETED);
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_FAULT);
+	r = read_lines(&e, w, 3, 5);
+	CHECK(!strcmp(r, "ADD bc 2001:db8:a::1 2001:db8:b::1 100 1 0x4000 local\n"
+	                 "DELETE bc 2001:db8:a::1 2001:db8:b::1 0 1 0x4000 local\n"
+	                 "STATE from=MASTER to=FAULT\n"));
+	if (count_str(r, "\n") != 3)
+		fprintf(stderr, "watch text:\n%s", r);
+	free(r);
+	r = read_lines(&e, wj, 3, 5);
+	CHECK_EQ(count_str(r, "\n"), 3);
+	CHECK(starts_with(r, "{\"event\":\"ADD\",\"table\":\"bc\",\"hoa\":\"2001:db8:a::1\","));
+	CHECK_CONTAINS(r, "\n{\"event\":\"STATE\",\"from\":\"MASTER\",\"to\":\"FAULT\",");
+	for (char *p = r, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		CHECK(json_doc_ok(p));
+	}
+	free(r);
+	r = read_lines(&e, wa, 4, 5);
+	CHECK_EQ(count_str(r, "\n"), 4);
+	CHECK_CONTAINS(r, "\n{\"event\":\"REFRESH\",\"table\":\"bc\",");
+	free(r);
+
+	/* while watching only quit is taken */
+	r = xchg(&e, w, "state\n");
+	CHECK(!strcmp(r, "ERR watching: only quit\n"));
+	free(r);
+	r = xchg(&e, w, "watch\n");
+	CHECK(!strcmp(r, "ERR watching: only quit\n"));
+	free(r);
+	r = xchg(&e, w, "quit\n");
+	CHECK(!strcmp(r, "OK bye\n"));
+	free(r);
+	r = read_lines(&e, w, 1, 0.2);
+	CHECK(!strcmp(r, "")); /* closed, nothing more */
+	free(r);
+	CHECK(recv(w, &(char){0}, 1, MSG_DONTWAIT) == 0);
+	close(w);
+
+	/* a client that does not read: its lines are dropped, then reported */
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_MASTER);
+	slow = cl_connect(e.path);
+	{
+		int small = 4096;
+
+		setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	}
+	r = xchg(&e, slow, "watch\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	close(wj); /* a watcher that went away: unsubscribed on close */
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	for (int i = 0; i < 8000; i++) {
+		hoa.s6_addr[13] = (uint8_t)(i >> 8);
+		hoa.s6_addr[14] = (uint8_t)i;
+		vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000);
+		if (i % 256 == 0)
+			test_loop_run_once(e.l, 0);
+	}
+	CHECK(rbc_count(vrrp_ha_get_bc(e.h)) == 8000);
+	{
+		char *all = read_lines(&e, slow, 8000, 2);
+		size_t lines = count_str(all, "\n");
+		const char *d;
+		unsigned long long dropped = 0;
+
+		/* nothing was reported yet: the report comes before the next line */
+		CHECK(!strstr(all, "DROPPED"));
+		CHECK(lines > 100 && lines < 8000);
+		free(all);
+		vrrp_ha_bc_flush(e.h); /* 8000 DELETEs: the first line says how many were lost */
+		all = read_lines(&e, slow, 8001, 5);
+		d = strstr(all, "DROPPED ");
+		CHECK(d != NULL);
+		if (d) {
+			dropped = strtoull(d + 8, NULL, 10);
+			CHECK(dropped > 0 && dropped == 8000 - lines);
+			CHECK(d == all || d[-1] == '\n');
+			CHECK(starts_with(strchr(d, '\n') + 1, "DELETE bc "));
+		}
+		free(all);
+	}
+	/* the all-watcher saw everything the others saw; closing it mid-stream
+	 * unsubscribes it (ASan: no use after free on the next events) */
+	close(wa);
+	close(slow);
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	CHECK(test_loop_nwatched(e.l) == 1);
+	hoa = addr("2001:db8:a::1");
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_ADDED);
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_BACKUP);
+	CHECK(status_is(cmd(&e, "state"), "OK"));
+
+	/* the server closing ends the stream */
+	w = cl_connect(e.path);
+	r = xchg(&e, w, "watch all\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	vrrp_ha_ctl_close(e.c);
+	e.c = NULL;
+	CHECK(recv(w, &(char){0}, 1, 0) == 0);
+	close(w);
+	CHECK(vrrp_ha_bc_del(e.h, &hoa) == RBC_DELETED); /* nobody subscribed any more */
+	env_fini(&e);
+}
+
 static void run_test(const char *name, void (*fn)(void))
 {
 	double t0 = now_s();
@@ -758,6 +913,7 @@ int main(void)
 	run_test("lines", test_lines);
 	run_test("import", test_import);
 	run_test("clients", test_clients);
+	run_test("watch", test_watch);
 	fprintf(stderr, "test_ctl: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }
