@@ -8,8 +8,9 @@
  *     on mip6d's virtual terminal (vt), compared with the previous dump, and
  *     the differences are sent, pipelined, to the control socket ("add",
  *     "del"; everything through "import" after a (re)connect).
- * (b) vrrp-ha -> mip6d: the notify FIFO's event lines (RESTORE, TAKEOVER,
- *     DELETE, RECOVER, see evdefs[]) become "bc add"/"bc del" on the vt.
+ * (b) vrrp-ha -> mip6d: the notify FIFO's event lines (RESTORE, DELETE,
+ *     RECOVER, see evdefs[]; the words are the library's, events.h) become
+ *     "bc add"/"bc del" on the vt.
  *
  * One thread, one poll() loop. The vt serves one client at a time, so both
  * directions share one vt connection and use it one command at a time.
@@ -34,6 +35,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include "vrrp_ha/events.h"
 
 #define DEFAULT_VT         "127.0.0.1:7777"
 #define DEFAULT_POLL_MS    1000
@@ -1056,15 +1059,20 @@ static int sync_pass(struct adapter *a)
  */
 enum act { ACT_ADD, ACT_DEL };
 
+/* What each event word of the FIFO (vrrp_ha_event_from_word(), events.h)
+ * asks of mip6d. Known words not listed here are not for the daemon. */
 static const struct evdef {
-	const char *word;
+	enum vrrp_ha_event_type type;
 	enum act act;
 	bool suppress; /* vrrp-ha's bc already is like this: no echo needed */
 } evdefs[] = {
-        {"RESTORE", ACT_ADD, true},   /* restored into the owner's bc: hand to mip6d */
-        {"TAKEOVER", ACT_ADD, false}, /* non-owner master: serve, and report them back */
-        {"DELETE", ACT_DEL, true},    /* removed in vrrp-ha: remove in mip6d */
-        {"RECOVER", ACT_DEL, false},  /* full recovery for one MN: drop the stale entry */
+        /* restored into the owner's bc: hand to mip6d */
+        {VRRP_HA_E_RESTORED, ACT_ADD, true},
+        /* the owner's restore removed it from vrrp-ha's bc: remove in mip6d */
+        {VRRP_HA_E_DELETED, ACT_DEL, true},
+        /* full recovery for one MN on a non-owner master: drop the stale
+         * entry so the MN re-registers here (re-homing), report it back */
+        {VRRP_HA_E_RECOVERED, ACT_DEL, false},
 };
 
 struct event {
@@ -1112,7 +1120,7 @@ static void fifo_line(struct adapter *a, struct evq *q, char *line)
 	char *save = NULL, *endp;
 	unsigned long v;
 	size_t i;
-	int k = 0;
+	int k = 0, type;
 
 	g_cnt.ev_read++;
 	snprintf(orig, sizeof(orig), "%s", line);
@@ -1138,11 +1146,18 @@ static void fifo_line(struct adapter *a, struct evq *q, char *line)
 		g_cnt.ev_ignored++;
 		return;
 	}
+	type = vrrp_ha_event_from_word(f[0]);
+	if (type < 0) {
+		logm(L_WARN, "unknown event word '%s' ignored: %s \"%s\"", f[0], "MIPV6_HA", inst);
+		g_cnt.ev_ignored++;
+		return;
+	}
 	for (i = 0; i < sizeof(evdefs) / sizeof(evdefs[0]); i++)
-		if (!strcmp(f[0], evdefs[i].word))
+		if ((int)evdefs[i].type == type)
 			e.def = &evdefs[i];
 	if (!e.def) {
-		logm(L_WARN, "unknown event word '%s' ignored: %s \"%s\"", f[0], "MIPV6_HA", inst);
+		logm(L_INFO, "event %s ignored: nothing to do in mip6d (%s \"%s\")", f[0],
+		     "MIPV6_HA", inst);
 		g_cnt.ev_ignored++;
 		return;
 	}
@@ -1203,13 +1218,13 @@ static int apply_event(struct adapter *a, struct event *e)
 	a6(&e->coa, o);
 	if (!(e->flags & F_H)) {
 		logm(L_WARN, "%s %s: flags 0x%04x without H: not a home registration, skipped",
-		     e->def->word, h, e->flags);
+		     vrrp_ha_event_word(e->def->type), h, e->flags);
 		g_cnt.ev_skipped++;
 		return 0;
 	}
 	if (e->flags & ~F_VT)
-		logm(L_DEBUG, "%s %s: flags 0x%04x: mip6d takes only A H L K", e->def->word, h,
-		     e->flags);
+		logm(L_DEBUG, "%s %s: flags 0x%04x: mip6d takes only A H L K",
+		     vrrp_ha_event_word(e->def->type), h, e->flags);
 	if (e->def->act == ACT_ADD)
 		snprintf(cmd, sizeof(cmd),
 		         "bc add hoa %s coa %s local %s flags %s lifetime %u seq %u dad never", h,
@@ -1252,8 +1267,8 @@ static void run_events(struct adapter *a, struct evq *q)
 		if (apply_event(a, e) < 0) {
 			if (++e->tries >= EV_TRIES) {
 				g_cnt.ev_dropped++;
-				logm(L_ERR, "%s: dropped after %d vt failures", e->def->word,
-				     EV_TRIES);
+				logm(L_ERR, "%s: dropped after %d vt failures",
+				     vrrp_ha_event_word(e->def->type), EV_TRIES);
 				evq_pop(q);
 			}
 			if (a->once)

@@ -2,7 +2,7 @@
 # test_loop.c is the poll()-based struct vrrp_ha_ops shared by unit tests.
 
 # In process: the server on test_loop, clients on plain sockets.
-add_executable(test_ctl test_ctl.c test_loop.c)
+add_executable(test_ctl test_ctl.c ctl_client.c test_loop.c)
 target_link_libraries(test_ctl PRIVATE vrrp_ha_sync_san vrrp_ha_san)
 target_compile_options(test_ctl PRIVATE ${VRRP_HA_WARNINGS})
 add_test(NAME unit.ctl COMMAND test_ctl)

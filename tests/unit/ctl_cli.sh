@@ -200,6 +200,53 @@ start_server
 run 0 "restarted server" "$CTL" state
 line "$dir/out" "bc 0" "restarted server"
 
+# watch: --count N ends after N events; the stream also ends, with exit 0,
+# when the server closes. Events are made until the watcher has them, so no
+# fixed sleep decides the outcome.
+run 0 "watch --count 0" "$CTL" watch --count 0
+[ -s "$dir/out" ] && fail "watch --count 0 printed: $(head -2 "$dir/out")"
+run 2 "watch bad count" "$CTL" watch --count -1
+run 2 "watch bad option" "$CTL" watch --frob
+"$CTL" watch --count 3 >"$dir/watch.out" 2>"$dir/watch.err" &
+watch_pid=$!
+i=0
+while kill -0 "$watch_pid" 2>/dev/null && [ $i -lt 100 ]; do
+	"$CTL" add "2001:db8:7::$((i + 1))" 2001:db8:6::1 100 1 >/dev/null 2>&1
+	i=$((i + 1))
+	sleep 0.02
+done
+wait "$watch_pid"
+rc=$?
+[ $rc -eq 0 ] || fail "watch --count 3: exit $rc ($(cat "$dir/watch.err"))"
+[ "$(wc -l <"$dir/watch.out")" -eq 3 ] || fail "watch --count 3: $(wc -l <"$dir/watch.out") lines"
+grep -qv '^ADD bc 2001:db8:7::[0-9a-f]* 2001:db8:6::1 100 1 0x4000 local$' "$dir/watch.out" &&
+	fail "watch --count 3: $(cat "$dir/watch.out")"
+"$CTL" watch --json --all >"$dir/watch.json" 2>"$dir/watch.err" &
+watch_pid=$!
+i=0
+until [ -s "$dir/watch.json" ] || [ $i -ge 100 ]; do
+	"$CTL" add 2001:db8:7::1 2001:db8:6::1 100 1 >/dev/null 2>&1 # REFRESH
+	i=$((i + 1))
+	sleep 0.02
+done
+has "$dir/watch.json" '{"event":"REFRESH","table":"bc","hoa":"2001:db8:7::1",' "watch --json --all"
+kill "$srv_pid"
+wait "$srv_pid" 2>/dev/null
+srv_pid=
+i=0
+while kill -0 "$watch_pid" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if kill -0 "$watch_pid" 2>/dev/null; then
+	fail "watch did not end when the server closed"
+	kill "$watch_pid"
+fi
+wait "$watch_pid"
+rc=$?
+[ $rc -eq 0 ] || fail "watch after server close: exit $rc ($(cat "$dir/watch.err"))"
+start_server
+
 # many clients at once
 pids=
 for i in $(seq 1 20); do

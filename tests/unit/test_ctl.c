@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "ctl_client.h"
 #include "test_loop.h"
 #include "vrrp_ha/ctl.h"
 
@@ -42,14 +43,6 @@ struct env {
 	char dir[32];
 	char path[64];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_timer(void *arg)
 {
@@ -89,76 +82,10 @@ static void env_fini(struct env *e)
 	rmdir(e->dir);
 }
 
-static int cl_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		exit(1);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "connect %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return fd;
-}
-
-static bool is_status(const char *line, size_t len)
-{
-	return (len == 2 && !memcmp(line, "OK", 2)) || (len > 2 && !memcmp(line, "OK ", 3)) ||
-	       (len >= 4 && !memcmp(line, "ERR ", 4));
-}
-
-/*
- * Send req (len bytes) on fd while running the loop, and collect the answer
- * until nstatus status lines came (or timeout_s passed, or EOF).
- * Returns: the answer, NUL-terminated (malloc'd).
- */
 static char *xchg_len(struct env *e, int fd, const char *req, size_t len, int nstatus,
                       double timeout_s)
 {
-	size_t sent = 0, got = 0, cap = 65536, scanned = 0;
-	char *buf = malloc(cap);
-	double end = now_s() + timeout_s;
-	int seen = 0;
-
-	while ((seen < nstatus || sent < len) && now_s() < end) {
-		ssize_t n;
-
-		if (sent < len) {
-			n = send(fd, req + sent, len - sent, MSG_NOSIGNAL);
-			if (n > 0)
-				sent += (size_t)n;
-		}
-		test_loop_run_once(e->l, 1);
-		for (;;) {
-			if (cap - got < 65536) {
-				cap *= 2;
-				buf = realloc(buf, cap);
-			}
-			n = recv(fd, buf + got, cap - got - 1, MSG_DONTWAIT);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		while (scanned < got) {
-			char *nl = memchr(buf + scanned, '\n', got - scanned);
-
-			if (!nl)
-				break;
-			if (is_status(buf + scanned, (size_t)(nl - buf) - scanned))
-				seen++;
-			scanned = (size_t)(nl - buf) + 1;
-		}
-		if (n == 0)
-			break;
-	}
-	buf[got] = '\0';
-	if (seen < nstatus)
-		fprintf(stderr, "xchg: %d of %d status lines (sent %zu of %zu)\n", seen, nstatus,
-		        sent, len);
-	return buf;
+	return ctl_xchg(e->l, fd, req, len, nstatus, timeout_s);
 }
 
 static char *xchg(struct env *e, int fd, const char *req)
@@ -181,19 +108,6 @@ __attribute__((format(printf, 2, 3))) static char *cmd(struct env *e, const char
 	r = xchg(e, fd, req);
 	close(fd);
 	return r;
-}
-
-/* The last line of an answer (its status). */
-static const char *status_of(const char *answer)
-{
-	size_t n = strlen(answer);
-	const char *p;
-
-	if (n && answer[n - 1] == '\n')
-		n--;
-	for (p = answer + n; p > answer && p[-1] != '\n'; p--)
-		;
-	return p;
 }
 
 static bool status_is(char *answer, const char *want)
@@ -222,142 +136,6 @@ static struct in6_addr addr(const char *s)
 static bool starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
-}
-
-static size_t count_str(const char *hay, const char *needle)
-{
-	/* by hand: ASan checks the whole rest of hay in each strstr()/memmem() */
-	size_t n = 0, nlen = strlen(needle);
-
-	for (const char *p = hay; *p; p++) {
-		size_t k = 0;
-
-		while (k < nlen && p[k] == needle[k])
-			k++;
-		if (k == nlen) {
-			n++;
-			p += nlen - 1;
-		}
-	}
-	return n;
-}
-
-/* ---- a small JSON checker: the answer must be exactly one value ----------- */
-
-static const char *json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		p++;
-	return p;
-}
-
-static const char *json_value(const char *p, int depth);
-
-static const char *json_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	while (*p && *p != '"') {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\') {
-			p++;
-			if (*p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
-						return NULL;
-				p += 4;
-			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
-				return NULL;
-			}
-		}
-		p++;
-	}
-	return *p == '"' ? p + 1 : NULL;
-}
-
-static const char *json_value(const char *p, int depth)
-{
-	p = json_ws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-		bool obj = *p == '{';
-
-		p = json_ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (obj) {
-				p = json_string(json_ws(p));
-				if (!p)
-					return NULL;
-				p = json_ws(p);
-				if (*p++ != ':')
-					return NULL;
-			}
-			p = json_value(p, depth + 1);
-			if (!p)
-				return NULL;
-			p = json_ws(p);
-			if (*p == close)
-				return p + 1;
-			if (*p++ != ',')
-				return NULL;
-		}
-	}
-	if (*p == '"')
-		return json_string(p);
-	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
-		return p + 4;
-	if (!strncmp(p, "false", 5))
-		return p + 5;
-	if (*p == '-' || (*p >= '0' && *p <= '9')) {
-		/* by hand: strtod() reads the whole rest under ASan, quadratic here */
-		const char *start;
-
-		if (*p == '-')
-			p++;
-		start = p;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == start || (*start == '0' && p - start > 1))
-			return NULL;
-		if (*p == '.') {
-			start = ++p;
-			while (*p >= '0' && *p <= '9')
-				p++;
-			if (p == start)
-				return NULL;
-		}
-		if (*p == 'e' || *p == 'E') {
-			p++;
-			if (*p == '+' || *p == '-')
-				p++;
-			start = p;
-			while (*p >= '0' && *p <= '9')
-				p++;
-			if (p == start)
-				return NULL;
-		}
-		return p;
-	}
-	return NULL;
-}
-
-/* The data lines of an answer (status line cut off) are one JSON value. */
-static bool json_ok(const char *answer)
-{
-	const char *st = status_of(answer);
-	char *doc = strndup(answer, (size_t)(st - answer));
-	const char *end = json_value(doc, 0);
-	bool ok = end && !*json_ws(end);
-
-	if (!ok)
-		fprintf(stderr, "invalid JSON:\n%.2000s\n", doc);
-	free(doc);
-	return ok;
 }
 
 /* ---- tests ----------------------------------------------------------------- */
@@ -962,6 +740,161 @@ static void test_clients(void)
 	env_fini(&e);
 }
 
+/* Read what fd has (non-blocking) while running the loop, until the text
+ * holds want lines or timeout_s passed. Returns: malloc'd text. */
+static char *read_lines(struct env *e, int fd, size_t want, double timeout_s)
+{
+	size_t got = 0, cap = 1 << 20;
+	char *buf = malloc(cap);
+	double end = now_s() + timeout_s;
+
+	buf[0] = '\0';
+	while (count_str(buf, "\n") < want && now_s() < end) {
+		ssize_t n;
+
+		test_loop_run_once(e->l, 1);
+		while (got + 1 < cap && (n = recv(fd, buf + got, cap - got - 1, MSG_DONTWAIT)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+	}
+	return buf;
+}
+
+static void test_watch(void)
+{
+	struct env e;
+	struct in6_addr hoa = addr("2001:db8:a::1"), coa = addr("2001:db8:b::1");
+	int w, wj, wa, slow;
+	char *r;
+
+	env_init(&e, 255);
+	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0600);
+	w = cl_connect(e.path);
+	wj = cl_connect(e.path);
+	wa = cl_connect(e.path);
+	r = xchg(&e, w, "watch\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	r = xchg(&e, wj, "watch json\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	r = xchg(&e, wa, "watch all json\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	CHECK(status_is(cmd(&e, "watch frob"), "ERR usage: watch [json] [all]"));
+	CHECK(status_is(cmd(&e, "watch json json json"), "ERR usage: watch [json] [all]"));
+
+	/* lines as events happen: add, refresh (only with all), delete, state */
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_ADDED);
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_REFRESHED);
+	CHECK(vrrp_ha_bc_del(e.h, &hoa) == RBC_DELETED);
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_FAULT);
+	r = read_lines(&e, w, 3, 5);
+	CHECK(!strcmp(r, "ADD bc 2001:db8:a::1 2001:db8:b::1 100 1 0x4000 local\n"
+	                 "DELETE bc 2001:db8:a::1 2001:db8:b::1 0 1 0x4000 local\n"
+	                 "STATE from=MASTER to=FAULT\n"));
+	if (count_str(r, "\n") != 3)
+		fprintf(stderr, "watch text:\n%s", r);
+	free(r);
+	r = read_lines(&e, wj, 3, 5);
+	CHECK_EQ(count_str(r, "\n"), 3);
+	CHECK(starts_with(r, "{\"event\":\"ADD\",\"table\":\"bc\",\"hoa\":\"2001:db8:a::1\","));
+	CHECK_CONTAINS(r, "\n{\"event\":\"STATE\",\"from\":\"MASTER\",\"to\":\"FAULT\",");
+	for (char *p = r, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		CHECK(json_doc_ok(p));
+	}
+	free(r);
+	r = read_lines(&e, wa, 4, 5);
+	CHECK_EQ(count_str(r, "\n"), 4);
+	CHECK_CONTAINS(r, "\n{\"event\":\"REFRESH\",\"table\":\"bc\",");
+	free(r);
+
+	/* while watching only quit is taken */
+	r = xchg(&e, w, "state\n");
+	CHECK(!strcmp(r, "ERR watching: only quit\n"));
+	free(r);
+	r = xchg(&e, w, "watch\n");
+	CHECK(!strcmp(r, "ERR watching: only quit\n"));
+	free(r);
+	r = xchg(&e, w, "quit\n");
+	CHECK(!strcmp(r, "OK bye\n"));
+	free(r);
+	r = read_lines(&e, w, 1, 0.2);
+	CHECK(!strcmp(r, "")); /* closed, nothing more */
+	free(r);
+	CHECK(recv(w, &(char){0}, 1, MSG_DONTWAIT) == 0);
+	close(w);
+
+	/* a client that does not read: its lines are dropped, then reported */
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_MASTER);
+	slow = cl_connect(e.path);
+	{
+		int small = 4096;
+
+		setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	}
+	r = xchg(&e, slow, "watch\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	close(wj); /* a watcher that went away: unsubscribed on close */
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	for (int i = 0; i < 8000; i++) {
+		hoa.s6_addr[13] = (uint8_t)(i >> 8);
+		hoa.s6_addr[14] = (uint8_t)i;
+		vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000);
+		if (i % 256 == 0)
+			test_loop_run_once(e.l, 0);
+	}
+	CHECK(rbc_count(vrrp_ha_get_bc(e.h)) == 8000);
+	{
+		char *all = read_lines(&e, slow, 8000, 2);
+		size_t lines = count_str(all, "\n");
+		const char *d;
+		unsigned long long dropped = 0;
+
+		/* nothing was reported yet: the report comes before the next line */
+		CHECK(!strstr(all, "DROPPED"));
+		CHECK(lines > 100 && lines < 8000);
+		free(all);
+		vrrp_ha_bc_flush(e.h); /* 8000 DELETEs: the first line says how many were lost */
+		all = read_lines(&e, slow, 8001, 5);
+		d = strstr(all, "DROPPED ");
+		CHECK(d != NULL);
+		if (d) {
+			dropped = strtoull(d + 8, NULL, 10);
+			CHECK(dropped > 0 && dropped == 8000 - lines);
+			CHECK(d == all || d[-1] == '\n');
+			CHECK(starts_with(strchr(d, '\n') + 1, "DELETE bc "));
+		}
+		free(all);
+	}
+	/* the all-watcher saw everything the others saw; closing it mid-stream
+	 * unsubscribes it (ASan: no use after free on the next events) */
+	close(wa);
+	close(slow);
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	CHECK(test_loop_nwatched(e.l) == 1);
+	hoa = addr("2001:db8:a::1");
+	CHECK(vrrp_ha_bc_add(e.h, &hoa, &coa, 100, 1, 0x4000) == RBC_ADDED);
+	vrrp_ha_set_state(e.h, VRRP_HA_ST_BACKUP);
+	CHECK(status_is(cmd(&e, "state"), "OK"));
+
+	/* the server closing ends the stream */
+	w = cl_connect(e.path);
+	r = xchg(&e, w, "watch all\n");
+	CHECK(!strcmp(r, "OK watching\n"));
+	free(r);
+	vrrp_ha_ctl_close(e.c);
+	e.c = NULL;
+	CHECK(recv(w, &(char){0}, 1, 0) == 0);
+	close(w);
+	CHECK(vrrp_ha_bc_del(e.h, &hoa) == RBC_DELETED); /* nobody subscribed any more */
+	env_fini(&e);
+}
+
 static void run_test(const char *name, void (*fn)(void))
 {
 	double t0 = now_s();
@@ -980,6 +913,7 @@ int main(void)
 	run_test("lines", test_lines);
 	run_test("import", test_import);
 	run_test("clients", test_clients);
+	run_test("watch", test_watch);
 	fprintf(stderr, "test_ctl: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "nodes.h"
 #include "test_loop.h"
 #include "vrrp_ha/codec.h"
 #include "vrrp_ha/ext.h"
@@ -22,103 +23,13 @@
 
 #include "check.h"
 
-struct node {
-	struct test_loop *loop;
-	struct vrrp_ha *h;
-	size_t fed; /* packets of this node already carried to peers */
-};
-
-static void timer_cb(void *arg)
-{
-	vrrp_ha_timer(arg);
-}
-
-static void node_init(struct node *n, const char *name, unsigned prio,
-                      const struct vrrp_ha_config *cfg_in)
-{
-	struct vrrp_ha_config cfg;
-
-	if (cfg_in)
-		cfg = *cfg_in;
-	else
-		vrrp_ha_config_defaults(&cfg);
-	cfg.enabled = true;
-	n->loop = test_loop_new();
-	test_loop_manual_clock(n->loop, 1000000);
-	test_loop_set_log_level(n->loop, LOG_ERR);
-	n->h = vrrp_ha_new(&cfg, test_loop_ops(), n->loop, name, 51, prio);
-	if (!n->h) {
-		fprintf(stderr, "vrrp_ha_new failed\n");
-		exit(1);
-	}
-	test_loop_set_timer_cb(n->loop, timer_cb, n->h);
-	vrrp_ha_start(n->h);
-	n->fed = 0;
-}
-
-static void node_free(struct node *n)
-{
-	vrrp_ha_free(n->h);
-	test_loop_free(n->loop);
-}
-
-/* Move every node's clock by ms and run due timers. */
-static void advance(struct node *nodes, size_t nn, uint64_t ms)
-{
-	for (size_t i = 0; i < nn; i++) {
-		test_loop_advance_ms(nodes[i].loop, ms);
-		test_loop_run_once(nodes[i].loop, 0);
-	}
-}
-
-/* Deliver what each node sent since last time to every other node. */
-static size_t carry(struct node *nodes, size_t nn)
-{
-	size_t moved = 0;
-
-	for (size_t i = 0; i < nn; i++) {
-		size_t np;
-		const struct test_loop_pkt *p = test_loop_packets(nodes[i].loop, &np);
-		struct in6_addr src;
-
-		inet_pton(AF_INET6, "fe80::1", &src);
-		src.s6_addr[15] = (uint8_t)(i + 1);
-		for (; nodes[i].fed < np; nodes[i].fed++, moved++)
-			for (size_t j = 0; j < nn; j++)
-				if (j != i)
-					vrrp_ha_rx(nodes[j].h, p[nodes[i].fed].data,
-					           p[nodes[i].fed].len, 255, &src);
-	}
-	return moved;
-}
-
-/* Run clocks and carry packets until nothing moves for a while. */
-static void settle(struct node *nodes, size_t nn, unsigned max_ms)
-{
-	unsigned quiet = 0;
-
-	for (unsigned t = 0; t < max_ms && quiet < 20; t++) {
-		advance(nodes, nn, 1);
-		quiet = carry(nodes, nn) ? 0 : quiet + 1;
-	}
-}
-
-static void addr(struct in6_addr *a, const char *prefix, unsigned i)
-{
-	inet_pton(AF_INET6, prefix, a);
-	a->s6_addr[12] = (uint8_t)(i >> 24);
-	a->s6_addr[13] = (uint8_t)(i >> 16);
-	a->s6_addr[14] = (uint8_t)(i >> 8);
-	a->s6_addr[15] = (uint8_t)i;
-}
-
 static void add_n(struct vrrp_ha *h, unsigned n, unsigned seq)
 {
 	struct in6_addr hoa, coa;
 
 	for (unsigned i = 0; i < n; i++) {
-		addr(&hoa, "2001:db8:aa::", i + 1);
-		addr(&coa, "2001:db8:cc::", i + 1);
+		nodes_addr(&hoa, "2001:db8:aa::", i + 1);
+		nodes_addr(&coa, "2001:db8:cc::", i + 1);
 		vrrp_ha_bc_add(h, &hoa, &coa, 3600, (uint16_t)seq, 0xc000);
 	}
 }
@@ -134,40 +45,40 @@ static void test_owner_replicates(void)
 	node_init(&n[1], "B", 100, NULL);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	test_loop_clear_packets(n[0].loop);
 	n[0].fed = 0;
 
 	add_n(n[0].h, 100, 7);
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 100);
 	/* 100 records coalesce into ceil(100/36) = 3 packets */
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->tx_update, 3);
-	addr(&hoa, "2001:db8:aa::", 5);
+	nodes_addr(&hoa, "2001:db8:aa::", 5);
 	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
-	addr(&coa, "2001:db8:cc::", 5);
+	nodes_addr(&coa, "2001:db8:cc::", 5);
 	CHECK(!memcmp(&v.coa, &coa, 16));
 	CHECK_EQ(v.seq, 7);
 	CHECK_EQ(v.flags, 0xc000);
 	CHECK(v.lifetime_s >= 3596 && v.lifetime_s <= 3600);
 
 	/* update with a newer seq and a new CoA */
-	addr(&coa, "2001:db8:dd::", 5);
+	nodes_addr(&coa, "2001:db8:dd::", 5);
 	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 8, 0xc000);
-	settle(n, 2, 50);
+	nodes_settle(n, 2, 50);
 	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
 	CHECK(!memcmp(&v.coa, &coa, 16));
 	CHECK_EQ(v.seq, 8);
 
 	/* delete propagates */
 	CHECK_EQ(vrrp_ha_bc_del(n[0].h, &hoa), RBC_DELETED);
-	settle(n, 2, 50);
+	nodes_settle(n, 2, 50);
 	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 99);
 
 	/* flush propagates */
 	vrrp_ha_bc_flush(n[0].h);
-	settle(n, 2, 50);
+	nodes_settle(n, 2, 50);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
 	/* a backup never sends updates */
 	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_update, 0);
@@ -187,22 +98,22 @@ static void test_request_full_table_paced(void)
 	node_init(&n[1], "B", 100, NULL);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	add_n(n[0].h, 1000, 1);
-	settle(n, 2, 100); /* nobody listening yet: the packets go nowhere */
+	nodes_settle(n, 2, 100); /* nobody listening yet: the packets go nowhere */
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
 
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP); /* first settle: BC_REQUEST */
 	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_request, 1);
-	carry(n, 2);
+	nodes_carry(n, 2);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->rx_request, 1);
 	/* 1000 bindings = 28 packets at 2 per tick: not all in the first tick */
-	advance(n, 2, 0);
-	carry(n, 2);
+	nodes_advance(n, 2, 0);
+	nodes_carry(n, 2);
 	CHECK(rbc_count(vrrp_ha_get_rbc(n[1].h)) > 0);
 	CHECK(rbc_count(vrrp_ha_get_rbc(n[1].h)) < 1000);
-	settle(n, 2, 200);
+	nodes_settle(n, 2, 200);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 1000);
 	/* the reply ends the request: no retry later */
-	advance(n, 2, 5000);
+	nodes_advance(n, 2, 5000);
 	CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_request, 1);
 	node_free(&n[0]);
 	node_free(&n[1]);
@@ -216,7 +127,7 @@ static void test_request_retries(void)
 	node_init(&n, "B", 100, NULL);
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
 	for (int i = 0; i < 20; i++)
-		advance(&n, 1, 500);
+		nodes_advance(&n, 1, 500);
 	CHECK_EQ(vrrp_ha_counters(n.h)->tx_request, 4); /* 1 + 3 retries */
 	node_free(&n);
 }
@@ -261,30 +172,26 @@ static void test_owner_returns_restore(void)
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
 	vrrp_ha_set_state(n[2].h, VRRP_HA_ST_BACKUP);
 	add_n(n[0].h, 50, 3);
-	settle(n, 3, 200);
+	nodes_settle(n, 3, 200);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 50);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[2].h)), 50);
 
 	/* the owner crashes: B becomes master (not owner) and keeps the RBC */
-	vrrp_ha_free(n[0].h);
-	cfg.enabled = true;
-	n[0].h = vrrp_ha_new(&cfg, test_loop_ops(), n[0].loop, "A", 51, 255);
-	test_loop_set_timer_cb(n[0].loop, timer_cb, n[0].h);
-	vrrp_ha_start(n[0].h);
+	node_restart(&n[0], "A", 255, &cfg);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
 	CHECK(!vrrp_ha_is_owner(n[1].h));
 	/* ...but the crashed owner is not on the wire: carry only B and C */
-	settle(n + 1, 2, 200);
+	nodes_settle(n + 1, 2, 200);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 50);
 	/* a non-owner master does not replicate its own daemon's changes */
 	{
 		uint64_t before = vrrp_ha_counters(n[1].h)->tx_records;
 		struct in6_addr hoa, coa;
 
-		addr(&hoa, "2001:db8:ee::", 1);
-		addr(&coa, "2001:db8:cc::", 1);
+		nodes_addr(&hoa, "2001:db8:ee::", 1);
+		nodes_addr(&coa, "2001:db8:cc::", 1);
 		vrrp_ha_bc_add(n[1].h, &hoa, &coa, 100, 1, 0x4000);
-		settle(n + 1, 2, 50);
+		nodes_settle(n + 1, 2, 50);
 		CHECK_EQ(vrrp_ha_counters(n[1].h)->tx_records, before);
 		CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[2].h)), 50);
 	}
@@ -295,7 +202,7 @@ static void test_owner_returns_restore(void)
 	n[0].fed = 0;
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 3, 300);
+	nodes_settle(n, 3, 300);
 	if (getenv("DBG")) {
 		char j[4096];
 		for (int k = 0; k < 3; k++) {
@@ -306,7 +213,7 @@ static void test_owner_returns_restore(void)
 	CHECK_EQ(rbc_count(vrrp_ha_get_bc(n[0].h)), 50);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, 50);
 	CHECK_EQ(vrrp_ha_counter(n[0].h, "fifo_lines"), 50);
-	advance(n, 3, 200); /* batch flush after RESTORE_BATCH_MS */
+	nodes_advance(n, 3, 200); /* batch flush after RESTORE_BATCH_MS */
 	CHECK_EQ(vrrp_ha_counter(n[0].h, "notify_runs"), 1);
 	test_loop_wait_scripts(n[0].loop);
 	got = read(ffd, buf, sizeof(buf) - 1);
@@ -340,8 +247,8 @@ static size_t build_update(uint8_t *buf, size_t cap, uint8_t vrid, unsigned n, u
 
 	memset(b, 0, sizeof(b));
 	for (unsigned i = 0; i < n; i++) {
-		addr(&b[i].hoa, "2001:db8:aa::", first + i);
-		addr(&b[i].coa, "2001:db8:cc::", first + i);
+		nodes_addr(&b[i].hoa, "2001:db8:aa::", first + i);
+		nodes_addr(&b[i].coa, "2001:db8:cc::", first + i);
 		b[i].lifetime = 100;
 		b[i].seq = 1;
 		b[i].flags = 0x4000;
@@ -443,7 +350,7 @@ static void test_state_rules(void)
 	len = vrrp_ha_encode_request(pkt, sizeof(pkt), 51);
 	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
 	CHECK_EQ(c->rx_request, 1);
-	advance(&n, 1, 5000);
+	nodes_advance(&n, 1, 5000);
 	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
 	CHECK_EQ(c->rx_request_ignored, 2);
 	node_free(&n);
@@ -458,10 +365,10 @@ static void test_send_retry(void)
 	node_init(&n[1], "B", 100, NULL);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	test_loop_fail_send(n[0].loop, ENOBUFS, 5);
 	add_n(n[0].h, 200, 1);
-	settle(n, 2, 300);
+	nodes_settle(n, 2, 300);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 200);
 	CHECK(vrrp_ha_counters(n[0].h)->tx_retries >= 5);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->tx_errors, 0);
@@ -480,18 +387,18 @@ static void test_expiry(void)
 	node_init(&n[1], "B", 100, NULL);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 2, 100);
-	addr(&hoa, "2001:db8:aa::", 1);
-	addr(&coa, "2001:db8:cc::", 1);
+	nodes_settle(n, 2, 100);
+	nodes_addr(&hoa, "2001:db8:aa::", 1);
+	nodes_addr(&coa, "2001:db8:cc::", 1);
 	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 20, 1, 0x4000);
-	settle(n, 2, 50);
+	nodes_settle(n, 2, 50);
 	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
 	CHECK(v.lifetime_s <= 20 && v.lifetime_s >= 19);
-	advance(n, 2, 10000);
+	nodes_advance(n, 2, 10000);
 	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v));
 	CHECK(v.lifetime_s <= 10);
 	for (int i = 0; i < 15; i++)
-		advance(n, 2, 1000);
+		nodes_advance(n, 2, 1000);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
 	CHECK(vrrp_ha_counters(n[1].h)->expired >= 1);
 	node_free(&n[0]);
@@ -511,20 +418,20 @@ static void test_refresh_repairs(void)
 	node_init(&n[1], "B", 100, NULL);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	add_n(n[0].h, 20, 1);
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 20);
 	/* as if one BC_UPDATE record had been lost on the link */
-	addr(&hoa, "2001:db8:aa::", 3);
+	nodes_addr(&hoa, "2001:db8:aa::", 3);
 	rbc_delete_local(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h));
 	rbc_clear_dirty(vrrp_ha_get_rbc(n[1].h));
 	/* tombstones would reject the same seq: let it be forgotten */
 	for (int i = 0; i < 40; i++) {
-		advance(n, 2, 1000);
-		carry(n, 2);
+		nodes_advance(n, 2, 1000);
+		nodes_carry(n, 2);
 	}
-	settle(n, 2, 100);
+	nodes_settle(n, 2, 100);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 20);
 	CHECK(vrrp_ha_counters(n[0].h)->refreshes >= 1);
 	node_free(&n[0]);
@@ -555,14 +462,14 @@ static void test_fifo_slow_reader(void)
 	for (unsigned i = 0; i < nb; i++) {
 		struct in6_addr hoa, coa;
 
-		addr(&hoa, "2001:db8:aa::", i + 1);
-		addr(&coa, "2001:db8:cc::", i + 1);
+		nodes_addr(&hoa, "2001:db8:aa::", i + 1);
+		nodes_addr(&coa, "2001:db8:cc::", i + 1);
 		rbc_set_local(vrrp_ha_get_rbc(n[1].h), &hoa, &coa, 3600, 1, 0xc000,
 		              vrrp_ha_now(n[1].h));
 	}
 	rbc_clear_dirty(vrrp_ha_get_rbc(n[1].h));
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_BACKUP); /* asks; B answers */
-	settle(n, 2, 3000);
+	nodes_settle(n, 2, 3000);
 	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, nb);
 	CHECK_EQ(vrrp_ha_counter(n[0].h, "fifo_drops"), 0);
 	/* now read: the rest must follow as the pipe drains */

@@ -10,6 +10,9 @@ if(VRRP_HA_SANITIZE)
   target_compile_options(vrrp-ha-umip-test PRIVATE -fsanitize=address,undefined
                          -fno-omit-frame-pointer)
   target_link_options(vrrp-ha-umip-test PRIVATE -fsanitize=address,undefined)
+  target_link_libraries(vrrp-ha-umip-test PRIVATE vrrp_ha_san)
+else()
+  target_link_libraries(vrrp-ha-umip-test PRIVATE vrrp_ha)
 endif()
 
 add_test(NAME unit.umip
