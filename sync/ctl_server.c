@@ -697,6 +697,19 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 
 static int client_rewatch(struct ctl_client *cl);
 
+/* Tell a watcher how many lines it lost, once its buffer has room again. */
+static void watch_report_dropped(struct ctl_client *cl)
+{
+	if (!cl->watch_dropped || out_pending(cl) >= CTL_OUT_HIGH)
+		return;
+	if (cl->watch_json)
+		out_printf(cl, "{\"event\":\"DROPPED\",\"count\":%" PRIu64 "}\n",
+		           cl->watch_dropped);
+	else
+		out_printf(cl, "DROPPED %" PRIu64 "\n", cl->watch_dropped);
+	cl->watch_dropped = 0;
+}
+
 /* An event of the instance: one line to a watching client. Never blocks:
  * a client that does not read loses lines (counted, then reported). */
 static void watch_event(void *arg, const struct vrrp_ha_event *ev)
@@ -711,14 +724,7 @@ static void watch_event(void *arg, const struct vrrp_ha_event *ev)
 		cl->watch_dropped++;
 		return;
 	}
-	if (cl->watch_dropped) {
-		if (cl->watch_json)
-			out_printf(cl, "{\"event\":\"DROPPED\",\"count\":%" PRIu64 "}\n",
-			           cl->watch_dropped);
-		else
-			out_printf(cl, "DROPPED %" PRIu64 "\n", cl->watch_dropped);
-		cl->watch_dropped = 0;
-	}
+	watch_report_dropped(cl);
 	n = vrrp_ha_event_format(ev, cl->watch_json, line, sizeof(line));
 	if (n > 0 && (size_t)n < sizeof(line)) {
 		line[n] = '\n';
@@ -1002,6 +1008,7 @@ static void client_cb(void *data, int fd, int events)
 
 	if (cl->show_active)
 		show_fill(cl);
+	watch_report_dropped(cl);
 	process_lines(cl);
 	if (cl->eof && !cl->show_active && !input_ready(cl) && cl->mode == CTL_MODE_IMPORT)
 		import_finish(cl, false);

@@ -11,8 +11,7 @@ H1=2001:db8:bb::1 H2=2001:db8:bb::2 H3=2001:db8:bb::3
 setup_bridge
 add_node a 1
 add_node b 2
-# no tombstones on the owner: its daemon's flush must not reject the restore
-write_conf a 255 1 "tombstone_time 0"
+write_conf a 255 1
 write_conf b 100
 start_ka a
 start_ka b

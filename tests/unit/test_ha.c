@@ -550,18 +550,18 @@ static bool reregistration_reaches_backup(enum vrrp_ha_ext_mode mode_a,
 	test_loop_keep_packets(n[1].loop, 100000);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	settle(n, 2, 3000);
-	addr(&hoa, "2001:db8:aa::", 1);
-	addr(&coa, "2001:db8:cc::", 1);
+	nodes_settle(n, 2, 3000);
+	nodes_addr(&hoa, "2001:db8:aa::", 1);
+	nodes_addr(&coa, "2001:db8:cc::", 1);
 	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 500, 0xc000);
-	settle(n, 2, 200);
+	nodes_settle(n, 2, 200);
 	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
 	vrrp_ha_bc_del(n[0].h, &hoa);
-	settle(n, 2, 200);
+	nodes_settle(n, 2, 200);
 	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), NULL));
-	addr(&coa, "2001:db8:cc::", 2);
+	nodes_addr(&coa, "2001:db8:cc::", 2);
 	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 3, 0xc000); /* lower seq */
-	settle(n, 2, 200);
+	nodes_settle(n, 2, 200);
 	ok = rbc_lookup(vrrp_ha_get_rbc(n[1].h), &hoa, vrrp_ha_now(n[1].h), &v) && v.seq == 3 &&
 	     !memcmp(&v.coa, &coa, 16);
 	/* whatever the modes, the draft packets stay draft-exact */
@@ -603,9 +603,9 @@ static void test_extensions(void)
 		test_loop_keep_packets(n[1].loop, 100000);
 		vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 		vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-		settle(n, 2, 3000);
+		nodes_settle(n, 2, 3000);
 		add_n(n[0].h, 100, 7);
-		settle(n, 2, 300);
+		nodes_settle(n, 2, 300);
 		CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 100);
 		CHECK_EQ(not_draft(&n[0], &e0) + not_draft(&n[1], &e1), 0);
 		CHECK_EQ(e1, 0);
@@ -616,6 +616,42 @@ static void test_extensions(void)
 		node_free(&n[0]);
 		node_free(&n[1]);
 	}
+}
+
+/* The owner's daemon restarted empty while another node was master: the
+ * flush leaves no tombstones (nobody is told of those deletes), so the
+ * restore that follows brings every binding back at once, same seqs. */
+static void test_flush_then_restore(void)
+{
+	struct node n[2];
+
+	node_init(&n[0], "A", 255, NULL);
+	node_init(&n[1], "B", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	nodes_settle(n, 2, 3000);
+	add_n(n[0].h, 40, 9);
+	nodes_settle(n, 2, 300);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 40);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_FAULT);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	nodes_settle(n + 1, 1, 100);
+	CHECK_EQ(vrrp_ha_bc_flush(n[0].h), 40);
+	CHECK_EQ(rbc_count(vrrp_ha_get_bc(n[0].h)), 0);
+	test_loop_clear_packets(n[0].loop);
+	n[0].fed = 0;
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	nodes_settle(n, 2, 3000);
+	CHECK_EQ(rbc_count(vrrp_ha_get_bc(n[0].h)), 40);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->restored, 40);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->rx_rec_stale, 0);
+	/* the owner master's own flush still reaches the backups */
+	CHECK_EQ(vrrp_ha_bc_flush(n[0].h), 40);
+	nodes_settle(n, 2, 300);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 0);
+	node_free(&n[0]);
+	node_free(&n[1]);
 }
 
 int main(void)
@@ -631,6 +667,7 @@ int main(void)
 	test_refresh_repairs();
 	test_fifo_slow_reader();
 	test_extensions();
+	test_flush_then_restore();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

@@ -638,6 +638,18 @@ size_t vrrp_ha_bc_flush(struct vrrp_ha *h)
 	/* entries whose lifetime ran out but were not expired yet */
 	total += rbc_flush(h->bc, now);
 	h->cnt.bc_flush++;
+	if (!h->owner || h->state != VRRP_HA_ST_MASTER) {
+		/* Nobody is told about these deletes (4.2.3: only the owner
+		 * master sends its bc), and a flush means the daemon lost its
+		 * state: its tombstones must not refuse the restore that gives
+		 * the bindings back (same seqs). Start from an empty table. */
+		struct vrrp_ha_rbc *fresh = rbc_new(0, h->cfg.tombstone_s * 1000u);
+
+		if (fresh) {
+			rbc_free(h->bc);
+			h->bc = fresh;
+		}
+	}
 	return total;
 }
 

@@ -605,20 +605,29 @@ static bool rx_target(struct repl *r, uint64_t now, bool *restore, struct vrrp_h
 	return true;
 }
 
-/* One peer record into table t (bounded by max_bindings), with its event. */
+/* One peer record into table t (bounded by max_bindings), with its event.
+ * dedup: the record may be the second copy of one just applied (a NEW
+ * binding comes in the draft BC_UPDATE and in an extension message); a
+ * refresh that moves the expiry by less than one lifetime unit is then no
+ * change and publishes no event (it is still counted). */
 static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
                       const struct vrrp_ha_binding *b, const uint8_t *opts, size_t optlen,
-                      uint64_t now)
+                      bool dedup, uint64_t now)
 {
 	enum rbc_result res;
+	struct rbc_view before, after;
+	bool full = b->lifetime && rbc_count(t) >= cfg_of(r)->max_bindings;
+	bool had = (dedup || full) && rbc_lookup(t, &b->hoa, now, &before);
 
-	if (b->lifetime && rbc_count(t) >= cfg_of(r)->max_bindings &&
-	    !rbc_lookup(t, &b->hoa, now, NULL)) {
+	if (full && !had) {
 		cnt_of(r)->rx_rec_over_limit++;
 		return;
 	}
 	res = optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
 	count_result(r, res);
+	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
+	    after.expires_ms - before.expires_ms < VRRP_HA_LIFETIME_UNIT_S * 1000u)
+		return;
 	peer_event(r, t, tid, b, res, restore, now);
 }
 
@@ -671,7 +680,7 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 		 * in an extension message) */
 		b.reserved = 0;
 		c->rx_records++;
-		rx_record(r, t, tid, restore, &b, NULL, 0, now);
+		rx_record(r, t, tid, restore, &b, NULL, 0, false, now);
 	}
 	rx_done(r, t, now);
 }
@@ -720,7 +729,7 @@ static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
 	b.reserved = m->is_new ? VRRP_HA_REC_NEW : 0;
 	cnt_of(r)->rx_records++;
 	x->records++;
-	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, x->now);
+	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, m->is_new, x->now);
 }
 
 static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason why)
