@@ -51,7 +51,8 @@ add_dependencies(vrrp_ha_glue keepalived_configured)
 target_include_directories(vrrp_ha_glue PRIVATE ${KA_GLUE_DIR} ${KA_SRC}/keepalived/include
                                                 ${KA_SRC}/lib)
 target_compile_definitions(vrrp_ha_glue PRIVATE HAVE_CONFIG_H _GNU_SOURCE NETSNMP_NO_INLINE)
-target_compile_options(vrrp_ha_glue PRIVATE -Wall -Wextra -Wno-unused-parameter)
+# -Werror: a warning in our glue (against keepalived's headers) fails the build
+target_compile_options(vrrp_ha_glue PRIVATE -Wall -Wextra -Wno-unused-parameter -Werror)
 target_link_libraries(vrrp_ha_glue PUBLIC vrrp_ha_sync vrrp_ha)
 
 # keepalived's own configure does not link libnl (KA_LIBS has no -lnl-*);

@@ -64,6 +64,15 @@ send "truncated record (2 records, 20 bytes short)" "a b" bad_length 1 \
 	-R $GOOD -R 2001:db8:99::2,2001:db8:98::2,1,3600 -T 20
 send "trailing garbage (5 bytes)" "a b" bad_length 1 -R $GOOD -G 5
 send "BC_REQUEST with 4 trailing bytes" "a b" bad_length 1 -t 14 -G 4
+# larger than the link MTU: the sender's kernel fragments it, the receiver's
+# reassembles it into more than keepalived's receive buffer (MSG_TRUNC)
+la=$(wc -l <"$WORK/a/keepalived.log")
+lb=$(wc -l <"$WORK/b/keepalived.log")
+send "oversized (3 KB, fragmented)" "a b" too_long 1 -R $GOOD -G 3000
+send "oversized again" "a b" too_long 1 -R $GOOD -G 3000
+check "oversized: no per-packet keepalived log on a" sh -c "! tail -n +$((la + 1)) '$WORK/a/keepalived.log' | grep -q 'message truncated'"
+check "oversized: no per-packet keepalived log on b" sh -c "! tail -n +$((lb + 1)) '$WORK/b/keepalived.log' | grep -q 'message truncated'"
+check "oversized: logged once (rate-limited) on b" [ "$(tail -n +$((lb + 1)) "$WORK/b/keepalived.log" | grep -c 'too_long')" -eq 1 ]
 check "nothing of those stored" absent 2001:db8:99::1
 check "nothing of those stored (2)" absent 2001:db8:99::2
 

@@ -765,10 +765,10 @@ bool vrrp_ha_glue_is_bc(const void *vrrp_hdr)
 	       type == VRRP_HA_TYPE_EXT;
 }
 
-void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const struct sockaddr_storage *src)
+void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const sockaddr_t *src)
 {
-	struct vrrp_ha_glue *g = glue_of(vrrp);
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)src;
+	struct vrrp_ha_glue *g = vrrp ? glue_of(vrrp) : NULL;
+	const struct sockaddr_in6 *s6 = &src->in6;
 
 	if (!g || !g->h) {
 		time_t now = time(NULL);
@@ -779,12 +779,38 @@ void vrrp_ha_glue_rx(vrrp_t *vrrp, const void *buf, size_t len, const struct soc
 			log_message(LOG_INFO,
 			            "(%s) BC packet dropped: instance has no mipv6_ha block "
 			            "(%" PRIu64 " so far)",
-			            vrrp->iname, glue_rx_not_enabled);
+			            vrrp ? vrrp->iname : "no instance of its VRID",
+			            glue_rx_not_enabled);
 		}
 		return;
 	}
 	vrrp_ha_rx(g->h, buf, len, vrrp->rx_ttl_hop_limit,
 	           src->ss_family == AF_INET6 ? &s6->sin6_addr : NULL);
+}
+
+bool vrrp_ha_glue_rx_truncated(const void *sock, const void *buf, size_t len, const sockaddr_t *src)
+{
+	const uint8_t *p = buf;
+	const struct in6_addr *from = src->ss_family == AF_INET6 ? &src->in6.sin6_addr : NULL;
+	vrrp_t *vrrp;
+
+	if (len < 2 || !vrrp_ha_glue_is_bc(buf))
+		return false;
+	list_for_each_entry(vrrp, &vrrp_data->vrrp, e_list)
+	{
+		struct vrrp_ha_glue *g = glue_of(vrrp);
+
+		if ((const void *)vrrp->sockets != sock || vrrp->vrid != p[1])
+			continue;
+		if (g && g->h) {
+			vrrp_ha_rx_truncated(g->h, len, from);
+			return true;
+		}
+		break;
+	}
+	/* not one of our instances: counted keepalived-side, rate-limited */
+	vrrp_ha_glue_rx(NULL, buf, len, src);
+	return true;
 }
 
 void vrrp_ha_glue_state(vrrp_t *vrrp)

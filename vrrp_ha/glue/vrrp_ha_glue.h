@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sockaddr.h" /* keepalived's sockaddr_t (lib/) */
+
 struct _vrrp_t;
-struct sockaddr_storage;
 
 /* vrrp_parser.c: install the mipv6_ha { } sub-block inside vrrp_instance. */
 void vrrp_ha_glue_install_keywords(void);
@@ -27,9 +28,17 @@ bool vrrp_ha_glue_complete_instance(struct _vrrp_t *vrrp);
 bool vrrp_ha_glue_is_bc(const void *vrrp_hdr);
 
 /* vrrp_scheduler.c vrrp_dispatcher_read(): a BC packet for this instance,
- * diverted before keepalived's checks and timer reset. */
-void vrrp_ha_glue_rx(struct _vrrp_t *vrrp, const void *buf, size_t len,
-                     const struct sockaddr_storage *src);
+ * diverted before keepalived's checks and timer reset (vrrp NULL: no
+ * instance of its VRID has mipv6_ha; counted for the dump). */
+void vrrp_ha_glue_rx(struct _vrrp_t *vrrp, const void *buf, size_t len, const sockaddr_t *src);
+
+/* vrrp_scheduler.c vrrp_dispatcher_read(): recvmsg() said MSG_TRUNC (an
+ * oversized BC packet, or one reassembled from fragments). If it is one of
+ * ours (type 12/14/15), count it (too_long) for the instance of sock_t
+ * *sock with its VRID, log rate-limited, and return true so keepalived
+ * does not log every such packet. */
+bool vrrp_ha_glue_rx_truncated(const void *sock, const void *buf, size_t len,
+                               const sockaddr_t *src);
 
 /* vrrp_notify.c send_instance_notifies(): the instance changed state. */
 void vrrp_ha_glue_state(struct _vrrp_t *vrrp);

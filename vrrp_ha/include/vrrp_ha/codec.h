@@ -79,6 +79,8 @@ enum vrrp_ha_reason {
 	VRRP_HA_R_NOT_ENABLED,   /* instance has no mipv6_ha */
 	VRRP_HA_R_BAD_LENGTH,    /* BC_REQUEST != 8 bytes, or 8+40N != len */
 	VRRP_HA_R_ZERO_COUNT,    /* BC_UPDATE with # of Bindings == 0 */
+	VRRP_HA_R_TOO_LONG,      /* larger than the host's receive buffer (oversized, or
+	                          * reassembled from fragments): never read whole */
 	/* per-record reasons: the record is skipped, the rest is used */
 	VRRP_HA_R_REC_BAD_HOA,    /* HoA unspecified/loopback/multicast/link-local/v4-mapped */
 	VRRP_HA_R_REC_BAD_COA,    /* CoA unspecified/loopback/multicast/link-local/v4-mapped */

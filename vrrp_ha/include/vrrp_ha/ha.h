@@ -156,6 +156,14 @@ void vrrp_ha_set_state(struct vrrp_ha *h, enum vrrp_ha_state s);
 enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len, int hop_limit,
                                const struct in6_addr *src);
 
+/*
+ * A BC packet of this instance's VRID did not fit the host's receive buffer
+ * (larger than the MTU, or reassembled from fragments; the host read only
+ * its first len bytes). Counted as too_long and logged rate-limited.
+ * Returns: the reason (VRRP_HA_R_TOO_LONG, or not_enabled).
+ */
+enum vrrp_ha_reason vrrp_ha_rx_truncated(struct vrrp_ha *h, size_t len, const struct in6_addr *src);
+
 /* The timer armed through ops->set_timer fired. */
 void vrrp_ha_timer(struct vrrp_ha *h);
 

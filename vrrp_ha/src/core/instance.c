@@ -546,6 +546,11 @@ enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len
 	                       src);
 }
 
+enum vrrp_ha_reason vrrp_ha_rx_truncated(struct vrrp_ha *h, size_t len, const struct in6_addr *src)
+{
+	return vrrp_ha_repl_rx_truncated(vrrp_ha_module_state(h, &vrrp_ha_mod_repl), len, src);
+}
+
 /* ---- bridge input: the local daemon's binding cache -------------------- */
 
 int vrrp_ha_result_event(enum rbc_result r)

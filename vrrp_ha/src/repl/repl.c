@@ -873,6 +873,20 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 	return VRRP_HA_OK;
 }
 
+enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *m, size_t len, const struct in6_addr *src)
+{
+	struct repl *r = m;
+	char d[64];
+
+	if (!cfg_of(r)->enabled) {
+		drop(r, VRRP_HA_R_NOT_ENABLED, src, NULL);
+		return VRRP_HA_R_NOT_ENABLED;
+	}
+	snprintf(d, sizeof(d), "at least %zu bytes", len);
+	drop(r, VRRP_HA_R_TOO_LONG, src, d);
+	return VRRP_HA_R_TOO_LONG;
+}
+
 /* ---- what others changed ---------------------------------------------- */
 
 /* The local daemon changed its binding cache (draft-deng 4.2.3: only the

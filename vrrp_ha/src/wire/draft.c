@@ -33,6 +33,7 @@ static const char *const reason_names[VRRP_HA_R__COUNT] = {
         [VRRP_HA_R_NOT_ENABLED] = "not_enabled",
         [VRRP_HA_R_BAD_LENGTH] = "bad_length",
         [VRRP_HA_R_ZERO_COUNT] = "zero_count",
+        [VRRP_HA_R_TOO_LONG] = "too_long",
         [VRRP_HA_R_REC_BAD_HOA] = "rec_bad_hoa",
         [VRRP_HA_R_REC_BAD_COA] = "rec_bad_coa",
         [VRRP_HA_R_REC_HOA_IS_COA] = "rec_hoa_is_coa",
