@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <inttypes.h>
@@ -39,6 +40,11 @@
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha_glue.h"
+
+/* Longest keyword of the block, with its NUL. */
+#define VRRP_HA_KW_MAX 24
+/* A control socket that cannot be opened is retried this often (seconds). */
+#define GLUE_CTL_RETRY_S 5
 
 /* Larger than keepalived's default so a bulk sync burst is not dropped by
  * the receiving socket while keepalived serves its timers. */
@@ -68,6 +74,13 @@ struct vrrp_ha_glue {
 	struct glue_watch *watches;
 	unsigned rcvbuf;
 	bool vha_given; /* virtual_ha_address keyword, else the first global VIP */
+	/* keywords seen in this block, to refuse one given twice */
+	char seen[48][VRRP_HA_KW_MAX];
+	unsigned nseen;
+	/* the control socket could not be opened: the instance is held in FAULT
+	 * (down_instance) and the open is retried */
+	bool ctl_fault;
+	thread_ref_t ctl_retry;
 };
 
 /* BC packets for an instance without mipv6_ha, and other drops that happen
@@ -360,6 +373,13 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 		                    vrrp->iname);
 		return;
 	}
+	/* likewise the version, if it was given before the block */
+	if (vrrp->version == VRRP_VERSION_2) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha needs VRRP version 3 (this instance has version 2)",
+		                    vrrp->iname);
+		return;
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: out of memory",
@@ -374,9 +394,34 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 	vrrp->mipv6_ha = g;
 }
 
+/* A keyword given twice in one block is an error (the second would silently
+ * win). Returns: true the first time. */
+static bool first_time(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	const char *kw = strvec_slot(strvec, 0);
+
+	if (!g)
+		return false;
+	for (unsigned i = 0; i < g->nseen; i++)
+		if (!strcmp(g->seen[i], kw)) {
+			report_config_error(CONFIG_GENERAL_ERROR,
+			                    "(%s) mipv6_ha: '%s' given twice (the first one "
+			                    "stands)",
+			                    current_vrrp()->iname, kw);
+			return false;
+		}
+	if (g->nseen < sizeof(g->seen) / sizeof(g->seen[0]) && strlen(kw) < VRRP_HA_KW_MAX)
+		snprintf(g->seen[g->nseen++], VRRP_HA_KW_MAX, "%s", kw);
+	return true;
+}
+
 static bool want_args(const vector_t *strvec, size_t min, size_t max)
 {
 	size_t n = vector_size(strvec);
+
+	if (!first_time(strvec))
+		return false;
 
 	if (n < min + 1 || n > max + 1) {
 		report_config_error(CONFIG_GENERAL_ERROR,
@@ -460,6 +505,8 @@ static void cfg_owner(const vector_t *strvec)
 	current_glue()->cfg.owner = (enum vrrp_ha_owner_mode)v;
 }
 
+static bool check_own_file(const char *path, const char *what);
+
 static void cfg_control_socket(const vector_t *strvec)
 {
 	struct vrrp_ha_glue *g = current_glue();
@@ -490,6 +537,8 @@ static void cfg_control_socket(const vector_t *strvec)
 		}
 		g->cfg.ctl_mode = (unsigned)mode;
 	}
+	if (!check_own_file(path, "control_socket"))
+		return;
 	free(g->cfg.ctl_path);
 	g->cfg.ctl_path = strdup(path);
 }
@@ -520,6 +569,89 @@ static void cfg_notify_recover(const vector_t *strvec)
 		cfg_script(strvec, &current_glue()->cfg.notify_recover);
 }
 
+/* Is the directory of path usable: an existing writable directory, or one
+ * that can be created in an existing writable directory (glue_start
+ * creates it)? Returns: NULL, or why not. */
+#define WHY_LEN (PATH_MAX + 96)
+static const char *dir_problem(const char *path, bool is_dir, char *why)
+{
+	char dir[PATH_MAX], parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!is_dir) {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return NULL;
+		if (slash == dir)
+			slash[1] = 0;
+		else
+			*slash = 0;
+	}
+	if (!stat(dir, &st)) {
+		if (!S_ISDIR(st.st_mode))
+			return "is not a directory";
+		if (access(dir, W_OK | X_OK)) {
+			snprintf(why, WHY_LEN, "directory %s is not writable (%s)", dir,
+			         strerror(errno));
+			return why;
+		}
+		return NULL;
+	}
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	if (stat(parent, &st) || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK)) {
+		snprintf(why, WHY_LEN, "directory %s does not exist and cannot be created", dir);
+		return why;
+	}
+	return NULL;
+}
+
+/* Returns: the other instance whose mipv6_ha block uses path for one of its
+ * files (control socket, FIFO), or NULL. */
+static vrrp_t *path_used_elsewhere(const char *path)
+{
+	vrrp_t *vrrp, *cur = current_vrrp();
+
+	list_for_each_entry(vrrp, &vrrp_data->vrrp, e_list)
+	{
+		struct vrrp_ha_glue *g = glue_of(vrrp);
+
+		if (vrrp == cur || !g)
+			continue;
+		if ((g->cfg.ctl_path && !strcmp(g->cfg.ctl_path, path)) ||
+		    (g->cfg.notify_fifo && !strcmp(g->cfg.notify_fifo, path)))
+			return vrrp;
+	}
+	return NULL;
+}
+
+/* A file of ours (control socket, FIFO): unique, in a usable directory. */
+static bool check_own_file(const char *path, const char *what)
+{
+	vrrp_t *other = path_used_elsewhere(path);
+	char buf[WHY_LEN];
+	const char *why = dir_problem(path, false, buf);
+
+	if (other) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: %s '%s' is already used by instance %s",
+		                    current_vrrp()->iname, what, path, other->iname);
+		return false;
+	}
+	if (why) {
+		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: %s '%s': %s",
+		                    current_vrrp()->iname, what, path, why);
+		return false;
+	}
+	return true;
+}
+
 static void cfg_path(const vector_t *strvec, char **dst, const char *what)
 {
 	set_str(strvec, dst);
@@ -529,6 +661,22 @@ static void cfg_path(const vector_t *strvec, char **dst, const char *what)
 		                    current_vrrp()->iname, what, *dst);
 		free(*dst);
 		*dst = NULL;
+		return;
+	}
+	if (*dst && !strcmp(what, "notify_fifo") && !check_own_file(*dst, what)) {
+		free(*dst);
+		*dst = NULL;
+	} else if (*dst && !strcmp(what, "notify_dir")) {
+		char buf[WHY_LEN];
+		const char *why = dir_problem(*dst, true, buf);
+
+		if (why) {
+			report_config_error(CONFIG_GENERAL_ERROR,
+			                    "(%s) mipv6_ha: notify_dir '%s': %s",
+			                    current_vrrp()->iname, *dst, why);
+			free(*dst);
+			*dst = NULL;
+		}
 	}
 }
 
@@ -712,8 +860,10 @@ bool vrrp_ha_glue_complete_instance(vrrp_t *vrrp)
 		return false;
 	}
 	if (vrrp->version != VRRP_VERSION_3) {
-		report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha needs VRRP version 3",
-		                    vrrp->iname);
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha needs VRRP version 3 (the 'version' keyword of "
+		                    "instance %s)",
+		                    vrrp->iname, vrrp->iname);
 		return false;
 	}
 	if (vrrp->ifp)
