@@ -93,7 +93,7 @@ check "checker: the Reserved field named" grep -q 'Reserved 0x8000' "$WORK/self.
 check "checker: the section count named" grep -q 'holds 1 sections, byte 3 says 2' "$WORK/self.sum"
 check "checker: the NEW without record named" grep -q 'marks no live MIPV6' "$WORK/self.sum"
 
-# f NAME HOA FIELD: one field of NAME's binding (1 hoa 2 coa 3 seq 4 flags 5 lifetime)
+# has NAME HOA "COA SEQ FLAGS": NAME holds the binding so; gone NAME HOA: not at all
 has() { [ "$(entry "$1" "$2" | awk '{print $2, $3, $4}')" = "$3" ]; }
 gone() { [ -z "$(entry "$1" "$2")" ]; }
 sync_settled() { ! ctl "$1" state | grep -q '^sync syncing$'; }
