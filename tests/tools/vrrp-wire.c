@@ -3,8 +3,8 @@
  * vrrp-wire - capture every VRRP packet (IPv6 next header 112) on one
  * interface and check its bytes against what vrrp-ha promises to send:
  * draft-deng 4.3 for BC_REQUEST (14) and BC_UPDATE (15), the section
- * structure of the extension message (12, docs/protocol-ext.md), and the
- * IPv6 envelope of both (docs/protocol.md). For the integration tests
+ * structure of the extension message (12, docs/protocol.md "Extensions"),
+ * and the IPv6 envelope of all (docs/protocol.md). For the integration tests
  * (tests/integration/wire.sh); independent of the project's codec on
  * purpose, so a codec bug cannot hide itself.
  *
@@ -24,7 +24,7 @@
  * FILE.tmp, then renamed) or to stdout:
  *   packets adverts requests updates records records_delete ext ext_caps
  *   ext_new ext_mipv6 ext_pmipv6 ext_attach ext_unknown other truncated
- *   drops ext_caps_flags violations violations_envelope violations_draft
+ *   drops ext_caps_solicit violations violations_envelope violations_draft
  *   violations_ext, then up to MAX_DESCR lines "violation TIME SRC: what".
  *
  * What is a violation:
@@ -46,9 +46,8 @@
  *     record rules above, its option area not parsing exactly, a NEW HoA
  *     unusable, with no MIPV6 record (lifetime > 0) of that HoA in the
  *     message, or more than 64 NEW HoAs in one message.
- *   CAPS flags != 0 are counted (ext_caps_flags), not a violation: vrrp-ha
- *   uses bit 0 to solicit an answer although docs/protocol-ext.md says
- *   "sent 0".
+ *   A CAPS with flags 0x01 (SOLICIT) is counted (ext_caps_solicit); any
+ *   other flag bit is a violation ("sent 0").
  *
  * Exit status: 0, 1 (socket error), 2 (usage).
  */
@@ -86,14 +85,15 @@
 #define T_REQUEST 14
 #define T_UPDATE  15
 
-#define EXT_VERSION 1
-#define SEC_HDR_LEN 4
-#define K_CAPS      1
-#define K_MIPV6     2
-#define K_NEW       3
-#define K_PMIPV6    4
-#define K_ATTACH    5
-#define MAX_NEW     64 /* NEW HoAs a receiver keeps per message */
+#define EXT_VERSION  1
+#define SEC_HDR_LEN  4
+#define K_CAPS       1
+#define K_MIPV6      2
+#define K_NEW        3
+#define K_PMIPV6     4
+#define K_ATTACH     5
+#define MAX_NEW      64   /* NEW HoAs a receiver keeps per message */
+#define CAPS_SOLICIT 0x01 /* CAPS flag: answer with your CAPS */
 
 static volatile sig_atomic_t stop;
 
@@ -108,7 +108,7 @@ enum vclass { V_ENVELOPE, V_DRAFT, V_EXT };
 static struct {
 	long packets, adverts, requests, updates, records, records_delete;
 	long ext, ext_caps, ext_new, ext_mipv6, ext_pmipv6, ext_attach, ext_unknown;
-	long other, truncated, ext_caps_flags;
+	long other, truncated, ext_caps_solicit;
 	long violations, vclass[3];
 	unsigned long drops;
 	int ndescr;
@@ -289,7 +289,7 @@ struct ext_sec {
 	const uint8_t *recs;
 };
 
-/* Extension message, docs/protocol-ext.md: header, then sections that fill
+/* Extension message, docs/protocol.md "Extensions": header, then sections that fill
  * the packet exactly, byte 3 of them; records per kind. */
 static void check_ext(const uint8_t *v, size_t len, char *info, size_t ilen)
 {
@@ -370,8 +370,12 @@ static void check_ext(const uint8_t *v, size_t len, char *info, size_t ilen)
 				}
 				if (r[0] < 1)
 					violation(V_EXT, "EXT CAPS ext version 0");
-				if (r[1])
-					S.ext_caps_flags++;
+				if (r[1] & CAPS_SOLICIT)
+					S.ext_caps_solicit++;
+				if (r[1] & ~CAPS_SOLICIT)
+					violation(V_EXT,
+					          "EXT CAPS flags 0x%02x (only 0x01 is defined)",
+					          r[1]);
 				if (r[2] || r[3])
 					violation(V_EXT, "EXT CAPS reserved = 0x%02x%02x", r[2],
 					          r[3]);
@@ -591,12 +595,12 @@ static int write_summary(const char *path)
 	        "packets %ld\nadverts %ld\nrequests %ld\nupdates %ld\nrecords %ld\n"
 	        "records_delete %ld\next %ld\next_caps %ld\next_new %ld\next_mipv6 %ld\n"
 	        "ext_pmipv6 %ld\next_attach %ld\next_unknown %ld\nother %ld\ntruncated %ld\n"
-	        "drops %lu\next_caps_flags %ld\nviolations %ld\nviolations_envelope %ld\n"
+	        "drops %lu\next_caps_solicit %ld\nviolations %ld\nviolations_envelope %ld\n"
 	        "violations_draft %ld\nviolations_ext %ld\n",
 	        S.packets, S.adverts, S.requests, S.updates, S.records, S.records_delete, S.ext,
 	        S.ext_caps, S.ext_new, S.ext_mipv6, S.ext_pmipv6, S.ext_attach, S.ext_unknown,
-	        S.other, S.truncated, S.drops, S.ext_caps_flags, S.violations, S.vclass[V_ENVELOPE],
-	        S.vclass[V_DRAFT], S.vclass[V_EXT]);
+	        S.other, S.truncated, S.drops, S.ext_caps_solicit, S.violations,
+	        S.vclass[V_ENVELOPE], S.vclass[V_DRAFT], S.vclass[V_EXT]);
 	for (i = 0; i < S.ndescr; i++)
 		fprintf(f, "violation %s\n", S.descr[i]);
 	if (path) {
