@@ -20,21 +20,18 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "capture.h"
 
 #define IP6_HDR_LEN 40
 #define NH_IPV6     41 /* IPv6-in-IPv6 (RFC 2473) */
@@ -96,7 +93,7 @@ int main(int argc, char **argv)
 	const char *ifname = NULL, *ready = NULL;
 	long count = 0;
 	double timeout = 0;
-	int quiet = 0, opt, fd, one = 1;
+	int quiet = 0, opt;
 	struct filter flt = {.nh = -1, .dir = -1};
 	/* ldh [12]; jeq #0x86dd, accept, drop */
 	struct sock_filter code[] = {
@@ -106,8 +103,7 @@ int main(int argc, char **argv)
 	        {0x06, 0, 0, 0},
 	};
 	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
-	struct sockaddr_ll sll = {0};
-	struct timespec t0, now;
+	struct capture cap;
 	long matched = 0;
 
 	while ((opt = getopt(argc, argv, "i:n:t:p:s:d:S:D:I:qr:h")) != -1) {
@@ -173,86 +169,29 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-	if (fd < 0) {
-		perror("pcap-lite: socket");
+	if (cap_open(&cap, "pcap-lite",
+	             &(struct capture_opts){.ifname = ifname, .filter = &prog, .timeout = timeout}))
 		return 1;
-	}
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = (int)if_nametoindex(ifname);
-	if (!sll.sll_ifindex) {
-		fprintf(stderr, "pcap-lite: no interface %s\n", ifname);
-		return 1;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		perror("pcap-lite: setsockopt/bind");
-		return 1;
-	}
-	/* packets queued between socket() and the filter: drain them */
-	{
-		char junk[64];
-		while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
-			;
-	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (ready) {
-		FILE *r = fopen(ready, "w");
-		if (r)
-			fclose(r);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cap_ready(ready);
 
 	while (!stop && (!count || matched < count)) {
 		uint8_t buf[2048];
-		char cbuf[256], outer[160], inner[160];
-		struct sockaddr_ll from;
-		struct iovec iov = {buf, sizeof(buf)};
-		struct msghdr mh = {.msg_name = &from,
-		                    .msg_namelen = sizeof(from),
-		                    .msg_iov = &iov,
-		                    .msg_iovlen = 1,
-		                    .msg_control = cbuf,
-		                    .msg_controllen = sizeof(cbuf)};
-		struct pollfd pfd = {fd, POLLIN, 0};
-		struct timespec ts = {0};
-		struct cmsghdr *c;
-		int wait_ms = 200, nh, out;
-		ssize_t n;
+		char outer[160], inner[160];
+		struct timespec ts;
+		int nh, out;
+		ssize_t n = cap_next(&cap, buf, sizeof(buf), &ts, &out);
 		const uint8_t *ip;
 		size_t len;
 
-		if (timeout > 0) {
-			double left;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout - ((double)(now.tv_sec - t0.tv_sec) +
-			                  (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
-			if (left <= 0)
-				break;
-			if (left * 1000 < wait_ms)
-				wait_ms = (int)(left * 1000) + 1;
-		}
-		if (poll(&pfd, 1, wait_ms) <= 0)
-			continue;
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			perror("pcap-lite: recvmsg");
+		if (n == -1 || n == -2)
 			break;
-		}
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS)
-				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 		if ((size_t)n < 14 + IP6_HDR_LEN)
 			continue;
 		ip = buf + 14; /* Ethernet (veth, bridge ports) */
 		len = (size_t)n - 14;
-		out = from.sll_pkttype == PACKET_OUTGOING;
 		if (flt.dir >= 0 && flt.dir != out)
 			continue;
 		nh = fmt_hdr(ip, len, outer, sizeof(outer));
@@ -283,6 +222,6 @@ int main(int argc, char **argv)
 	if (quiet)
 		printf("count %ld\n", matched);
 	fprintf(stderr, "count %ld\n", matched);
-	close(fd);
+	close(cap.fd);
 	return 0;
 }
