@@ -121,6 +121,67 @@ bad proxynd 15 "proxy_nd" "proxy_nd maybe"
 bad fullrec 15 "full_recovery" "full_recovery maybe"
 bad extensions 15 "extensions" "extensions sometimes"
 bad vha 15 "virtual_ha_address" "virtual_ha_address fe80::1"
+bad twice 16 "given twice" "tombstone_time 30
+        tombstone_time 40"
+bad nodir 15 "control_socket" "control_socket /nonexistent-vrrp-ha/dir/ctl.sock"
+bad fifodir 15 "notify_fifo" "notify_fifo /nonexistent-vrrp-ha/dir/fifo"
+bad notifydir 15 "notify_dir" "notify_dir /nonexistent-vrrp-ha/dir"
+
+# two instances, one control socket (or one FIFO): the second is refused at
+# its line (its first line inside mipv6_ha { } is line 29)
+two_instances() { # two_instances FILE MIPV6_HA_LINE
+	cat >"$1" <<EOF
+global_defs {
+    router_id cfgtest
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        fe80::100/64
+        2001:db8:1::100/64
+    }
+    mipv6_ha {
+        $2
+    }
+}
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        fe80::200/64
+        2001:db8:2::100/64
+    }
+    mipv6_ha {
+        $2
+    }
+}
+EOF
+}
+for kw in "control_socket $D/same.sock" "notify_fifo $D/same.fifo"; do
+	f=$D/dup.${kw%% *}.conf
+	two_instances "$f" "$kw"
+	rc=$(ktest "$f")
+	log "duplicate ${kw%% *}: exit $rc: $(grep -i 'already used' "$f.out" | head -1)"
+	check "duplicate ${kw%% *}: keepalived -t exits non-zero" [ "$rc" -ne 0 ]
+	check "duplicate ${kw%% *}: line 29 names VI_1" grep -Eq "Line 29\).*already used by instance VI_1" "$f.out"
+done
+
+# version 2 given before the block: refused at the mipv6_ha line (15 here)
+f=$D/v2.conf
+conf "$f" "control_socket $D/ctl.sock"
+sed -i 's/^    advert_int 1$/    advert_int 1\n    version 2/' "$f"
+rc=$(ktest "$f")
+log "version 2: exit $rc: $(grep -i 'version' "$f.out" | head -2 | tr '\n' ' ')"
+check "version 2: keepalived -t exits non-zero" [ "$rc" -ne 0 ]
+check "version 2: message names the mipv6_ha line (15)" grep -Eq "Line 15\).*version 3" "$f.out"
+
 # mipv6_ha on an IPv4 instance (its virtual_ipaddress block comes first, so
 # the family is known when the block is parsed): the message must point at
 # the mipv6_ha keyword (14), its closing brace (16) or the instance's (17)
