@@ -41,6 +41,8 @@ pings=$(for f in "$dir"/*.ping; do [ -e "$f" ] && basename "$f" .ping; done)
 	exit 1
 }
 
+# the event words labelled (STATE stands for its new state)
+words=${TIMELINE_EVENTS:-MASTER BACKUP FAULT ACTIVATE DEACTIVATE RECOVER RESTORE SYNC_DIVERGED}
 # the clock offset (ns) from the events' monotonic ms to realtime
 off=""
 [ -s "$dir/clock" ] && off=$(awk 'NR == 1 { printf "%.0f", $1 - $2 }' "$dir/clock")
@@ -53,7 +55,7 @@ off=""
 			k = $3 == 14 ? "req" : $3 == 15 ? "upd" : $3 <= 1 ? "adv" : ""
 			if (k == "") next
 			printf "%.6f %s %s %s\n", $1 / 1e9, k, n, $5 }' "$dir/$n.vrrp"
-		[ -e "$dir/$n.tun" ] && awk -v n="$n" '$3 ~ /:/ { print $1, "tun", n, $9 }' "$dir/$n.tun"
+		[ -e "$dir/$n.tun" ] && awk -v n="$n" '$3 ~ /:/ { print $1, "tun", n, $5 }' "$dir/$n.tun"
 		[ -e "$dir/$n.events" ] && [ -n "$off" ] && awk -v n="$n" -v off="$off" '
 			function field(k,   m) {
 				if (match($0, "\"" k "\":\"[^\"]*\"")) { m = substr($0, RSTART, RLENGTH); sub(/^[^:]*:"/, "", m); sub(/"$/, "", m); return m }
@@ -69,8 +71,9 @@ off=""
 			}' "$dir/$n.events"
 	done
 	for p in $pings; do
-		sed -n 's/^\[\([0-9.]*\)\] .*icmp_seq=.*time=.*/\1/p' "$dir/$p.ping" |
-			awk -v n="$p" '{ print $1, "ping", n, "-" }'
+		# a new run (after a statistics block) starts again: no gap across it
+		awk -v n="$p" '/statistics/ { b = 1 } /^\[[0-9.]*\] .*icmp_seq=.*time=/ {
+			t = substr($1, 2, length($1) - 2); print t, "ping", n, b ? "new" : "-"; b = 0 }' "$dir/$p.ping"
 	done
 	[ -s "$dir/marks" ] && awk '{ l = $2; for (i = 3; i <= NF; i++) l = l "_" $i
 		printf "%.6f mark - %s\n", $1 / 1e9, l }' "$dir/marks"
@@ -78,7 +81,7 @@ off=""
 } | LC_ALL=C sort -n >"$tmp/all"
 
 # the axis origin, the rows (top to bottom), the data files for gnuplot
-awk -v nodes="$nodes" -v pings="$pings" -v from="${TIMELINE_FROM:-}" -v to="${TIMELINE_TO:-}" -v d="$tmp" '
+awk -v nodes="$nodes" -v pings="$pings" -v words="$words" -v from="${TIMELINE_FROM:-}" -v to="${TIMELINE_TO:-}" -v d="$tmp" '
 	NR == 1 { t0 = $1 }
 	$2 == "mark" && !m { t0 = $1; m = 1 }
 	{ t[NR] = $1; k[NR] = $2; n[NR] = $3; x[NR] = $4 }
@@ -105,34 +108,57 @@ awk -v nodes="$nodes" -v pings="$pings" -v from="${TIMELINE_FROM:-}" -v to="${TI
 			}
 			if (kind == "tun") {
 				y = rows + 1 - row[n[i] " tun"]
-				printf "%.6f %d\n", s, y >(d "/tun")
-				# the first packet each node tunnels to each MN after the first mark
-				if (m && s >= 0 && !first[n[i] " " x[i]]++)
-					printf "%.6f %d 0 first_to_%s_+%.0f_ms\n", s, y, x[i], s * 1000 >(d "/first")
+				seg("tun", y, s)
+				# the first packet a node tunnels to an MN after the first mark
+				# and a silence of 0.1 s (labelled once per node and episode)
+				c = n[i] " " x[i]
+				if (m && s >= 0 && (!(c in tl) || s - tl[c] > 0.1)) {
+					printf "%.6f %d\n", s, y >(d "/first")
+					if (!(n[i] in fl) || s - fl[n[i]] > 0.5) {
+						printf "%.6f %d 0 first_tunnelled_+%.0f_ms\n", s, y, s * 1000 >(d "/firstl")
+						fl[n[i]] = s
+					}
+				}
+				tl[c] = s
 				continue
 			}
 			if (kind == "ping") {
 				y = rows + 1 - row[n[i] " ping"]
-				printf "%.6f %d\n", s, y >(d "/ping")
+				if (x[i] == "new") lp["ping." y] = -1e9
+				seg("ping", y, s)
+				if (x[i] == "new") delete last[n[i]]
 				if (n[i] in last && s - last[n[i]] > gap[n[i]]) { gap[n[i]] = s - last[n[i]]; gat[n[i]] = last[n[i]] }
 				last[n[i]] = s
 				continue
 			}
-			# events: a run of the same word on one node within 0.2 s is one label
+			# events: one word on one node within 1 s of the last is one label ("x N")
+			if (index(" " words " ", " " x[i] " ") == 0) continue
 			y = rows + 1 - row[n[i] " ev"]
-			key = n[i]
-			if (key in ew && ew[key] == x[i] && s - et[key] < 0.2) { ec[key]++; et[key] = s; continue }
+			key = n[i] " " x[i]
+			if (key in ew && s - et[key] < 1) { ec[key]++; et[key] = s; continue }
 			if (key in ew) flush_ev(key)
-			ew[key] = x[i]; es[key] = s; et[key] = s; ec[key] = 1; ey[key] = y
+			ew[key] = x[i]; es[key] = s; et[key] = s; ec[key] = 1; ey[key] = y; en[key] = n[i]
 		}
-		for (key in ew) flush_ev(key)
+		# the rest, in time order (the stacking looks at the previous label)
+		for (;;) { b = ""; for (key in ew) if (b == "" || es[key] < es[b]) b = key; if (b == "") break; flush_ev(b) }
 		for (p in gap)
 			printf "%.6f %d 0 longest_gap_%.0f_ms\n", gat[p] + gap[p] / 2, rows + 1 - row[p " ping"], gap[p] * 1000 >(d "/gaps")
 		for (i = 1; i <= rows; i++) printf "%d \"%s\"\n", rows + 1 - i, name[i] >(d "/rows")
 	}
-	function flush_ev(key) {
-		lvl[key] = (lvl[key] + 1) % 3
-		printf "%.6f %d %d %s%s\n", es[key], ey[key], lvl[key], ew[key], (ec[key] > 1 ? "_x" ec[key] : "") >(d "/ev")
+	# dense rows (tunnel, ping) as bars: a line from point to point, broken
+	# where 50 ms pass without one (files KIND.Y)
+	function seg(kind, y, s,   f) {
+		f = d "/" kind "." y
+		if ((f in lp) && s - lp[f] > 0.05) printf "\n" >f
+		printf "%.6f %d\n", s, y >f
+		lp[f] = s
+	}
+	function flush_ev(key,   nd) {
+		# labels of one node closer than 0.3 s: stacked (levels 0..3)
+		nd = en[key]
+		lvl[nd] = (nd in lt && (es[key] - lt[nd])^2 < 0.09) ? (lvl[nd] + 1) % 4 : 0
+		lt[nd] = es[key]
+		printf "%.6f %d %d %s%s\n", es[key], ey[key], lvl[nd], (ew[key] ~ /^(MASTER|BACKUP|FAULT|INIT)$/ ? "to_" : "") ew[key], (ec[key] > 1 ? "_x" ec[key] : "") >(d "/ev")
 		delete ew[key]
 	}
 ' "$tmp/all"
@@ -154,28 +180,35 @@ set grid xtics lc rgb '#dddddd'
 set key outside bottom center horizontal
 set border 3
 EOF
+		[ -n "${TIMELINE_FROM:-}${TIMELINE_TO:-}" ] && echo "set xrange [${TIMELINE_FROM:-*}:${TIMELINE_TO:-*}]"
 		[ -s "$tmp/marks" ] && awk '{ l = $2; gsub(/_/, " ", l)
 			printf "set arrow from %s, graph 0 to %s, graph 1 nohead dt 2 lc rgb \"#888888\"\n", $1, $1
-			printf "set label \"%s\" at %s, graph 1.015 center font \",9\" tc rgb \"#555555\"\n", l, $1 }' "$tmp/marks"
+			printf "set label \"%s\" at %s, graph %.3f center font \",9\" tc rgb \"#555555\"\n", l, $1, NR % 2 ? 1.015 : 1.05 }' "$tmp/marks"
 		add() { if [ -s "$tmp/$1" ]; then echo "'$tmp/$1' $2"; fi; }
 		{
 			add adv "using 1:2 with points pt 7 ps 0.5 lc rgb '#1f77b4' title 'advert'"
 			add req "using 1:(\$2+0.25) with points pt 9 ps 1.2 lc rgb '#d62728' title 'BC\\\\_REQUEST'"
 			add upd "using 1:(\$2-0.25) with points pt 5 ps 0.6 lc rgb '#ff7f0e' title 'BC\\\\_UPDATE'"
-			add tun "using 1:2 with points pt 7 ps 0.15 lc rgb '#2ca02c' title 'tunnelled packet'"
+			t="title 'tunnelled packets'"
+			for f in "$tmp"/tun.*; do
+				[ -e "$f" ] && echo "'$f' using 1:2 with lines lw 5 lc rgb '#2ca02c' $t" && t=notitle
+			done
 			add first "using 1:2 with points pt 6 ps 1.5 lw 2 lc rgb '#006400' title 'first tunnelled after 0'"
 			add ev "using 1:2 with points pt 2 ps 1 lc rgb '#9467bd' title 'event'"
-			add ev "using 1:(\$2+0.12+0.2*\$3):(strcol(4)) with labels left offset 0.4,0 font ',8' tc rgb '#5b3a8c' notitle"
-			add ping "using 1:2 with points pt 7 ps 0.15 lc rgb '#555555' title 'ping reply'"
+			add ev "using 1:(\$2+(int(\$3)%2 ? -0.3-0.1*\$3 : 0.15+0.1*\$3)):(strcol(4)) with labels left offset 0.4,0 font ',8' tc rgb '#5b3a8c' notitle"
+			t="title 'ping replies (every 10 ms)'"
+			for f in "$tmp"/ping.*; do
+				[ -e "$f" ] && echo "'$f' using 1:2 with lines lw 5 lc rgb '#555555' $t" && t=notitle
+			done
 			add gaps "using 1:(\$2+0.3):(strcol(4)) with labels center font ',9' tc rgb '#b22222' notitle"
-			add first "using 1:(\$2-0.3):(strcol(4)) with labels left font ',7' tc rgb '#006400' notitle"
+			add firstl "using 1:(\$2-0.3):(strcol(4)) with labels left font ',7' tc rgb '#006400' notitle"
 		} | awk 'BEGIN { printf "plot " } { printf "%s%s", (NR > 1 ? ", \\\n     " : ""), $0 } END { print "" }'
 	} >"$tmp/plot.gp"
 	gnuplot "$tmp/plot.gp"
 }
 # labels in the data files use _ for blanks (whitespace-separated columns):
 # quote the 4th column, blanks back
-for f in ev gaps first; do
+for f in ev gaps firstl; do
 	[ -s "$tmp/$f" ] && sed -i 's/_/ /g; s/^\([^ ]* [^ ]* [^ ]* \)\(.*\)$/\1"\2"/' "$tmp/$f"
 done
 h=$((140 + rows * 34))

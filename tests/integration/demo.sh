@@ -54,10 +54,9 @@ watched() {
 	seen=$(eval "echo \${SEEN_$1:-0}")
 	printf '    %s$ vrrp-ha-ctl -s %s.sock watch%s   (new lines)\n' "$B" "$1" "$E"
 	tail -n +$((seen + 1)) "$f" | awk '
-		{ k = $1 " " $2 " " $NF; if ($2 != "rbc" && $2 != "bc") k = $1 }
-		k == last { n++; if (n <= 2) print; next }
-		{ if (n > 2) printf "... %d more %s\n", n - 2, last; last = k; n = 1; print }
-		END { if (n > 2) printf "... %d more %s\n", n - 2, last }' | sed 's/^/      /'
+		$2 != "rbc" && $2 != "bc" { print; next }
+		{ k = $1 " " $2 " " $NF; if (++c[k] <= 2) print; else if (c[k] == 3) o[++n] = k }
+		END { for (i = 1; i <= n; i++) printf "... %d more %s\n", c[o[i]] - 2, o[i] }' | sed 's/^/      /'
 	eval "SEEN_$1=$(wc -l <"$f")"
 }
 # assert DESCRIPTION CMD...: one line ok / FAIL (counted)
@@ -173,6 +172,7 @@ wait_for 20 "$TOTAL tunnels staged on ha2" staged "$TOTAL"
 note "ha1 sent them as VRRP_BC_UPDATE packets (36 bindings each) to ff02::12; ha2"
 note "keeps them in its Redundancy Binding Cache (RBC) and has pre-staged one tunnel"
 note "route per binding (table $PR_TABLE), not active while it is BACKUP:"
+watched ha1
 watched ha2
 show "ip netns exec ${PFX}ha2 ip -6 route show table $PR_TABLE | head -$M"
 show "ctl ha2 stats | grep -E '^(rx_update|rx_rec_added) '"
@@ -206,8 +206,8 @@ for k in $MNS; do
 done
 MN_GAP=$(for k in $MNS; do ping_gap_ms "a$k"; done | sort -n | tail -1)
 VIP_GAP=$(ping_gap_ms avip)
-note "longest MN gap $MN_GAP ms, VIP gap $VIP_GAP ms: the mobile nodes lose no more than"
-note "the VIP itself (theory: 3 x advert_int + skew = $(awk -v a="$ADV" 'BEGIN { printf "%.0f", (3 + 156 / 256) * a * 1000 }') ms)"
+note "longest MN gap $MN_GAP ms, VIP gap $VIP_GAP ms (MN / VIP $(awk -v a="$MN_GAP" -v b="$VIP_GAP" 'BEGIN { printf "%.2f", b ? a / b : 0 }')): the mobile"
+note "nodes' tunnels were ready when ha2 took over (3 x advert_int + skew = $(awk -v a="$ADV" 'BEGIN { printf "%.0f", (3 + 156 / 256) * a * 1000 }') ms)"
 
 say "Full recovery (draft-deng 5.2.2): a mobile node sends a Binding Update to the VHA"
 set -- $(sed -n 2p "$WORK/bindings")
