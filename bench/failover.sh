@@ -14,6 +14,9 @@
 # is MASTER and traffic flows again; the longest time between two replies of
 # each ping is its gap. Prints per run and the medians, and the ratio
 # MN gap / VIP gap. Goals: <= 1.1 at 10k, <= 1.25 at 100k.
+# Each run also leaves a timeline picture (scripts/timeline.sh, needs gnuplot)
+# in BENCH_TIMELINE_DIR (default: the scratch directory, kept then): adverts
+# and BC packets of both HAs, ha2's events, the tunnelled packets, the pings.
 #
 # Exits 77 while keepalived does not know the `dataplane` keyword.
 # BENCH_HANDMADE=1: ha2 without `dataplane`; routes staged with ip -batch and
@@ -28,6 +31,44 @@ PFX=${PFX:-bdfo}
 . "$(dirname "$0")/common.sh"
 
 SIZES=${BENCH_FAILOVER_SIZES:-1 10000 100000}
+: "${TOOLS:=$BUILD_DIR/tests/tools}"
+TL_OUT=${BENCH_TIMELINE_DIR:-$WORK}
+TL_ON=""
+if command -v gnuplot >/dev/null 2>&1 && [ -x "$TOOLS/pcap-lite" ]; then
+	TL_ON=1
+	mkdir -p "$TL_OUT"
+	[ -n "${BENCH_TIMELINE_DIR:-}" ] || KEEP_WORK=1
+fi
+# tl_start DIR: what ha1 and ha2 send, seen on their bridge ports (bc-sniff:
+# VRRP packets with their type; pcap-lite: the tunnels), ha2's events
+tl_start() {
+	mkdir -p "$1"
+	for n in ha1 ha2; do
+		rm -f "$WORK/$n.vr"
+		ip netns exec "${PFX}br" "$BENCH_BIN/bc-sniff" -i "$PFX$n" -o "$1/$n.vrrp" -r "$WORK/$n.vr" \
+			>/dev/null 2>&1 &
+		eval "TLV_$n=\$!"
+		bg_started $!
+		wait_for 5 "capture on $n's port" test -e "$WORK/$n.vr"
+		pr_cap_start br "$PFX$n" "tl$n" -p 41 -I in
+	done
+	clock_pair >"$1/clock"
+	watch_bg ha2 tlw "$1/ha2.events" --json
+	watch_bg_ready ha2 tlw
+}
+# tl_stop DIR TITLE: stop them, plot DIR into TL_OUT/DIR's name.svg
+tl_stop() {
+	for n in ha1 ha2; do
+		eval "kill -TERM \$TLV_$n 2>/dev/null; wait \$TLV_$n 2>/dev/null" || true
+		pr_cap_stop "tl$n"
+		cp "$WORK/tl$n.cap" "$1/$n.tun"
+	done
+	watch_bg_stop tlw
+	cp "$WORK/mn.ping" "$1/MN.ping"
+	cp "$WORK/vip.ping" "$1/VIP.ping"
+	TIMELINE_FROM=-0.5 TIMELINE_TO=2 TIMELINE_TITLE="$2" \
+		sh "$BENCH_TOP/scripts/timeline.sh" "$1" "$TL_OUT/$(basename "$1")" 2>&1 | sed 's/^/  timeline: /' || true
+}
 REPEAT=${BENCH_FAILOVER_REPEAT:-3}
 
 say "== failover: mobile node traffic gap vs VIP gap after a master crash =="
@@ -74,16 +115,19 @@ for sz in $SIZES; do
 	r=1
 	while [ $r -le "$REPEAT" ]; do
 		wait_for 10 "the HoA reachable through ha1" reachable $PR_HOA
+		[ -z "$TL_ON" ] || tl_start "$WORK/failover-N$sz-r$r"
 		ping_start cn $PR_HOA mn
 		ping_start cn "$VHA" vip
 		sleep 1
 		t0=$(now_ms)
+		[ -z "$TL_ON" ] || echo "$(date +%s%N) crash of ha1" >"$WORK/failover-N$sz-r$r/marks"
 		crash ha1 linkdown
 		wait_for 20 "ha2 MASTER" is_state ha2 MASTER
 		t1=$(now_ms)
 		sleep 2
 		ping_stop mn
 		ping_stop vip
+		[ -z "$TL_ON" ] || tl_stop "$WORK/failover-N$sz-r$r" "failover: $sz bindings, run $r, advert_int ${BENCH_ADVERT_INT}s"
 		mn=$(ping_gap_ms mn) vip=$(ping_gap_ms vip)
 		ok_mn=$(ping_replies_before mn "$t0")
 		if [ "$ok_mn" -lt 50 ] || ! ping_tail_ok mn || ! ping_tail_ok vip; then

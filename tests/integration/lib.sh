@@ -619,3 +619,96 @@ table ip6 vrrp_ha_hand {
 }
 N
 }
+
+# ---- several mobile nodes (demo.sh) -----------------------------------------
+# pr_topology's network with any number of mobile nodes, each on a foreign
+# link of its own from rt: pr_home, then pr_mn K for K = 1, 2, ...
+# MN K: router mnrK with the CoA (mn_coa K) on rt's interface fK, host mnhK
+# with the HoA (mn_hoa K, inside PR_HOA_NET) behind it; mnrK's tunnel to and
+# from the VHA as in FIELD-NOTES ("A mobile node for tests").
+mn_hoa() { echo "2001:db8:aa::$1"; }
+mn_coa() { echo "2001:db8:f:$1::10"; }
+
+# pr_home: bridge (ha1, ha2, rt), cn behind rt, rt routing PR_HOA_NET to the VHA
+pr_home() {
+	setup_bridge
+	for n in "ha1 1" "ha2 2" "rt fe"; do
+		# shellcheck disable=SC2086 # name and index
+		add_node $n
+		ns "${n% *}" sysctl -qw net.ipv6.conf.all.forwarding=1
+	done
+	add_ns cn
+	veth_link rt eth1 cn eth0
+	ns rt ip -6 -batch - <<B
+addr add 2001:db8:c::1/64 dev eth1 nodad
+route add $PR_HOA_NET via $VHA dev eth0
+B
+	ns cn ip -6 addr add $PR_CN/64 dev eth0 nodad
+	ns cn ip -6 route add default via 2001:db8:c::1 dev eth0
+	ns ha1 ip -6 route add default via $PR_RT dev eth0
+	ns ha2 ip -6 route add default via $PR_RT dev eth0
+}
+
+# pr_mn K: mobile node K (namespaces mnrK, mnhK), its foreign link fK on rt
+pr_mn() {
+	k=$1 hoa=$(mn_hoa "$1") coa=$(mn_coa "$1")
+	add_ns "mnr$k"
+	add_ns "mnh$k"
+	veth_link rt "f$k" "mnr$k" eth0
+	veth_link "mnr$k" eth1 "mnh$k" eth0
+	ns rt ip -6 addr add "2001:db8:f:$k::1/64" dev "f$k" nodad
+	# the MN router: End.DX6 to the host for what comes from the VHA, encap.red
+	# to the VHA for what the HoA sends (the local rule below both)
+	ns "mnr$k" ip -6 -batch - <<B
+addr add $coa/64 dev eth0 nodad
+route add default via 2001:db8:f:$k::1 dev eth0
+addr add 2001:db8:e:$k::1/64 dev eth1 nodad
+sr tunsrc set $coa
+rule add pref 1000 lookup local
+rule del pref 0 lookup local
+rule add pref 500 to $coa/128 ipproto ipv6 lookup 100
+route add $coa/128 encap seg6local action End.DX6 nh6 2001:db8:e:$k::2 dev eth1 table 100
+rule add pref 600 from $hoa/128 lookup 200
+route add default encap seg6 mode encap.red segs $VHA dev eth0 table 200
+B
+	ns "mnh$k" ip -6 -batch - <<B
+addr add 2001:db8:e:$k::2/64 dev eth0 nodad
+addr add $hoa/128 dev eth0 nodad
+route add default via 2001:db8:e:$k::1 dev eth0 src $hoa
+B
+}
+
+# clock_pair: "realtime_ns monotonic_ns" read at one instant (the monotonic
+# clock from /proc/timer_list, else /proc/uptime's 10 ms); maps watch's
+# time_ms onto capture and ping times (scripts/timeline.sh's DIR/clock)
+clock_pair() {
+	a=$(date +%s%N)
+	m=$(sed -n 's/^now at \([0-9]*\) nsecs$/\1/p;/^now at/q' /proc/timer_list 2>/dev/null) ||
+		m=""
+	b=$(date +%s%N)
+	[ -n "$m" ] || m=$(awk '{ printf "%.0f", $1 * 1e9 }' /proc/uptime)
+	echo "$(((a + b) / 2)) $m"
+}
+
+# watch_bg NODE TAG FILE [watch ARGS...]: vrrp-ha-ctl watch in the background
+# into FILE (it ends by itself when NODE's keepalived goes); watch_bg_stop TAG
+watch_bg() {
+	n=$1 tag=$2 f=$3
+	shift 3
+	"$VRRP_HA_CTL" -s "$WORK/$n/ctl.sock" watch "$@" >>"$f" 2>>"$f.err" &
+	eval "WATCH_$tag=\$!"
+	bg_started $!
+}
+watch_bg_stop() {
+	eval "p=\${WATCH_$1:-}"
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+# watch_bg_ready NODE TAG: its watcher holds a socket, and a later command to
+# the same server came back (the server reads its clients in order)
+watch_bg_ready() {
+	eval "p=\${WATCH_$2:-}"
+	wait_for 5 "watcher $2 connected" sh -c "ls -l /proc/$p/fd 2>/dev/null | grep -q 'socket:'"
+	ctl "$1" state >/dev/null
+}
