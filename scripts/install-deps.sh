@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential cmake pkg-config patch autoconf automake libtool
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libssl-dev libsnmp-dev libmagic-dev
       snmpd snmp iproute2 iputils-ping nftables procps psmisc util-linux
-      gnuplot-nox"
+      gnuplot-nox tshark"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -14,6 +14,8 @@ done
 if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark (wireshark-common) asks whether non-root users may capture
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
