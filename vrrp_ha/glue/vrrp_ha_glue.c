@@ -35,6 +35,8 @@
 #include "vrrp_data.h"
 #include "vrrp_if.h"
 #include "vrrp_ipaddress.h"
+#include "vrrp_scheduler.h"
+#include "vrrp_track.h"
 
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/ext.h"
@@ -330,6 +332,7 @@ static void forget_threads(struct vrrp_ha_glue *g)
 {
 	g->timer = NULL;
 	g->ep_thread = NULL;
+	g->ctl_retry = NULL;
 }
 
 static const struct vrrp_ha_ops glue_ops = {
@@ -975,6 +978,65 @@ void vrrp_ha_glue_state(vrrp_t *vrrp)
 	vrrp_ha_set_state(g->h, (enum vrrp_ha_state)s);
 }
 
+/* mkdir the control socket's directory if it is missing (one level: the
+ * config check made sure its parent exists). */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		log_message(LOG_ERR, "mipv6_ha: cannot create %s: %m", dir);
+}
+
+static void ctl_try_open(struct vrrp_ha_glue *g);
+
+static void ctl_retry_thread(thread_ref_t thread)
+{
+	struct vrrp_ha_glue *g = THREAD_ARG(thread);
+
+	g->ctl_retry = NULL;
+	if (g->h && !g->ctl && g->cfg.ctl_path)
+		ctl_try_open(g);
+}
+
+/* Open the control socket. Without it the mobility daemon cannot feed the
+ * binding cache, so the instance must not serve as MASTER: it is held in
+ * FAULT (as a failed track script would) until the socket opens, retried
+ * every GLUE_CTL_RETRY_S seconds. */
+static void ctl_try_open(struct vrrp_ha_glue *g)
+{
+	vrrp_t *vrrp = g->vrrp;
+
+	make_parent_dir(g->cfg.ctl_path);
+	g->ctl = vrrp_ha_ctl_open(g->h, &glue_ops, g, g->cfg.ctl_path, g->cfg.ctl_mode);
+	if (g->ctl) {
+		if (g->ctl_fault) {
+			g->ctl_fault = false;
+			log_message(LOG_INFO, "(%s) mipv6_ha: control socket %s open, leaving FAULT",
+			            vrrp->iname, g->cfg.ctl_path);
+			try_up_instance(vrrp, false);
+		}
+		return;
+	}
+	if (!g->ctl_fault) {
+		g->ctl_fault = true;
+		log_message(LOG_ERR,
+		            "(%s) mipv6_ha: no control socket %s: instance held in FAULT, retried "
+		            "every %d s",
+		            vrrp->iname, g->cfg.ctl_path, GLUE_CTL_RETRY_S);
+		down_instance(vrrp);
+	}
+	if (!g->ctl_retry)
+		g->ctl_retry = thread_add_timer(master, ctl_retry_thread, g,
+		                                (unsigned long)GLUE_CTL_RETRY_S * TIMER_HZ);
+}
+
 static void glue_start(struct vrrp_ha_glue *g)
 {
 	vrrp_t *vrrp = g->vrrp;
@@ -1001,7 +1063,7 @@ static void glue_start(struct vrrp_ha_glue *g)
 		g->ctl = NULL;
 	}
 	if (!g->ctl && cfg.ctl_path)
-		g->ctl = vrrp_ha_ctl_open(g->h, &glue_ops, g, cfg.ctl_path, cfg.ctl_mode);
+		ctl_try_open(g);
 
 	if (vrrp->sockets && vrrp->sockets->fd_in >= 0 &&
 	    !getsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUF, &sz, &sl) &&
