@@ -51,7 +51,10 @@
 #define CTL_IMPORT_ERRS      10
 #define CTL_ACCEPT_PER_EVENT 16
 #define CTL_MAX_TOKENS       8
-#define CTL_LIFETIME_MAX     262140u /* 65535 * 4 s: the BU Lifetime field (RFC 6275 6.1.7) */
+/* At the connection limit the least recently active client idle this long
+ * is closed to make room (a fresh connection is never evicted). */
+#define CTL_EVICT_MIN_IDLE_MS 1000
+#define CTL_LIFETIME_MAX      262140u /* 65535 * 4 s: the BU Lifetime field (RFC 6275 6.1.7) */
 
 /* Binding Update flags (RFC 6275 6.1.7, RFC 3963 4.1, RFC 5213 8.1),
  * in the order they are printed. */
@@ -91,6 +94,9 @@ struct ctl_client {
 
 	bool show_active, show_bc, show_json;
 	uint64_t show_cursor, show_count;
+
+	uint64_t last_active_ms; /* last input read or output written */
+	bool persistent;         /* "persistent": never closed for idleness */
 
 	/* watch: events stream into the output buffer; what does not fit
 	 * below CTL_OUT_HIGH is counted and reported by a DROPPED line */
@@ -762,6 +768,12 @@ static void cmd_watch(struct ctl_client *cl, char **tok, int ntok)
 	out_str(cl, "OK watching\n");
 }
 
+static void cmd_persistent(struct ctl_client *cl, char **tok, int ntok)
+{
+	cl->persistent = true;
+	out_str(cl, "OK persistent\n");
+}
+
 static void cmd_help(struct ctl_client *cl, char **tok, int ntok);
 
 static void cmd_quit(struct ctl_client *cl, char **tok, int ntok)
@@ -786,6 +798,8 @@ static const struct ctl_cmd {
         {"state", cmd_state, 0, 1, "[json]", "instance state and table sizes"},
         {"watch", cmd_watch, 0, 2, "[json] [all]",
          "stream events until the connection closes (all: with REFRESH)"},
+        {"persistent", cmd_persistent, 0, 0, "",
+         "never close this connection for idleness (the daemon's adapter)"},
         {"help", cmd_help, 0, 0, "", "this list"},
         {"quit", cmd_quit, 0, 0, "", "close the connection"},
 };
@@ -1001,6 +1015,7 @@ static void client_cb(void *data, int fd, int events)
 {
 	struct ctl_client *cl = data;
 
+	cl->last_active_ms = vrrp_ha_now(cl->srv->h);
 	if (out_flush(cl) < 0)
 		goto gone;
 	if ((events & VRRP_HA_EV_READ) && !cl->eof && !cl->closing && client_read(cl) < 0)
@@ -1024,6 +1039,68 @@ gone:
 	client_close(cl);
 }
 
+/* ---- idle clients ------------------------------------------------------- */
+
+/* Is cl doing nothing at all: no command pending, nothing to send, not
+ * importing, showing or watching, not marked persistent? */
+static bool client_idle(const struct ctl_client *cl)
+{
+	return !cl->persistent && !cl->watch_id && !cl->show_active && !cl->closing &&
+	       cl->mode == CTL_MODE_CMD && !out_pending(cl) && cl->in_len == cl->in_off;
+}
+
+static void client_say_close(struct ctl_client *cl, const char *why)
+{
+	if (send(cl->fd, why, strlen(why), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* nothing more to tell that client */
+	}
+	client_close(cl);
+}
+
+/* Close clients idle for longer than the configured timeout. */
+static void reap_idle(struct vrrp_ha_ctl *c, uint64_t now)
+{
+	uint64_t limit = (uint64_t)vrrp_ha_config(c->h)->ctl_idle_s * 1000;
+	struct vrrp_ha_ctl_counters *k = vrrp_ha_ctl_counters(c->h);
+
+	if (!limit)
+		return;
+	for (unsigned i = 0; i < c->ncl;) {
+		struct ctl_client *cl = c->cl[i];
+
+		if (client_idle(cl) && now - cl->last_active_ms >= limit) {
+			k->ctl_idle_closed++;
+			client_say_close(cl, "ERR closed: idle\n");
+			continue; /* the array moved */
+		}
+		i++;
+	}
+}
+
+/* At the limit: close the least recently active idle client. Returns: true
+ * if a slot was freed. */
+static bool evict_one(struct vrrp_ha_ctl *c, uint64_t now)
+{
+	struct ctl_client *oldest = NULL;
+
+	for (unsigned i = 0; i < c->ncl; i++) {
+		struct ctl_client *cl = c->cl[i];
+
+		if (client_idle(cl) && now - cl->last_active_ms >= CTL_EVICT_MIN_IDLE_MS &&
+		    (!oldest || cl->last_active_ms < oldest->last_active_ms))
+			oldest = cl;
+	}
+	if (!oldest)
+		return false;
+	vrrp_ha_ctl_counters(c->h)->ctl_evicted++;
+	vrrp_ha_logf(c->h, LOG_INFO,
+	             "control socket %s: %d clients, closed the longest idle one (%" PRIu64
+	             " ms idle)",
+	             c->path, CTL_MAX_CLIENTS, now - oldest->last_active_ms);
+	client_say_close(oldest, "ERR closed: idle, connection limit reached\n");
+	return true;
+}
+
 /* ---- listener ----------------------------------------------------------- */
 
 static void listen_cb(void *data, int fd, int events)
@@ -1032,6 +1109,7 @@ static void listen_cb(void *data, int fd, int events)
 
 	for (int i = 0; i < CTL_ACCEPT_PER_EVENT; i++) {
 		struct ctl_client *cl;
+		uint64_t now;
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
@@ -1056,9 +1134,12 @@ static void listen_cb(void *data, int fd, int events)
 			}
 			return;
 		}
-		if (c->ncl >= CTL_MAX_CLIENTS) {
+		now = vrrp_ha_now(c->h);
+		reap_idle(c, now);
+		if (c->ncl >= CTL_MAX_CLIENTS && !evict_one(c, now)) {
 			static const char msg[] = "ERR too many clients\n";
 
+			vrrp_ha_ctl_counters(c->h)->ctl_refused++;
 			if (send(cfd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 				/* nothing more to tell that client */
 			}
@@ -1078,7 +1159,9 @@ static void listen_cb(void *data, int fd, int events)
 		}
 		cl->srv = c;
 		cl->fd = cfd;
+		cl->last_active_ms = now;
 		c->cl[c->ncl++] = cl;
+		vrrp_ha_ctl_counters(c->h)->ctl_accepted++;
 		client_rewatch(cl);
 	}
 }

@@ -378,9 +378,10 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 	}
 	/* likewise the version, if it was given before the block */
 	if (vrrp->version == VRRP_VERSION_2) {
-		report_config_error(CONFIG_GENERAL_ERROR,
-		                    "(%s) mipv6_ha needs VRRP version 3 (this instance has version 2)",
-		                    vrrp->iname);
+		report_config_error(
+		        CONFIG_GENERAL_ERROR,
+		        "(%s) mipv6_ha needs VRRP version 3 (this instance has version 2)",
+		        vrrp->iname);
 		return;
 	}
 	g = calloc(1, sizeof(*g));
@@ -713,6 +714,7 @@ UNSIGNED_KEYWORD(cfg_restore_window, restore_window_ms, 0, 600000)
 UNSIGNED_KEYWORD(cfg_tombstone, tombstone_s, 0, 3600)
 UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_ctl_idle, ctl_idle_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 
 static void cfg_dataplane(const vector_t *strvec)
@@ -817,6 +819,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("disable", &cfg_disable);
 	install_keyword("address_owner", &cfg_owner);
 	install_keyword("control_socket", &cfg_control_socket);
+	install_keyword("control_idle_timeout", &cfg_ctl_idle);
 	install_keyword("notify_restore", &cfg_notify_restore);
 	install_keyword("notify_recover", &cfg_notify_recover);
 	install_keyword("notify_dir", &cfg_notify_dir);
@@ -1018,7 +1021,8 @@ static void ctl_try_open(struct vrrp_ha_glue *g)
 	if (g->ctl) {
 		if (g->ctl_fault) {
 			g->ctl_fault = false;
-			log_message(LOG_INFO, "(%s) mipv6_ha: control socket %s open, leaving FAULT",
+			log_message(LOG_INFO,
+			            "(%s) mipv6_ha: control socket %s open, leaving FAULT",
 			            vrrp->iname, g->cfg.ctl_path);
 			try_up_instance(vrrp, false);
 		}

@@ -50,6 +50,7 @@ struct vrrp_ha_config {
 	enum vrrp_ha_owner_mode owner;
 	char *ctl_path;              /* control socket; NULL = none */
 	unsigned ctl_mode;           /* permission bits, default 0600 (root only) */
+	unsigned ctl_idle_s;         /* close idle clients after this (default 300, 0 = never) */
 	char *notify_restore;        /* script run with a batch of restored bindings */
 	char *notify_recover;        /* script run with a batch of full recoveries */
 	char *notify_dir;            /* where batch files go (default /run/vrrp-ha) */
@@ -204,6 +205,16 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h);
 /* Log through ops->log with printf formatting. */
 void vrrp_ha_logf(const struct vrrp_ha *h, int prio, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* Counters of the control socket (sync/ctl_server.c), kept by the instance
+ * so they outlive a server closed by a reload ("ctl" group). */
+struct vrrp_ha_ctl_counters {
+	uint64_t ctl_accepted;    /* connections taken */
+	uint64_t ctl_refused;     /* at the limit with no idle client to close */
+	uint64_t ctl_evicted;     /* idle clients closed to make room at the limit */
+	uint64_t ctl_idle_closed; /* clients closed after control_idle_timeout */
+};
+struct vrrp_ha_ctl_counters *vrrp_ha_ctl_counters(struct vrrp_ha *h);
 
 /* Returns: the registry holding every counter of every module. */
 const struct vrrp_ha_counters_reg *vrrp_ha_counters_registry(const struct vrrp_ha *h);

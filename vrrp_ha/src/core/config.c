@@ -12,6 +12,7 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	memset(c, 0, sizeof(*c));
 	c->owner = VRRP_HA_OWNER_AUTO;
 	c->ctl_mode = 0600;
+	c->ctl_idle_s = 300;
 	c->burst_packets = 32;
 	c->pace_us = 1000;
 	c->coalesce_ms = 1;

@@ -52,6 +52,7 @@ struct vrrp_ha {
 	struct vrrp_ha_rbc *rbc; /* Redundancy Binding Cache (draft-deng 5) */
 	struct vrrp_ha_rbc *bc;  /* copy of the local daemon's binding cache */
 	struct vrrp_ha_counters cnt;
+	struct vrrp_ha_ctl_counters ctl_cnt;
 	struct vrrp_ha_bus *bus;
 	struct vrrp_ha_counters_reg *reg;
 	void *mod[NMOD];
@@ -351,6 +352,28 @@ static int register_sync_counters(struct vrrp_ha *h)
 	                                  sizeof(sync_defs) / sizeof(sync_defs[0]), cnt_block, h);
 }
 
+static const void *ctl_block(const void *arg)
+{
+	return &((const struct vrrp_ha *)arg)->ctl_cnt;
+}
+
+#define CTL(f)                                                                                     \
+	{                                                                                          \
+#f, offsetof(struct vrrp_ha_ctl_counters, f), false                                \
+	}
+static const struct vrrp_ha_counter_def ctl_defs[] = {
+        CTL(ctl_accepted),
+        CTL(ctl_refused),
+        CTL(ctl_evicted),
+        CTL(ctl_idle_closed),
+};
+#undef CTL
+
+struct vrrp_ha_ctl_counters *vrrp_ha_ctl_counters(struct vrrp_ha *h)
+{
+	return &h->ctl_cnt;
+}
+
 const struct vrrp_ha_counters_reg *vrrp_ha_counters_registry(const struct vrrp_ha *h)
 {
 	return h->reg;
@@ -393,7 +416,9 @@ struct vrrp_ha *vrrp_ha_new(const struct vrrp_ha_config *cfg, const struct vrrp_
 	h->bc = rbc_new(0, h->cfg.tombstone_s * 1000u);
 	h->bus = vrrp_ha_bus_new();
 	h->reg = vrrp_ha_counters_reg_new();
-	if (!h->iname || !h->rbc || !h->bc || !h->bus || !h->reg || register_sync_counters(h))
+	if (!h->iname || !h->rbc || !h->bc || !h->bus || !h->reg || register_sync_counters(h) ||
+	    vrrp_ha_counters_add_table(h->reg, "ctl", NULL, ctl_defs,
+	                               sizeof(ctl_defs) / sizeof(ctl_defs[0]), ctl_block, h))
 		goto fail;
 	for (size_t i = 0; i < NMOD; i++) {
 		h->mod[i] = modules[i]->create(h, h->reg, h->bus);
