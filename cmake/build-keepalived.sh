@@ -2,6 +2,9 @@
 # build-keepalived.sh SRCDIR LOGDIR GLUEDIR (configure|make "LIBS")
 # keepalived's Makefiles leave LIBS empty (its libraries are in KA_LIBS), so
 # our static libraries can be appended to the link with make LIBS=...
+# The default configuration file is vrrp-ha's own, so that the patched
+# keepalived run without -f never reads a stock keepalived's
+# /etc/keepalived/keepalived.conf (docs/packaging.md).
 set -eu
 src=$1 logdir=$2 glue=$3 step=$4
 cd "$src"
@@ -9,7 +12,8 @@ case $step in
 configure)
 	if ! ./configure --disable-lvs --disable-bfd --enable-snmp --enable-snmp-vrrp \
 		--enable-snmp-rfcv3 --disable-dbus --disable-iptables --disable-nftables \
-		--disable-systemd "CPPFLAGS=-I$glue" >"$logdir/configure.log" 2>&1; then
+		--disable-systemd --with-default-config-file=/etc/vrrp-ha/keepalived.conf \
+		"CPPFLAGS=-I$glue" >"$logdir/configure.log" 2>&1; then
 		tail -40 "$logdir/configure.log" >&2
 		echo "build-keepalived: configure failed, see $logdir/configure.log" >&2
 		exit 1

@@ -68,3 +68,20 @@ add_custom_command(
   COMMENT "Building patched keepalived (log: ${KA_ROOT}/make.log)"
   VERBATIM)
 add_custom_target(keepalived ALL DEPENDS ${KA_BIN})
+
+# Installation (docs/packaging.md): the patched keepalived under its own name,
+# so it never replaces a stock /usr/sbin/keepalived, with its own unit and
+# defaults file. VRRP_HA_*_DIR come from the top-level CMakeLists.txt.
+install(PROGRAMS ${KA_BIN} DESTINATION sbin RENAME keepalived-vrrp-ha)
+# install(PROGRAMS) is not stripped by CPACK_STRIP_FILES / --strip: do it here.
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP AND NOT \"${CMAKE_STRIP}\" STREQUAL \"\")
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-unneeded
+                    \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/sbin/keepalived-vrrp-ha\")
+  endif()")
+configure_file(${PROJECT_SOURCE_DIR}/packaging/vrrp-ha-keepalived.service.in
+               ${CMAKE_BINARY_DIR}/packaging/vrrp-ha-keepalived.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/vrrp-ha-keepalived.service
+        DESTINATION ${VRRP_HA_UNIT_DIR})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/vrrp-ha-keepalived.default
+        DESTINATION ${VRRP_HA_DEFAULT_DIR} RENAME vrrp-ha-keepalived)

@@ -8,11 +8,13 @@
  * socket is written and read in the same poll() loop, so neither side can
  * block the other, and the file is read in fixed-size chunks.
  *
- * Exit status: 0 OK, 1 ERR, 2 usage, connection or I/O error.
+ * Exit status: 0 OK (and --help, --version), 1 ERR, 2 usage, connection or
+ * I/O error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +27,10 @@
 
 #define EXIT_ERR   1
 #define EXIT_USAGE 2
+
+#ifndef VRRP_HA_VERSION /* set by CMake from project() */
+#define VRRP_HA_VERSION "unknown"
+#endif
 
 #define CHUNK             (64 * 1024) /* bytes read from the import file at once */
 #define SEND_CAP          (4 * CHUNK) /* send buffer */
@@ -70,9 +76,11 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 	        "usage: %s [-s SOCKET] [-t TIMEOUT_S] COMMAND [ARGS]\n"
+	        "       %s -h|--help|-V|--version\n"
 	        "\n"
 	        "  -s SOCKET   control socket of the instance (default: $VRRP_HA_SOCKET)\n"
 	        "  -t SECONDS  give up after this long without progress (default %d, 0 = never)\n"
+	        "  -h, --help  this text;  -V, --version  the version\n"
 	        "\n"
 	        "commands:\n"
 	        "  add HOA COA LIFETIME_S SEQ [FLAGS]  add or update a binding (FLAGS: AHLKMRP\n"
@@ -87,8 +95,20 @@ static void usage(FILE *f, const char *prog)
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
 	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
 	        "  help                                the server's command list\n"
-	        "  raw LINE...                         send one protocol line as is\n",
-	        prog, DEFAULT_TIMEOUT_S);
+	        "  raw LINE...                         send one protocol line as is\n"
+	        "\n"
+	        "exit status: 0 OK, 1 the server answered ERR, 2 usage, connection or I/O error\n",
+	        prog, prog, DEFAULT_TIMEOUT_S);
+}
+
+/* End of --help or --version: the text must have reached stdout. */
+static int info_done(const char *prog)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: writing output: %s\n", prog, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int now_ms(void)
@@ -556,6 +576,10 @@ bad_count:
 
 int main(int argc, char **argv)
 {
+	/* "+": options end at the command, whose own options (show --json) follow */
+	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'},
+	                                      {"version", no_argument, NULL, 'V'},
+	                                      {NULL, 0, NULL, 0}};
 	struct cli c = {.fd = -1, .in_fd = -1, .status = -1, .ls = LS_BOL};
 	int opt, rc;
 	long t = DEFAULT_TIMEOUT_S;
@@ -563,7 +587,7 @@ int main(int argc, char **argv)
 
 	c.prog = "vrrp-ha-ctl";
 	c.path = getenv("VRRP_HA_SOCKET");
-	while ((opt = getopt(argc, argv, "+s:t:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:t:hV", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.path = optarg;
@@ -578,8 +602,11 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, c.prog);
-			return 0;
-		default:
+			return info_done(c.prog);
+		case 'V':
+			printf("%s %s\n", c.prog, VRRP_HA_VERSION);
+			return info_done(c.prog);
+		default: /* getopt said what was wrong */
 			usage(stderr, c.prog);
 			return EXIT_USAGE;
 		}

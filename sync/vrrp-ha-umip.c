@@ -52,6 +52,10 @@
 #define BACKOFF_MAX_MS     30000
 #define MAX_TOKENS         32
 
+#ifndef VRRP_HA_VERSION /* set by CMake from project() */
+#define VRRP_HA_VERSION "unknown"
+#endif
+
 /* BU flags (RFC 6275 and the control socket's letters) */
 #define F_A  0x8000
 #define F_H  0x4000
@@ -1374,6 +1378,7 @@ static void usage(FILE *out, const char *prog)
 	        "usage: %s [-s CONTROL_SOCKET] [-v VT_HOST:PORT] [-l LOCAL_ADDR]\n"
 	        "          [-f NOTIFY_FIFO] [-n INSTANCE] [-i POLL_MS] [-t TIMEOUT_MS]\n"
 	        "          [-m MAX_REPLY_KIB] [-q] [-d] [--once]\n"
+	        "       %s -h|--help|-V|--version\n"
 	        "  -s  vrrp-ha control socket (default $VRRP_HA_SOCKET): mip6d -> vrrp-ha\n"
 	        "  -v  mip6d virtual terminal (default %s)\n"
 	        "  -l  virtual home agent address, \"local\" of bc add/del (needed with -f)\n"
@@ -1383,8 +1388,37 @@ static void usage(FILE *out, const char *prog)
 	        "  -t  I/O timeout without progress, ms (default %d)\n"
 	        "  -m  largest vt reply, KiB (default %d)\n"
 	        "  -q  warnings and errors only; -d debug\n"
-	        "  --once  one sync pass (and what the FIFO holds now), then exit\n",
-	        prog, DEFAULT_VT, DEFAULT_POLL_MS, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_KIB);
+	        "  --once  one sync pass (and what the FIFO holds now), then exit\n"
+	        "  -h, --help  this text;  -V, --version  the version\n"
+	        "exit status: 0 stopped by a signal or --once succeeded, 1 --once failed\n"
+	        "             (or out of memory), 2 usage\n",
+	        prog, prog, DEFAULT_VT, DEFAULT_POLL_MS, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_KIB);
+}
+
+/* End of --help or --version: the text must have reached stdout. */
+static int info_done(const char *prog)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: writing output: %s\n", prog, strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/* A usage error: what is wrong, then the usage, on stderr. Returns: 2. */
+__attribute__((format(printf, 2, 3))) static int bad_usage(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fprintf(stderr, "%s: ", prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	usage(stderr, prog);
+	return 2;
 }
 
 static bool num_opt(const char *s, long lo, long hi, int *out)
@@ -1402,8 +1436,10 @@ static bool num_opt(const char *s, long lo, long hi, int *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-	        {"once", no_argument, NULL, 'O'}, {"help", no_argument, NULL, 'h'}, {0}};
+	static const struct option lopts[] = {{"once", no_argument, NULL, 'O'},
+	                                      {"help", no_argument, NULL, 'h'},
+	                                      {"version", no_argument, NULL, 'V'},
+	                                      {NULL, 0, NULL, 0}};
 	struct adapter a;
 	struct fifo f = {.fd = -1};
 	struct evq q = {0};
@@ -1415,7 +1451,7 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.poll_ms = DEFAULT_POLL_MS;
-	while ((opt = getopt_long(argc, argv, "s:v:l:f:n:i:t:m:qdh", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:v:l:f:n:i:t:m:qdhV", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
@@ -1434,15 +1470,15 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			if (!num_opt(optarg, 10, 3600000, &a.poll_ms))
-				goto bad_usage;
+				return bad_usage(argv[0], "-i: milliseconds, 10..3600000");
 			break;
 		case 't':
 			if (!num_opt(optarg, 10, 3600000, &timeout))
-				goto bad_usage;
+				return bad_usage(argv[0], "-t: milliseconds, 10..3600000");
 			break;
 		case 'm':
 			if (!num_opt(optarg, 1, 4 * 1024 * 1024, &max_kib))
-				goto bad_usage;
+				return bad_usage(argv[0], "-m: KiB, 1..4194304");
 			break;
 		case 'q':
 			g_verbose = 0;
@@ -1455,13 +1491,19 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
-			return 0;
-		default:
-			goto bad_usage;
+			return info_done(argv[0]);
+		case 'V':
+			printf("vrrp-ha-umip %s\n", VRRP_HA_VERSION);
+			return info_done(argv[0]);
+		default: /* getopt said what was wrong */
+			return bad_usage(argv[0], NULL);
 		}
 	}
-	if (optind != argc || (!sock && !a.fifo))
-		goto bad_usage;
+	if (optind != argc)
+		return bad_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (!sock && !a.fifo)
+		return bad_usage(argv[0],
+		                 "nothing to do: -s SOCKET (or $VRRP_HA_SOCKET) and/or -f FIFO");
 	if (a.fifo && (!a.local || inet_pton(AF_INET6, a.local, &tmp) != 1)) {
 		fprintf(stderr, "%s: -f needs -l with the virtual home agent's IPv6 address\n",
 		        argv[0]);
@@ -1580,8 +1622,4 @@ int main(int argc, char **argv)
 	free(a.overlay.v);
 	free(q.v);
 	return rc;
-
-bad_usage:
-	usage(stderr, argv[0]);
-	return 2;
 }
