@@ -898,6 +898,86 @@ static void test_watch(void)
 	env_fini(&e);
 }
 
+/* 32 idle connections no longer lock everybody out: at the limit the
+ * longest idle one is closed for the newcomer; a connection marked
+ * persistent (the daemon's adapter) never is; after control_idle_timeout
+ * idle clients are closed. */
+static void test_idle(void)
+{
+	struct env e;
+	int fd[32], extra, gone = -1;
+	char buf[128];
+	char *r;
+
+	env_init(&e, 255);
+	test_loop_manual_clock(e.l, 10000000);
+	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0600);
+	fd[0] = cl_connect(e.path);
+	r = xchg(&e, fd[0], "persistent\n");
+	CHECK(!strcmp(r, "OK persistent\n"));
+	free(r);
+	for (int i = 1; i < 32; i++) {
+		fd[i] = cl_connect(e.path);
+		test_loop_run_once(e.l, 0);
+	}
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	/* a fresh crowd is not evicted: the 33rd is refused */
+	extra = cl_connect(e.path);
+	for (int i = 0; i < 5; i++)
+		test_loop_run_once(e.l, 1);
+	CHECK(recv(extra, buf, sizeof(buf), 0) == 21 && !memcmp(buf, "ERR too many clients\n", 21));
+	close(extra);
+	CHECK_EQ(vrrp_ha_counter(e.h, "ctl_refused"), 1);
+
+	/* two seconds later they are idle: the newcomer gets a slot */
+	test_loop_advance_ms(e.l, 2000);
+	extra = cl_connect(e.path);
+	r = xchg(&e, extra, "state\n");
+	CHECK_CONTAINS(r, "instance VI_1\n");
+	free(r);
+	CHECK_EQ(vrrp_ha_counter(e.h, "ctl_evicted"), 1);
+	for (int i = 1; i < 32; i++) {
+		ssize_t n = recv(fd[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		if (n > 0) {
+			buf[n] = 0;
+			CHECK(gone < 0);
+			gone = i;
+			CHECK(!strcmp(buf, "ERR closed: idle, connection limit reached\n"));
+		}
+	}
+	CHECK(gone > 0);
+	r = xchg(&e, fd[0], "state\n"); /* the persistent one is still served */
+	CHECK_CONTAINS(r, "instance VI_1\n");
+	free(r);
+
+	/* past control_idle_timeout (300 s) every idle client goes when the
+	 * next one connects; the persistent one stays */
+	test_loop_advance_ms(e.l, 301000);
+	{
+		size_t before = test_loop_nwatched(e.l);
+
+		close(extra);
+		/* until the server saw it go (bounded) */
+		for (int i = 0; i < 2000 && test_loop_nwatched(e.l) >= before; i++)
+			test_loop_run_once(e.l, 1);
+	}
+	extra = cl_connect(e.path);
+	r = xchg(&e, extra, "state\n");
+	CHECK_CONTAINS(r, "instance VI_1\n");
+	free(r);
+	CHECK_EQ(vrrp_ha_counter(e.h, "ctl_idle_closed"), 30);
+	r = xchg(&e, fd[0], "state\n");
+	CHECK_CONTAINS(r, "instance VI_1\n");
+	free(r);
+	CHECK_EQ(vrrp_ha_counter(e.h, "ctl_accepted"), 34);
+	close(extra);
+	for (int i = 0; i < 32; i++)
+		close(fd[i]);
+	env_fini(&e);
+}
+
 static void run_test(const char *name, void (*fn)(void))
 {
 	double t0 = now_s();
@@ -916,6 +996,7 @@ int main(void)
 	run_test("lines", test_lines);
 	run_test("import", test_import);
 	run_test("clients", test_clients);
+	run_test("idle", test_idle);
 	run_test("watch", test_watch);
 	fprintf(stderr, "test_ctl: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
