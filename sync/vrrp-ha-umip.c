@@ -658,7 +658,7 @@ static bool vt_ready(struct vt *v, bool force)
 /* ------------------------------------------------------------------------
  * The control socket: pipelined commands, one status line (OK/ERR) each.
  */
-enum pkind { P_STATE, P_IMPORT, P_ADD, P_DEL };
+enum pkind { P_PERSIST, P_STATE, P_IMPORT, P_ADD, P_DEL };
 
 struct pend {
 	enum pkind k;
@@ -785,6 +785,10 @@ static void ctl_line(struct ctl *c, char *line)
 	}
 	c->done++;
 	switch (p->k) {
+	case P_PERSIST:
+		if (!ok) /* an older vrrp-ha: harmless */
+			logm(L_DEBUG, "persistent: %s", line);
+		break;
 	case P_STATE:
 		if (ok && (c->owner == 0 || strcmp(c->state, "MASTER")))
 			logm(L_INFO,
@@ -1002,6 +1006,11 @@ static int sync_pass(struct adapter *a)
 		return -1; /* prev stays: the differences are sent later */
 	full = c->fresh || a->vt.fresh;
 	c->olen = c->npend = 0;
+	if (c->fresh) {
+		/* the daemon's adapter: never closed by the server for idleness */
+		ctl_put(c, "persistent\n");
+		ctl_expect(c, P_PERSIST, NULL);
+	}
 	if (full) {
 		ctl_put(c, "state\n");
 		ctl_expect(c, P_STATE, NULL);
