@@ -21,13 +21,14 @@ say ""
 say "library (rbc-bench -m):"
 # shellcheck disable=SC2086 # a list of sizes
 "$BENCH_BIN/rbc-bench" -m $SIZES >"$WORK/lib.out"
-while read -r _ n _ mem bpb mx mxat nx nxmax; do
+while read -r _ n _ mem bpb mx mxat nx nxmax obuild; do
 	n=${n#n=} mem=${mem#rbc_memory=} bpb=${bpb#bytes_per_binding=}
 	printf '  %8s bindings: rbc_memory %10s B = %6s B/binding; longest single rbc_apply %s us (at entry %s: table growth); ordered walk: %s ns per store_lookup_next, longest %s us\n' \
 		"$n" "$mem" "$bpb" "${mx#apply_max_us=}" "${mxat#apply_max_at=}" \
 		"${nx#lookup_next_ns=}" "${nxmax#lookup_next_max_us=}"
 	summary "longest single rbc_apply, $n (us)" "${mx#apply_max_us=}" "-" "info"
 	summary "store_lookup_next, $n (ns)" "${nx#lookup_next_ns=}" "-" "info"
+	summary "order tree built over $n (ms, store_set_ordered)" "${obuild#order_build_ms=}" "-" "info"
 	summary "RBC bytes/binding, library, $n" "$bpb" "<= $GOAL" "$(verdict le "$bpb" $GOAL)"
 done <"$WORK/lib.out"
 

@@ -17,6 +17,16 @@
 
 static uint64_t rng_state = 0x5eed5eed12345678u;
 
+/* A store with the order tree (what a table walked in key order uses). */
+static struct vrrp_ha_store *store_new_ordered(size_t hint, uint32_t tomb_ms)
+{
+	struct vrrp_ha_store *s = store_new(hint, tomb_ms);
+
+	if (s)
+		store_set_ordered(s, true);
+	return s;
+}
+
 static uint64_t rng(void)
 {
 	/* xorshift64*: deterministic */
@@ -155,7 +165,7 @@ static void test_opts(void)
 	/* Pad1, PadN of 2, HNP-like option of 3, a vendor option of 0 */
 	static const uint8_t good[] = {0, 1, 2, 0, 0, 22, 3, 'a', 'b', 'c', 19, 0};
 	static const uint8_t bad[] = {22, 4, 'a', 'b', 'c'};
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct vrrp_ha_record r, out;
 	struct vrrp_ha_opt o;
 	size_t pos = 0;
@@ -202,7 +212,7 @@ static void test_opts(void)
 /* Apply r at version v (set by setv) and check the result. */
 static void test_staleness(void)
 {
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct vrrp_ha_record r;
 	struct tkey m, p, a;
 
@@ -258,7 +268,7 @@ static void test_staleness(void)
 
 static void test_tombstone_created(void)
 {
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct vrrp_ha_record r;
 	struct tkey p;
 
@@ -313,7 +323,7 @@ static void on_take(void *arg, const struct vrrp_ha_record *r)
 
 static void test_dirty(void)
 {
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct vrrp_ha_record r;
 	struct taken tk = {.n = 0};
 	struct tkey m1, m2, a;
@@ -368,7 +378,7 @@ static void test_dirty(void)
 
 static void test_lookup_next(void)
 {
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct vrrp_ha_record r, out;
 	struct tkey m[3], p[3], a[2], x;
 	struct vrrp_ha_key prev;
@@ -887,7 +897,7 @@ static void test_model(void)
 {
 	enum { POOL = 45000, STEPS = 120000 };
 	static uint8_t obuf[600];
-	struct vrrp_ha_store *s = store_new(0, TOMB_MS);
+	struct vrrp_ha_store *s = store_new_ordered(0, TOMB_MS);
 	struct model m;
 	uint64_t now = 1000;
 	size_t step, resizes = 0, hist[STORE_INVALID + 1] = {0}, peak = 0;
@@ -1086,7 +1096,7 @@ static void test_nomem(void)
 		uint32_t i, added = 0;
 
 		alloc_fail_in = k;
-		s = store_new(0, TOMB_MS);
+		s = store_new_ordered(0, TOMB_MS);
 		if (!s) {
 			new_failed++;
 			continue; /* LeakSanitizer checks nothing was left behind */
@@ -1144,6 +1154,53 @@ static void test_nomem(void)
 }
 #endif
 
+/* Without the order tree lookup_next scans, and must give the same walk;
+ * turning the tree on over a full table builds it from what is there. */
+static void test_unordered(void)
+{
+	struct vrrp_ha_store *a = store_new_ordered(0, TOMB_MS), *b = store_new(0, TOMB_MS);
+	struct vrrp_ha_record ra, rb;
+	struct vrrp_ha_key after, *ap = NULL;
+	uint8_t kb[VRRP_HA_KEY_MAX];
+	struct tkey t;
+	unsigned n = 0;
+
+	CHECK(a && b && store_is_ordered(a) && !store_is_ordered(b));
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct vrrp_ha_record r;
+
+		if (i % 3) {
+			key_mip(&t, (i * 7919u) % 100000);
+			r = mip(&t, 100, 1, i);
+		} else {
+			key_pmip(&t, i, 8 + i % 20);
+			r = pmip(&t, 100, 1, i);
+		}
+		CHECK(store_apply(a, &r, 1000) == STORE_ADDED);
+		CHECK(store_apply(b, &r, 1000) == STORE_ADDED);
+	}
+	for (;;) {
+		bool ha = store_lookup_next(a, ap, 1000, &ra);
+		bool hb = store_lookup_next(b, ap, 1000, &rb);
+
+		CHECK(ha == hb);
+		if (!ha || !hb)
+			break;
+		CHECK(!vrrp_ha_key_cmp(&ra.key, &rb.key));
+		memcpy(kb, rb.key.bytes, rb.key.len);
+		after = rb.key;
+		after.bytes = kb;
+		ap = &after;
+		n++;
+	}
+	CHECK_EQ(n, 1000);
+	store_set_ordered(b, true);
+	CHECK(store_lookup_next(b, NULL, 1000, &rb) && store_lookup_next(a, NULL, 1000, &ra) &&
+	      !vrrp_ha_key_cmp(&ra.key, &rb.key));
+	store_free(a);
+	store_free(b);
+}
+
 int main(void)
 {
 	test_keys();
@@ -1152,6 +1209,7 @@ int main(void)
 	test_tombstone_created();
 	test_dirty();
 	test_lookup_next();
+	test_unordered();
 	test_nomem();
 	test_model();
 	if (failures) {

@@ -97,10 +97,24 @@ bool store_lookup(const struct vrrp_ha_store *s, const struct vrrp_ha_key *k, ui
                   struct vrrp_ha_record *out);
 
 /*
+ * Keep the order tree that makes store_lookup_next() O(log n). It costs
+ * about 3x per insert and delete at 1M entries (bench/rbc-bench: ordered
+ * columns), so it is off by default and turned on for a table that is
+ * walked in key order (an SNMP table). Turning it on inserts every live
+ * entry at once (O(n log n), no allocation): do it while the table is
+ * empty. Returns: nothing.
+ */
+void store_set_ordered(struct vrrp_ha_store *s, bool on);
+
+/* Returns: whether the order tree is kept. */
+bool store_is_ordered(const struct vrrp_ha_store *s);
+
+/*
  * The live entry with the smallest (kind, len, bytes) strictly greater
  * than after (NULL: the smallest of all); after need not be in the store.
- * O(log n), plus O(log n) for each entry passed over whose lifetime ran
- * out and that store_expire() has not removed yet.
+ * With the order tree (store_set_ordered): O(log n), plus O(log n) for
+ * each entry passed over whose lifetime ran out and that store_expire()
+ * has not removed yet; without it, one O(n) pass over the table.
  * Returns: true and fills *out (may be NULL), false past the last.
  */
 bool store_lookup_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,

@@ -118,12 +118,14 @@ static void ord_update(struct vrrp_ha_store *s, uint32_t idx, bool add)
 
 void st_ord_insert(struct vrrp_ha_store *s, uint32_t idx)
 {
-	ord_update(s, idx, true);
+	if (s->ordered)
+		ord_update(s, idx, true);
 }
 
 void st_ord_remove(struct vrrp_ha_store *s, uint32_t idx)
 {
-	ord_update(s, idx, false);
+	if (s->ordered)
+		ord_update(s, idx, false);
 }
 
 uint32_t st_ord_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after)

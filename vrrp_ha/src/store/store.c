@@ -521,10 +521,56 @@ bool store_lookup(const struct vrrp_ha_store *s, const struct vrrp_ha_key *k, ui
 	return true;
 }
 
+void store_set_ordered(struct vrrp_ha_store *s, bool on)
+{
+	if (on == s->ordered)
+		return;
+	s->ordered = on;
+	s->root = NONE;
+	if (!on)
+		return;
+	/* every LIVE entry into the tree (nothing is allocated) */
+	for (uint32_t i = 0; i < s->ent_hw; i++)
+		if (ent_at(s, i)->state == ST_LIVE)
+			st_ord_insert(s, i);
+}
+
+bool store_is_ordered(const struct vrrp_ha_store *s)
+{
+	return s->ordered;
+}
+
+/* Without the order tree: one pass over the slab (O(n)). */
+static bool next_by_scan(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,
+                         uint64_t now_ms, struct vrrp_ha_record *out)
+{
+	const struct st_entry *best = NULL;
+	struct vrrp_ha_key kb;
+
+	for (uint32_t i = 0; i < s->ent_hw; i++) {
+		const struct st_entry *e = ent_at(s, i);
+
+		if (!ent_is_live(e, now_ms) || (after && key_cmp_ent(after, e) >= 0))
+			continue;
+		if (best) {
+			ent_key_of(best, &kb);
+			if (key_cmp_ent(&kb, e) < 0)
+				continue;
+		}
+		best = e;
+	}
+	if (best && out)
+		to_record(best, now_ms, out);
+	return best != NULL;
+}
+
 bool store_lookup_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,
                        uint64_t now_ms, struct vrrp_ha_record *out)
 {
 	struct vrrp_ha_key k;
+
+	if (!s->ordered)
+		return next_by_scan(s, after, now_ms, out);
 
 	/* the tree holds LIVE entries only; pass over those run out */
 	for (;;) {

@@ -117,6 +117,7 @@ struct vrrp_ha_store {
 	uint32_t mig_keep;
 
 	uint32_t root; /* order tree over LIVE entries (order.c) */
+	bool ordered;  /* the order tree is kept (store_set_ordered) */
 
 	struct dirty_q q[VRRP_HA_KIND_MAX + 1]; /* by kind; [0] unused */
 	size_t live_n[VRRP_HA_KIND_MAX + 1];    /* by kind; [0] all kinds */
