@@ -129,40 +129,12 @@ bad notifydir 15 "notify_dir" "notify_dir /nonexistent-vrrp-ha/dir"
 
 # two instances, one control socket (or one FIFO): the second is refused at
 # its line (its first line inside mipv6_ha { } is line 29)
-two_instances() { # two_instances FILE MIPV6_HA_LINE
-	cat >"$1" <<EOF
-global_defs {
-    router_id cfgtest
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    virtual_ipaddress {
-        fe80::100/64
-        2001:db8:1::100/64
-    }
-    mipv6_ha {
-        $2
-    }
-}
-vrrp_instance VI_2 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 52
-    priority 100
-    advert_int 1
-    virtual_ipaddress {
-        fe80::200/64
-        2001:db8:2::100/64
-    }
-    mipv6_ha {
-        $2
-    }
-}
-EOF
+two_instances() { # two_instances FILE MIPV6_HA_LINE: conf() twice, VI_2 on VRID 52
+	conf "$1.1" "$2"
+	conf "$1.2" "$2"
+	sed -n '4,$p' "$1.2" | sed -e 's/VI_1/VI_2/' -e 's/virtual_router_id 51/virtual_router_id 52/' \
+		-e 's#fe80::100/64#fe80::200/64#' -e 's#2001:db8:1::100/64#2001:db8:2::100/64#' >"$1.3"
+	cat "$1.1" "$1.3" >"$1"
 }
 for kw in "control_socket $D/same.sock" "notify_fifo $D/same.fifo"; do
 	f=$D/dup.${kw%% *}.conf

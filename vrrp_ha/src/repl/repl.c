@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,33 +526,25 @@ static uint64_t pace_delay_us(const struct repl *r, uint64_t burst_start_us)
 
 /* ---- receiving -------------------------------------------------------- */
 
+/* The counter of each table outcome of a peer's record. */
+static const size_t result_counter[] = {
+        [RBC_ADDED] = offsetof(struct vrrp_ha_counters, rx_rec_added),
+        [RBC_UPDATED] = offsetof(struct vrrp_ha_counters, rx_rec_updated),
+        [RBC_REFRESHED] = offsetof(struct vrrp_ha_counters, rx_rec_refreshed),
+        [RBC_DELETED] = offsetof(struct vrrp_ha_counters, rx_rec_deleted),
+        [RBC_STALE] = offsetof(struct vrrp_ha_counters, rx_rec_stale),
+        [RBC_NOT_FOUND] = offsetof(struct vrrp_ha_counters, rx_rec_unknown_delete),
+        [RBC_NOMEM] = offsetof(struct vrrp_ha_counters, rx_rec_nomem),
+};
+
 static void count_result(struct repl *r, enum rbc_result res)
 {
-	struct vrrp_ha_counters *c = cnt_of(r);
+	uint64_t *c;
 
-	switch (res) {
-	case RBC_ADDED:
-		c->rx_rec_added++;
-		break;
-	case RBC_UPDATED:
-		c->rx_rec_updated++;
-		break;
-	case RBC_REFRESHED:
-		c->rx_rec_refreshed++;
-		break;
-	case RBC_DELETED:
-		c->rx_rec_deleted++;
-		break;
-	case RBC_STALE:
-		c->rx_rec_stale++;
-		break;
-	case RBC_NOT_FOUND:
-		c->rx_rec_unknown_delete++;
-		break;
-	case RBC_NOMEM:
-		c->rx_rec_nomem++;
-		break;
-	}
+	if ((unsigned)res >= sizeof(result_counter) / sizeof(result_counter[0]))
+		return;
+	c = (uint64_t *)(void *)((char *)cnt_of(r) + result_counter[res]);
+	(*c)++;
 }
 
 /* One event for what applying a peer's record did to table t. */
