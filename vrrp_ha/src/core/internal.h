@@ -77,8 +77,7 @@ void vrrp_ha_view_to_ev(const struct rbc_view *v, struct vrrp_ha_ev_binding *b);
 /* Replication engine entry points the instance forwards to (repl/repl.c). */
 enum vrrp_ha_reason vrrp_ha_repl_rx(void *repl, const uint8_t *pkt, size_t len, int hop_limit,
                                     const struct in6_addr *src);
-enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *repl, size_t len,
-                                              const struct in6_addr *src);
+enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *repl, size_t len, const struct in6_addr *src);
 size_t vrrp_ha_repl_backlog(const void *repl);
 enum vrrp_ha_sync_state vrrp_ha_repl_sync_state(const void *repl);
 
