@@ -17,7 +17,9 @@ endif()
 add_test(NAME unit.rbc COMMAND test_rbc)
 
 # The fuzz target built as a plain program replays the committed corpus.
-add_executable(fuzz_codec_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_codec.c)
+add_executable(fuzz_codec_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_codec.c
+                                 ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_main.c)
+target_include_directories(fuzz_codec_replay PRIVATE ${PROJECT_SOURCE_DIR}/tests/fuzz)
 target_link_libraries(fuzz_codec_replay PRIVATE vrrp_ha_san)
 target_compile_options(fuzz_codec_replay PRIVATE ${VRRP_HA_WARNINGS})
 add_test(NAME unit.codec_corpus
@@ -36,7 +38,8 @@ if(VRRP_HA_FUZZ)
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_codec.c
     ${PROJECT_SOURCE_DIR}/vrrp_ha/src/wire/draft.c
     ${PROJECT_SOURCE_DIR}/vrrp_ha/src/rbc.c)
-  target_include_directories(fuzz_codec PRIVATE ${PROJECT_SOURCE_DIR}/vrrp_ha/include)
+  target_include_directories(fuzz_codec PRIVATE ${PROJECT_SOURCE_DIR}/vrrp_ha/include
+                                                ${PROJECT_SOURCE_DIR}/tests/fuzz)
   target_compile_definitions(fuzz_codec PRIVATE VRRP_HA_LIBFUZZER)
   target_compile_options(fuzz_codec PRIVATE -g -fsanitize=fuzzer,address,undefined)
   target_link_options(fuzz_codec PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -4,29 +4,15 @@
  * (draft-deng 4.3) and the RBC fed from it (section 5).
  *
  * Built with -DVRRP_HA_LIBFUZZER and -fsanitize=fuzzer it is a libFuzzer
- * target. Built without, it is the corpus replayer run by CTest
- * (unit.codec_corpus): every file named on the command line, or found in a
- * directory named there, goes through the same checks.
+ * target. Built with tests/fuzz/fuzz_main.c, it is the corpus replayer run
+ * by CTest (unit.codec_corpus), as every target of tests/fuzz/ is.
  */
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "fuzz_target.h"
 #include "vrrp_ha/codec.h"
 #include "vrrp_ha/rbc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(c)                                                                             \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__,  \
-			        #c);                                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 /* Bytes the receiver ignores (4.3.1, 4.3.2: UNUSED, (rsvd), and the
  * checksum, which the kernel owns) may differ after re-encoding. */
@@ -129,95 +115,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef VRRP_HA_LIBFUZZER
-
-static int replay_file(const char *path)
+/* Nothing to set up across inputs. */
+void fuzz_target_init(void)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long len;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		perror(path);
-		fclose(f);
-		return -1;
-	}
-	buf = malloc(len ? (size_t)len : 1);
-	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fprintf(stderr, "%s: read failed\n", path);
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)len);
-	free(buf);
-	return 0;
 }
 
-/* Returns: files replayed, or -1 on error. */
-static long replay_path(const char *path)
+void fuzz_target_fini(void)
 {
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	long n = 0;
-
-	if (stat(path, &st) != 0) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return replay_file(path) == 0 ? 1 : -1;
-	d = opendir(path);
-	if (!d) {
-		perror(path);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char child[4096];
-		struct stat cst;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(child, sizeof(child), "%s/%s", path, de->d_name) >=
-		    sizeof(child))
-			continue;
-		if (stat(child, &cst) != 0 || !S_ISREG(cst.st_mode))
-			continue;
-		if (replay_file(child) != 0) {
-			closedir(d);
-			return -1;
-		}
-		n++;
-	}
-	closedir(d);
-	return n;
 }
 
-int main(int argc, char **argv)
-{
-	long total = 0;
-	int i;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s corpus-dir-or-file...\n", argv[0]);
-		return 2;
-	}
-	for (i = 1; i < argc; i++) {
-		long n = replay_path(argv[i]);
-
-		if (n < 0)
-			return 1;
-		total += n;
-	}
-	printf("fuzz_codec: %ld inputs replayed\n", total);
-	/* an empty corpus means the test is not testing anything */
-	return total > 0 ? 0 : 1;
-}
-
-#endif
+FUZZ_LIBFUZZER_INIT
