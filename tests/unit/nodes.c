@@ -104,3 +104,13 @@ void nodes_addr(struct in6_addr *a, const char *prefix, unsigned i)
 	a->s6_addr[14] = (uint8_t)(i >> 8);
 	a->s6_addr[15] = (uint8_t)i;
 }
+
+void nodes_pair(struct node n[2], const struct vrrp_ha_config *a, const struct vrrp_ha_config *b,
+                unsigned settle_ms)
+{
+	node_init(&n[0], "A", 255, a);
+	node_init(&n[1], "B", 100, b);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	nodes_settle(n, 2, settle_ms);
+}

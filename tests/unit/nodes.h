@@ -40,6 +40,11 @@ size_t nodes_carry(struct node *nodes, size_t nn);
  * 20 ms, or max_ms passed. */
 void nodes_settle(struct node *nodes, size_t nn, unsigned max_ms);
 
+/* n[0] "A" the owner (priority 255) MASTER, n[1] "B" (100) BACKUP, with
+ * configs a and b (NULL: defaults), settled for at most settle_ms. */
+void nodes_pair(struct node n[2], const struct vrrp_ha_config *a, const struct vrrp_ha_config *b,
+                unsigned settle_ms);
+
 /* *a = prefix with i in its last 32 bits. */
 void nodes_addr(struct in6_addr *a, const char *prefix, unsigned i);
 

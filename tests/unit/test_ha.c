@@ -41,11 +41,7 @@ static void test_owner_replicates(void)
 	struct rbc_view v;
 	struct in6_addr hoa, coa;
 
-	node_init(&n[0], "A", 255, NULL);
-	node_init(&n[1], "B", 100, NULL);
-	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
-	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	nodes_settle(n, 2, 100);
+	nodes_pair(n, NULL, NULL, 100);
 	test_loop_clear_packets(n[0].loop);
 	n[0].fed = 0;
 
@@ -361,11 +357,7 @@ static void test_send_retry(void)
 {
 	struct node n[2];
 
-	node_init(&n[0], "A", 255, NULL);
-	node_init(&n[1], "B", 100, NULL);
-	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
-	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	nodes_settle(n, 2, 100);
+	nodes_pair(n, NULL, NULL, 100);
 	test_loop_fail_send(n[0].loop, ENOBUFS, 5);
 	add_n(n[0].h, 200, 1);
 	nodes_settle(n, 2, 300);
@@ -383,11 +375,7 @@ static void test_expiry(void)
 	struct in6_addr hoa, coa;
 	struct rbc_view v;
 
-	node_init(&n[0], "A", 255, NULL);
-	node_init(&n[1], "B", 100, NULL);
-	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
-	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	nodes_settle(n, 2, 100);
+	nodes_pair(n, NULL, NULL, 100);
 	nodes_addr(&hoa, "2001:db8:aa::", 1);
 	nodes_addr(&coa, "2001:db8:cc::", 1);
 	vrrp_ha_bc_add(n[0].h, &hoa, &coa, 20, 1, 0x4000);
@@ -625,11 +613,7 @@ static void test_flush_then_restore(void)
 {
 	struct node n[2];
 
-	node_init(&n[0], "A", 255, NULL);
-	node_init(&n[1], "B", 100, NULL);
-	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
-	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
-	nodes_settle(n, 2, 3000);
+	nodes_pair(n, NULL, NULL, 3000);
 	add_n(n[0].h, 40, 9);
 	nodes_settle(n, 2, 300);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 40);
