@@ -67,7 +67,7 @@ check "a: no state change" [ "$(delta a state_changes "$WORK/a0")" -eq 0 ]
 check "b: no state change" [ "$(delta b state_changes "$WORK/b0")" -eq 0 ]
 check "whole table on b" same_table a b --bc
 
-log "--- 2. BC packets to VI_2 (no mipv6_ha) for 5 s"
+log "--- 2. BC and extension packets to VI_2 (no mipv6_ha) for 5 s"
 la=$(vi2_lines a) lb=$(vi2_lines b)
 stats_to a "$WORK/a1"
 stats_to b "$WORK/b1"
@@ -75,9 +75,13 @@ inject inj -q -r 52 -n 50 -w 100000 -R 2001:db8:99::1,2001:db8:98::1,1,3600 &
 i1=$!
 inject inj -q -r 52 -t 14 -n 50 -w 100000 &
 i2=$!
+# and extension messages (type 12: a CAPS solicit) for VRID 52
+inject inj -q -n 50 -w 100000 -x 3c3401010000000001010008010100000000003e &
+i3=$!
 bg_started $i1
 bg_started $i2
-wait $i1 $i2 || true
+bg_started $i3
+wait $i1 $i2 $i3 || true
 sleep 1
 check "VI_2 on a: no transition" [ "$(vi2_lines a)" -eq "$la" ]
 check "VI_2 on b: no transition" [ "$(vi2_lines b)" -eq "$lb" ]
@@ -90,6 +94,7 @@ check "a: BC packets for VI_2 logged as discarded" \
 check "no advert error logged for VI_2" sh -c \
 	"! grep -E '\\(VI_2\\).*([Ii]nvalid|too (long|short)|bad|[Cc]hecksum)' $WORK/a/keepalived.log $WORK/b/keepalived.log"
 check "VI_1 (mipv6_ha) saw none of them: b rx_ok +0" [ "$(delta b rx_ok "$WORK/b1")" -eq 0 ]
+check "VI_1 took none of the extension messages: b ext_packets +0" [ "$(delta b ext_packets "$WORK/b1")" -eq 0 ]
 check "VI_1: no state change" [ "$(delta a state_changes "$WORK/a1")$(delta b state_changes "$WORK/b1")" = 00 ]
 check "VI_1: nothing stored from VI_2's packets" [ -z "$(entry b 2001:db8:99::1)" ]
 

@@ -40,7 +40,13 @@ GOOD=2001:db8:99::1,2001:db8:98::1,1,3600 # a valid record, never stored below
 # send DESC NODES REASON N BC-INJECT-ARGS...: inject one packet; on each node
 # of NODES ("a b" or "b") counter rx_REASON must move by exactly N
 send() { # (s_* names: lib.sh's helpers use plain global names)
-	s_desc=$1 s_nodes=$2 s_key=rx_$3 s_n=$4
+	s_d=$1 s_ns=$2 s_k=rx_$3 s_c=$4
+	shift 4
+	send_key "$s_d" "$s_ns" "$s_k" "$s_c" "$@"
+}
+# send_key DESC NODES COUNTER N BC-INJECT-ARGS...: as send, any counter
+send_key() {
+	s_desc=$1 s_nodes=$2 s_key=$3 s_n=$4
 	shift 4
 	for s_x in a b; do stats_to "$s_x" "$WORK/$s_x.s"; done
 	inject inj -q "$@"
@@ -75,6 +81,20 @@ check "oversized: no per-packet keepalived log on b" sh -c "! tail -n +$((lb + 1
 check "oversized: logged once (rate-limited) on b" [ "$(tail -n +$((lb + 1)) "$WORK/b/keepalived.log" | grep -c 'too_long')" -eq 1 ]
 check "nothing of those stored" absent 2001:db8:99::1
 check "nothing of those stored (2)" absent 2001:db8:99::2
+
+log "--- extension messages (type 12, docs/protocol.md Extensions): counted by reason, nothing applied"
+# header: 3c (v3, type 12), VRID 33 (51), ext version, # sections, reserved, checksum (kernel)
+send_key "ext version 2" "a b" ext_bad_ext_version 1 -x 3c3302010000000001010008010000000000003e
+send_key "section runs past the end" "a b" ext_bad_length 1 -x 3c33010100000000020100280001
+send_key "len x count overflow" "a b" ext_bad_length 1 -x 3c3301010000000002ffffff
+send_key "zero sections" "a b" ext_zero_sections 1 -x 3c33010000000000
+send_key "section count 2, one section" "a b" ext_section_count 1 -x 3c330102000000001f0100010f
+send_key "unknown kind skipped" "a b" ext_unknown_kind 1 -x 3c330101000000001f010004deadbeef
+# a MIPV6 record (lifetime 900, seq 1, flags 0xc000) with a multicast HoA
+send_key "MIPV6 record, multicast HoA" "a b" ext_bad_hoa 1 \
+	-x 3c330101000000000201002803840001c0000000ff02000000000000000000000000000120010db8009800000000000000000001
+check "no extension record stored" absent ff02::1
+check "b: rbc still 20" [ "$(rbc_count b)" = 20 ]
 
 log "--- wrong VRID (52, no such instance): keepalived's unknown-VRID path"
 # (the ctl_ counters count the connections that read the counters: left out)

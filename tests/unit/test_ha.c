@@ -638,6 +638,48 @@ static void test_flush_then_restore(void)
 	node_free(&n[1]);
 }
 
+/* A backup left with a stale entry (it lost the delete and the NEW record
+ * of a re-registration: a newer seq than the owner's) is repaired by the
+ * owner's periodic refresh, whose records go as NEW with extensions; with
+ * extensions off nothing can say so and the entry stays. */
+static void refresh_repairs_stale(enum vrrp_ha_ext_mode mode, uint16_t want_seq)
+{
+	struct node n[2];
+	struct vrrp_ha_config c;
+	struct vrrp_ha_binding stale;
+	struct rbc_view v;
+
+	vrrp_ha_config_defaults(&c);
+	c.refresh_s = 1;
+	c.extensions = mode;
+	nodes_pair(n, &c, &c, 3000);
+	memset(&stale, 0, sizeof(stale));
+	nodes_addr(&stale.hoa, "2001:db8:aa::", 1);
+	nodes_addr(&stale.coa, "2001:db8:cc::", 9);
+	vrrp_ha_bc_add(n[0].h, &stale.hoa, &stale.coa, 3600, 5, 0xc000);
+	nodes_settle(n, 2, 200);
+	stale.seq = 9;
+	stale.lifetime = 900;
+	stale.flags = 0xc000;
+	CHECK(rbc_apply(vrrp_ha_get_rbc(n[1].h), &stale, vrrp_ha_now(n[1].h)) == RBC_UPDATED);
+	for (int i = 0; i < 15; i++) {
+		nodes_advance(n, 2, 100);
+		nodes_carry(n, 2);
+	}
+	nodes_settle(n, 2, 500);
+	CHECK(vrrp_ha_counters(n[0].h)->refreshes >= 1);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &stale.hoa, vrrp_ha_now(n[1].h), &v));
+	CHECK_EQ(v.seq, want_seq);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
+static void test_refresh_repairs_stale(void)
+{
+	refresh_repairs_stale(VRRP_HA_EXT_AUTO, 5);
+	refresh_repairs_stale(VRRP_HA_EXT_OFF, 9);
+}
+
 int main(void)
 {
 	test_owner_replicates();
@@ -652,6 +694,7 @@ int main(void)
 	test_fifo_slow_reader();
 	test_extensions();
 	test_flush_then_restore();
+	test_refresh_repairs_stale();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

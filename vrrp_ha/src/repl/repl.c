@@ -435,6 +435,20 @@ static void full_done(struct repl *r, uint64_t now)
 }
 
 /* One more packet of the whole-table answer. Returns: records staged. */
+/* The periodic refresh of the owner's table is the repair path: its
+ * bindings are the daemon's own, so with extensions each also goes as a
+ * NEW record, which takes over a backup's stale entry (a lost delete left
+ * a newer seq there, or a lost NEW record a tombstone). Other whole-table
+ * sends stay draft-only. */
+static void mark_refresh_new(struct repl *r, size_t n)
+{
+	if (!r->full_why || strcmp(r->full_why, "refresh") || !vrrp_ha_is_owner(r->h) ||
+	    !ext_active(r))
+		return;
+	for (size_t i = 0; i < n; i++)
+		r->recs[i].reserved |= VRRP_HA_REC_NEW;
+}
+
 static size_t stage_full(struct repl *r, uint64_t now)
 {
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
@@ -443,6 +457,7 @@ static size_t stage_full(struct repl *r, uint64_t now)
 	for (;;) {
 		n = rbc_walk(t, &r->full_cursor, r->recs, r->recs_per_pkt, now);
 		r->full_records += n;
+		mark_refresh_new(r, n);
 		if (r->full_wrapped && r->full_cursor >= r->full_stop_at) {
 			/* second lap reached where the later request came in */
 			full_done(r, now);
