@@ -37,6 +37,14 @@
  * always suffice; one more for margin. */
 #define NOUT 4
 
+/* Why a whole-table walk runs (the SYNC_* events' detail). */
+enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH };
+static const char *const full_names[] = {
+        [FULL_ANSWER] = "answer",
+        [FULL_TAKEOVER] = "takeover",
+        [FULL_REFRESH] = "refresh",
+};
+
 /* One packet waiting to leave (the kernel may refuse it for now). */
 struct outpkt {
 	uint8_t *buf;
@@ -68,7 +76,7 @@ struct repl {
 	uint64_t full_stop_at; /* ... and stop when the cursor reaches this */
 	bool full_wrapped;
 	uint64_t full_start_ms, full_records;
-	const char *full_why;
+	enum full_kind full_kind;
 
 	/* periodic whole-table refresh: repairs a backup that lost an update */
 	uint64_t next_refresh_ms;
@@ -204,8 +212,6 @@ static void sync_event(struct repl *r, enum vrrp_ha_event_type type, const char 
 		cnt_of(r)->sync_complete++;
 	else if (type == VRRP_HA_E_SYNC_DIVERGED)
 		cnt_of(r)->sync_diverged++;
-	if (detail && !strcmp(detail, "request"))
-		r->diverged = false;
 	if (type == VRRP_HA_E_SYNC_DIVERGED)
 		r->diverged = true;
 	vrrp_ha_emit(r->h, &ev);
@@ -307,6 +313,7 @@ static void start_request(struct repl *r)
 	if (vrrp_ha_is_owner(r->h))
 		r->restore_until = now + cfg_of(r)->restore_window_ms;
 	r->rx_sync = true;
+	r->diverged = false;
 	r->rx_sync_start = r->rx_sync_last = now;
 	r->rx_sync_records = 0;
 	sync_event(r, VRRP_HA_E_SYNC_STARTED, "request", 0, 0);
@@ -430,7 +437,7 @@ static size_t stage_packet(struct repl *r, size_t nrec)
 static void full_done(struct repl *r, uint64_t now)
 {
 	r->full_active = false;
-	sync_event(r, VRRP_HA_E_SYNC_COMPLETE, r->full_why, r->full_records,
+	sync_event(r, VRRP_HA_E_SYNC_COMPLETE, full_names[r->full_kind], r->full_records,
 	           now - r->full_start_ms);
 }
 
@@ -442,8 +449,7 @@ static void full_done(struct repl *r, uint64_t now)
  * sends stay draft-only. */
 static void mark_refresh_new(struct repl *r, size_t n)
 {
-	if (!r->full_why || strcmp(r->full_why, "refresh") || !vrrp_ha_is_owner(r->h) ||
-	    !ext_active(r))
+	if (r->full_kind != FULL_REFRESH || !vrrp_ha_is_owner(r->h) || !ext_active(r))
 		return;
 	for (size_t i = 0; i < n; i++)
 		r->recs[i].reserved |= VRRP_HA_REC_NEW;
@@ -475,7 +481,7 @@ static size_t stage_full(struct repl *r, uint64_t now)
 	}
 }
 
-static void start_full(struct repl *r, const char *why)
+static void start_full(struct repl *r, enum full_kind kind)
 {
 	if (r->full_active) {
 		/* someone else asked in the middle of a walk: go round once more,
@@ -492,9 +498,10 @@ static void start_full(struct repl *r, const char *why)
 	r->full_wrap = r->full_wrapped = false;
 	r->full_start_ms = vrrp_ha_now(r->h);
 	r->full_records = 0;
-	r->full_why = why;
+	r->full_kind = kind;
 	cnt_of(r)->full_syncs++;
-	sync_event(r, VRRP_HA_E_SYNC_STARTED, why, rbc_count(vrrp_ha_send_table(r->h)), 0);
+	sync_event(r, VRRP_HA_E_SYNC_STARTED, full_names[kind], rbc_count(vrrp_ha_send_table(r->h)),
+	           0);
 }
 
 /* Send up to burst_packets packets. Returns: true if more is waiting. */
@@ -873,7 +880,7 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 			return VRRP_HA_OK;
 		}
 		c->rx_request++;
-		start_full(r, "answer");
+		start_full(r, FULL_ANSWER);
 		vrrp_ha_arm_us(h, 0);
 		return VRRP_HA_OK;
 	}
@@ -1040,7 +1047,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		r->next_refresh_ms = 0;
 		send_caps(r, true);
 		if (rbc_count(vrrp_ha_send_table(h)))
-			start_full(r, "takeover");
+			start_full(r, FULL_TAKEOVER);
 		vrrp_ha_arm_us(h, 0);
 	}
 }
@@ -1104,7 +1111,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 			if (!r->full_active && rbc_count(stab)) {
 				cnt_of(r)->refreshes++;
-				start_full(r, "refresh");
+				start_full(r, FULL_REFRESH);
 			}
 		}
 		if (r->next_refresh_ms < next)
