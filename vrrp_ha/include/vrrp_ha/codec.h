@@ -20,6 +20,7 @@
 #define VRRP_HA_CODEC_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,11 @@ enum vrrp_ha_reason {
 	VRRP_HA_R_REC_HOA_IS_COA, /* HoA == CoA with a non-zero lifetime */
 	VRRP_HA_R__COUNT
 };
+
+/* Returns: true if a cannot be a mobile node's Home or Care-of Address (nor
+ * a PMIPv6 proxy-CoA): unspecified, loopback, multicast, link-local or
+ * v4-mapped (RFC 6275 2, RFC 4291). */
+bool vrrp_ha_addr_unusable(const struct in6_addr *a);
 
 /* Returns: a short stable name for a reason ("too_short", ...). */
 const char *vrrp_ha_reason_name(enum vrrp_ha_reason r);

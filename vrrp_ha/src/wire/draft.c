@@ -174,7 +174,7 @@ static bool addr_is_v4mapped(const struct in6_addr *a)
  * node's addresses are global unicast (RFC 6275 section 2), and a link-local
  * CoA could not be reached from the home agent through a tunnel anyway.
  */
-static bool addr_unusable(const struct in6_addr *a)
+bool vrrp_ha_addr_unusable(const struct in6_addr *a)
 {
 	return addr_is_unspecified(a) || addr_is_loopback(a) || addr_is_multicast(a) ||
 	       addr_is_linklocal(a) || addr_is_v4mapped(a);
@@ -254,9 +254,9 @@ enum vrrp_ha_reason vrrp_ha_decode_record(const uint8_t *pkt, size_t len, unsign
 	    vrrp_ha_rd_bytes(&r, b->coa.s6_addr, sizeof(b->coa.s6_addr)))
 		return VRRP_HA_R_BAD_LENGTH;
 
-	if (addr_unusable(&b->hoa))
+	if (vrrp_ha_addr_unusable(&b->hoa))
 		return VRRP_HA_R_REC_BAD_HOA;
-	if (addr_unusable(&b->coa))
+	if (vrrp_ha_addr_unusable(&b->coa))
 		return VRRP_HA_R_REC_BAD_COA;
 	/* RFC 6275 6.1.7: CoA == HoA only in a de-registration (lifetime 0) */
 	if (b->lifetime != 0 && memcmp(b->hoa.s6_addr, b->coa.s6_addr, 16) == 0)

@@ -93,24 +93,14 @@ static int wr_be32(struct vrrp_ha_wr *w, uint32_t v)
 	return 0;
 }
 
-/*
- * A HoA, CoA or proxy-CoA must be a global unicast address (RFC 6275 2,
- * RFC 5213 2.2): not ::, ::1, ff00::/8, fe80::/10 or ::ffff:0:0/96. The
- * same classes as the draft codec refuses.
- */
+/* A HoA, CoA or proxy-CoA (16 bytes in the packet) must be a global unicast
+ * address: the same classes the draft codec refuses (codec.h). */
 static bool ext_addr_ok(const uint8_t *a)
 {
-	static const uint8_t v4mapped_pfx[12] = {[10] = 0xff, [11] = 0xff};
-	uint8_t high = 0;
-	unsigned i;
+	struct in6_addr x;
 
-	for (i = 0; i < 15; i++)
-		high |= a[i];
-	if (high == 0 && a[15] <= 1)
-		return false; /* :: or ::1 */
-	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return false; /* multicast, link-local */
-	return memcmp(a, v4mapped_pfx, sizeof(v4mapped_pfx)) != 0;
+	memcpy(&x, a, sizeof(x));
+	return !vrrp_ha_addr_unusable(&x);
 }
 
 /* ---- parse context ----------------------------------------------------- */
