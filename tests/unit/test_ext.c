@@ -339,14 +339,14 @@ static void test_kat_caps(void)
 	b8(&p, 1);
 	b8(&p, 0);
 	b16(&p, 0);
-	b32(&p, 0x3e);
+	b32(&p, 0xffe);
 	CHECK_EQ(p.n, 20);
 	CHECK_EQ(parse(p.b, p.n, &s, &st), VRRP_HA_EXT_OK);
 	CHECK_EQ(s.ncaps, 1);
 	CHECK_EQ(s.caps.ext_version, 1);
-	CHECK_EQ(s.caps.kinds, 0x3e);
+	CHECK_EQ(s.caps.kinds, 0xffe);
 	CHECK_EQ(st.delivered[VRRP_HA_EXT_K_CAPS], 1);
-	CHECK_EQ(vrrp_ha_ext_known_kinds(), 0x3e);
+	CHECK_EQ(vrrp_ha_ext_known_kinds(), 0xffe);
 	CHECK_EQ(vrrp_ha_ext_parse(p.b, p.n, &h, NULL, NULL), VRRP_HA_EXT_OK);
 	CHECK_EQ(h.vrid, 7);
 	CHECK_EQ(h.nsections, 1);

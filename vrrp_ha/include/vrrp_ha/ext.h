@@ -54,8 +54,14 @@
 #define VRRP_HA_EXT_K_MIPV6  2 /* draft-deng 4.3.3 record + mobility options */
 #define VRRP_HA_EXT_K_NEW    3 /* a HoA whose MIPV6 record here is "new" */
 #define VRRP_HA_EXT_K_PMIPV6 4 /* a PMIPv6 binding (RFC 5213 5.1) */
-#define VRRP_HA_EXT_K_ATTACH 5 /* state attached to a binding (AAA, vendor) */
-#define VRRP_HA_EXT_K__MAX   5 /* highest kind this code knows */
+#define VRRP_HA_EXT_K_ATTACH  5  /* state attached to a binding (AAA, vendor) */
+#define VRRP_HA_EXT_K_AUTH    6  /* authentication (auth.h); first section only */
+#define VRRP_HA_EXT_K_REQUEST 7  /* ask for records or digests (framed sync) */
+#define VRRP_HA_EXT_K_SYNC    8  /* START / END of a framed sync */
+#define VRRP_HA_EXT_K_DIGEST  9  /* count + digest of a range of buckets */
+#define VRRP_HA_EXT_K_RANGE   10 /* a range of buckets a REQUEST asks for */
+#define VRRP_HA_EXT_K_TABLE   11 /* the sender's table: size, digest, state */
+#define VRRP_HA_EXT_K__MAX    11 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8
@@ -63,7 +69,27 @@
 #define VRRP_HA_EXT_NEW_LEN        16
 #define VRRP_HA_EXT_PMIPV6_MIN_LEN 28 /* fixed part, then options */
 #define VRRP_HA_EXT_ATTACH_MIN_LEN 12 /* fixed part, then key, then options */
+#define VRRP_HA_EXT_REQUEST_LEN    24
+#define VRRP_HA_EXT_SYNC_LEN       16
+#define VRRP_HA_EXT_DIGEST_LEN     16
+#define VRRP_HA_EXT_RANGE_LEN      4
+#define VRRP_HA_EXT_TABLE_LEN      24
 #define VRRP_HA_EXT_MAX_REC_LEN    0xffff
+
+/* The key space of a table is cut into this many buckets (store.h
+ * store_bucket_of(): the same function on every node); DIGEST and RANGE
+ * records name runs of them. */
+#define VRRP_HA_EXT_BUCKETS 4096
+
+/* REQUEST what */
+#define VRRP_HA_EXT_REQ_RECORDS 1 /* send the records (a framed sync) */
+#define VRRP_HA_EXT_REQ_DIGESTS 2 /* send per-bucket DIGEST records */
+/* REQUEST / SYNC flags */
+#define VRRP_HA_EXT_SYNC_FULL  0x0001 /* the whole table (no RANGE records) */
+#define VRRP_HA_EXT_SYNC_MERGE 0x0002 /* a departing master's table (split brain) */
+/* SYNC phase */
+#define VRRP_HA_EXT_SYNC_START 1
+#define VRRP_HA_EXT_SYNC_END   2
 
 /* ATTACH attachment types. */
 #define VRRP_HA_EXT_ATT_AAA    1 /* AAA state (e.g. RFC 5778 session) */
@@ -107,6 +133,9 @@ enum vrrp_ha_ext_reason {
 	VRRP_HA_EXT_R_ATTACH_BAD_KEY,     /* owner key missing or bad */
 	VRRP_HA_EXT_R_NEW_NO_RECORD,      /* a NEW HoA without a delivered MIPV6 record */
 	VRRP_HA_EXT_R_NEW_OVERFLOW,       /* more than VRRP_HA_EXT_MAX_NEW NEW HoAs */
+	VRRP_HA_EXT_R_BAD_REQUEST,        /* REQUEST: unknown what, responder not :: / link-local */
+	VRRP_HA_EXT_R_BAD_SYNC,           /* SYNC: unknown phase */
+	VRRP_HA_EXT_R_BAD_RANGE,          /* DIGEST / RANGE: empty or past the last bucket */
 	VRRP_HA_EXT_R__COUNT
 };
 
@@ -201,6 +230,48 @@ struct vrrp_ha_ext_attach {
 	size_t value_len;
 };
 
+/* REQUEST record (len 24). */
+struct vrrp_ha_ext_request {
+	uint32_t req_id;          /* chosen by the requester; echoed in SYNC */
+	uint8_t what;             /* VRRP_HA_EXT_REQ_* */
+	uint8_t table_kind;       /* record kind asked for (VRRP_HA_EXT_K_MIPV6) */
+	uint16_t flags;           /* VRRP_HA_EXT_SYNC_FULL: every bucket */
+	struct in6_addr responder; /* :: = the master; else the node asked */
+};
+
+/* SYNC record (len 16): frames the records of one answer. */
+struct vrrp_ha_ext_sync {
+	uint32_t req_id; /* the REQUEST's, or 0 (unsolicited: takeover, refresh) */
+	uint8_t phase;   /* VRRP_HA_EXT_SYNC_START / _END */
+	uint8_t table_kind;
+	uint16_t flags;   /* VRRP_HA_EXT_SYNC_FULL / _MERGE */
+	uint32_t records; /* START: records in the table; END: records sent */
+};
+
+/* DIGEST record (len 16): buckets [first, first + n). */
+struct vrrp_ha_ext_digest {
+	uint16_t first, n;
+	uint32_t count; /* live entries in them */
+	uint64_t sum;   /* sum mod 2^64 of their version hashes (store.h) */
+};
+
+/* RANGE record (len 4): buckets [first, first + n). */
+struct vrrp_ha_ext_range {
+	uint16_t first, n;
+};
+
+/* TABLE record (len 24): what the sender holds (an answer to a CAPS
+ * solicit), so a requester with no master to ask picks the best peer. */
+struct vrrp_ha_ext_table {
+	uint8_t table_kind;
+	uint8_t vrrp_state; /* host.h enum vrrp_ha_state */
+	uint8_t sync_state; /* ha.h enum vrrp_ha_sync_state */
+	uint8_t priority;   /* configured base priority */
+	uint32_t count;
+	uint64_t sum;
+	uint32_t flags; /* 0 */
+};
+
 /* What the caller wants to receive. Any callback may be NULL (the record is
  * still decoded, checked and counted). */
 struct vrrp_ha_ext_cb {
@@ -212,6 +283,12 @@ struct vrrp_ha_ext_cb {
 	/* A section or record was skipped (for rate-limited logging): kind of the
 	 * section, idx of the record in it (0 for a whole section), reason. */
 	void (*skipped)(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason r);
+	/* the sync control records (docs/protocol.md "Framed sync") */
+	void (*request)(void *arg, const struct vrrp_ha_ext_request *r);
+	void (*sync)(void *arg, const struct vrrp_ha_ext_sync *r);
+	void (*digest)(void *arg, const struct vrrp_ha_ext_digest *r);
+	void (*range)(void *arg, const struct vrrp_ha_ext_range *r);
+	void (*table)(void *arg, const struct vrrp_ha_ext_table *r);
 };
 
 /*
@@ -295,6 +372,14 @@ int vrrp_ha_ext_put_pmipv6(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_pm
  * malformed value options.
  */
 int vrrp_ha_ext_put_attach(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_attach *r);
+
+/* The control records above. Returns: as vrrp_ha_ext_put_raw; -EINVAL for
+ * values the receiver would refuse. */
+int vrrp_ha_ext_put_request(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_request *r);
+int vrrp_ha_ext_put_sync(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_sync *r);
+int vrrp_ha_ext_put_digest(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_digest *r);
+int vrrp_ha_ext_put_range(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_range *r);
+int vrrp_ha_ext_put_table(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_table *r);
 
 /*
  * Finish: writes the number of sections into byte 3.

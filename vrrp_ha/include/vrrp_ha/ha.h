@@ -87,6 +87,8 @@ struct vrrp_ha_config {
 	unsigned fr_rate, fr_burst;       /* 0 = recovery.h defaults */
 	unsigned fr_margin_s;             /* 0 = recovery.h default */
 	enum vrrp_ha_ext_mode extensions; /* default auto */
+	unsigned digest_interval_ms;      /* master's anti-entropy digest (default 2000, 0 = off) */
+	struct in6_addr own_ll;           /* this node's link-local source (the host fills it in) */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
@@ -121,6 +123,17 @@ struct vrrp_ha_counters {
 	uint64_t ext_tx, ext_rx;               /* extension messages sent / accepted */
 	uint64_t ext_ignored;                  /* extension messages refused (extensions off) */
 	uint64_t sync_complete, sync_diverged; /* SYNC_COMPLETE / SYNC_DIVERGED events */
+	/* framed sync (docs/sync.md) */
+	uint64_t sync_proven;       /* fetches that ended with every digest matching */
+	uint64_t sync_rounds;       /* repair rounds (digests or records asked again) */
+	uint64_t sync_repairs;      /* repairs started by the master's digest */
+	uint64_t sync_swept;        /* entries removed: the sender proved it lacks them */
+	uint64_t sync_overrides;    /* our newer entry replaced by the sender's */
+	uint64_t sync_unresolved;   /* buckets left different after asking again */
+	uint64_t sync_asked_peer;   /* requests to a named peer (no master answered) */
+	uint64_t digests_sent;      /* anti-entropy digests sent (master) */
+	uint64_t digests_checked;   /* anti-entropy digests compared (backup) */
+	uint64_t digest_mismatches; /* of which did not match */
 };
 
 struct vrrp_ha;

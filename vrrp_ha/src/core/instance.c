@@ -144,6 +144,11 @@ struct vrrp_ha_counters *vrrp_ha_cnt(struct vrrp_ha *h)
 	return &h->cnt;
 }
 
+unsigned vrrp_ha_priority(const struct vrrp_ha *h)
+{
+	return h->priority;
+}
+
 struct vrrp_ha_rbc *vrrp_ha_send_table(struct vrrp_ha *h)
 {
 	return h->owner ? h->bc : h->rbc;
@@ -327,6 +332,16 @@ static const struct vrrp_ha_counter_def sync_defs[] = {
         CTR(ext_ignored),
         CTR(sync_complete),
         CTR(sync_diverged),
+        CTR(sync_proven),
+        CTR(sync_rounds),
+        CTR(sync_repairs),
+        CTR(sync_swept),
+        CTR(sync_overrides),
+        CTR(sync_unresolved),
+        CTR(sync_asked_peer),
+        CTR(digests_sent),
+        CTR(digests_checked),
+        CTR(digest_mismatches),
 };
 #undef CTR
 /* every field is registered: rx_reason[] below, the rest in sync_defs */

@@ -56,6 +56,9 @@ struct vrrp_ha_bus *vrrp_ha_bus(struct vrrp_ha *h);
 /* The instance's own counter block (sync group): replication and tables. */
 struct vrrp_ha_counters *vrrp_ha_cnt(struct vrrp_ha *h);
 
+/* The configured base priority. */
+unsigned vrrp_ha_priority(const struct vrrp_ha *h);
+
 /* The table this node sends from: the owner's bc, everyone else's rbc. */
 struct vrrp_ha_rbc *vrrp_ha_send_table(struct vrrp_ha *h);
 enum vrrp_ha_table vrrp_ha_send_table_id(const struct vrrp_ha *h);

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * repl.c - the replication engine: the per-state rules of draft-deng 4.2,
- * receive validation (docs/protocol.md order), BC_REQUEST with retries,
- * whole-table answers, paced and coalesced BC_UPDATEs, answer grace, the
- * periodic refresh, and the sync events.
+ * repl.c - the replication engine's module: the per-state rules of
+ * draft-deng 4.2, receive validation (docs/protocol.md order) with the
+ * sender checks of docs/sync.md "Who is heard", authentication of every
+ * message when configured (auth.h), the paced and coalesced sender of
+ * incremental changes, and the dispatch of requests (answer.c) and of
+ * framed syncs and digests (fetch.c).
  *
  * It is the source of every peer-made change to a table (one event each)
  * and a subscriber of the local daemon's changes and of full recovery's
  * deletions, which it sends on.
  */
-#include "core/internal.h"
-#include "vrrp_ha/ext.h"
+#include "repl/repl_int.h"
+#include "vrrp_ha/auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,93 +25,66 @@
 
 /* A packet the kernel refused (ENOBUFS, EAGAIN) is retried this many ticks. */
 #define PENDING_RETRIES 200
-/* The receiving side of a sync we asked for ends after updates stop for
- * request_timeout_ms, or at the latest this long after the request. */
-#define RX_SYNC_MAX_MS 60000
 /* A CAPS answer is sent at most this often. */
 #define CAPS_ANSWER_MS 1000
 /* Bytes of one NEW binding in an extension message: a NEW record and a
  * MIPV6 record (no options). */
 #define EXT_NEW_BYTES (VRRP_HA_EXT_NEW_LEN + VRRP_HA_EXT_MIPV6_MIN_LEN)
+/* Control records one received message may carry that are kept for
+ * dispatch after the parse. */
+#define RX_MAX_DIGESTS 255
 
-/* A draft BC_UPDATE and the extension messages its NEW bindings need: a
- * NEW binding takes 56 bytes there against 40 in the draft packet, so two
- * always suffice; one more for margin. */
-#define NOUT 4
-
-/* Why a whole-table walk runs (the SYNC_* events' detail). */
-enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH };
-static const char *const full_names[] = {
+const char *const repl_full_names[] = {
         [FULL_ANSWER] = "answer",
         [FULL_TAKEOVER] = "takeover",
         [FULL_REFRESH] = "refresh",
 };
 
-/* One packet waiting to leave (the kernel may refuse it for now). */
-struct outpkt {
-	uint8_t *buf;
-	size_t cap, len;
-	unsigned recs;
-	bool ext;
-};
+/* ---- small helpers shared by the three files --------------------------- */
 
-struct repl {
-	struct vrrp_ha *h;
-	uint64_t left_master_ms; /* when we last left MASTER (0 = never master) */
-
-	/* BC_REQUEST we sent (draft-deng 4.2.1) and are waiting on */
-	bool request_pending;
-	unsigned request_tries;
-	uint64_t request_deadline;
-	uint64_t restore_until; /* owner master: accept BC_UPDATE as restore */
-
-	/* the receiving side of a sync we asked for: complete once updates
-	 * stop for request_timeout_ms */
-	bool rx_sync;
-	bool diverged; /* the last sync we asked for got no answer */
-	uint64_t rx_sync_start, rx_sync_last, rx_sync_records;
-
-	/* whole-table answer to a BC_REQUEST (draft-deng 4.2.3 fourth bullet) */
-	bool full_active;
-	uint64_t full_cursor;
-	bool full_wrap;        /* a later request came in: wrap once ... */
-	uint64_t full_stop_at; /* ... and stop when the cursor reaches this */
-	bool full_wrapped;
-	uint64_t full_start_ms, full_records;
-	enum full_kind full_kind;
-
-	/* periodic whole-table refresh: repairs a backup that lost an update */
-	uint64_t next_refresh_ms;
-
-	/* incremental changes are held coalesce_ms before sending */
-	uint64_t dirty_since;
-
-	/* what a burst sends: the draft BC_UPDATE, then (extensions) the
-	 * extension messages carrying its NEW bindings */
-	struct outpkt out[NOUT];
-	unsigned pending_tries;
-	struct vrrp_ha_binding *recs;
-	unsigned recs_per_pkt;
-	unsigned new_per_pkt; /* NEW bindings one extension message holds */
-
-	/* extensions: a peer sent us CAPS (auto mode turns them on) */
-	bool peer_ext;
-	uint64_t caps_answered_ms;
-	bool caps_answer_due;
-	struct vrrp_ha_ext_stats xst;
-
-	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
-	struct vrrp_ha_ratelog rl_misc;
-};
-
-static const struct vrrp_ha_config *cfg_of(const struct repl *r)
+bool bmap_empty(const uint64_t *m)
 {
-	return vrrp_ha_config(r->h);
+	for (unsigned i = 0; i < BMAP_WORDS; i++)
+		if (m[i])
+			return false;
+	return true;
 }
 
-static struct vrrp_ha_counters *cnt_of(struct repl *r)
+void bmap_fill_range(uint64_t *m, unsigned first, unsigned n)
 {
-	return vrrp_ha_cnt(r->h);
+	for (unsigned b = first; b < first + n && b < NBUCKETS; b++)
+		bmap_set(m, b);
+}
+
+unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned max)
+{
+	unsigned n = 0, b = 0;
+
+	while (b < NBUCKETS && n < max) {
+		unsigned first;
+
+		if (!bmap_test(m, b)) {
+			b++;
+			continue;
+		}
+		first = b;
+		while (b < NBUCKETS && bmap_test(m, b))
+			b++;
+		out[n].first = (uint16_t)first;
+		out[n].n = (uint16_t)(b - first);
+		n++;
+	}
+	return n;
+}
+
+bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+bool addr_is_ll(const struct in6_addr *a)
+{
+	return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
 }
 
 static void drop(struct repl *r, enum vrrp_ha_reason why, const struct in6_addr *src,
@@ -118,7 +93,7 @@ static void drop(struct repl *r, enum vrrp_ha_reason why, const struct in6_addr 
 	char a[INET6_ADDRSTRLEN] = "?";
 	uint64_t sup;
 
-	cnt_of(r)->rx_reason[why]++;
+	repl_cnt(r)->rx_reason[why]++;
 	if (!vrrp_ha_ratelog_ok(r->h, &r->rl[why], &sup))
 		return;
 	if (src)
@@ -128,68 +103,22 @@ static void drop(struct repl *r, enum vrrp_ha_reason why, const struct in6_addr 
 	             vrrp_ha_reason_name(why), detail ? ": " : "", detail ? detail : "", sup);
 }
 
-static bool can_send(const struct repl *r, uint64_t now)
+
+bool repl_can_serve(const struct repl *r, uint64_t now)
 {
 	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER)
 		return true;
 	/* a master that just lost the election still finishes answering a
 	 * request: the new owner may have asked before we saw its advert */
-	return r->left_master_ms && now - r->left_master_ms < cfg_of(r)->answer_grace_ms;
+	return r->left_master_ms && now - r->left_master_ms < repl_cfg(r)->answer_grace_ms;
 }
 
-static int alloc_buffers(struct repl *r)
+/* Does this node send extension messages now? Auth needs them. */
+bool repl_ext_active(const struct repl *r)
 {
-	unsigned mtu = cfg_of(r)->mtu ? cfg_of(r)->mtu : 1500;
-	unsigned n = vrrp_ha_records_per_mtu(mtu);
-	size_t cap, xcap = mtu > VRRP_HA_IPV6_HDR_LEN ? mtu - VRRP_HA_IPV6_HDR_LEN : 0;
-	size_t xmin = VRRP_HA_EXT_HDR_LEN + 2 * VRRP_HA_EXT_SEC_HDR_LEN + EXT_NEW_BYTES;
-	struct outpkt o[NOUT] = {{0}};
-	struct vrrp_ha_binding *recs;
-	bool fail = false;
-
-	if (!n)
-		n = 1;
-	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
-	if (xcap < xmin)
-		xcap = xmin;
-	if (n == r->recs_per_pkt && r->out[0].buf && r->out[1].cap == xcap)
-		return 0;
-	recs = calloc(n, sizeof(*recs));
-	for (int i = 0; i < NOUT; i++) {
-		o[i].cap = i ? xcap : cap;
-		o[i].ext = i > 0;
-		o[i].buf = malloc(o[i].cap);
-		fail |= !o[i].buf;
-	}
-	if (fail || !recs) {
-		for (int i = 0; i < NOUT; i++)
-			free(o[i].buf);
-		free(recs);
-		return -1;
-	}
-	for (int i = 0; i < NOUT; i++) {
-		free(r->out[i].buf);
-		r->out[i] = o[i];
-	}
-	free(r->recs);
-	r->recs = recs;
-	r->recs_per_pkt = n;
-	r->new_per_pkt = (unsigned)((xcap - VRRP_HA_EXT_HDR_LEN - 2 * VRRP_HA_EXT_SEC_HDR_LEN) /
-	                            EXT_NEW_BYTES);
-	return 0;
-}
-
-static void free_buffers(struct repl *r)
-{
-	for (int i = 0; i < NOUT; i++)
-		free(r->out[i].buf);
-	free(r->recs);
-}
-
-/* Does this node send extension messages now? */
-static bool ext_active(const struct repl *r)
-{
-	switch (cfg_of(r)->extensions) {
+	if (r->auth)
+		return true;
+	switch (repl_cfg(r)->extensions) {
 	case VRRP_HA_EXT_ON:
 		return true;
 	case VRRP_HA_EXT_OFF:
@@ -200,58 +129,107 @@ static bool ext_active(const struct repl *r)
 	return r->peer_ext;
 }
 
+static size_t ext_cap(const struct repl *r)
+{
+	unsigned mtu = repl_cfg(r)->mtu ? repl_cfg(r)->mtu : 1500;
+	size_t xcap = mtu > VRRP_HA_IPV6_HDR_LEN ? mtu - VRRP_HA_IPV6_HDR_LEN : 0;
+	size_t xmin = VRRP_HA_EXT_HDR_LEN + 2 * VRRP_HA_EXT_SEC_HDR_LEN + EXT_NEW_BYTES +
+	              VRRP_HA_AUTH_OVERHEAD;
+
+	return xcap < xmin ? xmin : xcap;
+}
+
+static int alloc_buffers(struct repl *r)
+{
+	unsigned mtu = repl_cfg(r)->mtu ? repl_cfg(r)->mtu : 1500;
+	unsigned n = vrrp_ha_records_per_mtu(mtu);
+	size_t cap, xcap = ext_cap(r), room;
+	struct outpkt o[NOUT] = {{0}};
+	struct vrrp_ha_binding *recs;
+	uint8_t *scratch;
+	bool fail = false;
+
+	if (!n)
+		n = 1;
+	/* with auth every record travels in a protected extension message:
+	 * as many as fit when each is also NEW */
+	room = xcap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN - 2 * VRRP_HA_EXT_SEC_HDR_LEN;
+	if (r->auth && room / EXT_NEW_BYTES < n)
+		n = (unsigned)(room / EXT_NEW_BYTES);
+	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
+	if (cap < xcap)
+		cap = xcap;
+	if (n == r->recs_per_pkt && r->out[0].buf && r->out[1].cap == xcap)
+		return 0;
+	recs = calloc(n, sizeof(*recs));
+	scratch = malloc(xcap);
+	for (int i = 0; i < NOUT; i++) {
+		o[i].cap = i ? xcap : cap;
+		o[i].buf = malloc(o[i].cap);
+		fail |= !o[i].buf;
+	}
+	if (fail || !recs || !scratch) {
+		for (int i = 0; i < NOUT; i++)
+			free(o[i].buf);
+		free(recs);
+		free(scratch);
+		return -1;
+	}
+	for (int i = 0; i < NOUT; i++) {
+		free(r->out[i].buf);
+		r->out[i] = o[i];
+	}
+	free(r->recs);
+	free(r->scratch);
+	r->recs = recs;
+	r->scratch = scratch;
+	r->scratch_cap = xcap;
+	r->recs_per_pkt = n;
+	r->new_per_pkt = (unsigned)(room / EXT_NEW_BYTES);
+	return 0;
+}
+
+static void free_buffers(struct repl *r)
+{
+	for (int i = 0; i < NOUT; i++)
+		free(r->out[i].buf);
+	free(r->recs);
+	free(r->scratch);
+}
+
 /* ---- sync events ------------------------------------------------------ */
 
-static void sync_event(struct repl *r, enum vrrp_ha_event_type type, const char *detail,
-                       uint64_t count, uint64_t duration_ms)
+void repl_sync_event(struct repl *r, enum vrrp_ha_event_type type, const char *detail,
+                     uint64_t count, uint64_t duration_ms)
 {
 	struct vrrp_ha_event ev = {
 	        .type = type, .count = count, .duration_ms = duration_ms, .detail = detail};
 
 	if (type == VRRP_HA_E_SYNC_COMPLETE)
-		cnt_of(r)->sync_complete++;
+		repl_cnt(r)->sync_complete++;
 	else if (type == VRRP_HA_E_SYNC_DIVERGED)
-		cnt_of(r)->sync_diverged++;
-	if (type == VRRP_HA_E_SYNC_DIVERGED)
-		r->diverged = true;
+		repl_cnt(r)->sync_diverged++;
 	vrrp_ha_emit(r->h, &ev);
-}
-
-/* The receiving side: an update answered our request. */
-static void rx_sync_progress(struct repl *r, uint64_t now, unsigned records)
-{
-	if (!r->rx_sync)
-		return;
-	r->rx_sync_last = now;
-	r->rx_sync_records += records;
-}
-
-static void rx_sync_check(struct repl *r, uint64_t now, uint64_t *next)
-{
-	uint64_t quiet_at;
-
-	if (!r->rx_sync || r->request_pending)
-		return;
-	quiet_at = r->rx_sync_last + cfg_of(r)->request_timeout_ms;
-	/* the draft has no end-of-table marker: a busy master's incremental
-	 * updates could keep the window open for ever, so it is bounded */
-	if (quiet_at > r->rx_sync_start + RX_SYNC_MAX_MS)
-		quiet_at = r->rx_sync_start + RX_SYNC_MAX_MS;
-	if (now >= quiet_at) {
-		r->rx_sync = false;
-		sync_event(r, VRRP_HA_E_SYNC_COMPLETE, "request", r->rx_sync_records,
-		           r->rx_sync_last - r->rx_sync_start);
-	} else if (quiet_at < *next) {
-		*next = quiet_at;
-	}
 }
 
 /* ---- sending ---------------------------------------------------------- */
 
-static int host_send(struct repl *r, const uint8_t *pkt, size_t len)
+/* Our own link-local source (the AUTH key derivation covers it). */
+static const struct in6_addr *own_addr(const struct repl *r)
+{
+	return &repl_cfg(r)->own_ll;
+}
+
+static int host_send(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *dst)
 {
 	const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(r->h);
 
+	if (r->auth_broken) {
+		errno = ENOKEY;
+		return -1;
+	}
+	if (dst && ops->send_to)
+		return ops->send_to(vrrp_ha_host_ctx(r->h), pkt, len, dst);
 	if (!ops->send) {
 		errno = ENOTSUP;
 		return -1;
@@ -259,29 +237,69 @@ static int host_send(struct repl *r, const uint8_t *pkt, size_t len)
 	return ops->send(vrrp_ha_host_ctx(r->h), pkt, len);
 }
 
+/* Protect an extension message in place into out (auth), or copy it. */
+static ssize_t seal(struct repl *r, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
+{
+	if (!r->auth) {
+		if (len > cap)
+			return -1;
+		if (out != pkt)
+			memcpy(out, pkt, len);
+		return (ssize_t)len;
+	}
+	return vrrp_ha_auth_protect(r->auth, own_addr(r), pkt, len, out, cap);
+}
+
+int repl_send_now(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *dst)
+{
+	uint8_t buf[VRRP_HA_EXT_HDR_LEN + 1024 + VRRP_HA_AUTH_OVERHEAD];
+	ssize_t n = (ssize_t)len;
+
+	if ((pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT) {
+		n = seal(r, pkt, len, buf, sizeof(buf));
+		if (n < 0) {
+			repl_cnt(r)->tx_errors++;
+			return -1;
+		}
+		pkt = buf;
+	}
+	if (host_send(r, pkt, (size_t)n, dst) < 0) {
+		repl_cnt(r)->tx_errors++;
+		return -1;
+	}
+	if ((pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT)
+		repl_cnt(r)->ext_tx++;
+	return 0;
+}
+
+int repl_ext_begin(struct repl *r, struct vrrp_ha_ext_wr *x)
+{
+	size_t cap = r->scratch_cap - (r->auth ? VRRP_HA_AUTH_OVERHEAD : 0);
+
+	return vrrp_ha_ext_begin(x, r->scratch, cap, vrrp_ha_vrid(r->h));
+}
+
 static void send_request(struct repl *r)
 {
 	uint8_t buf[VRRP_HA_HDR_LEN];
 	size_t n = vrrp_ha_encode_request(buf, sizeof(buf), vrrp_ha_vrid(r->h));
 
-	if (host_send(r, buf, n) < 0) {
-		cnt_of(r)->tx_errors++;
+	if (repl_send_now(r, buf, n, NULL) < 0)
 		vrrp_ha_logf(r->h, LOG_WARNING, "sending BC_REQUEST failed: %s", strerror(errno));
-	} else {
-		cnt_of(r)->tx_request++;
-	}
+	else
+		repl_cnt(r)->tx_request++;
 }
 
-/* Tell the peers we speak extensions; solicit asks them to answer. */
-static void send_caps(struct repl *r, bool solicit)
+/* Tell the peers we speak extensions (and, answering, what table we hold);
+ * solicit asks them to answer. */
+void repl_send_caps(struct repl *r, bool solicit)
 {
-	uint8_t buf[VRRP_HA_EXT_HDR_LEN + VRRP_HA_EXT_SEC_HDR_LEN + VRRP_HA_EXT_CAPS_LEN];
 	uint8_t rec[VRRP_HA_EXT_CAPS_LEN];
 	uint32_t kinds = vrrp_ha_ext_known_kinds();
 	struct vrrp_ha_ext_wr x;
 	size_t n;
 
-	if (cfg_of(r)->extensions == VRRP_HA_EXT_OFF)
+	if (repl_cfg(r)->extensions == VRRP_HA_EXT_OFF && !r->auth)
 		return;
 	rec[0] = VRRP_HA_EXT_VERSION;
 	rec[1] = solicit ? VRRP_HA_EXT_CAPS_SOLICIT : 0;
@@ -290,39 +308,21 @@ static void send_caps(struct repl *r, bool solicit)
 	rec[5] = (uint8_t)(kinds >> 16);
 	rec[6] = (uint8_t)(kinds >> 8);
 	rec[7] = (uint8_t)kinds;
-	if (vrrp_ha_ext_begin(&x, buf, sizeof(buf), vrrp_ha_vrid(r->h)) ||
-	    vrrp_ha_ext_put_raw(&x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec)) ||
-	    !(n = vrrp_ha_ext_finish(&x)))
+	if (repl_ext_begin(r, &x) || vrrp_ha_ext_put_raw(&x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec)) ||
+	    (!solicit && answer_put_table(r, &x)) || !(n = vrrp_ha_ext_finish(&x)))
 		return;
-	if (host_send(r, buf, n) < 0) {
-		cnt_of(r)->tx_errors++;
-	} else {
-		cnt_of(r)->ext_tx++;
-		if (!solicit)
-			r->caps_answered_ms = vrrp_ha_now(r->h);
-	}
+	if (repl_send_now(r, r->scratch, n, NULL) == 0 && !solicit)
+		r->caps_answered_ms = vrrp_ha_now(r->h);
 }
 
-static void start_request(struct repl *r)
+/* Ask the master for our table (draft-deng 4.2.1): in the draft's words
+ * when nobody has shown it speaks extensions, else framed (fetch.c). */
+void repl_send_draft_request(struct repl *r)
 {
-	uint64_t now = vrrp_ha_now(r->h);
-
-	r->request_pending = true;
-	r->request_tries = 1;
-	r->request_deadline = now + cfg_of(r)->request_timeout_ms;
-	if (vrrp_ha_is_owner(r->h))
-		r->restore_until = now + cfg_of(r)->restore_window_ms;
-	r->rx_sync = true;
-	r->diverged = false;
-	r->rx_sync_start = r->rx_sync_last = now;
-	r->rx_sync_records = 0;
-	sync_event(r, VRRP_HA_E_SYNC_STARTED, "request", 0, 0);
 	send_request(r);
-	send_caps(r, true);
-	vrrp_ha_arm_at(r->h, r->request_deadline);
 }
 
-static bool pending(const struct repl *r)
+bool repl_pending(const struct repl *r)
 {
 	for (int i = 0; i < NOUT; i++)
 		if (r->out[i].len)
@@ -336,9 +336,8 @@ static void drop_pending(struct repl *r)
 		r->out[i].len = 0;
 }
 
-/* Try to send what waits in r->out[], the draft packet first. Returns: true
- * if all left (or was dropped for good), false if the kernel wants us to
- * wait. */
+/* Try to send what waits in r->out[], in slot order. Returns: true if all
+ * left (or was dropped for good), false if the kernel wants us to wait. */
 static bool flush_pending(struct repl *r)
 {
 	for (int i = 0; i < NOUT; i++) {
@@ -346,13 +345,13 @@ static bool flush_pending(struct repl *r)
 
 		if (!o->len)
 			continue;
-		if (host_send(r, o->buf, o->len) == 0) {
+		if (host_send(r, o->buf, o->len, o->unicast ? &o->dst : NULL) == 0) {
 			if (o->ext) {
-				cnt_of(r)->ext_tx++;
+				repl_cnt(r)->ext_tx++;
 			} else {
-				cnt_of(r)->tx_update++;
-				cnt_of(r)->tx_records += o->recs;
+				repl_cnt(r)->tx_update++;
 			}
+			repl_cnt(r)->tx_records += o->recs;
 			o->len = 0;
 			r->pending_tries = 0;
 			continue;
@@ -360,13 +359,12 @@ static bool flush_pending(struct repl *r)
 		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
 		     errno == EINTR) &&
 		    ++r->pending_tries < PENDING_RETRIES) {
-			cnt_of(r)->tx_retries++;
+			repl_cnt(r)->tx_retries++;
 			return false;
 		}
 		/* a hard error (or the kernel refused for too long): count, log,
-		 * drop; the next whole-table answer or the peers' BC_REQUEST
-		 * repairs it */
-		cnt_of(r)->tx_errors++;
+		 * drop; the anti-entropy digest or the peers' request repairs it */
+		repl_cnt(r)->tx_errors++;
 		{
 			uint64_t sup;
 			int e = errno;
@@ -384,17 +382,81 @@ static bool flush_pending(struct repl *r)
 	return true;
 }
 
-/* Stage r->recs[0..nrec) as a draft BC_UPDATE: byte-exact draft-deng 4.3,
- * Reserved 0. Bindings the sending table just (re)created (VRRP_HA_REC_NEW
- * from rbc_take_dirty) also go in an extension message as NEW + MIPV6
- * records when extensions are on, so peers that understand it take them
- * over a stale tombstone; the draft copy keeps every other peer served.
- * Returns: the number of records staged (0 = nothing to send). */
-static size_t stage_packet(struct repl *r, size_t nrec)
+static struct outpkt *free_slot(struct repl *r, int from)
+{
+	for (int i = from; i < NOUT; i++)
+		if (!r->out[i].len)
+			return &r->out[i];
+	return NULL;
+}
+
+int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
+                   const struct in6_addr *dst)
+{
+	struct outpkt *o = free_slot(r, 1);
+	ssize_t n;
+
+	if (!o)
+		return -1;
+	n = seal(r, r->scratch, len, o->buf, o->cap);
+	if (n <= 0) {
+		repl_cnt(r)->tx_errors++;
+		return 0; /* dropped for good: nothing to wait for */
+	}
+	o->len = (size_t)n;
+	o->ext = true;
+	o->recs = recs;
+	o->unicast = unicast;
+	if (unicast)
+		o->dst = *dst;
+	r->pending_tries = 0;
+	return 0;
+}
+
+/* With auth: r->recs[0..nrec) as protected extension messages, NEW ones
+ * marked by a NEW section. */
+static size_t stage_ext_records(struct repl *r, size_t nrec, bool unicast,
+                                const struct in6_addr *dst)
+{
+	size_t done = 0;
+
+	while (done < nrec) {
+		struct vrrp_ha_ext_wr x;
+		size_t k = nrec - done < r->new_per_pkt ? nrec - done : r->new_per_pkt, i, len;
+		bool ok = repl_ext_begin(r, &x) == 0;
+
+		for (i = 0; ok && i < k; i++)
+			if (r->recs[done + i].reserved & VRRP_HA_REC_NEW)
+				ok = vrrp_ha_ext_put_new(&x, &r->recs[done + i].hoa) == 0;
+		for (i = 0; ok && i < k; i++) {
+			struct vrrp_ha_binding b = r->recs[done + i];
+
+			b.reserved = 0;
+			ok = vrrp_ha_ext_put_mipv6(&x, &b, NULL, 0) == 0;
+		}
+		len = ok ? vrrp_ha_ext_finish(&x) : 0;
+		if (!len || repl_stage_ext(r, len, (unsigned)k, unicast, dst)) {
+			repl_cnt(r)->tx_errors++;
+			break;
+		}
+		done += k;
+	}
+	return done;
+}
+
+/* Stage r->recs[0..nrec): byte-exact draft-deng 4.3 BC_UPDATE, Reserved 0.
+ * Bindings the sending table just (re)created (VRRP_HA_REC_NEW from
+ * rbc_take_dirty) also go in an extension message as NEW + MIPV6 records
+ * when extensions are on, so peers that understand it take them over a
+ * stale tombstone; the draft copy keeps every other peer served. With
+ * auth, only the protected extension messages go. */
+size_t repl_stage_records(struct repl *r, size_t nrec, bool unicast, const struct in6_addr *dst)
 {
 	size_t idx[VRRP_HA_MAX_RECS], nnew = 0, i, done;
 	int slot = 1;
 
+	if (r->auth)
+		return stage_ext_records(r, nrec, unicast, dst);
 	for (i = 0; i < nrec; i++) {
 		struct vrrp_ha_binding *b = &r->recs[i];
 
@@ -404,133 +466,65 @@ static size_t stage_packet(struct repl *r, size_t nrec)
 		if (b->lifetime)
 			idx[nnew++] = i;
 	}
-	drop_pending(r);
 	r->out[0].len = vrrp_ha_encode_update(r->out[0].buf, r->out[0].cap, vrrp_ha_vrid(r->h),
 	                                      r->recs, (unsigned)nrec);
 	r->out[0].recs = (unsigned)nrec;
+	r->out[0].ext = false;
+	r->out[0].unicast = unicast;
+	if (unicast)
+		r->out[0].dst = *dst;
 	r->pending_tries = 0;
-	if (!nnew || !ext_active(r))
+	if (!nnew || !repl_ext_active(r))
 		return nrec;
 	/* per message: one NEW section naming the HoAs, one MIPV6 section
 	 * with their records */
 	for (done = 0; done < nnew && slot < NOUT; slot++) {
-		struct outpkt *o = &r->out[slot];
-		size_t k = nnew - done < r->new_per_pkt ? nnew - done : r->new_per_pkt;
 		struct vrrp_ha_ext_wr x;
-		bool ok = vrrp_ha_ext_begin(&x, o->buf, o->cap, vrrp_ha_vrid(r->h)) == 0;
+		size_t k = nnew - done < r->new_per_pkt ? nnew - done : r->new_per_pkt, len;
+		bool ok = repl_ext_begin(r, &x) == 0;
 
 		for (i = 0; ok && i < k; i++)
 			ok = vrrp_ha_ext_put_new(&x, &r->recs[idx[done + i]].hoa) == 0;
 		for (i = 0; ok && i < k; i++)
 			ok = vrrp_ha_ext_put_mipv6(&x, &r->recs[idx[done + i]], NULL, 0) == 0;
-		if (!ok) {
-			cnt_of(r)->tx_errors++; /* new_per_pkt is sized so it fits */
+		len = ok ? vrrp_ha_ext_finish(&x) : 0;
+		if (!len || repl_stage_ext(r, len, 0, unicast, dst)) {
+			repl_cnt(r)->tx_errors++; /* new_per_pkt is sized so it fits */
 			break;
 		}
-		o->len = vrrp_ha_ext_finish(&x);
-		o->recs = (unsigned)k;
 		done += k;
 	}
 	return nrec;
 }
 
-static void full_done(struct repl *r, uint64_t now)
-{
-	r->full_active = false;
-	sync_event(r, VRRP_HA_E_SYNC_COMPLETE, full_names[r->full_kind], r->full_records,
-	           now - r->full_start_ms);
-}
-
-/* One more packet of the whole-table answer. Returns: records staged. */
-/* The periodic refresh of the owner's table is the repair path: its
- * bindings are the daemon's own, so with extensions each also goes as a
- * NEW record, which takes over a backup's stale entry (a lost delete left
- * a newer seq there, or a lost NEW record a tombstone). Other whole-table
- * sends stay draft-only. */
-static void mark_refresh_new(struct repl *r, size_t n)
-{
-	if (r->full_kind != FULL_REFRESH || !vrrp_ha_is_owner(r->h) || !ext_active(r))
-		return;
-	for (size_t i = 0; i < n; i++)
-		r->recs[i].reserved |= VRRP_HA_REC_NEW;
-}
-
-static size_t stage_full(struct repl *r, uint64_t now)
-{
-	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
-	size_t n;
-
-	for (;;) {
-		n = rbc_walk(t, &r->full_cursor, r->recs, r->recs_per_pkt, now);
-		r->full_records += n;
-		mark_refresh_new(r, n);
-		if (r->full_wrapped && r->full_cursor >= r->full_stop_at) {
-			/* second lap reached where the later request came in */
-			full_done(r, now);
-			return n ? stage_packet(r, n) : 0;
-		}
-		if (n)
-			return stage_packet(r, n);
-		if (r->full_wrap && !r->full_wrapped) {
-			r->full_wrapped = true;
-			r->full_cursor = 0;
-			continue;
-		}
-		full_done(r, now);
-		return 0;
-	}
-}
-
-static void start_full(struct repl *r, enum full_kind kind)
-{
-	if (r->full_active) {
-		/* someone else asked in the middle of a walk: go round once more,
-		 * up to where we are now */
-		if (!r->full_wrap) {
-			r->full_wrap = true;
-			r->full_wrapped = false;
-			r->full_stop_at = r->full_cursor;
-		}
-		return;
-	}
-	r->full_active = true;
-	r->full_cursor = 0;
-	r->full_wrap = r->full_wrapped = false;
-	r->full_start_ms = vrrp_ha_now(r->h);
-	r->full_records = 0;
-	r->full_kind = kind;
-	cnt_of(r)->full_syncs++;
-	sync_event(r, VRRP_HA_E_SYNC_STARTED, full_names[kind], rbc_count(vrrp_ha_send_table(r->h)),
-	           0);
-}
-
-/* Send up to burst_packets packets. Returns: true if more is waiting. */
+/* Send up to burst_packets steps: incremental changes first (to the
+ * group), then the serving side. Returns: true if more is waiting. */
 static bool send_burst(struct repl *r, uint64_t now)
 {
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
 	unsigned sent = 0;
 
-	while (sent < cfg_of(r)->burst_packets) {
+	while (sent < repl_cfg(r)->burst_packets) {
 		if (!flush_pending(r))
 			return true;
 		if (rbc_dirty_count(t) &&
-		    (now - r->dirty_since >= cfg_of(r)->coalesce_ms || r->full_active)) {
+		    (now - r->dirty_since >= repl_cfg(r)->coalesce_ms || answer_busy(r))) {
 			size_t n = rbc_take_dirty(t, r->recs, r->recs_per_pkt, now);
 
 			if (n)
-				stage_packet(r, n);
+				repl_stage_records(r, n, false, NULL);
 			if (!rbc_dirty_count(t))
 				r->dirty_since = 0;
-		} else if (r->full_active) {
-			stage_full(r, now);
+		} else if (answer_busy(r)) {
+			answer_step(r, now);
 		}
-		if (!pending(r))
+		if (!repl_pending(r))
 			break;
 		sent++;
 	}
 	if (!flush_pending(r))
 		return true;
-	return r->full_active || rbc_dirty_count(t) || pending(r);
+	return answer_busy(r) || rbc_dirty_count(t) || repl_pending(r);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,
@@ -538,7 +532,7 @@ static bool send_burst(struct repl *r, uint64_t now)
 static uint64_t pace_delay_us(const struct repl *r, uint64_t burst_start_us)
 {
 	const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(r->h);
-	uint64_t spent, pace = cfg_of(r)->pace_us;
+	uint64_t spent, pace = repl_cfg(r)->pace_us;
 
 	if (!ops->now_us || !burst_start_us)
 		return pace;
@@ -565,7 +559,7 @@ static void count_result(struct repl *r, enum rbc_result res)
 
 	if ((unsigned)res >= sizeof(result_counter) / sizeof(result_counter[0]))
 		return;
-	c = (uint64_t *)(void *)((char *)cnt_of(r) + result_counter[res]);
+	c = (uint64_t *)(void *)((char *)repl_cnt(r) + result_counter[res]);
 	(*c)++;
 }
 
@@ -593,31 +587,54 @@ static void peer_event(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table
 	vrrp_ha_emit_binding(r->h, (enum vrrp_ha_event_type)type, tid, VRRP_HA_O_PEER, &v);
 	if (restore && (res == RBC_ADDED || res == RBC_UPDATED)) {
 		/* the owner takes a binding back (draft-deng 4.2.2) */
-		cnt_of(r)->restored++;
+		repl_cnt(r)->restored++;
 		vrrp_ha_emit_binding(r->h, VRRP_HA_E_RESTORED, tid, VRRP_HA_O_PEER, &v);
 	}
 }
 
 /* Where a peer's bindings go in this state (draft-deng 4.2.2 / 4.2.3):
- * false if they are ignored here. */
-static bool rx_target(struct repl *r, uint64_t now, bool *restore, struct vrrp_ha_rbc **t,
-                      enum vrrp_ha_table *tid)
+ * NULL if they are ignored here. A master takes records only as the owner
+ * restoring from the answer to its own request. */
+struct vrrp_ha_rbc *repl_rx_table(struct repl *r, bool *restore, enum vrrp_ha_table *tid)
 {
 	struct vrrp_ha *h = r->h;
 	bool owner = vrrp_ha_is_owner(h);
 
 	if (vrrp_ha_get_state(h) == VRRP_HA_ST_MASTER) {
-		/* only the owner, right after asking, takes updates as master */
-		if (!(owner && now < r->restore_until))
-			return false;
+		if (!owner)
+			return NULL;
 		*restore = true;
 	} else {
 		/* BACKUP: owner -> daemon's binding cache, else -> RBC (4.2.2) */
 		*restore = owner;
 	}
-	*t = *restore ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
 	*tid = *restore ? VRRP_HA_T_BC : VRRP_HA_T_RBC;
-	return true;
+	return *restore ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
+}
+
+/* Who is heard (docs/sync.md): records are taken from the master this
+ * node follows (learnt from adverts), or from the node answering our own
+ * request; a master takes them only in that second case. Returns: the
+ * table, or NULL (counted). */
+static struct vrrp_ha_rbc *rx_gate(struct repl *r, const struct in6_addr *src, bool *restore,
+                                   enum vrrp_ha_table *tid, bool *from_source)
+{
+	struct vrrp_ha_rbc *t;
+
+	*from_source = false;
+	if (!fetch_hears(r, src, from_source)) {
+		if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER)
+			repl_cnt(r)->rx_update_ignored++;
+		else
+			drop(r, VRRP_HA_R_NOT_MASTER, src, "records from a node that is not the master");
+		return NULL;
+	}
+	t = repl_rx_table(r, restore, tid);
+	if (!t || (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER && !*from_source)) {
+		repl_cnt(r)->rx_update_ignored++;
+		return NULL;
+	}
+	return t;
 }
 
 /* One peer record into table t (bounded by max_bindings), with its event.
@@ -627,19 +644,21 @@ static bool rx_target(struct repl *r, uint64_t now, bool *restore, struct vrrp_h
  * change and publishes no event (it is still counted). */
 static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
                       const struct vrrp_ha_binding *b, const uint8_t *opts, size_t optlen,
-                      bool dedup, uint64_t now)
+                      bool dedup, bool from_source, uint64_t now)
 {
 	enum rbc_result res;
 	struct rbc_view before, after;
-	bool full = b->lifetime && rbc_count(t) >= cfg_of(r)->max_bindings;
+	bool full = b->lifetime && rbc_count(t) >= repl_cfg(r)->max_bindings;
 	bool had = (dedup || full) && rbc_lookup(t, &b->hoa, now, &before);
 
 	if (full && !had) {
-		cnt_of(r)->rx_rec_over_limit++;
+		repl_cnt(r)->rx_rec_over_limit++;
 		return;
 	}
-	res = optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
+	res = fetch_apply(r, t, b, opts, optlen, from_source, now);
 	count_result(r, res);
+	if (from_source)
+		fetch_record(r, t, b, res, now);
 	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
 	    after.expires_ms - before.expires_ms < VRRP_HA_LIFETIME_UNIT_S * 1000u)
 		return;
@@ -656,28 +675,25 @@ static void rx_done(struct repl *r, struct vrrp_ha_rbc *t, uint64_t now)
 	else if (rbc_dirty_count(t)) {
 		if (!r->dirty_since)
 			r->dirty_since = now;
-		vrrp_ha_arm_at(r->h, now + cfg_of(r)->coalesce_ms);
+		vrrp_ha_arm_at(r->h, now + repl_cfg(r)->coalesce_ms);
 	}
 }
 
 static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const struct vrrp_ha_hdr *hd,
                       const struct in6_addr *src)
 {
-	struct vrrp_ha_counters *c = cnt_of(r);
+	struct vrrp_ha_counters *c = repl_cnt(r);
 	uint64_t now = vrrp_ha_now(r->h);
-	bool restore;
+	bool restore, from_source;
 	struct vrrp_ha_rbc *t;
 	enum vrrp_ha_table tid;
 	unsigned i;
 
-	if (!rx_target(r, now, &restore, &t, &tid)) {
-		c->rx_update_ignored++;
+	t = rx_gate(r, src, &restore, &tid, &from_source);
+	if (!t)
 		return;
-	}
 	c->rx_update++;
 	c->rx_reason[VRRP_HA_OK]++;
-	r->request_pending = false;
-	rx_sync_progress(r, now, hd->count);
 
 	for (i = 0; i < hd->count; i++) {
 		struct vrrp_ha_binding b;
@@ -695,7 +711,7 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 		 * in an extension message) */
 		b.reserved = 0;
 		c->rx_records++;
-		rx_record(r, t, tid, restore, &b, NULL, 0, false, now);
+		rx_record(r, t, tid, restore, &b, NULL, 0, false, from_source, now);
 	}
 	rx_done(r, t, now);
 }
@@ -706,10 +722,21 @@ struct ext_rx {
 	struct repl *r;
 	const struct in6_addr *src;
 	uint64_t now;
-	bool target_known, take, restore;
+	/* records */
+	bool target_known, from_source;
 	struct vrrp_ha_rbc *t;
+	bool restore;
 	enum vrrp_ha_table tid;
 	unsigned records;
+	/* control records, dispatched after the parse */
+	bool has_request, has_sync, has_table;
+	struct vrrp_ha_ext_request req;
+	struct vrrp_ha_ext_sync sync;
+	struct vrrp_ha_ext_table table;
+	struct vrrp_ha_ext_range ranges[MAX_RANGES];
+	unsigned nranges, ranges_over;
+	struct vrrp_ha_ext_digest digests[RX_MAX_DIGESTS];
+	unsigned ndigests;
 };
 
 static void ext_caps(void *arg, const struct vrrp_ha_ext_caps *cp)
@@ -721,7 +748,7 @@ static void ext_caps(void *arg, const struct vrrp_ha_ext_caps *cp)
 		vrrp_ha_logf(r->h, LOG_INFO,
 		             "a peer speaks extensions (version %u, kinds 0x%08x)%s",
 		             cp->ext_version, (unsigned)cp->kinds,
-		             cfg_of(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
+		             repl_cfg(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
 	r->peer_ext = true;
 	if (cp->flags & VRRP_HA_EXT_CAPS_SOLICIT)
 		r->caps_answer_due = true;
@@ -735,16 +762,57 @@ static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
 
 	if (!x->target_known) {
 		x->target_known = true;
-		x->take = rx_target(r, x->now, &x->restore, &x->t, &x->tid);
-		if (!x->take)
-			cnt_of(r)->rx_update_ignored++;
+		x->t = rx_gate(r, x->src, &x->restore, &x->tid, &x->from_source);
 	}
-	if (!x->take)
+	if (!x->t)
 		return;
 	b.reserved = m->is_new ? VRRP_HA_REC_NEW : 0;
-	cnt_of(r)->rx_records++;
+	repl_cnt(r)->rx_records++;
 	x->records++;
-	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, m->is_new, x->now);
+	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, m->is_new, x->from_source,
+	          x->now);
+}
+
+static void ext_request(void *arg, const struct vrrp_ha_ext_request *q)
+{
+	struct ext_rx *x = arg;
+
+	x->has_request = true;
+	x->req = *q;
+}
+
+static void ext_sync(void *arg, const struct vrrp_ha_ext_sync *s)
+{
+	struct ext_rx *x = arg;
+
+	x->has_sync = true;
+	x->sync = *s;
+}
+
+static void ext_digest(void *arg, const struct vrrp_ha_ext_digest *d)
+{
+	struct ext_rx *x = arg;
+
+	if (x->ndigests < RX_MAX_DIGESTS)
+		x->digests[x->ndigests++] = *d;
+}
+
+static void ext_range(void *arg, const struct vrrp_ha_ext_range *g)
+{
+	struct ext_rx *x = arg;
+
+	if (x->nranges < MAX_RANGES)
+		x->ranges[x->nranges++] = *g;
+	else
+		x->ranges_over++;
+}
+
+static void ext_table(void *arg, const struct vrrp_ha_ext_table *t)
+{
+	struct ext_rx *x = arg;
+
+	x->has_table = true;
+	x->table = *t;
 }
 
 static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason why)
@@ -766,16 +834,25 @@ static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_
 
 static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *src)
 {
-	struct ext_rx x = {.r = r, .src = src, .now = vrrp_ha_now(r->h)};
-	struct vrrp_ha_ext_cb cb = {
-	        .arg = &x, .caps = ext_caps, .mipv6 = ext_mipv6, .skipped = ext_skipped};
+	struct ext_rx *x;
+	struct vrrp_ha_ext_cb cb = {.caps = ext_caps,
+	                            .mipv6 = ext_mipv6,
+	                            .skipped = ext_skipped,
+	                            .request = ext_request,
+	                            .sync = ext_sync,
+	                            .digest = ext_digest,
+	                            .range = ext_range,
+	                            .table = ext_table};
 	struct vrrp_ha_ext_hdr hd;
 	enum vrrp_ha_ext_reason why;
+	static struct ext_rx xbuf; /* large (digests); the loop is single-threaded */
 
-	if (cfg_of(r)->extensions == VRRP_HA_EXT_OFF) {
-		cnt_of(r)->ext_ignored++;
-		return;
-	}
+	x = &xbuf;
+	memset(x, 0, offsetof(struct ext_rx, digests));
+	x->r = r;
+	x->src = src;
+	x->now = vrrp_ha_now(r->h);
+	cb.arg = x;
 	why = vrrp_ha_ext_parse(pkt, len, &hd, &cb, &r->xst);
 	if (why != VRRP_HA_EXT_OK) {
 		char a[INET6_ADDRSTRLEN] = "?";
@@ -791,15 +868,43 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 		}
 		return;
 	}
-	cnt_of(r)->ext_rx++;
-	cnt_of(r)->rx_reason[VRRP_HA_OK]++;
-	if (x.take) {
-		r->request_pending = false;
-		rx_sync_progress(r, x.now, x.records);
-		rx_done(r, x.t, x.now);
+	repl_cnt(r)->ext_rx++;
+	repl_cnt(r)->rx_reason[VRRP_HA_OK]++;
+	vrrp_ha_peer_ha(r->h, src);
+	if (x->t)
+		rx_done(r, x->t, x->now);
+	if (x->has_request) {
+		if (x->ranges_over)
+			repl_cnt(r)->rx_request_ignored++;
+		else
+			answer_request(r, src, &x->req, x->ranges, x->nranges, x->now);
 	}
-	if (r->caps_answer_due)
+	if (x->has_table)
+		fetch_on_table(r, src, &x->table);
+	if (x->has_sync)
+		fetch_on_sync(r, src, &x->sync, x->digests, x->ndigests, x->now);
+	else if (x->ndigests)
+		fetch_on_digest(r, src, x->digests, x->ndigests, false, x->now);
+	if (r->caps_answer_due || answer_busy(r))
 		vrrp_ha_arm_us(r->h, 0);
+}
+
+/* Authentication (auth.h): a protected message is opened into the
+ * scratch-sized buffer below and parsed from there. Returns: the plaintext
+ * length, or 0 (dropped and counted). */
+static size_t rx_open(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *src,
+                      uint8_t *out, size_t cap)
+{
+	enum vrrp_ha_auth_result res;
+	size_t n = 0;
+	char d[160];
+
+	res = vrrp_ha_auth_unprotect(r->auth, src, pkt, len, out, cap, &n);
+	if (res == VRRP_HA_AUTH_R_OK)
+		return n;
+	vrrp_ha_auth_format_failure(res, src, pkt, len, d, sizeof(d));
+	drop(r, VRRP_HA_R_AUTH_FAILED, src, d);
+	return 0;
 }
 
 enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int hop_limit,
@@ -807,13 +912,15 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 {
 	struct repl *r = m;
 	struct vrrp_ha *h = r->h;
-	struct vrrp_ha_counters *c = cnt_of(r);
+	struct vrrp_ha_counters *c = repl_cnt(r);
 	struct vrrp_ha_hdr hd;
 	enum vrrp_ha_reason why = vrrp_ha_decode_hdr(pkt, len, &hd);
 	enum vrrp_ha_state st = vrrp_ha_get_state(h);
+	bool ext;
 
 	/* Validation order (docs/protocol.md): length of the fixed header,
-	 * version, hop limit, type, VRID, enabled, count vs length, records. */
+	 * version, hop limit, type, VRID, enabled, count vs length, source,
+	 * authentication, state; then per record. */
 	if (why == VRRP_HA_R_TOO_SHORT || why == VRRP_HA_R_BAD_VERSION) {
 		drop(r, why, src, NULL);
 		return why;
@@ -825,26 +932,8 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		drop(r, VRRP_HA_R_BAD_HOPLIMIT, src, d);
 		return VRRP_HA_R_BAD_HOPLIMIT;
 	}
-	if (why == VRRP_HA_R_BAD_TYPE && (pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT) {
-		/* the extension message: the same VRID / enabled / state checks,
-		 * then its own parser */
-		if (pkt[1] != vrrp_ha_vrid(h)) {
-			drop(r, VRRP_HA_R_VRID_MISMATCH, src, NULL);
-			return VRRP_HA_R_VRID_MISMATCH;
-		}
-		if (!cfg_of(r)->enabled) {
-			drop(r, VRRP_HA_R_NOT_ENABLED, src, NULL);
-			return VRRP_HA_R_NOT_ENABLED;
-		}
-		if (!vrrp_ha_state_settled(st)) {
-			c->rx_reason[VRRP_HA_OK]++;
-			c->ext_ignored++;
-			return VRRP_HA_OK;
-		}
-		rx_ext(r, pkt, len, src);
-		return VRRP_HA_OK;
-	}
-	if (why == VRRP_HA_R_BAD_TYPE) {
+	ext = why == VRRP_HA_R_BAD_TYPE && (pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT;
+	if (why == VRRP_HA_R_BAD_TYPE && !ext) {
 		drop(r, why, src, NULL);
 		return why;
 	}
@@ -853,35 +942,64 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		drop(r, VRRP_HA_R_VRID_MISMATCH, src, NULL);
 		return VRRP_HA_R_VRID_MISMATCH;
 	}
-	if (!cfg_of(r)->enabled) {
+	if (!repl_cfg(r)->enabled) {
 		drop(r, VRRP_HA_R_NOT_ENABLED, src, NULL);
 		return VRRP_HA_R_NOT_ENABLED;
 	}
-	if (why != VRRP_HA_OK) {
+	if (!ext && why != VRRP_HA_OK) {
 		drop(r, why, src, NULL);
 		return why;
+	}
+	if (!src || !addr_is_ll(src)) {
+		drop(r, VRRP_HA_R_BAD_SOURCE, src, "not a link-local source");
+		return VRRP_HA_R_BAD_SOURCE;
+	}
+	if (r->auth_broken) {
+		drop(r, VRRP_HA_R_AUTH_FAILED, src, "no keys loaded");
+		return VRRP_HA_R_AUTH_FAILED;
+	}
+	if (r->auth && (!ext || !vrrp_ha_auth_is_protected(pkt, len))) {
+		drop(r, VRRP_HA_R_UNAUTHENTICATED, src,
+		     ext ? "unprotected extension message" : "draft-deng BC packet");
+		return VRRP_HA_R_UNAUTHENTICATED;
+	}
+	if (ext && !r->auth && repl_cfg(r)->extensions == VRRP_HA_EXT_OFF) {
+		c->rx_reason[VRRP_HA_OK]++;
+		c->ext_ignored++;
+		return VRRP_HA_OK;
 	}
 	/* keepalived drops packets for INIT/FAULT instances itself; a host
 	 * that does not is covered here */
 	if (!vrrp_ha_state_settled(st)) {
 		c->rx_reason[VRRP_HA_OK]++;
-		if (hd.type == VRRP_HA_TYPE_BC_REQUEST)
+		if (ext)
+			c->ext_ignored++;
+		else if (hd.type == VRRP_HA_TYPE_BC_REQUEST)
 			c->rx_request_ignored++;
 		else
 			c->rx_update_ignored++;
 		return VRRP_HA_OK;
 	}
-	if (hd.type == VRRP_HA_TYPE_BC_REQUEST) {
-		uint64_t now = vrrp_ha_now(h);
+	if (ext) {
+		if (r->auth) {
+			static uint8_t plain[65536];
+			size_t n = rx_open(r, pkt, len, src, plain, sizeof(plain));
 
-		c->rx_reason[VRRP_HA_OK]++;
-		if (!can_send(r, now)) {
-			c->rx_request_ignored++;
-			return VRRP_HA_OK;
+			if (!n)
+				return VRRP_HA_R_AUTH_FAILED;
+			rx_ext(r, plain, n, src);
+		} else if (vrrp_ha_auth_is_protected(pkt, len)) {
+			drop(r, VRRP_HA_R_AUTH_FAILED, src, "not_configured (auth is off here)");
+			return VRRP_HA_R_AUTH_FAILED;
+		} else {
+			rx_ext(r, pkt, len, src);
 		}
-		c->rx_request++;
-		start_full(r, FULL_ANSWER);
-		vrrp_ha_arm_us(h, 0);
+		return VRRP_HA_OK;
+	}
+	vrrp_ha_peer_ha(h, src);
+	if (hd.type == VRRP_HA_TYPE_BC_REQUEST) {
+		c->rx_reason[VRRP_HA_OK]++;
+		answer_draft_request(r, src, vrrp_ha_now(h));
 		return VRRP_HA_OK;
 	}
 	rx_update(r, pkt, len, &hd, src);
@@ -893,7 +1011,7 @@ enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *m, size_t len, const struct 
 	struct repl *r = m;
 	char d[64];
 
-	if (!cfg_of(r)->enabled) {
+	if (!repl_cfg(r)->enabled) {
 		drop(r, VRRP_HA_R_NOT_ENABLED, src, NULL);
 		return VRRP_HA_R_NOT_ENABLED;
 	}
@@ -921,7 +1039,7 @@ static void on_change(void *arg, const struct vrrp_ha_event *ev)
 		now = vrrp_ha_now(h);
 		if (!r->dirty_since)
 			r->dirty_since = now;
-		vrrp_ha_arm_at(h, r->dirty_since + cfg_of(r)->coalesce_ms);
+		vrrp_ha_arm_at(h, r->dirty_since + repl_cfg(r)->coalesce_ms);
 	} else if (ev->origin == VRRP_HA_O_TRIGGER && ev->table == VRRP_HA_T_RBC) {
 		if (!r->dirty_since)
 			r->dirty_since = vrrp_ha_now(h);
@@ -968,6 +1086,8 @@ static int register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg)
 			return -1;
 	}
 	for (int k = 1; k <= VRRP_HA_EXT_K__MAX; k++) {
+		if (!vrrp_ha_ext_kind_name((uint8_t)k))
+			continue; /* a kind the parser never delivers (auth) */
 		snprintf(name, sizeof(name), "ext_rx_%s", vrrp_ha_ext_kind_name((uint8_t)k));
 		for (char *p = name; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
@@ -981,6 +1101,52 @@ static int register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg)
 	return 0;
 }
 
+static void auth_log(void *arg, int prio, const char *msg)
+{
+	struct repl *r = arg;
+
+	vrrp_ha_logf(r->h, prio, "auth: %s", msg);
+}
+
+static int auth_setup(struct repl *r)
+{
+	const struct vrrp_ha_config *cfg = repl_cfg(r);
+	struct vrrp_ha_auth_cfg ac;
+	char err[256];
+
+	if (cfg->auth == VRRP_HA_AUTH_OFF) {
+		vrrp_ha_auth_free(r->auth);
+		r->auth = NULL;
+		r->auth_broken = false;
+		return 0;
+	}
+	memset(&ac, 0, sizeof(ac));
+	ac.mode = cfg->auth;
+	ac.alg = cfg->auth_cipher;
+	ac.key_file = cfg->auth_key_file;
+	ac.epoch_file = cfg->auth_epoch_file;
+	ac.iname = vrrp_ha_iname(r->h);
+	ac.log = auth_log;
+	ac.log_arg = r;
+	if (r->auth) {
+		if (vrrp_ha_auth_reload(r->auth, &ac, err, sizeof(err))) {
+			vrrp_ha_logf(r->h, LOG_ERR, "auth keys not reloaded (old keys kept): %s",
+			             err);
+			return -1;
+		}
+		return 0;
+	}
+	r->auth = vrrp_ha_auth_new(&ac, err, sizeof(err));
+	if (!r->auth) {
+		/* never fall back to unauthenticated sync: send and take nothing */
+		r->auth_broken = true;
+		vrrp_ha_logf(r->h, LOG_ERR, "auth: %s: sync is stopped until the keys load", err);
+		return -1;
+	}
+	r->auth_broken = false;
+	return 0;
+}
+
 static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
                          struct vrrp_ha_bus *bus)
 {
@@ -989,13 +1155,17 @@ static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
 	if (!r)
 		return NULL;
 	r->h = h;
+	r->f.next_id = 1;
+	auth_setup(r);
 	if (alloc_buffers(r) || register_counters(r, reg) ||
+	    (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
 	    !vrrp_ha_bus_subscribe(
 	            bus,
 	            VRRP_HA_EMASK(VRRP_HA_E_ADDED) | VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
 	                    VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) | VRRP_HA_EMASK(VRRP_HA_E_DELETED),
 	            on_change, r)) {
 		free_buffers(r);
+		vrrp_ha_auth_free(r->auth);
 		free(r);
 		return NULL;
 	}
@@ -1007,6 +1177,7 @@ static void repl_destroy(void *m)
 	struct repl *r = m;
 
 	free_buffers(r);
+	vrrp_ha_auth_free(r->auth);
 	free(r);
 }
 
@@ -1015,6 +1186,7 @@ static void repl_reconfigure(void *m, const struct vrrp_ha_config *old)
 	struct repl *r = m;
 
 	(void)old;
+	auth_setup(r);
 	if (alloc_buffers(r))
 		vrrp_ha_logf(r->h, LOG_ERR, "out of memory for the send buffer (kept the old one)");
 }
@@ -1031,23 +1203,25 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		r->dirty_since = 0;
 	}
 	if (!vrrp_ha_state_settled(s)) {
-		r->full_active = false;
-		r->request_pending = false;
-		r->rx_sync = false;
+		answer_reset(r);
+		fetch_stop(r);
 		return;
 	}
 	/* draft-deng 4.2.1: ask for the table when the instance first settles
 	 * (keepalived's INIT is momentary) or comes back from FAULT */
 	if (!vrrp_ha_state_settled(prev))
-		start_request(r);
+		fetch_begin(r, "start");
 	if (s == VRRP_HA_ST_MASTER) {
+		/* a node that leads must not advertise the priority it was held
+		 * at while its table was incomplete */
+		vrrp_ha_sync_hold_done(h, "became MASTER");
 		/* a new master pushes its whole table once, so backups that
 		 * missed an update converge without asking */
 		r->left_master_ms = 0;
 		r->next_refresh_ms = 0;
-		send_caps(r, true);
+		repl_send_caps(r, true);
 		if (rbc_count(vrrp_ha_send_table(h)))
-			start_full(r, FULL_TAKEOVER);
+			answer_push(r, FULL_TAKEOVER);
 		vrrp_ha_arm_us(h, 0);
 	}
 }
@@ -1056,37 +1230,13 @@ static uint64_t repl_timer(void *m, uint64_t now)
 {
 	struct repl *r = m;
 	struct vrrp_ha *h = r->h;
-	const struct vrrp_ha_config *cfg = cfg_of(r);
+	const struct vrrp_ha_config *cfg = repl_cfg(r);
 	enum vrrp_ha_state st = vrrp_ha_get_state(h);
 	struct vrrp_ha_rbc *stab = vrrp_ha_send_table(h);
 	uint64_t next = UINT64_MAX, burst_start_us = 0;
 	bool more = false;
 
-	if (r->request_pending && now >= r->request_deadline) {
-		if (r->request_tries <= cfg->request_retries && vrrp_ha_state_settled(st)) {
-			r->request_tries++;
-			cnt_of(r)->tx_retries++;
-			r->request_deadline = now + cfg->request_timeout_ms;
-			if (vrrp_ha_is_owner(h))
-				r->restore_until = now + cfg->restore_window_ms;
-			send_request(r);
-		} else {
-			r->request_pending = false;
-			if (r->rx_sync && !r->rx_sync_records) {
-				/* nobody answered. The owner's table is its daemon's
-				 * own cache: nothing to catch up with. Anyone else
-				 * cannot tell it holds what the others hold. */
-				r->rx_sync = false;
-				sync_event(r,
-				           vrrp_ha_is_owner(h) ? VRRP_HA_E_SYNC_COMPLETE
-				                               : VRRP_HA_E_SYNC_DIVERGED,
-				           "no answer", 0, now - r->rx_sync_start);
-			}
-		}
-	}
-	if (r->request_pending && r->request_deadline < next)
-		next = r->request_deadline;
-	rx_sync_check(r, now, &next);
+	fetch_timer(r, now, &next);
 
 	if (r->caps_answer_due) {
 		/* a peer asked who speaks extensions: answer, at most once a
@@ -1095,7 +1245,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 
 		if (now >= at) {
 			r->caps_answer_due = false;
-			send_caps(r, false);
+			repl_send_caps(r, false);
 		} else if (at < next) {
 			next = at;
 		}
@@ -1109,27 +1259,28 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 		if (now >= r->next_refresh_ms) {
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
-			if (!r->full_active && rbc_count(stab)) {
-				cnt_of(r)->refreshes++;
-				start_full(r, FULL_REFRESH);
+			if (!answer_busy(r) && rbc_count(stab)) {
+				repl_cnt(r)->refreshes++;
+				answer_push(r, FULL_REFRESH);
 			}
 		}
 		if (r->next_refresh_ms < next)
 			next = r->next_refresh_ms;
 	}
-	if (can_send(r, now)) {
+	if (st == VRRP_HA_ST_MASTER)
+		answer_digest_tick(r, now, &next);
+	if (repl_can_serve(r, now) || answer_busy(r)) {
 		const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(h);
 
 		burst_start_us = ops->now_us ? ops->now_us(vrrp_ha_host_ctx(h)) : 0;
 		more = send_burst(r, now);
 	} else {
-		r->full_active = false;
 		drop_pending(r);
 		rbc_clear_dirty(stab);
 		r->dirty_since = 0;
 	}
 	if (more) {
-		if (!pending(r) && !r->full_active && rbc_dirty_count(stab) &&
+		if (!repl_pending(r) && !answer_busy(r) && rbc_dirty_count(stab) &&
 		    now - r->dirty_since < cfg->coalesce_ms)
 			vrrp_ha_arm_at(h, r->dirty_since + cfg->coalesce_ms);
 		else
@@ -1140,22 +1291,14 @@ static uint64_t repl_timer(void *m, uint64_t now)
 
 enum vrrp_ha_sync_state vrrp_ha_repl_sync_state(const void *m)
 {
-	const struct repl *r = m;
-
-	if (r->rx_sync)
-		return VRRP_HA_SYNC_SYNCING;
-	return r->diverged ? VRRP_HA_SYNC_DIVERGED : VRRP_HA_SYNC_IN_SYNC;
+	return fetch_state(m);
 }
 
 size_t vrrp_ha_repl_backlog(const void *m)
 {
 	const struct repl *r = m;
-	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
-	size_t n = rbc_dirty_count(t);
 
-	if (r->full_active)
-		n += rbc_count(t); /* upper bound: the walk's remainder */
-	return n;
+	return rbc_dirty_count(vrrp_ha_send_table(r->h)) + answer_backlog(r);
 }
 
 const struct vrrp_ha_module vrrp_ha_mod_repl = {

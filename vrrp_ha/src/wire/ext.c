@@ -12,8 +12,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vrrp_ha/ext.h"
 #include "vrrp_ha/mopt.h"
+#include "wire/ext_int.h"
 
 /* Header offsets (docs/protocol.md "Extensions", "Header"). */
 #define HDR_OFF_NSECTIONS 3
@@ -46,6 +46,9 @@ static const char *const reason_names[VRRP_HA_EXT_R__COUNT] = {
         [VRRP_HA_EXT_R_ATTACH_BAD_KEY] = "attach_bad_key",
         [VRRP_HA_EXT_R_NEW_NO_RECORD] = "new_no_record",
         [VRRP_HA_EXT_R_NEW_OVERFLOW] = "new_overflow",
+        [VRRP_HA_EXT_R_BAD_REQUEST] = "bad_request",
+        [VRRP_HA_EXT_R_BAD_SYNC] = "bad_sync",
+        [VRRP_HA_EXT_R_BAD_RANGE] = "bad_range",
 };
 
 const char *vrrp_ha_ext_reason_name(enum vrrp_ha_ext_reason r)
@@ -60,19 +63,7 @@ bool vrrp_ha_ext_reason_is_packet(enum vrrp_ha_ext_reason r)
 	return r >= VRRP_HA_EXT_R_TOO_SHORT && r <= VRRP_HA_EXT_R_SECTION_COUNT;
 }
 
-/* ---- cursor helpers beyond codec.h ------------------------------------- */
-
-static int rd_be32(struct vrrp_ha_rd *r, uint32_t *v)
-{
-	uint16_t hi, lo;
-
-	if (vrrp_ha_rd_left(r) < 4)
-		return -1;
-	vrrp_ha_rd_be16(r, &hi);
-	vrrp_ha_rd_be16(r, &lo);
-	*v = (uint32_t)hi << 16 | lo;
-	return 0;
-}
+/* ---- cursor helpers beyond codec.h (and ext_int.h) ------------------ */
 
 /* Point at the next n bytes and step over them; same contract as the getters. */
 static int rd_ptr(struct vrrp_ha_rd *r, size_t n, const uint8_t **p)
@@ -81,15 +72,6 @@ static int rd_ptr(struct vrrp_ha_rd *r, size_t n, const uint8_t **p)
 		return -1;
 	*p = r->p + r->off;
 	r->off += n;
-	return 0;
-}
-
-static int wr_be32(struct vrrp_ha_wr *w, uint32_t v)
-{
-	if (w->cap - w->off < 4)
-		return -1;
-	vrrp_ha_wr_be16(w, (uint16_t)(v >> 16));
-	vrrp_ha_wr_be16(w, (uint16_t)v);
 	return 0;
 }
 
@@ -105,14 +87,6 @@ static bool ext_addr_ok(const uint8_t *a)
 
 /* ---- parse context ----------------------------------------------------- */
 
-struct ext_ctx {
-	const struct vrrp_ha_ext_cb *cb;
-	struct vrrp_ha_ext_stats *st;
-	const uint8_t *new_hoa[VRRP_HA_EXT_MAX_NEW]; /* into the packet, 16 bytes each */
-	bool new_used[VRRP_HA_EXT_MAX_NEW];
-	unsigned nnew;
-};
-
 static bool ctx_new_index(const struct ext_ctx *c, const uint8_t *hoa, unsigned *idx)
 {
 	unsigned i;
@@ -127,8 +101,6 @@ static bool ctx_new_index(const struct ext_ctx *c, const uint8_t *hoa, unsigned 
 
 /* ---- per-kind decoders ------------------------------------------------- */
 
-typedef enum vrrp_ha_ext_reason (*ext_decode_fn)(struct ext_ctx *c, const uint8_t *rec, size_t len);
-
 static enum vrrp_ha_ext_reason dec_caps(struct ext_ctx *c, const uint8_t *rec, size_t len)
 {
 	struct vrrp_ha_ext_caps caps;
@@ -137,7 +109,7 @@ static enum vrrp_ha_ext_reason dec_caps(struct ext_ctx *c, const uint8_t *rec, s
 
 	vrrp_ha_rd_init(&r, rec, len);
 	if (vrrp_ha_rd_u8(&r, &caps.ext_version) || vrrp_ha_rd_u8(&r, &caps.flags) ||
-	    vrrp_ha_rd_be16(&r, &rsvd) || rd_be32(&r, &caps.kinds))
+	    vrrp_ha_rd_be16(&r, &rsvd) || ext_rd_be32(&r, &caps.kinds))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN; /* the table's min_len prevents it */
 	if (c->cb && c->cb->caps)
 		c->cb->caps(c->cb->arg, &caps);
@@ -272,7 +244,7 @@ static enum vrrp_ha_ext_reason dec_pmipv6(struct ext_ctx *c, const uint8_t *rec,
 	vrrp_ha_rd_init(&r, rec, len);
 	if (vrrp_ha_rd_be16(&r, &p.lifetime) || vrrp_ha_rd_be16(&r, &p.flags) ||
 	    vrrp_ha_rd_u8(&r, &p.att) || vrrp_ha_rd_u8(&r, &rsvd8) ||
-	    vrrp_ha_rd_be16(&r, &rsvd16) || rd_be32(&r, &p.tunnel_id) || rd_ptr(&r, 16, &p.pcoa))
+	    vrrp_ha_rd_be16(&r, &rsvd16) || ext_rd_be32(&r, &p.tunnel_id) || rd_ptr(&r, 16, &p.pcoa))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
 	if (!ext_addr_ok(p.pcoa))
 		return VRRP_HA_EXT_R_PMIP_BAD_PCOA;
@@ -319,7 +291,7 @@ static enum vrrp_ha_ext_reason dec_attach(struct ext_ctx *c, const uint8_t *rec,
 	memset(&a, 0, sizeof(a));
 	vrrp_ha_rd_init(&r, rec, len);
 	if (vrrp_ha_rd_u8(&r, &a.owner) || vrrp_ha_rd_u8(&r, &a.type) ||
-	    vrrp_ha_rd_be16(&r, &rsvd) || rd_be32(&r, &a.version) ||
+	    vrrp_ha_rd_be16(&r, &rsvd) || ext_rd_be32(&r, &a.version) ||
 	    vrrp_ha_rd_be16(&r, &a.lifetime) || vrrp_ha_rd_be16(&r, &rsvd))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
 	if (a.owner != VRRP_HA_EXT_K_MIPV6 && a.owner != VRRP_HA_EXT_K_PMIPV6)
@@ -369,6 +341,16 @@ static const struct ext_kind ext_kinds[VRRP_HA_EXT_K__MAX + 1] = {
                                   VRRP_HA_EXT_MAX_REC_LEN, dec_pmipv6},
         [VRRP_HA_EXT_K_ATTACH] = {VRRP_HA_EXT_K_ATTACH, "attach", VRRP_HA_EXT_ATTACH_MIN_LEN,
                                   VRRP_HA_EXT_MAX_REC_LEN, dec_attach},
+        [VRRP_HA_EXT_K_REQUEST] = {VRRP_HA_EXT_K_REQUEST, "request", VRRP_HA_EXT_REQUEST_LEN,
+                                   VRRP_HA_EXT_REQUEST_LEN, ext_dec_request},
+        [VRRP_HA_EXT_K_SYNC] = {VRRP_HA_EXT_K_SYNC, "sync", VRRP_HA_EXT_SYNC_LEN,
+                                VRRP_HA_EXT_SYNC_LEN, ext_dec_sync},
+        [VRRP_HA_EXT_K_DIGEST] = {VRRP_HA_EXT_K_DIGEST, "digest", VRRP_HA_EXT_DIGEST_LEN,
+                                  VRRP_HA_EXT_DIGEST_LEN, ext_dec_digest},
+        [VRRP_HA_EXT_K_RANGE] = {VRRP_HA_EXT_K_RANGE, "range", VRRP_HA_EXT_RANGE_LEN,
+                                 VRRP_HA_EXT_RANGE_LEN, ext_dec_range},
+        [VRRP_HA_EXT_K_TABLE] = {VRRP_HA_EXT_K_TABLE, "table", VRRP_HA_EXT_TABLE_LEN,
+                                 VRRP_HA_EXT_TABLE_LEN, ext_dec_table},
 };
 
 static const struct ext_kind *kind_lookup(uint8_t kind)
@@ -393,7 +375,8 @@ uint32_t vrrp_ha_ext_known_kinds(void)
 	for (k = 0; k <= VRRP_HA_EXT_K__MAX; k++)
 		if (ext_kinds[k].decode)
 			bits |= UINT32_C(1) << k;
-	return bits;
+	/* AUTH is taken off before parsing (auth.h), never decoded here */
+	return bits | UINT32_C(1) << VRRP_HA_EXT_K_AUTH;
 }
 
 /* ---- parser ------------------------------------------------------------ */
@@ -584,8 +567,7 @@ size_t vrrp_ha_ext_room(const struct vrrp_ha_ext_wr *x)
 	return x->w.cap - x->w.off;
 }
 
-/* Append a record made of two pieces (either may be empty). */
-static int put_parts(struct vrrp_ha_ext_wr *x, uint8_t kind, const void *a, size_t alen,
+int ext_put_parts(struct vrrp_ha_ext_wr *x, uint8_t kind, const void *a, size_t alen,
                      const void *b, size_t blen)
 {
 	size_t len = alen + blen, need;
@@ -623,7 +605,7 @@ int vrrp_ha_ext_put_raw(struct vrrp_ha_ext_wr *x, uint8_t kind, const void *rec,
 {
 	if (len && !rec)
 		return -EINVAL;
-	return put_parts(x, kind, rec, len, NULL, 0);
+	return ext_put_parts(x, kind, rec, len, NULL, 0);
 }
 
 int vrrp_ha_ext_put_caps(struct vrrp_ha_ext_wr *x)
@@ -635,8 +617,8 @@ int vrrp_ha_ext_put_caps(struct vrrp_ha_ext_wr *x)
 	vrrp_ha_wr_u8(&w, VRRP_HA_EXT_VERSION);
 	vrrp_ha_wr_u8(&w, VRRP_HA_EXT_CAPS_FLAGS);
 	vrrp_ha_wr_be16(&w, 0);
-	wr_be32(&w, vrrp_ha_ext_known_kinds());
-	return put_parts(x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec), NULL, 0);
+	ext_wr_be32(&w, vrrp_ha_ext_known_kinds());
+	return ext_put_parts(x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec), NULL, 0);
 }
 
 int vrrp_ha_ext_put_mipv6(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_binding *b,
@@ -655,14 +637,14 @@ int vrrp_ha_ext_put_mipv6(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_binding
 	vrrp_ha_wr_be16(&w, 0);
 	vrrp_ha_wr_bytes(&w, b->hoa.s6_addr, 16);
 	vrrp_ha_wr_bytes(&w, b->coa.s6_addr, 16);
-	return put_parts(x, VRRP_HA_EXT_K_MIPV6, rec, sizeof(rec), opts, optlen);
+	return ext_put_parts(x, VRRP_HA_EXT_K_MIPV6, rec, sizeof(rec), opts, optlen);
 }
 
 int vrrp_ha_ext_put_new(struct vrrp_ha_ext_wr *x, const struct in6_addr *hoa)
 {
 	if (!hoa)
 		return -EINVAL;
-	return put_parts(x, VRRP_HA_EXT_K_NEW, hoa->s6_addr, 16, NULL, 0);
+	return ext_put_parts(x, VRRP_HA_EXT_K_NEW, hoa->s6_addr, 16, NULL, 0);
 }
 
 int vrrp_ha_ext_put_pmipv6(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_pmipv6 *r)
@@ -682,9 +664,9 @@ int vrrp_ha_ext_put_pmipv6(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_pm
 	vrrp_ha_wr_u8(&w, r->att);
 	vrrp_ha_wr_u8(&w, 0);
 	vrrp_ha_wr_be16(&w, 0);
-	wr_be32(&w, r->tunnel_id);
+	ext_wr_be32(&w, r->tunnel_id);
 	vrrp_ha_wr_bytes(&w, r->pcoa, 16);
-	return put_parts(x, VRRP_HA_EXT_K_PMIPV6, rec, sizeof(rec), r->opts, r->optlen);
+	return ext_put_parts(x, VRRP_HA_EXT_K_PMIPV6, rec, sizeof(rec), r->opts, r->optlen);
 }
 
 int vrrp_ha_ext_put_attach(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_attach *r)
@@ -704,7 +686,7 @@ int vrrp_ha_ext_put_attach(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_at
 	vrrp_ha_wr_u8(&w, r->owner);
 	vrrp_ha_wr_u8(&w, r->type);
 	vrrp_ha_wr_be16(&w, 0);
-	wr_be32(&w, r->version);
+	ext_wr_be32(&w, r->version);
 	vrrp_ha_wr_be16(&w, r->lifetime);
 	vrrp_ha_wr_be16(&w, 0);
 	switch (r->owner) {
@@ -724,7 +706,7 @@ int vrrp_ha_ext_put_attach(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_at
 	default:
 		return -EINVAL;
 	}
-	return put_parts(x, VRRP_HA_EXT_K_ATTACH, rec, w.off, r->value, r->value_len);
+	return ext_put_parts(x, VRRP_HA_EXT_K_ATTACH, rec, w.off, r->value, r->value_len);
 }
 
 size_t vrrp_ha_ext_finish(struct vrrp_ha_ext_wr *x)

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * repl_int.h - the replication engine's shared state. Three files share it:
+ *   repl.c    the module: per-state rules, receive checks and dispatch,
+ *             the paced sender, incremental changes;
+ *   answer.c  the serving side: requests queued per sender and rate
+ *             limited, framed answers (START, records, END with digests),
+ *             digest answers, the periodic anti-entropy digest;
+ *   fetch.c   the asking side: our requests with back-off, who to ask when
+ *             the master does not answer, marks, proofs, sweeps and the
+ *             repair rounds that make a table provably complete.
+ * Wire: docs/protocol.md "Framed sync"; behaviour: docs/sync.md.
+ */
+#ifndef VRRP_HA_REPL_INT_H
+#define VRRP_HA_REPL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "vrrp_ha/ext.h"
+#include "repl/shim_pending.h"
+
+#define NBUCKETS   VRRP_HA_EXT_BUCKETS
+#define BMAP_WORDS (NBUCKETS / 64)
+typedef uint64_t bucket_map[BMAP_WORDS];
+
+/* Ranges one REQUEST (and one END's proofs) carries. */
+#define MAX_RANGES 32
+/* Requests waiting to be served. */
+#define ANSWER_QUEUE 4
+/* Senders whose request rate is tracked. */
+#define RATE_SLOTS 16
+/* Peers a requester remembers from TABLE answers. */
+#define MAX_CANDS 8
+/* Packets staged per burst step: a draft BC_UPDATE and up to three
+ * extension messages (NEW copies, or the framing around it). */
+#define NOUT 4
+
+/* Why a whole-table walk runs (the SYNC_* events' detail). */
+enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH };
+extern const char *const repl_full_names[];
+
+/* One packet waiting to leave (the kernel may refuse it for now). */
+struct outpkt {
+	uint8_t *buf;
+	size_t cap, len;
+	unsigned recs;
+	bool ext;
+	bool unicast; /* to dst (ops->send_to), else the group */
+	struct in6_addr dst;
+};
+
+/* One request being served (answer.c). */
+struct answer {
+	bool framed; /* START / END (extensions), else a draft-deng walk */
+	uint32_t req_id;
+	uint8_t what;   /* VRRP_HA_EXT_REQ_* */
+	uint16_t flags; /* VRRP_HA_EXT_SYNC_FULL */
+	bool unicast;
+	struct in6_addr to;
+	bucket_map want;
+	struct vrrp_ha_ext_range ranges[MAX_RANGES];
+	unsigned nranges;
+	enum full_kind kind;
+	int phase; /* ANS_* */
+	uint64_t cursor;
+	uint64_t start_ms, records;
+	/* a draft walk joined by a later request goes round once more */
+	bool wrap, wrapped;
+	uint64_t stop_at;
+};
+enum { ANS_START, ANS_WALK, ANS_END, ANS_DONE };
+
+/* Request rate per sender: a token bucket. */
+struct rate_slot {
+	struct in6_addr src;
+	bool used;
+	uint64_t last_ms;
+	uint32_t tokens_x1000;
+};
+
+/* A peer that answered our CAPS solicit with its TABLE. */
+struct cand {
+	struct in6_addr addr;
+	struct vrrp_ha_ext_table t;
+};
+
+/* The asking side (fetch.c). */
+struct fetch {
+	bool active;
+	bool passive; /* an unsolicited framed sync (takeover, refresh) */
+	bool legacy;  /* a draft BC_REQUEST: the answer may come unframed */
+	uint32_t req_id, next_id;
+	uint8_t what; /* VRRP_HA_EXT_REQ_* of the current request */
+	bool full;
+	bucket_map want;
+	struct vrrp_ha_ext_range ranges[MAX_RANGES];
+	unsigned nranges;
+	bool named; /* asked responder, not the master */
+	struct in6_addr responder;
+	bool have_source; /* who answers */
+	struct in6_addr source;
+	bool started; /* START seen */
+	unsigned tries, rounds;
+	uint64_t deadline, last_rx, begin_ms, round_ms;
+	uint64_t records;
+	bucket_map dirty;    /* buckets to fetch next */
+	bucket_map answered; /* DIGESTS round: buckets a digest came for */
+	bucket_map changed;  /* buckets a record of this fetch changed */
+	bucket_map refetched;
+	bool soliciting;
+	struct cand cands[MAX_CANDS];
+	unsigned ncands;
+	bool sweeping;
+	bucket_map sweep;
+	uint64_t sweep_cursor;
+	uint64_t swept;
+	bool diverged; /* the last fetch ended without a proof */
+	const char *why;
+};
+
+struct repl {
+	struct vrrp_ha *h;
+	struct vrrp_ha_auth *auth; /* NULL: auth off */
+	bool auth_broken;          /* auth configured, keys not loaded: no sync at all */
+	uint64_t left_master_ms;   /* when we last left MASTER (0 = never master) */
+
+	/* serving */
+	struct answer ans[ANSWER_QUEUE];
+	unsigned nans;
+	struct rate_slot rate[RATE_SLOTS];
+	uint64_t full_tokens_ms; /* last whole-table answer started */
+	uint64_t next_refresh_ms, next_digest_ms;
+
+	/* asking */
+	struct fetch f;
+
+	/* incremental changes are held coalesce_ms before sending */
+	uint64_t dirty_since;
+
+	/* what a burst sends */
+	struct outpkt out[NOUT];
+	unsigned pending_tries;
+	struct vrrp_ha_binding *recs;
+	unsigned recs_per_pkt;
+	unsigned new_per_pkt; /* NEW bindings one extension message holds */
+	uint8_t *scratch;     /* plaintext of a message before protection */
+	size_t scratch_cap;
+
+	/* extensions: a peer sent us CAPS (auto mode turns them on) */
+	bool peer_ext;
+	uint64_t caps_answered_ms;
+	bool caps_answer_due;
+	struct vrrp_ha_ext_stats xst;
+
+	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
+	struct vrrp_ha_ratelog rl_misc, rl_sync;
+};
+
+static inline const struct vrrp_ha_config *repl_cfg(const struct repl *r)
+{
+	return vrrp_ha_config(r->h);
+}
+
+static inline struct vrrp_ha_counters *repl_cnt(struct repl *r)
+{
+	return vrrp_ha_cnt(r->h);
+}
+
+static inline void bmap_set(uint64_t *m, unsigned b)
+{
+	m[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+static inline bool bmap_test(const uint64_t *m, unsigned b)
+{
+	return m[b / 64] >> (b % 64) & 1;
+}
+
+bool bmap_empty(const uint64_t *m);
+void bmap_fill_range(uint64_t *m, unsigned first, unsigned n);
+/* The runs of set bits of m as at most max ranges (the first max runs).
+ * Returns: ranges written. */
+unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned max);
+bool addr_eq(const struct in6_addr *a, const struct in6_addr *b);
+bool addr_is_ll(const struct in6_addr *a);
+
+/* repl.c */
+bool repl_ext_active(const struct repl *r);
+/* Send one message now (auth applied) to the group or, unicast, to dst. */
+int repl_send_now(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *dst);
+/* Start an extension message in the scratch buffer: room for the AUTH
+ * overhead is kept. */
+int repl_ext_begin(struct repl *r, struct vrrp_ha_ext_wr *x);
+/* Stage r->recs[0..n) (draft BC_UPDATE, or extension records with auth)
+ * into the out slots, to dst if unicast. Returns: records staged. */
+size_t repl_stage_records(struct repl *r, size_t n, bool unicast, const struct in6_addr *dst);
+/* Stage one finished extension message (in scratch) into the next free out
+ * slot. Returns: 0, or -1 when no slot is free. */
+int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
+                   const struct in6_addr *dst);
+bool repl_pending(const struct repl *r);
+void repl_sync_event(struct repl *r, enum vrrp_ha_event_type type, const char *detail,
+                     uint64_t count, uint64_t duration_ms);
+void repl_send_caps(struct repl *r, bool solicit);
+void repl_send_draft_request(struct repl *r);
+bool repl_can_serve(const struct repl *r, uint64_t now);
+/* The table peers' records go to in this state, and whether they are a
+ * restore (owner). */
+struct vrrp_ha_rbc *repl_rx_table(struct repl *r, bool *restore, enum vrrp_ha_table *tid);
+
+/* answer.c */
+void answer_request(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_request *q,
+                    const struct vrrp_ha_ext_range *ranges, unsigned nranges, uint64_t now);
+void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t now);
+void answer_push(struct repl *r, enum full_kind kind);
+/* One step of the serving side into the out slots. Returns: true if it
+ * staged something. */
+bool answer_step(struct repl *r, uint64_t now);
+bool answer_busy(const struct repl *r);
+void answer_reset(struct repl *r);
+size_t answer_backlog(const struct repl *r);
+/* The periodic anti-entropy digest, when due. */
+void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next);
+/* Append our TABLE record (CAPS answers). */
+int answer_put_table(struct repl *r, struct vrrp_ha_ext_wr *x);
+/* Is a request from src within its rate? (consumes a token) */
+bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now);
+
+/* fetch.c */
+void fetch_begin(struct repl *r, const char *why);
+void fetch_stop(struct repl *r);
+void fetch_timer(struct repl *r, uint64_t now, uint64_t *next);
+/* May records from src be taken now? sets *source if src answers our fetch. */
+bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source);
+/* A record from our fetch's source was applied with res. */
+void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                  enum rbc_result res, uint64_t now);
+void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_sync *s,
+                   const struct vrrp_ha_ext_digest *proofs, unsigned nproofs, uint64_t now);
+void fetch_on_digest(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_digest *d,
+                     unsigned n, bool in_answer, uint64_t now);
+void fetch_on_table(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_table *t);
+/* Apply a peer's record the way a fetch from src wants it. */
+enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                            const uint8_t *opts, size_t optlen, bool from_source, uint64_t now);
+enum vrrp_ha_sync_state fetch_state(const struct repl *r);
+
+#endif
