@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * aead.c - the cryptography, all of it through OpenSSL 3's EVP: the
+ * per-sender key (HKDF-SHA256, EVP_KDF "HKDF"), its cache, and one AEAD
+ * seal / open (AES-256-GCM or ChaCha20-Poly1305) on reused contexts.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include "auth/auth_int.h"
+
+/* HKDF salt: names the protocol and its version, so a key file shared with
+ * anything else never yields the same keys. No NUL. */
+static const char auth_salt[] = "vrrp-ha sync v1";
+
+static int seterr(char *err, size_t errlen, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "OpenSSL: %s not available", what);
+	return -1;
+}
+
+int auth_aead_init(struct auth_aead *x, enum vrrp_ha_auth_alg alg, char *err, size_t errlen)
+{
+	const char *name = alg == VRRP_HA_AUTH_AES256GCM           ? "AES-256-GCM"
+	                   : alg == VRRP_HA_AUTH_CHACHA20POLY1305 ? "ChaCha20-Poly1305"
+	                                                           : NULL;
+
+	memset(x, 0, sizeof(*x));
+	if (!name)
+		return seterr(err, errlen, "cipher");
+	x->cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	if (!x->cipher) {
+		auth_aead_fini(x);
+		return seterr(err, errlen, name);
+	}
+	x->seal = EVP_CIPHER_CTX_new();
+	x->open = EVP_CIPHER_CTX_new();
+	x->kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	x->kdf_ctx = x->kdf ? EVP_KDF_CTX_new(x->kdf) : NULL;
+	/* bind each context to the cipher once, with a 12-byte nonce; every
+	 * packet then only sets key and nonce */
+	if (!x->seal || !x->open || !x->kdf_ctx ||
+	    EVP_EncryptInit_ex2(x->seal, x->cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x->seal, EVP_CTRL_AEAD_SET_IVLEN, AUTH_NONCE_LEN, NULL) != 1 ||
+	    EVP_DecryptInit_ex2(x->open, x->cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(x->open, EVP_CTRL_AEAD_SET_IVLEN, AUTH_NONCE_LEN, NULL) != 1) {
+		auth_aead_fini(x);
+		return seterr(err, errlen, "AEAD context or HKDF");
+	}
+	return 0;
+}
+
+void auth_aead_fini(struct auth_aead *x)
+{
+	/* the _free functions wipe the key schedules they hold */
+	EVP_CIPHER_CTX_free(x->seal);
+	EVP_CIPHER_CTX_free(x->open);
+	EVP_CIPHER_free(x->cipher);
+	EVP_KDF_CTX_free(x->kdf_ctx);
+	EVP_KDF_free(x->kdf);
+	memset(x, 0, sizeof(*x));
+}
+
+int auth_derive(struct auth_aead *x, const uint8_t ikm[VRRP_HA_AUTH_KEY_LEN],
+                const struct in6_addr *src, uint8_t vrid, uint8_t out[VRRP_HA_AUTH_KEY_LEN])
+{
+	uint8_t info[17];
+	OSSL_PARAM p[5];
+	int rc;
+
+	memcpy(info, src, 16);
+	info[16] = vrid;
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm,
+	                                         VRRP_HA_AUTH_KEY_LEN);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)auth_salt,
+	                                         sizeof(auth_salt) - 1);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info));
+	p[4] = OSSL_PARAM_construct_end();
+	EVP_KDF_CTX_reset(x->kdf_ctx);
+	rc = EVP_KDF_derive(x->kdf_ctx, out, VRRP_HA_AUTH_KEY_LEN, p) == 1 ? 0 : -1;
+	EVP_KDF_CTX_reset(x->kdf_ctx); /* drops its copy of the key */
+	return rc;
+}
+
+static unsigned dkey_set(const struct in6_addr *src, uint8_t vrid, unsigned slot)
+{
+	const uint8_t *b = src->s6_addr;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ b[i]) * 16777619u;
+	h = (h ^ vrid) * 16777619u;
+	h = (h ^ slot) * 16777619u;
+	return (h ^ h >> 16) % AUTH_DKEY_SETS;
+}
+
+const uint8_t *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, const uint8_t *ikm,
+                             unsigned slot, const struct in6_addr *src, uint8_t vrid)
+{
+	struct auth_dkey *set = c->e[dkey_set(src, vrid, slot)], *victim = &set[0];
+
+	c->tick++;
+	for (unsigned w = 0; w < AUTH_DKEY_WAYS; w++) {
+		struct auth_dkey *e = &set[w];
+
+		if (e->used && e->slot == slot && e->vrid == vrid &&
+		    !memcmp(&e->src, src, sizeof(*src))) {
+			e->tick = c->tick;
+			return e->k;
+		}
+		if (!e->used || (victim->used && e->tick < victim->tick))
+			victim = e;
+	}
+	victim->used = false;
+	if (auth_derive(x, ikm, src, vrid, victim->k)) {
+		OPENSSL_cleanse(victim->k, sizeof(victim->k));
+		return NULL;
+	}
+	victim->used = true;
+	victim->src = *src;
+	victim->vrid = vrid;
+	victim->slot = (uint8_t)slot;
+	victim->tick = c->tick;
+	return victim->k;
+}
+
+void auth_dkey_wipe(struct auth_dkey_cache *c)
+{
+	OPENSSL_cleanse(c, sizeof(*c));
+}
+
+/* Key, nonce, the fixed AAD and (integrity) the data as AAD. */
+static int aead_start(EVP_CIPHER_CTX *ctx, bool enc, const uint8_t *key, const uint8_t *nonce,
+                      const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad)
+{
+	int n;
+
+	if ((enc ? EVP_EncryptInit_ex2(ctx, NULL, key, nonce, NULL)
+	         : EVP_DecryptInit_ex2(ctx, NULL, key, nonce, NULL)) != 1)
+		return -1;
+	if (EVP_CipherUpdate(ctx, NULL, &n, aad, AUTH_AAD_FIXED) != 1)
+		return -1;
+	if (in_aad && len && EVP_CipherUpdate(ctx, NULL, &n, data, (int)len) != 1)
+		return -1;
+	return 0;
+}
+
+int auth_aead_seal(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
+                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+                   uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
+{
+	EVP_CIPHER_CTX *ctx = x->seal;
+	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
+	int n = 0, m = 0;
+
+	if (len > 65535 || aead_start(ctx, true, key, nonce, aad, data, len, in_aad))
+		return -1;
+	if (!in_aad && len && EVP_EncryptUpdate(ctx, dst, &n, data, (int)len) != 1)
+		return -1;
+	if (EVP_EncryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1 || (size_t)(n + m) != (in_aad ? 0 : len))
+		return -1;
+	return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) == 1 ? 0
+	                                                                                        : -1;
+}
+
+int auth_aead_open(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
+                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+                   const uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
+{
+	EVP_CIPHER_CTX *ctx = x->open;
+	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
+	int n = 0, m = 0;
+
+	if (len > 65535 || aead_start(ctx, false, key, nonce, aad, data, len, in_aad))
+		return -1;
+	if (!in_aad && len && EVP_DecryptUpdate(ctx, dst, &n, data, (int)len) != 1)
+		return -1;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, VRRP_HA_AUTH_TAG_LEN, (void *)tag) != 1)
+		return -1;
+	/* the tag is compared here, by the provider, in constant time */
+	if (EVP_DecryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1)
+		return -1;
+	return (size_t)(n + m) == (in_aad ? 0 : len) ? 0 : -1;
+}
