@@ -64,6 +64,7 @@ enum vrrp_ha_auth_mode {
 
 /* AUTH record byte 2 (and the auth_cipher keyword). */
 enum vrrp_ha_auth_alg {
+	VRRP_HA_AUTH_ALG_ANY = 0, /* vrrp_ha_auth_check_key_file only: any, the same for all */
 	VRRP_HA_AUTH_AES256GCM = 1,
 	VRRP_HA_AUTH_CHACHA20POLY1305 = 2,
 };
@@ -126,8 +127,8 @@ int vrrp_ha_auth_alg_parse(const char *s, enum vrrp_ha_auth_alg *a);
  * Check a key file as vrrp_ha_auth_new() would load it: a regular file (not
  * a symlink), owned by root or the effective uid, no access for group or
  * others; lines "key ID ALG HEX [send]", '#' comments, blank lines; 1 or 2
- * keys, IDs 1..255 distinct, ALG equal to alg, HEX 64 hex digits, at most
- * one send mark. The key material read is wiped before returning.
+ * keys, IDs 1..255 distinct, ALG equal to alg (VRRP_HA_AUTH_ALG_ANY: the
+ * same for every key), HEX 64 hex digits, at most one send mark. The key material read is wiped before returning.
  * Returns: 0, or -1 with a message in err ("line N: ...") and *line the
  * line of the file at fault (0 for the whole file); line may be NULL.
  */

@@ -23,6 +23,7 @@ struct auth_keyset {
 	struct auth_key key[VRRP_HA_AUTH_MAX_KEYS];
 	unsigned n;    /* keys loaded */
 	unsigned send; /* index of the key that signs */
+	bool alg_any;  /* loaded with VRRP_HA_AUTH_ALG_ANY (for the messages) */
 };
 
 /* Load path into *ks (see vrrp_ha_auth_check_key_file for the rules).

@@ -111,7 +111,7 @@ static unsigned split(char *line, char **f, unsigned max)
 }
 
 /* One line, '#' comment already cut. Returns: 0, or -1 with err. */
-static int parse_line(struct auth_keyset *ks, char *s, unsigned ln, enum vrrp_ha_auth_alg alg,
+static int parse_line(struct auth_keyset *ks, char *s, unsigned ln, enum vrrp_ha_auth_alg *alg,
                       bool *send_seen, char *err, size_t errlen, unsigned *line)
 {
 	char *f[KEYS_MAX_FIELDS];
@@ -133,9 +133,12 @@ static int parse_line(struct auth_keyset *ks, char *s, unsigned ln, enum vrrp_ha
 	if (vrrp_ha_auth_alg_parse(f[2], &a))
 		return fail(err, errlen, line, ln,
 		            "cipher '%s' invalid, must be aes-256-gcm or chacha20-poly1305", f[2]);
-	if (a != alg)
-		return fail(err, errlen, line, ln, "key %u is for %s but auth_cipher is %s", k.id,
-		            f[2], vrrp_ha_auth_alg_name(alg));
+	if (*alg == VRRP_HA_AUTH_ALG_ANY && ks->n == 0)
+		*alg = a; /* any cipher: the first key's, then the same for all */
+	if (a != *alg)
+		return fail(err, errlen, line, ln, "key %u is for %s but %s is %s", k.id, f[2],
+		            ks->n && ks->alg_any ? "the first key's cipher" : "auth_cipher",
+		            vrrp_ha_auth_alg_name(*alg));
 	if (parse_hex_key(f[3], k.k))
 		rc = fail(err, errlen, line, ln, "key %u: the key must be exactly 64 hex digits",
 		          k.id);
@@ -230,7 +233,7 @@ static int parse_buf(struct auth_keyset *ks, char *buf, size_t len, enum vrrp_ha
 		hash = strchr(p, '#');
 		if (hash)
 			*hash = 0;
-		if (parse_line(ks, p, ln, alg, &send_seen, err, errlen, line))
+		if (parse_line(ks, p, ln, &alg, &send_seen, err, errlen, line))
 			return -1;
 		p = nl ? nl + 1 : end;
 	}
@@ -251,8 +254,9 @@ int auth_keys_load(struct auth_keyset *ks, const char *path, enum vrrp_ha_auth_a
 		*line = 0;
 	if (!path || !*path)
 		return fail(err, errlen, line, 0, "no key file given");
-	if (!vrrp_ha_auth_alg_name(alg))
+	if (alg != VRRP_HA_AUTH_ALG_ANY && !vrrp_ha_auth_alg_name(alg))
 		return fail(err, errlen, line, 0, "unknown cipher %d", (int)alg);
+	ks->alg_any = alg == VRRP_HA_AUTH_ALG_ANY;
 	fd = open_checked(path, err, errlen, line);
 	if (fd < 0)
 		return -1;
