@@ -171,8 +171,8 @@ bool vrrp_ha_auth_is_protected(const uint8_t *pkt, size_t len);
  * overlap in). Takes the next sequence number; the first call reads and
  * writes the epoch file. The checksum bytes 6-7 are written 0 (the kernel
  * computes them).
- * Returns: len + 36, or -EINVAL (auth off; in not a type-12 message with
- * 1..254 sections), -ENOSPC (cap too small, or the result over 65535
+ * Returns: len + 36, or -EINVAL (auth off; in not a type-12 message of
+ * extension version 1 with 1..254 sections), -ENOSPC (cap too small, or the result over 65535
  * bytes), -EIO (the AEAD failed), -EOVERFLOW (sequence space exhausted).
  */
 ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_src,

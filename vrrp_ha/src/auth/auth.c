@@ -331,7 +331,8 @@ ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_
 	bool wfail;
 
 	if (!a || a->mode == VRRP_HA_AUTH_OFF || !own_src || !in || len < OFF_SEC + 4 ||
-	    in[0] != EXT_VT || in[3] == 0 || in[3] == VRRP_HA_EXT_MAX_SECTIONS)
+	    in[0] != EXT_VT || in[2] != VRRP_HA_EXT_VERSION || in[3] == 0 ||
+	    in[3] == VRRP_HA_EXT_MAX_SECTIONS)
 		return a ? seal_fail(a, EINVAL) : -EINVAL;
 	if (len + VRRP_HA_AUTH_OVERHEAD > MAX_MSG || cap < len + VRRP_HA_AUTH_OVERHEAD)
 		return seal_fail(a, ENOSPC);

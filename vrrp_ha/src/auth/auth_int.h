@@ -30,6 +30,10 @@ struct auth_keyset {
  * Returns: 0, or -1 with err / *line; *ks is then wiped. */
 int auth_keys_load(struct auth_keyset *ks, const char *path, enum vrrp_ha_auth_alg alg, char *err,
                    size_t errlen, unsigned *line);
+/* Parse a key file's text (buf[len] must be 0; modified in place). The
+ * fuzz target's entry. Returns: as auth_keys_load. */
+int auth_keys_parse(struct auth_keyset *ks, char *buf, size_t len, enum vrrp_ha_auth_alg alg,
+                    char *err, size_t errlen, unsigned *line);
 /* Returns: the slot of key id, or -1. */
 int auth_keys_find(const struct auth_keyset *ks, uint8_t id);
 void auth_keys_wipe(struct auth_keyset *ks);

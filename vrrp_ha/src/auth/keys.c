@@ -242,6 +242,21 @@ static int parse_buf(struct auth_keyset *ks, char *buf, size_t len, enum vrrp_ha
 	return 0;
 }
 
+int auth_keys_parse(struct auth_keyset *ks, char *buf, size_t len, enum vrrp_ha_auth_alg alg,
+                    char *err, size_t errlen, unsigned *line)
+{
+	int rc;
+
+	memset(ks, 0, sizeof(*ks));
+	ks->alg_any = alg == VRRP_HA_AUTH_ALG_ANY;
+	if (line)
+		*line = 0;
+	rc = parse_buf(ks, buf, len, alg, err, errlen, line);
+	if (rc)
+		auth_keys_wipe(ks);
+	return rc;
+}
+
 int auth_keys_load(struct auth_keyset *ks, const char *path, enum vrrp_ha_auth_alg alg, char *err,
                    size_t errlen, unsigned *line)
 {
@@ -256,7 +271,6 @@ int auth_keys_load(struct auth_keyset *ks, const char *path, enum vrrp_ha_auth_a
 		return fail(err, errlen, line, 0, "no key file given");
 	if (alg != VRRP_HA_AUTH_ALG_ANY && !vrrp_ha_auth_alg_name(alg))
 		return fail(err, errlen, line, 0, "unknown cipher %d", (int)alg);
-	ks->alg_any = alg == VRRP_HA_AUTH_ALG_ANY;
 	fd = open_checked(path, err, errlen, line);
 	if (fd < 0)
 		return -1;
@@ -267,11 +281,9 @@ int auth_keys_load(struct auth_keyset *ks, const char *path, enum vrrp_ha_auth_a
 	if (len > KEYS_FILE_MAX)
 		rc = fail(err, errlen, line, 0, "%s is larger than %d bytes", path, KEYS_FILE_MAX);
 	else
-		rc = parse_buf(ks, buf, len, alg, err, errlen, line);
+		rc = auth_keys_parse(ks, buf, len, alg, err, errlen, line);
 	OPENSSL_cleanse(buf, KEYS_FILE_MAX + 2);
 	free(buf);
-	if (rc)
-		auth_keys_wipe(ks);
 	return rc;
 }
 
