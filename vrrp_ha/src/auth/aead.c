@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * aead.c - the cryptography, all of it through OpenSSL 3's EVP: the
- * per-sender key (HKDF-SHA256, EVP_KDF "HKDF"), its cache, and one AEAD
- * seal / open (AES-256-GCM or ChaCha20-Poly1305) on reused contexts.
+ * per-sender key (HKDF-SHA256, EVP_KDF "HKDF"), its cache of keyed cipher
+ * contexts, and one AEAD seal / open (AES-256-GCM or ChaCha20-Poly1305).
  */
 #include <string.h>
 
@@ -38,28 +38,17 @@ int auth_aead_init(struct auth_aead *x, enum vrrp_ha_auth_alg alg, char *err, si
 		auth_aead_fini(x);
 		return seterr(err, errlen, name);
 	}
-	x->seal = EVP_CIPHER_CTX_new();
-	x->open = EVP_CIPHER_CTX_new();
 	x->kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	x->kdf_ctx = x->kdf ? EVP_KDF_CTX_new(x->kdf) : NULL;
-	/* bind each context to the cipher once, with a 12-byte nonce; every
-	 * packet then only sets key and nonce */
-	if (!x->seal || !x->open || !x->kdf_ctx ||
-	    EVP_EncryptInit_ex2(x->seal, x->cipher, NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x->seal, EVP_CTRL_AEAD_SET_IVLEN, AUTH_NONCE_LEN, NULL) != 1 ||
-	    EVP_DecryptInit_ex2(x->open, x->cipher, NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x->open, EVP_CTRL_AEAD_SET_IVLEN, AUTH_NONCE_LEN, NULL) != 1) {
+	if (!x->kdf_ctx) {
 		auth_aead_fini(x);
-		return seterr(err, errlen, "AEAD context or HKDF");
+		return seterr(err, errlen, "HKDF");
 	}
 	return 0;
 }
 
 void auth_aead_fini(struct auth_aead *x)
 {
-	/* the _free functions wipe the key schedules they hold */
-	EVP_CIPHER_CTX_free(x->seal);
-	EVP_CIPHER_CTX_free(x->open);
 	EVP_CIPHER_free(x->cipher);
 	EVP_KDF_CTX_free(x->kdf_ctx);
 	EVP_KDF_free(x->kdf);
@@ -88,6 +77,20 @@ int auth_derive(struct auth_aead *x, const uint8_t ikm[VRRP_HA_AUTH_KEY_LEN],
 	return rc;
 }
 
+EVP_CIPHER_CTX *auth_aead_keyed(struct auth_aead *x, const uint8_t key[VRRP_HA_AUTH_KEY_LEN])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	/* the nonce length first, then the key: every packet sets only the nonce */
+	if (!ctx || EVP_EncryptInit_ex2(ctx, x->cipher, NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, AUTH_NONCE_LEN, NULL) != 1 ||
+	    EVP_EncryptInit_ex2(ctx, NULL, key, NULL, NULL) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 static unsigned dkey_set(const struct in6_addr *src, uint8_t vrid, unsigned slot)
 {
 	const uint8_t *b = src->s6_addr;
@@ -100,49 +103,54 @@ static unsigned dkey_set(const struct in6_addr *src, uint8_t vrid, unsigned slot
 	return (h ^ h >> 16) % AUTH_DKEY_SETS;
 }
 
-const uint8_t *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, const uint8_t *ikm,
-                             unsigned slot, const struct in6_addr *src, uint8_t vrid)
+EVP_CIPHER_CTX *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, const uint8_t *ikm,
+                              unsigned slot, const struct in6_addr *src, uint8_t vrid)
 {
 	struct auth_dkey *set = c->e[dkey_set(src, vrid, slot)], *victim = &set[0];
+	uint8_t k[VRRP_HA_AUTH_KEY_LEN];
 
 	c->tick++;
 	for (unsigned w = 0; w < AUTH_DKEY_WAYS; w++) {
 		struct auth_dkey *e = &set[w];
 
-		if (e->used && e->slot == slot && e->vrid == vrid &&
+		if (e->ctx && e->slot == slot && e->vrid == vrid &&
 		    !memcmp(&e->src, src, sizeof(*src))) {
 			e->tick = c->tick;
-			return e->k;
+			return e->ctx;
 		}
-		if (!e->used || (victim->used && e->tick < victim->tick))
+		if (!e->ctx || (victim->ctx && e->tick < victim->tick))
 			victim = e;
 	}
-	victim->used = false;
-	if (auth_derive(x, ikm, src, vrid, victim->k)) {
-		OPENSSL_cleanse(victim->k, sizeof(victim->k));
+	EVP_CIPHER_CTX_free(victim->ctx);
+	victim->ctx = NULL;
+	if (auth_derive(x, ikm, src, vrid, k) == 0)
+		victim->ctx = auth_aead_keyed(x, k);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (!victim->ctx)
 		return NULL;
-	}
-	victim->used = true;
 	victim->src = *src;
 	victim->vrid = vrid;
 	victim->slot = (uint8_t)slot;
 	victim->tick = c->tick;
-	return victim->k;
+	return victim->ctx;
 }
 
 void auth_dkey_wipe(struct auth_dkey_cache *c)
 {
-	OPENSSL_cleanse(c, sizeof(*c));
+	for (unsigned i = 0; i < AUTH_DKEY_SETS; i++)
+		for (unsigned w = 0; w < AUTH_DKEY_WAYS; w++)
+			EVP_CIPHER_CTX_free(c->e[i][w].ctx); /* wipes the key schedule */
+	memset(c, 0, sizeof(*c));
 }
 
-/* Key, nonce, the fixed AAD and (integrity) the data as AAD. */
-static int aead_start(EVP_CIPHER_CTX *ctx, bool enc, const uint8_t *key, const uint8_t *nonce,
-                      const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad)
+/* The nonce, the fixed AAD and (integrity) the data as AAD. */
+static int aead_start(EVP_CIPHER_CTX *ctx, bool enc, const uint8_t *nonce, const uint8_t *aad,
+                      const uint8_t *data, size_t len, bool in_aad)
 {
 	int n;
 
-	if ((enc ? EVP_EncryptInit_ex2(ctx, NULL, key, nonce, NULL)
-	         : EVP_DecryptInit_ex2(ctx, NULL, key, nonce, NULL)) != 1)
+	if ((enc ? EVP_EncryptInit_ex2(ctx, NULL, NULL, nonce, NULL)
+	         : EVP_DecryptInit_ex2(ctx, NULL, NULL, nonce, NULL)) != 1)
 		return -1;
 	if (EVP_CipherUpdate(ctx, NULL, &n, aad, AUTH_AAD_FIXED) != 1)
 		return -1;
@@ -151,33 +159,32 @@ static int aead_start(EVP_CIPHER_CTX *ctx, bool enc, const uint8_t *key, const u
 	return 0;
 }
 
-int auth_aead_seal(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
-                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+int auth_aead_seal(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
+                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
                    uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
 {
-	EVP_CIPHER_CTX *ctx = x->seal;
 	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
 	int n = 0, m = 0;
 
-	if (len > 65535 || aead_start(ctx, true, key, nonce, aad, data, len, in_aad))
+	if (len > 65535 || aead_start(ctx, true, nonce, aad, data, len, in_aad))
 		return -1;
 	if (!in_aad && len && EVP_EncryptUpdate(ctx, dst, &n, data, (int)len) != 1)
 		return -1;
-	if (EVP_EncryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1 || (size_t)(n + m) != (in_aad ? 0 : len))
+	if (EVP_EncryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1 ||
+	    (size_t)(n + m) != (in_aad ? 0 : len))
 		return -1;
 	return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) == 1 ? 0
 	                                                                                        : -1;
 }
 
-int auth_aead_open(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
-                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+int auth_aead_open(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
+                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
                    const uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
 {
-	EVP_CIPHER_CTX *ctx = x->open;
 	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
 	int n = 0, m = 0;
 
-	if (len > 65535 || aead_start(ctx, false, key, nonce, aad, data, len, in_aad))
+	if (len > 65535 || aead_start(ctx, false, nonce, aad, data, len, in_aad))
 		return -1;
 	if (!in_aad && len && EVP_DecryptUpdate(ctx, dst, &n, data, (int)len) != 1)
 		return -1;

@@ -325,7 +325,7 @@ ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_
 {
 	uint8_t aad[AUTH_AAD_FIXED], nonce[AUTH_NONCE_LEN];
 	const struct auth_key *k;
-	const uint8_t *dk;
+	EVP_CIPHER_CTX *dk;
 	size_t plen;
 	uint64_t seq;
 	bool wfail;
@@ -362,10 +362,10 @@ ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_
 	build_aad(aad, nonce, own_src, out);
 	if (a->mode == VRRP_HA_AUTH_INTEGRITY) {
 		memcpy(out + VRRP_HA_AUTH_PAYLOAD_OFF, in + OFF_SEC, plen);
-		if (auth_aead_seal(&a->aead, dk, nonce, aad, out + VRRP_HA_AUTH_PAYLOAD_OFF, plen,
-		                   true, NULL, out + OFF_TAG))
+		if (auth_aead_seal(dk, nonce, aad, out + VRRP_HA_AUTH_PAYLOAD_OFF, plen, true, NULL,
+		                   out + OFF_TAG))
 			return seal_fail(a, EIO);
-	} else if (auth_aead_seal(&a->aead, dk, nonce, aad, in + OFF_SEC, plen, false,
+	} else if (auth_aead_seal(dk, nonce, aad, in + OFF_SEC, plen, false,
 	                          out + VRRP_HA_AUTH_PAYLOAD_OFF, out + OFF_TAG)) {
 		OPENSSL_cleanse(out, len + VRRP_HA_AUTH_OVERHEAD);
 		return seal_fail(a, EIO);
@@ -403,7 +403,8 @@ enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a,
                                                 size_t *outlen)
 {
 	uint8_t aad[AUTH_AAD_FIXED], nonce[AUTH_NONCE_LEN];
-	const uint8_t *payload = in + VRRP_HA_AUTH_PAYLOAD_OFF, *dk;
+	const uint8_t *payload = in + VRRP_HA_AUTH_PAYLOAD_OFF;
+	EVP_CIPHER_CTX *dk;
 	enum vrrp_ha_auth_result r;
 	struct auth_sender *s;
 	size_t plen;
@@ -432,7 +433,7 @@ enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a,
 	plen = len - VRRP_HA_AUTH_PAYLOAD_OFF;
 	integrity = a->mode == VRRP_HA_AUTH_INTEGRITY;
 	build_aad(aad, nonce, src, in);
-	rc = dk ? auth_aead_open(&a->aead, dk, nonce, aad, payload, plen, integrity,
+	rc = dk ? auth_aead_open(dk, nonce, aad, payload, plen, integrity,
 	                         integrity ? NULL : out + OFF_SEC, in + OFF_TAG)
 	        : -1;
 	if (rc) {

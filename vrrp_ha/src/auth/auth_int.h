@@ -46,18 +46,18 @@ void auth_keys_wipe(struct auth_keyset *ks);
 
 struct auth_aead {
 	EVP_CIPHER *cipher;
-	EVP_CIPHER_CTX *seal, *open;
 	EVP_KDF *kdf;
 	EVP_KDF_CTX *kdf_ctx;
 };
 
-/* One cached derived key: slot + src + vrid -> K_s. */
+/* One cached per-sender key (slot + src + vrid -> K_s), kept only as a
+ * cipher context keyed with it: a packet then sets just the nonce (no key
+ * schedule per packet), and K_s itself is wiped once the context holds it. */
 struct auth_dkey {
 	struct in6_addr src;
 	uint8_t vrid, slot;
-	bool used;
 	uint64_t tick; /* last use, for replacement within the set */
-	uint8_t k[VRRP_HA_AUTH_KEY_LEN];
+	EVP_CIPHER_CTX *ctx; /* NULL: a free entry */
 };
 
 /* The cache: AUTH_DKEY_SETS sets of AUTH_DKEY_WAYS, replaced least recently used. */
@@ -76,23 +76,29 @@ void auth_aead_fini(struct auth_aead *x);
 int auth_derive(struct auth_aead *x, const uint8_t ikm[VRRP_HA_AUTH_KEY_LEN],
                 const struct in6_addr *src, uint8_t vrid, uint8_t out[VRRP_HA_AUTH_KEY_LEN]);
 
-/* Returns: the derived key of (slot, src, vrid), computing and caching it
- * from ikm on a miss; NULL if the derivation failed. */
-const uint8_t *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, const uint8_t *ikm,
-                             unsigned slot, const struct in6_addr *src, uint8_t vrid);
+/* Returns: a context of x's cipher keyed with key (12-byte nonces), or NULL.
+ * Free it with EVP_CIPHER_CTX_free (which wipes it). */
+EVP_CIPHER_CTX *auth_aead_keyed(struct auth_aead *x, const uint8_t key[VRRP_HA_AUTH_KEY_LEN]);
+
+/* Returns: the keyed context of (slot, src, vrid), deriving K_s from ikm on
+ * a miss; NULL if that failed. */
+EVP_CIPHER_CTX *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, const uint8_t *ikm,
+                              unsigned slot, const struct in6_addr *src, uint8_t vrid);
+/* Free every cached context. */
 void auth_dkey_wipe(struct auth_dkey_cache *c);
 
 /*
- * One AEAD operation. aad (AUTH_AAD_FIXED bytes) then, when in_aad, the
- * data as more AAD (integrity: nothing encrypted); otherwise data is
- * encrypted into / decrypted from dst. Seal writes tag; open checks it
- * (EVP_DecryptFinal_ex). Returns: 0, or -1 (tag mismatch or EVP failure).
+ * One AEAD operation on a keyed context. aad (AUTH_AAD_FIXED bytes) then,
+ * when in_aad, the data as more AAD (integrity: nothing encrypted);
+ * otherwise data is encrypted into / decrypted from dst. Seal writes tag;
+ * open checks it (EVP_DecryptFinal_ex). Returns: 0, or -1 (tag mismatch or
+ * EVP failure).
  */
-int auth_aead_seal(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
-                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+int auth_aead_seal(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
+                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
                    uint8_t tag[VRRP_HA_AUTH_TAG_LEN]);
-int auth_aead_open(struct auth_aead *x, const uint8_t *key, const uint8_t nonce[AUTH_NONCE_LEN],
-                   const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+int auth_aead_open(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
+                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
                    const uint8_t tag[VRRP_HA_AUTH_TAG_LEN]);
 
 /* ---- replay.c -------------------------------------------------------------- */
