@@ -10,7 +10,8 @@
  * Each figure is the best of REPEAT passes on CLOCK_MONOTONIC. Messages are
  * protected BATCH at a time, then received in order by a receiver that
  * started with an empty window (a fresh seq each time: the real receive
- * path, window and all), so they are in cache as a just-received one is. Key files and epoch files go to a mkdtemp dir.
+ * path, window and all), so they are in cache as a just-received one is. Key files and epoch files
+ * go to a mkdtemp dir.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -156,9 +157,9 @@ int main(int argc, char **argv)
 							bad++;
 					t1 = now_ns();
 					for (unsigned b = 0; b < BATCH; b++)
-						if (vrrp_ha_auth_unprotect(rx, &src, pkts + b * plen, plen,
-						                           out, plen, &outlen) !=
-						    VRRP_HA_AUTH_R_OK)
+						if (vrrp_ha_auth_unprotect(
+						            rx, &src, pkts + b * plen, plen, out,
+						            plen, &outlen) != VRRP_HA_AUTH_R_OK)
 							bad++;
 					sum_p += t1 - t0;
 					sum_u += now_ns() - t1;
@@ -170,9 +171,10 @@ int main(int argc, char **argv)
 			p_ns = best(tp);
 			u_ns = best(tu);
 			printf("%-20s %-10s %12.1f %8.1f %12.1f %8.1f%s\n",
-			       vrrp_ha_auth_alg_name(algs[ai]), vrrp_ha_auth_mode_name(modes[mi]), p_ns,
-			       p_ns / copy_ns, u_ns, u_ns / copy_ns, bad ? "  (ERRORS)" : "");
-			if (algs[ai] == VRRP_HA_AUTH_AES256GCM && (p_ns > GOAL_NS || u_ns > GOAL_NS))
+			       vrrp_ha_auth_alg_name(algs[ai]), vrrp_ha_auth_mode_name(modes[mi]),
+			       p_ns, p_ns / copy_ns, u_ns, u_ns / copy_ns, bad ? "  (ERRORS)" : "");
+			if (algs[ai] == VRRP_HA_AUTH_AES256GCM &&
+			    (p_ns > GOAL_NS || u_ns > GOAL_NS))
 				miss = true;
 			vrrp_ha_auth_free(s);
 		}

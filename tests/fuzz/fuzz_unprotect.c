@@ -51,7 +51,7 @@ void fuzz_target_init(void)
 	}
 	for (unsigned i = 0; i < 4; i++) {
 		struct vrrp_ha_auth_cfg cfg = {modes[i & 1], algs[i >> 1], keys[i >> 1], NULL,
-		                               "FUZZ", NULL, NULL};
+		                               "FUZZ",       NULL,         NULL};
 
 		rx[i] = vrrp_ha_auth_new(&cfg, err, sizeof(err));
 		snprintf(epoch, sizeof(epoch), "%s/tx%u.epoch", dir, i);
@@ -109,8 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT((size_t)n == size + VRRP_HA_AUTH_OVERHEAD);
 		r = vrrp_ha_auth_unprotect(rx[i], &own, p, (size_t)n, back, cap, &outlen);
 		FUZZ_ASSERT(r == VRRP_HA_AUTH_R_OK);
-		FUZZ_ASSERT(outlen == size && !memcmp(back, data, 6) && !memcmp(back + 8, data + 8,
-		                                                                  size - 8));
+		FUZZ_ASSERT(outlen == size && !memcmp(back, data, 6) &&
+		            !memcmp(back + 8, data + 8, size - 8));
 	}
 	free(out);
 	free(p);

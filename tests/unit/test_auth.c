@@ -110,8 +110,8 @@ static int reload(struct vrrp_ha_auth *a, enum vrrp_ha_auth_mode mode, enum vrrp
  * section to reach about len bytes. Built by hand, not by ext.c. */
 static size_t msg(uint8_t *m, uint16_t tag, size_t len)
 {
-	static const uint8_t hoa[16] = {0x20, 0x01, 0x0d, 0xb8, 0xca, 0xfe, 0xba, 0xbe,
-	                                0xde, 0xad, 0xbe, 0xef, 0x55, 0xaa};
+	static const uint8_t hoa[16] = {0x20, 0x01, 0x0d, 0xb8, 0xca, 0xfe, 0xba,
+	                                0xbe, 0xde, 0xad, 0xbe, 0xef, 0x55, 0xaa};
 	size_t n = 24;
 
 	memset(m, 0, 8);
@@ -206,14 +206,18 @@ static void test_roundtrip(void)
 			CHECK_EQ(p[13], modes[j]);
 			CHECK_EQ(p[14], algs[i]);
 			/* encrypt hides the records, integrity leaves them readable */
-			CHECK(contains(p, (size_t)n, m + 12, 16) == (modes[j] == VRRP_HA_AUTH_INTEGRITY));
-			CHECK(contains(p, (size_t)n, m + 40, 64) == (modes[j] == VRRP_HA_AUTH_INTEGRITY));
-			CHECK_EQ(vrrp_ha_auth_unprotect(r, &src, p, (size_t)n, out, sizeof(out), &outlen),
+			CHECK(contains(p, (size_t)n, m + 12, 16) ==
+			      (modes[j] == VRRP_HA_AUTH_INTEGRITY));
+			CHECK(contains(p, (size_t)n, m + 40, 64) ==
+			      (modes[j] == VRRP_HA_AUTH_INTEGRITY));
+			CHECK_EQ(vrrp_ha_auth_unprotect(r, &src, p, (size_t)n, out, sizeof(out),
+			                                &outlen),
 			         VRRP_HA_AUTH_R_OK);
 			CHECK_EQ(outlen, len);
 			CHECK(!memcmp(out, m, len));
 			/* the sender's own context also opens (a looped-back packet) */
-			CHECK_EQ(vrrp_ha_auth_unprotect(s, &src, p, (size_t)n, out, sizeof(out), &outlen),
+			CHECK_EQ(vrrp_ha_auth_unprotect(s, &src, p, (size_t)n, out, sizeof(out),
+			                                &outlen),
 			         VRRP_HA_AUTH_R_OK);
 			CHECK(outlen == len && !memcmp(out, m, len));
 			/* a small one too */
@@ -231,8 +235,8 @@ static void test_roundtrip(void)
 static void test_protect_refuses(void)
 {
 	const char *kf = write_file("pr.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
-	struct vrrp_ha_auth *s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf,
-	                            path_of("pr.epoch"));
+	struct vrrp_ha_auth *s =
+	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("pr.epoch"));
 	struct vrrp_ha_auth *off = mk(VRRP_HA_AUTH_OFF, VRRP_HA_AUTH_AES256GCM, NULL, NULL);
 	struct in6_addr src = addr("fe80::1");
 	uint8_t m[256], p[256];
@@ -277,7 +281,8 @@ static void test_reasons(enum vrrp_ha_auth_mode mode)
 	struct vrrp_ha_auth *r = mk(mode, VRRP_HA_AUTH_AES256GCM, kf, path_of("re-r.epoch"));
 	struct vrrp_ha_auth *s2 = mk(mode, VRRP_HA_AUTH_AES256GCM, kf2, path_of("re2.epoch"));
 	struct vrrp_ha_auth *so = mk(other, VRRP_HA_AUTH_AES256GCM, kf, path_of("reo.epoch"));
-	struct vrrp_ha_auth *sc = mk(mode, VRRP_HA_AUTH_CHACHA20POLY1305, kfc, path_of("rec.epoch"));
+	struct vrrp_ha_auth *sc =
+	        mk(mode, VRRP_HA_AUTH_CHACHA20POLY1305, kfc, path_of("rec.epoch"));
 	struct vrrp_ha_auth *off = mk(VRRP_HA_AUTH_OFF, VRRP_HA_AUTH_AES256GCM, NULL, NULL);
 	struct in6_addr src = addr("fe80::1"), other_src = addr("fe80::2");
 	uint8_t p[2048], q[2048], m[2048], out[2048];
@@ -422,10 +427,10 @@ static void test_reasons(enum vrrp_ha_auth_mode mode)
 static void test_sender_bound(void)
 {
 	const char *kf = write_file("sb.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
-	struct vrrp_ha_auth *s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf,
-	                            path_of("sb.epoch"));
-	struct vrrp_ha_auth *r = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf,
-	                            path_of("sb-r.epoch"));
+	struct vrrp_ha_auth *s =
+	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("sb.epoch"));
+	struct vrrp_ha_auth *r =
+	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("sb-r.epoch"));
 	uint8_t p[VRRP_HA_AUTH_MAX_SENDERS + 1][300];
 	size_t n[VRRP_HA_AUTH_MAX_SENDERS + 1];
 	struct in6_addr src[VRRP_HA_AUTH_MAX_SENDERS + 1];
@@ -556,8 +561,13 @@ static void test_key_file(void)
 	         -1);
 	CHECK(strstr(err, "cannot open") != NULL);
 	{
-		struct vrrp_ha_auth_cfg cfg = {VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, NULL,
-		                               NULL, "VI_T", NULL, NULL};
+		struct vrrp_ha_auth_cfg cfg = {VRRP_HA_AUTH_ENCRYPT,
+		                               VRRP_HA_AUTH_AES256GCM,
+		                               NULL,
+		                               NULL,
+		                               "VI_T",
+		                               NULL,
+		                               NULL};
 
 		CHECK(vrrp_ha_auth_new(&cfg, err, sizeof(err)) == NULL);
 		CHECK(strstr(err, "needs auth_key_file") != NULL);
@@ -572,17 +582,17 @@ static void test_key_file(void)
 static void test_rollover(void)
 {
 	const char *k1 = write_file("ro1.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
-	const char *k12 = write_file("ro12.keys", 0600, "key 1 aes-256-gcm %s\nkey 2 aes-256-gcm %s\n",
-	                             KEY1, KEY2);
-	const char *k12s = write_file("ro12s.keys", 0600,
-	                              "key 1 aes-256-gcm %s\nkey 2 aes-256-gcm %s send\n", KEY1,
-	                              KEY2);
+	const char *k12 = write_file("ro12.keys", 0600,
+	                             "key 1 aes-256-gcm %s\nkey 2 aes-256-gcm %s\n", KEY1, KEY2);
+	const char *k12s =
+	        write_file("ro12s.keys", 0600, "key 1 aes-256-gcm %s\nkey 2 aes-256-gcm %s send\n",
+	                   KEY1, KEY2);
 	const char *k2 = write_file("ro2.keys", 0600, "key 2 aes-256-gcm %s send\n", KEY2);
 	const char *kbad = write_file("robad.keys", 0644, "key 2 aes-256-gcm %s\n", KEY2);
-	struct vrrp_ha_auth *a = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k1,
-	                            path_of("ro-a.epoch"));
-	struct vrrp_ha_auth *b = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k1,
-	                            path_of("ro-b.epoch"));
+	struct vrrp_ha_auth *a =
+	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k1, path_of("ro-a.epoch"));
+	struct vrrp_ha_auth *b =
+	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k1, path_of("ro-b.epoch"));
 	struct in6_addr sa = addr("fe80::a"), sb = addr("fe80::b");
 	uint8_t m[300], out[2048], p[2048], keep[2048];
 	size_t len = msg(m, 1, 100), outlen, keep_n;
@@ -592,7 +602,7 @@ static void test_rollover(void)
 	CHECK(a && b);
 	if (!a || !b)
 		return;
-	/* traffic both ways through every step; nothing may be refused */
+		/* traffic both ways through every step; nothing may be refused */
 #define BOTH_WAYS()                                                                                \
 	do {                                                                                       \
 		lost += rt(a, b, &sa, m, len, out, &outlen) != VRRP_HA_AUTH_R_OK;                  \
@@ -756,7 +766,8 @@ static void test_epoch(void)
 		b = seq_of(s);
 		CHECK(a >> 32 >= now && b == a + 1);
 		CHECK(nlogs >= 1); /* the read may warn too (ENOTDIR) */
-		CHECK(strstr(last_log, "(VI_T) mipv6_ha: auth: cannot write the epoch file") != NULL);
+		CHECK(strstr(last_log, "(VI_T) mipv6_ha: auth: cannot write the epoch file") !=
+		      NULL);
 		CHECK_EQ(vrrp_ha_auth_stats(s)->epoch_write_errors, 1);
 		vrrp_ha_auth_free(s);
 	}
@@ -795,9 +806,9 @@ static void hex2bin(const char *h, uint8_t *out, size_t *len)
 
 /* key 000102..1f (id 1), src fe80::1, VRID 51, seq 1735689600:5, inner
  * message 3c330101 00000000 | NEW section 03010010 2001:db8:1::1234. */
-static const char kat_ks[] =
-        "9cfbb66190247c91899f5ea059133992477b18fb92fdd18a6d02265496ddb17b";
-static const char kat_inner[] = "3c33010100000000030100102001" "0db8000100000000000000001234";
+static const char kat_ks[] = "9cfbb66190247c91899f5ea059133992477b18fb92fdd18a6d02265496ddb17b";
+static const char kat_inner[] = "3c33010100000000030100102001"
+                                "0db8000100000000000000001234";
 static const struct {
 	enum vrrp_ha_auth_alg alg;
 	enum vrrp_ha_auth_mode mode;

@@ -78,7 +78,7 @@ struct vrrp_ha_glue {
 	thread_ref_t ep_thread;
 	struct glue_watch *watches;
 	unsigned rcvbuf;
-	bool vha_given; /* virtual_ha_address keyword, else the first global VIP */
+	bool vha_given;         /* virtual_ha_address keyword, else the first global VIP */
 	bool auth_cipher_given; /* auth_cipher seen: the key file is checked against it */
 	bool auth_key_failed;   /* the key file was refused (already reported) */
 	/* keywords seen in this block, to refuse one given twice */
@@ -1290,8 +1290,8 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 	           g->cfg.extensions == VRRP_HA_EXT_ON    ? "on"
 	           : g->cfg.extensions == VRRP_HA_EXT_OFF ? "off"
 	                                                  : "auto");
-	conf_write(fp, "     auth = %s, cipher %s, key file %s", vrrp_ha_auth_mode_name(g->cfg.auth),
-	           vrrp_ha_auth_alg_name(g->cfg.auth_cipher),
+	conf_write(fp, "     auth = %s, cipher %s, key file %s",
+	           vrrp_ha_auth_mode_name(g->cfg.auth), vrrp_ha_auth_alg_name(g->cfg.auth_cipher),
 	           g->cfg.auth_key_file ? g->cfg.auth_key_file : "(none)");
 	if (g->h) {
 		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");

@@ -128,9 +128,9 @@ int vrrp_ha_auth_alg_parse(const char *s, enum vrrp_ha_auth_alg *a);
  * a symlink), owned by root or the effective uid, no access for group or
  * others; lines "key ID ALG HEX [send]", '#' comments, blank lines; 1 or 2
  * keys, IDs 1..255 distinct, ALG equal to alg (VRRP_HA_AUTH_ALG_ANY: the
- * same for every key), HEX 64 hex digits, at most one send mark. The key material read is wiped before returning.
- * Returns: 0, or -1 with a message in err ("line N: ...") and *line the
- * line of the file at fault (0 for the whole file); line may be NULL.
+ * same for every key), HEX 64 hex digits, at most one send mark. The key material read is wiped
+ * before returning. Returns: 0, or -1 with a message in err ("line N: ...") and *line the line of
+ * the file at fault (0 for the whole file); line may be NULL.
  */
 int vrrp_ha_auth_check_key_file(const char *path, enum vrrp_ha_auth_alg alg, char *err,
                                 size_t errlen, unsigned *line);
@@ -142,8 +142,7 @@ int vrrp_ha_auth_check_key_file(const char *path, enum vrrp_ha_auth_alg alg, cha
  * protect, not here (a node that never sends never writes it).
  * Returns: the handle, or NULL with a message in err.
  */
-struct vrrp_ha_auth *vrrp_ha_auth_new(const struct vrrp_ha_auth_cfg *cfg, char *err,
-                                      size_t errlen);
+struct vrrp_ha_auth *vrrp_ha_auth_new(const struct vrrp_ha_auth_cfg *cfg, char *err, size_t errlen);
 
 /*
  * SIGHUP: take cfg (mode, alg, files, log) and re-read the key file. The
@@ -187,10 +186,9 @@ ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_
  * On any failure nothing is left in out that did not verify.
  * Returns: VRRP_HA_AUTH_R_OK, or why the packet must be dropped.
  */
-enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a,
-                                                const struct in6_addr *src, const uint8_t *in,
-                                                size_t len, uint8_t *out, size_t cap,
-                                                size_t *outlen);
+enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a, const struct in6_addr *src,
+                                                const uint8_t *in, size_t len, uint8_t *out,
+                                                size_t cap, size_t *outlen);
 
 /*
  * A sync packet the caller would use as it is: a draft-deng BC_REQUEST /

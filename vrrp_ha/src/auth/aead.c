@@ -26,9 +26,9 @@ static int seterr(char *err, size_t errlen, const char *what)
 
 int auth_aead_init(struct auth_aead *x, enum vrrp_ha_auth_alg alg, char *err, size_t errlen)
 {
-	const char *name = alg == VRRP_HA_AUTH_AES256GCM           ? "AES-256-GCM"
+	const char *name = alg == VRRP_HA_AUTH_AES256GCM          ? "AES-256-GCM"
 	                   : alg == VRRP_HA_AUTH_CHACHA20POLY1305 ? "ChaCha20-Poly1305"
-	                                                           : NULL;
+	                                                          : NULL;
 
 	memset(x, 0, sizeof(*x));
 	if (!name)
@@ -174,7 +174,7 @@ int auth_aead_seal(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], con
 	    (size_t)(n + m) != (in_aad ? 0 : len))
 		return -1;
 	return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) == 1 ? 0
-	                                                                                        : -1;
+	                                                                                       : -1;
 }
 
 int auth_aead_open(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,

@@ -21,11 +21,11 @@
 /* Byte 0 of an extension message: VRRP version 3, type 12. */
 #define EXT_VT (3 << 4 | VRRP_HA_TYPE_EXT)
 /* Offsets in a protected message. */
-#define OFF_SEC    VRRP_HA_EXT_HDR_LEN
-#define OFF_REC    (OFF_SEC + VRRP_HA_EXT_SEC_HDR_LEN)
-#define OFF_SEQ    (OFF_REC + 8)
-#define OFF_TAG    (OFF_REC + 16)
-#define MAX_MSG    65535
+#define OFF_SEC VRRP_HA_EXT_HDR_LEN
+#define OFF_REC (OFF_SEC + VRRP_HA_EXT_SEC_HDR_LEN)
+#define OFF_SEQ (OFF_REC + 8)
+#define OFF_TAG (OFF_REC + 16)
+#define MAX_MSG 65535
 
 struct vrrp_ha_auth {
 	enum vrrp_ha_auth_mode mode;
@@ -193,7 +193,8 @@ static int conf_build(struct auth_conf *c, const struct vrrp_ha_auth_cfg *cfg, c
 	if (cfg->mode == VRRP_HA_AUTH_OFF)
 		return 0;
 	if (!cfg->key_file) {
-		snprintf(err, errlen, "auth %s needs auth_key_file", vrrp_ha_auth_mode_name(c->mode));
+		snprintf(err, errlen, "auth %s needs auth_key_file",
+		         vrrp_ha_auth_mode_name(c->mode));
 		conf_clear(c);
 		return -1;
 	}
@@ -228,8 +229,7 @@ static void conf_swap(struct vrrp_ha_auth *a, struct auth_conf *c)
 	auth_dkey_wipe(&a->dkeys);
 }
 
-struct vrrp_ha_auth *vrrp_ha_auth_new(const struct vrrp_ha_auth_cfg *cfg, char *err,
-                                      size_t errlen)
+struct vrrp_ha_auth *vrrp_ha_auth_new(const struct vrrp_ha_auth_cfg *cfg, char *err, size_t errlen)
 {
 	struct vrrp_ha_auth *a = calloc(1, sizeof(*a));
 	struct auth_conf c;
@@ -386,21 +386,19 @@ static enum vrrp_ha_auth_result check_header(const struct vrrp_ha_auth *a, const
 {
 	const uint8_t *rec = in + OFF_REC;
 
-	if (len <= VRRP_HA_AUTH_PAYLOAD_OFF || len > MAX_MSG ||
-	    cap < len - VRRP_HA_AUTH_OVERHEAD || in[2] != VRRP_HA_EXT_VERSION || in[3] < 2 ||
-	    in[OFF_SEC + 1] != 1 || in[OFF_SEC + 2] != 0 ||
-	    in[OFF_SEC + 3] != VRRP_HA_AUTH_REC_LEN || rec[3] || rec[4] || rec[5] || rec[6] ||
-	    rec[7])
+	if (len <= VRRP_HA_AUTH_PAYLOAD_OFF || len > MAX_MSG || cap < len - VRRP_HA_AUTH_OVERHEAD ||
+	    in[2] != VRRP_HA_EXT_VERSION || in[3] < 2 || in[OFF_SEC + 1] != 1 ||
+	    in[OFF_SEC + 2] != 0 || in[OFF_SEC + 3] != VRRP_HA_AUTH_REC_LEN || rec[3] || rec[4] ||
+	    rec[5] || rec[6] || rec[7])
 		return VRRP_HA_AUTH_R_MALFORMED;
 	if (rec[1] != (uint8_t)a->mode || rec[2] != (uint8_t)a->alg)
 		return VRRP_HA_AUTH_R_MODE_MISMATCH;
 	return VRRP_HA_AUTH_R_OK;
 }
 
-enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a,
-                                                const struct in6_addr *src, const uint8_t *in,
-                                                size_t len, uint8_t *out, size_t cap,
-                                                size_t *outlen)
+enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a, const struct in6_addr *src,
+                                                const uint8_t *in, size_t len, uint8_t *out,
+                                                size_t cap, size_t *outlen)
 {
 	uint8_t aad[AUTH_AAD_FIXED], nonce[AUTH_NONCE_LEN];
 	const uint8_t *payload = in + VRRP_HA_AUTH_PAYLOAD_OFF;
@@ -499,11 +497,15 @@ static const void *stats_block(const void *arg)
 
 #define ST(f, g)                                                                                   \
 	{                                                                                          \
-		#f, offsetof(struct vrrp_ha_auth_stats, f), g                                      \
+#f, offsetof(struct vrrp_ha_auth_stats, f), g                                      \
 	}
 static const struct vrrp_ha_counter_def stats_defs[] = {
-        ST(sealed, false),  ST(seal_errors, false), ST(opened, false),
-        ST(senders_evicted, false), ST(senders, true), ST(epoch, true),
+        ST(sealed, false),
+        ST(seal_errors, false),
+        ST(opened, false),
+        ST(senders_evicted, false),
+        ST(senders, true),
+        ST(epoch, true),
         ST(epoch_write_errors, false),
 };
 #undef ST

@@ -56,7 +56,7 @@ struct auth_aead {
 struct auth_dkey {
 	struct in6_addr src;
 	uint8_t vrid, slot;
-	uint64_t tick; /* last use, for replacement within the set */
+	uint64_t tick;       /* last use, for replacement within the set */
 	EVP_CIPHER_CTX *ctx; /* NULL: a free entry */
 };
 

@@ -17,7 +17,7 @@
 #include "auth/auth_int.h"
 
 /* A key file is a few lines; anything larger is not one. */
-#define KEYS_FILE_MAX 65536
+#define KEYS_FILE_MAX   65536
 #define KEYS_MAX_FIELDS 6
 
 static int fail(char *err, size_t errlen, unsigned *line, unsigned at, const char *fmt, ...)
@@ -143,7 +143,8 @@ static int parse_line(struct auth_keyset *ks, char *s, unsigned ln, enum vrrp_ha
 		rc = fail(err, errlen, line, ln, "key %u: the key must be exactly 64 hex digits",
 		          k.id);
 	else if (n == 5 && strcmp(f[4], "send"))
-		rc = fail(err, errlen, line, ln, "'%s' unexpected after the key (only 'send')", f[4]);
+		rc = fail(err, errlen, line, ln, "'%s' unexpected after the key (only 'send')",
+		          f[4]);
 	else if (n == 5 && *send_seen)
 		rc = fail(err, errlen, line, ln, "a second key marked 'send'");
 	else if (ks->n == VRRP_HA_AUTH_MAX_KEYS)
@@ -180,8 +181,9 @@ static int open_checked(const char *path, char *err, size_t errlen, unsigned *li
 		fail(err, errlen, line, 0, "%s is owned by uid %u, must be root's", path,
 		     (unsigned)st.st_uid);
 	} else if (st.st_mode & 077) {
-		fail(err, errlen, line, 0, "%s has mode %04o, must give no access to group or others",
-		     path, (unsigned)(st.st_mode & 07777));
+		fail(err, errlen, line, 0,
+		     "%s has mode %04o, must give no access to group or others", path,
+		     (unsigned)(st.st_mode & 07777));
 	} else if (st.st_size > KEYS_FILE_MAX) {
 		fail(err, errlen, line, 0, "%s is larger than %d bytes", path, KEYS_FILE_MAX);
 	} else {
