@@ -97,6 +97,14 @@ static struct vrrp_ha_auth *mk(enum vrrp_ha_auth_mode mode, enum vrrp_ha_auth_al
 	return a;
 }
 
+/* A handle with key 1 (KEY1) for AES-256-GCM, in mode. */
+static struct vrrp_ha_auth *mk_gcm(enum vrrp_ha_auth_mode mode, const char *epoch)
+{
+	const char *kf = write_file("gcm.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
+
+	return mk(mode, VRRP_HA_AUTH_AES256GCM, kf, epoch);
+}
+
 static int reload(struct vrrp_ha_auth *a, enum vrrp_ha_auth_mode mode, enum vrrp_ha_auth_alg alg,
                   const char *keys, const char *epoch, char *err, size_t errlen)
 {
@@ -234,9 +242,7 @@ static void test_roundtrip(void)
 
 static void test_protect_refuses(void)
 {
-	const char *kf = write_file("pr.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
-	struct vrrp_ha_auth *s =
-	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("pr.epoch"));
+	struct vrrp_ha_auth *s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, path_of("pr.epoch"));
 	struct vrrp_ha_auth *off = mk(VRRP_HA_AUTH_OFF, VRRP_HA_AUTH_AES256GCM, NULL, NULL);
 	struct in6_addr src = addr("fe80::1");
 	uint8_t m[256], p[256];
@@ -272,15 +278,14 @@ static size_t fresh(struct vrrp_ha_auth *s, const struct in6_addr *src, uint8_t 
 
 static void test_reasons(enum vrrp_ha_auth_mode mode)
 {
-	const char *kf = write_file("re.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
 	const char *kf2 = write_file("re2.keys", 0600, "key 2 aes-256-gcm %s\n", KEY1);
 	const char *kfc = write_file("rec.keys", 0600, "key 1 chacha20-poly1305 %s\n", KEY1);
 	enum vrrp_ha_auth_mode other =
 	        mode == VRRP_HA_AUTH_ENCRYPT ? VRRP_HA_AUTH_INTEGRITY : VRRP_HA_AUTH_ENCRYPT;
-	struct vrrp_ha_auth *s = mk(mode, VRRP_HA_AUTH_AES256GCM, kf, path_of("re.epoch"));
-	struct vrrp_ha_auth *r = mk(mode, VRRP_HA_AUTH_AES256GCM, kf, path_of("re-r.epoch"));
+	struct vrrp_ha_auth *s = mk_gcm(mode, path_of("re.epoch"));
+	struct vrrp_ha_auth *r = mk_gcm(mode, path_of("re-r.epoch"));
 	struct vrrp_ha_auth *s2 = mk(mode, VRRP_HA_AUTH_AES256GCM, kf2, path_of("re2.epoch"));
-	struct vrrp_ha_auth *so = mk(other, VRRP_HA_AUTH_AES256GCM, kf, path_of("reo.epoch"));
+	struct vrrp_ha_auth *so = mk_gcm(other, path_of("reo.epoch"));
 	struct vrrp_ha_auth *sc =
 	        mk(mode, VRRP_HA_AUTH_CHACHA20POLY1305, kfc, path_of("rec.epoch"));
 	struct vrrp_ha_auth *off = mk(VRRP_HA_AUTH_OFF, VRRP_HA_AUTH_AES256GCM, NULL, NULL);
@@ -426,11 +431,8 @@ static void test_reasons(enum vrrp_ha_auth_mode mode)
 
 static void test_sender_bound(void)
 {
-	const char *kf = write_file("sb.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
-	struct vrrp_ha_auth *s =
-	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("sb.epoch"));
-	struct vrrp_ha_auth *r =
-	        mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, path_of("sb-r.epoch"));
+	struct vrrp_ha_auth *s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, path_of("sb.epoch"));
+	struct vrrp_ha_auth *r = mk_gcm(VRRP_HA_AUTH_ENCRYPT, path_of("sb-r.epoch"));
 	uint8_t p[VRRP_HA_AUTH_MAX_SENDERS + 1][300];
 	size_t n[VRRP_HA_AUTH_MAX_SENDERS + 1];
 	struct in6_addr src[VRRP_HA_AUTH_MAX_SENDERS + 1];
@@ -579,6 +581,15 @@ static void test_key_file(void)
 
 /* ---- rollover, reload ------------------------------------------------------ */
 
+/* Reload h (encrypt, AES-256-GCM) with keys. Returns: as vrrp_ha_auth_reload. */
+static int rl(struct vrrp_ha_auth *h, const char *keys, const char *epoch)
+{
+	char err[256];
+
+	return reload(h, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, keys, path_of(epoch), err,
+	              sizeof(err));
+}
+
 static void test_rollover(void)
 {
 	const char *k1 = write_file("ro1.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
@@ -610,18 +621,12 @@ static void test_rollover(void)
 	} while (0)
 	BOTH_WAYS();
 	/* step 1: key 2 added everywhere (key 1 still signs) */
-	CHECK_EQ(reload(a, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k12, path_of("ro-a.epoch"),
-	                err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(a, k12, "ro-a.epoch"), 0);
 	BOTH_WAYS();
-	CHECK_EQ(reload(b, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k12, path_of("ro-b.epoch"),
-	                err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(b, k12, "ro-b.epoch"), 0);
 	BOTH_WAYS();
 	/* step 2: key 2 marked send, one node after the other */
-	CHECK_EQ(reload(a, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k12s,
-	                path_of("ro-a.epoch"), err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(a, k12s, "ro-a.epoch"), 0);
 	BOTH_WAYS();
 	CHECK_EQ(vrrp_ha_auth_protect(a, &sa, m, len, p, sizeof(p)), len + 36);
 	CHECK_EQ(p[12], 2);
@@ -629,18 +634,12 @@ static void test_rollover(void)
 	         VRRP_HA_AUTH_R_OK);
 	keep_n = len + 36;
 	memcpy(keep, p, keep_n);
-	CHECK_EQ(reload(b, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k12s,
-	                path_of("ro-b.epoch"), err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(b, k12s, "ro-b.epoch"), 0);
 	BOTH_WAYS();
 	/* step 3: key 1 removed */
-	CHECK_EQ(reload(a, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k2, path_of("ro-a.epoch"),
-	                err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(a, k2, "ro-a.epoch"), 0);
 	BOTH_WAYS();
-	CHECK_EQ(reload(b, VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, k2, path_of("ro-b.epoch"),
-	                err, sizeof(err)),
-	         0);
+	CHECK_EQ(rl(b, k2, "ro-b.epoch"), 0);
 	BOTH_WAYS();
 	CHECK_EQ(lost, 0);
 	/* the reloads kept b's sender states: the captured packet is still a replay */
@@ -714,7 +713,6 @@ static uint64_t file_epoch(const char *path)
 
 static void test_epoch(void)
 {
-	const char *kf = write_file("ep.keys", 0600, "key 1 aes-256-gcm %s\n", KEY1);
 	char epdir[128], epfile[160];
 	struct vrrp_ha_auth *s;
 	uint64_t s1, s2, now = (uint64_t)time(NULL);
@@ -723,7 +721,7 @@ static void test_epoch(void)
 	snprintf(epdir, sizeof(epdir), "%s/lib", dir);
 	snprintf(epfile, sizeof(epfile), "%s/VI_T.epoch", epdir);
 	/* first start: epoch = wall clock, file (and its directory) created */
-	s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, epfile);
+	s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, epfile);
 	CHECK(s && stat(epfile, &st) != 0); /* nothing written before the first seal */
 	s1 = seq_of(s);
 	CHECK(s1 >> 32 >= now && s1 >> 32 <= now + 5);
@@ -735,20 +733,20 @@ static void test_epoch(void)
 	CHECK(stat(epdir, &st) == 0 && (st.st_mode & 07777) == 0700);
 	vrrp_ha_auth_free(s);
 	/* restart: above every seq sent before */
-	s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, epfile);
+	s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, epfile);
 	s2 = seq_of(s);
 	CHECK(s2 > s1 + 1);
 	CHECK((s2 >> 32) >= (s1 >> 32) + 1 && (s2 & 0xffffffff) == 0);
 	vrrp_ha_auth_free(s);
 	/* a stored epoch ahead of the clock wins */
 	CHECK_EQ(auth_epoch_write(epfile, (uint32_t)(now + 1000)), 0);
-	s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, epfile);
+	s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, epfile);
 	CHECK_EQ(seq_of(s) >> 32, now + 1001);
 	vrrp_ha_auth_free(s);
 	/* a corrupt file: warned, the wall clock floor */
 	write_file("lib/VI_T.epoch", 0600, "garbage\n");
 	nlogs = 0;
-	s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, epfile);
+	s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, epfile);
 	CHECK(seq_of(s) >> 32 >= now);
 	CHECK(nlogs == 1 && strstr(last_log, "not a number") != NULL);
 	vrrp_ha_auth_free(s);
@@ -761,7 +759,7 @@ static void test_epoch(void)
 
 		snprintf(bad, sizeof(bad), "%s/sub/VI_T.epoch", blocker);
 		nlogs = 0;
-		s = mk(VRRP_HA_AUTH_ENCRYPT, VRRP_HA_AUTH_AES256GCM, kf, bad);
+		s = mk_gcm(VRRP_HA_AUTH_ENCRYPT, bad);
 		a = seq_of(s);
 		b = seq_of(s);
 		CHECK(a >> 32 >= now && b == a + 1);
@@ -872,8 +870,8 @@ static void test_known_answers(void)
 			memcpy(got + 44, inner + 8, inner_n - 8);
 		ctx = auth_aead_keyed(&x, ks);
 		CHECK(ctx != NULL);
-		CHECK_EQ(auth_aead_seal(ctx, nonce, aad, integ ? got + 44 : inner + 8, inner_n - 8,
-		                        integ, integ ? NULL : got + 44, got + 28),
+		CHECK_EQ(auth_aead(ctx, true, nonce, aad, integ ? got + 44 : inner + 8, inner_n - 8,
+		                   integ, integ ? NULL : got + 44, got + 28),
 		         0);
 		CHECK(!memcmp(got, want, want_n));
 		EVP_CIPHER_CTX_free(ctx);

@@ -34,9 +34,10 @@
 #include <netinet/in.h>
 
 #include "vrrp_ha/counters.h"
+#include "vrrp_ha/ext.h"
 
-/* Section kind of the AUTH section (ext.h numbering). */
-#define VRRP_HA_AUTH_KIND 6
+/* Section kind of the AUTH section. */
+#define VRRP_HA_AUTH_KIND VRRP_HA_EXT_K_AUTH
 /* AUTH record length, and what protection adds to a message: 4 + 32. */
 #define VRRP_HA_AUTH_REC_LEN  32
 #define VRRP_HA_AUTH_OVERHEAD 36

@@ -55,6 +55,7 @@
 #define VRRP_HA_EXT_K_NEW    3 /* a HoA whose MIPV6 record here is "new" */
 #define VRRP_HA_EXT_K_PMIPV6 4 /* a PMIPv6 binding (RFC 5213 5.1) */
 #define VRRP_HA_EXT_K_ATTACH 5 /* state attached to a binding (AAA, vendor) */
+#define VRRP_HA_EXT_K_AUTH   6 /* first section of a protected message (auth.h) */
 #define VRRP_HA_EXT_K__MAX   5 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */

@@ -143,55 +143,30 @@ void auth_dkey_wipe(struct auth_dkey_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The nonce, the fixed AAD and (integrity) the data as AAD. */
-static int aead_start(EVP_CIPHER_CTX *ctx, bool enc, const uint8_t *nonce, const uint8_t *aad,
-                      const uint8_t *data, size_t len, bool in_aad)
+int auth_aead(EVP_CIPHER_CTX *ctx, bool seal, const uint8_t nonce[AUTH_NONCE_LEN],
+              const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+              uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
 {
-	int n;
+	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
+	int n = 0, m = 0;
 
-	if ((enc ? EVP_EncryptInit_ex2(ctx, NULL, NULL, nonce, NULL)
-	         : EVP_DecryptInit_ex2(ctx, NULL, NULL, nonce, NULL)) != 1)
-		return -1;
-	if (EVP_CipherUpdate(ctx, NULL, &n, aad, AUTH_AAD_FIXED) != 1)
+	if (len > 65535 || EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, seal, NULL) != 1 ||
+	    EVP_CipherUpdate(ctx, NULL, &n, aad, AUTH_AAD_FIXED) != 1)
 		return -1;
 	if (in_aad && len && EVP_CipherUpdate(ctx, NULL, &n, data, (int)len) != 1)
 		return -1;
-	return 0;
-}
-
-int auth_aead_seal(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
-                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
-                   uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
-{
-	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
-	int n = 0, m = 0;
-
-	if (len > 65535 || aead_start(ctx, true, nonce, aad, data, len, in_aad))
+	n = 0;
+	if (!in_aad && len && EVP_CipherUpdate(ctx, dst, &n, data, (int)len) != 1)
 		return -1;
-	if (!in_aad && len && EVP_EncryptUpdate(ctx, dst, &n, data, (int)len) != 1)
+	if (!seal &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) != 1)
 		return -1;
-	if (EVP_EncryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1 ||
+	/* open: the tag is compared here, by the provider, in constant time */
+	if ((seal ? EVP_EncryptFinal_ex(ctx, in_aad ? none : dst + n, &m)
+	          : EVP_DecryptFinal_ex(ctx, in_aad ? none : dst + n, &m)) != 1 ||
 	    (size_t)(n + m) != (in_aad ? 0 : len))
 		return -1;
-	return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) == 1 ? 0
-	                                                                                       : -1;
-}
-
-int auth_aead_open(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
-                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
-                   const uint8_t tag[VRRP_HA_AUTH_TAG_LEN])
-{
-	uint8_t none[VRRP_HA_AUTH_TAG_LEN];
-	int n = 0, m = 0;
-
-	if (len > 65535 || aead_start(ctx, false, nonce, aad, data, len, in_aad))
+	if (seal && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, VRRP_HA_AUTH_TAG_LEN, tag) != 1)
 		return -1;
-	if (!in_aad && len && EVP_DecryptUpdate(ctx, dst, &n, data, (int)len) != 1)
-		return -1;
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, VRRP_HA_AUTH_TAG_LEN, (void *)tag) != 1)
-		return -1;
-	/* the tag is compared here, by the provider, in constant time */
-	if (EVP_DecryptFinal_ex(ctx, in_aad ? none : dst + n, &m) != 1)
-		return -1;
-	return (size_t)(n + m) == (in_aad ? 0 : len) ? 0 : -1;
+	return 0;
 }

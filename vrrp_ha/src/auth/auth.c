@@ -362,11 +362,11 @@ ssize_t vrrp_ha_auth_protect(struct vrrp_ha_auth *a, const struct in6_addr *own_
 	build_aad(aad, nonce, own_src, out);
 	if (a->mode == VRRP_HA_AUTH_INTEGRITY) {
 		memcpy(out + VRRP_HA_AUTH_PAYLOAD_OFF, in + OFF_SEC, plen);
-		if (auth_aead_seal(dk, nonce, aad, out + VRRP_HA_AUTH_PAYLOAD_OFF, plen, true, NULL,
-		                   out + OFF_TAG))
+		if (auth_aead(dk, true, nonce, aad, out + VRRP_HA_AUTH_PAYLOAD_OFF, plen, true,
+		              NULL, out + OFF_TAG))
 			return seal_fail(a, EIO);
-	} else if (auth_aead_seal(dk, nonce, aad, in + OFF_SEC, plen, false,
-	                          out + VRRP_HA_AUTH_PAYLOAD_OFF, out + OFF_TAG)) {
+	} else if (auth_aead(dk, true, nonce, aad, in + OFF_SEC, plen, false,
+	                     out + VRRP_HA_AUTH_PAYLOAD_OFF, out + OFF_TAG)) {
 		OPENSSL_cleanse(out, len + VRRP_HA_AUTH_OVERHEAD);
 		return seal_fail(a, EIO);
 	}
@@ -400,7 +400,7 @@ enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a, const st
                                                 const uint8_t *in, size_t len, uint8_t *out,
                                                 size_t cap, size_t *outlen)
 {
-	uint8_t aad[AUTH_AAD_FIXED], nonce[AUTH_NONCE_LEN];
+	uint8_t aad[AUTH_AAD_FIXED], nonce[AUTH_NONCE_LEN], tag[VRRP_HA_AUTH_TAG_LEN];
 	const uint8_t *payload = in + VRRP_HA_AUTH_PAYLOAD_OFF;
 	EVP_CIPHER_CTX *dk;
 	enum vrrp_ha_auth_result r;
@@ -431,8 +431,9 @@ enum vrrp_ha_auth_result vrrp_ha_auth_unprotect(struct vrrp_ha_auth *a, const st
 	plen = len - VRRP_HA_AUTH_PAYLOAD_OFF;
 	integrity = a->mode == VRRP_HA_AUTH_INTEGRITY;
 	build_aad(aad, nonce, src, in);
-	rc = dk ? auth_aead_open(dk, nonce, aad, payload, plen, integrity,
-	                         integrity ? NULL : out + OFF_SEC, in + OFF_TAG)
+	memcpy(tag, in + OFF_TAG, sizeof(tag));
+	rc = dk ? auth_aead(dk, false, nonce, aad, payload, plen, integrity,
+	                    integrity ? NULL : out + OFF_SEC, tag)
 	        : -1;
 	if (rc) {
 		if (!integrity)

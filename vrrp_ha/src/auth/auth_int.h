@@ -88,18 +88,15 @@ EVP_CIPHER_CTX *auth_dkey_get(struct auth_dkey_cache *c, struct auth_aead *x, co
 void auth_dkey_wipe(struct auth_dkey_cache *c);
 
 /*
- * One AEAD operation on a keyed context. aad (AUTH_AAD_FIXED bytes) then,
- * when in_aad, the data as more AAD (integrity: nothing encrypted);
- * otherwise data is encrypted into / decrypted from dst. Seal writes tag;
- * open checks it (EVP_DecryptFinal_ex). Returns: 0, or -1 (tag mismatch or
- * EVP failure).
+ * One AEAD operation on a keyed context: seal (encrypt, write tag) or open
+ * (decrypt, check tag with EVP_DecryptFinal_ex). aad (AUTH_AAD_FIXED bytes)
+ * then, when in_aad, the data as more AAD (integrity: nothing encrypted,
+ * dst unused); otherwise data is encrypted into / decrypted from dst.
+ * Returns: 0, or -1 (tag mismatch or EVP failure).
  */
-int auth_aead_seal(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
-                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
-                   uint8_t tag[VRRP_HA_AUTH_TAG_LEN]);
-int auth_aead_open(EVP_CIPHER_CTX *ctx, const uint8_t nonce[AUTH_NONCE_LEN], const uint8_t *aad,
-                   const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
-                   const uint8_t tag[VRRP_HA_AUTH_TAG_LEN]);
+int auth_aead(EVP_CIPHER_CTX *ctx, bool seal, const uint8_t nonce[AUTH_NONCE_LEN],
+              const uint8_t *aad, const uint8_t *data, size_t len, bool in_aad, uint8_t *dst,
+              uint8_t tag[VRRP_HA_AUTH_TAG_LEN]);
 
 /* ---- replay.c -------------------------------------------------------------- */
 

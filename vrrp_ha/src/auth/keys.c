@@ -42,17 +42,6 @@ static int fail(char *err, size_t errlen, unsigned *line, unsigned at, const cha
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Returns: 0 and the 32 bytes of s (exactly 64 hex digits), or -1. */
 static int parse_hex_key(const char *s, uint8_t out[VRRP_HA_AUTH_KEY_LEN])
 {
@@ -61,7 +50,8 @@ static int parse_hex_key(const char *s, uint8_t out[VRRP_HA_AUTH_KEY_LEN])
 	if (strlen(s) != 2 * VRRP_HA_AUTH_KEY_LEN)
 		return -1;
 	for (i = 0; i < VRRP_HA_AUTH_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]),
+		    lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
