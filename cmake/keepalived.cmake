@@ -56,9 +56,10 @@ target_compile_options(vrrp_ha_glue PRIVATE -Wall -Wextra -Wno-unused-parameter 
 target_link_libraries(vrrp_ha_glue PUBLIC vrrp_ha_sync vrrp_ha)
 
 # keepalived's own configure does not link libnl (KA_LIBS has no -lnl-*);
-# vrrp_ha's data plane needs it.
+# vrrp_ha's data plane needs it. libcrypto (sync authentication) is in
+# KA_LIBS, but before our archives on the link line: named again after them.
 set(KA_EXTRA_LIBS
-    "$<TARGET_FILE:vrrp_ha_glue> $<TARGET_FILE:vrrp_ha_sync> $<TARGET_FILE:vrrp_ha> -lnl-route-3 -lnl-3")
+    "$<TARGET_FILE:vrrp_ha_glue> $<TARGET_FILE:vrrp_ha_sync> $<TARGET_FILE:vrrp_ha> -lnl-route-3 -lnl-3 -lcrypto")
 add_custom_command(
   OUTPUT ${KA_BIN}
   COMMAND sh ${PROJECT_SOURCE_DIR}/cmake/build-keepalived.sh ${KA_SRC} ${KA_ROOT} ${KA_GLUE_DIR}

@@ -58,6 +58,26 @@ bad() {
 	check "$name: message names line $line" grep -Eq "Line $line\\).*($kw)" "$f.out"
 }
 
+# Key files (docs/auth.md "Key file"): root-only, one key per line.
+K1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+K2=f0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433221100
+keyfile() { # keyfile NAME MODE CONTENT
+	rm -f "$D/$1"
+	printf '%s\n' "$3" >"$D/$1"
+	chmod "$2" "$D/$1"
+}
+keyfile sync.keys 600 "# sync keys
+key 1 aes-256-gcm $K1
+key 2 aes-256-gcm $K2 send"
+keyfile chacha.keys 600 "key 1 chacha20-poly1305 $K1"
+keyfile mode.keys 644 "key 1 aes-256-gcm $K1"
+keyfile owner.keys 600 "key 1 aes-256-gcm $K1"
+chown 4242 "$D/owner.keys"
+keyfile badline.keys 600 "# comment
+
+key 1 aes-256-gcm 0123"
+ln -sf "$D/sync.keys" "$D/link.keys"
+
 # A good configuration (every keyword) must pass -t.
 touch "$D/restore.sh"
 chmod 755 "$D/restore.sh"
@@ -85,7 +105,11 @@ conf "$D/good.conf" "control_socket $D/ctl.sock 0660
         full_recovery_rate 100
         full_recovery_burst 100
         full_recovery_margin 60
-        socket_rcvbuf 1048576"
+        socket_rcvbuf 1048576
+        auth encrypt
+        auth_cipher aes-256-gcm
+        auth_key_file $D/sync.keys
+        auth_epoch_file $D/epoch/VI_1.epoch"
 rc=$(ktest "$D/good.conf")
 [ "$rc" -eq 0 ] || cat "$D/good.conf.out"
 check "good config: keepalived -t exits 0" [ "$rc" -eq 0 ]
@@ -100,6 +124,27 @@ for ex in "$(dirname "$0")"/../../conf.d/keepalived-*.conf; do
 	[ "$rc" -eq 0 ] || cat "$D/$b.out"
 	check "example $b: keepalived -t exits 0" [ "$rc" -eq 0 ]
 done
+
+# auth off (the default, or said): -t passes but warns, once per instance
+for body in "control_socket $D/ctl.sock" "auth off"; do
+	f=$D/authoff.conf
+	conf "$f" "$body"
+	rc=$(ktest "$f")
+	log "auth off ($body): exit $rc: $(grep -i 'unauthenticated' "$f.out" | head -1)"
+	check "auth off ($body): keepalived -t exits 0" [ "$rc" -eq 0 ]
+	check "auth off ($body): warns that sync is unauthenticated" grep -q \
+		"(VI_1) mipv6_ha: sync is unauthenticated (auth off): any host on the link can forge bindings" "$f.out"
+	check "auth off ($body): one warning" [ "$(grep -c unauthenticated "$f.out")" -eq 1 ]
+done
+# integrity with ChaCha20-Poly1305, the cipher after the key file: fine
+conf "$D/chacha.conf" "auth integrity
+        auth_key_file $D/chacha.keys
+        auth_cipher chacha20-poly1305"
+rc=$(ktest "$D/chacha.conf")
+[ "$rc" -eq 0 ] || cat "$D/chacha.conf.out"
+check "auth integrity chacha20-poly1305: keepalived -t exits 0" [ "$rc" -eq 0 ]
+check "auth integrity chacha20-poly1305: no mipv6_ha message" \
+	sh -c "! grep -q mipv6_ha '$D/chacha.conf.out'"
 
 # the disabled block is fine too
 conf "$D/disabled.conf" "disable"
@@ -126,6 +171,37 @@ bad twice 16 "given twice" "tombstone_time 30
 bad nodir 15 "control_socket" "control_socket /nonexistent-vrrp-ha/dir/ctl.sock"
 bad fifodir 15 "notify_fifo" "notify_fifo /nonexistent-vrrp-ha/dir/fifo"
 bad notifydir 15 "notify_dir" "notify_dir /nonexistent-vrrp-ha/dir"
+
+# sync authentication: the keyword at fault, and for a key file the reason
+# and the line of the key file
+bad authmode 15 "auth" "auth sometimes"
+bad authcipher 15 "auth_cipher" "auth_cipher aes-128-cbc"
+bad authnokey 16 "auth encrypt needs auth_key_file" "auth encrypt"
+bad authnokey2 17 "auth integrity needs auth_key_file" "auth integrity
+        auth_cipher chacha20-poly1305"
+bad keyrel 15 "auth_key_file" "auth_key_file sync.keys"
+bad keymissing 15 "auth_key_file '$D/missing.keys': cannot open" "auth_key_file $D/missing.keys"
+bad keymode 15 "auth_key_file .*mode 0644" "auth_key_file $D/mode.keys"
+bad keyowner 15 "auth_key_file .*owned by uid 4242" "auth_key_file $D/owner.keys"
+bad keysymlink 15 "auth_key_file .*symbolic link" "auth_key_file $D/link.keys"
+bad keyline 16 "auth_key_file .*: line 3: key 1: the key must be exactly 64 hex digits" \
+	"auth encrypt
+        auth_key_file $D/badline.keys"
+bad keydir 15 "auth_key_file .*not a regular file" "auth_key_file $D"
+# cipher mismatch: on the auth_key_file line, the auth_cipher line, or the
+# closing brace when auth_cipher is left at its default
+bad cipherkey 17 "auth_key_file .*line 2: key 1 is for aes-256-gcm but auth_cipher is chacha20-poly1305" \
+	"auth encrypt
+        auth_cipher chacha20-poly1305
+        auth_key_file $D/sync.keys"
+bad ciphercipher 17 "auth_key_file .*line 2: key 1 is for aes-256-gcm but auth_cipher is chacha20-poly1305" \
+	"auth encrypt
+        auth_key_file $D/sync.keys
+        auth_cipher chacha20-poly1305"
+bad cipherdefault 17 "auth_key_file .*line 1: key 1 is for chacha20-poly1305 but auth_cipher is aes-256-gcm" \
+	"auth encrypt
+        auth_key_file $D/chacha.keys"
+bad epochrel 15 "auth_epoch_file" "auth_epoch_file epoch"
 
 # two instances, one control socket (or one FIFO): the second is refused at
 # its line (its first line inside mipv6_ha { } is line 29)

@@ -13,7 +13,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -38,6 +40,7 @@
 #include "vrrp_scheduler.h"
 #include "vrrp_track.h"
 
+#include "vrrp_ha/auth.h"
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
@@ -75,7 +78,9 @@ struct vrrp_ha_glue {
 	thread_ref_t ep_thread;
 	struct glue_watch *watches;
 	unsigned rcvbuf;
-	bool vha_given; /* virtual_ha_address keyword, else the first global VIP */
+	bool vha_given;         /* virtual_ha_address keyword, else the first global VIP */
+	bool auth_cipher_given; /* auth_cipher seen: the key file is checked against it */
+	bool auth_key_failed;   /* the key file was refused (already reported) */
 	/* keywords seen in this block, to refuse one given twice */
 	char seen[48][VRRP_HA_KW_MAX];
 	unsigned nseen;
@@ -804,6 +809,126 @@ UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
 UNSIGNED_KEYWORD(cfg_dp_batch, dp_batch, 1, 4096)
 
+/* ---- sync authentication (auth.h, docs/auth.md) ---------------------------- */
+
+static void cfg_auth(const vector_t *strvec)
+{
+	static const struct choice tab[] = {{"off", VRRP_HA_AUTH_OFF},
+	                                    {"encrypt", VRRP_HA_AUTH_ENCRYPT},
+	                                    {"integrity", VRRP_HA_AUTH_INTEGRITY}};
+	int v;
+
+	if (!current_glue())
+		return;
+	v = (int)current_glue()->cfg.auth;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "off, encrypt or integrity");
+	current_glue()->cfg.auth = (enum vrrp_ha_auth_mode)v;
+}
+
+/* Check the key file against alg (ANY: everything but the cipher), reported
+ * at the current line. Returns: whether it is good. */
+static bool check_key_file(struct vrrp_ha_glue *g, enum vrrp_ha_auth_alg alg)
+{
+	char err[PATH_MAX + 160];
+
+	if (!vrrp_ha_auth_check_key_file(g->cfg.auth_key_file, alg, err, sizeof(err), NULL))
+		return true;
+	/* fail closed: an instance whose keys are bad does not sync at all */
+	g->auth_key_failed = true;
+	g->cfg.enabled = false;
+	report_config_error(CONFIG_GENERAL_ERROR, "(%s) mipv6_ha: auth_key_file '%s': %s",
+	                    g->vrrp->iname, g->cfg.auth_key_file, err);
+	return false;
+}
+
+static void cfg_auth_cipher(const vector_t *strvec)
+{
+	static const struct choice tab[] = {{"aes-256-gcm", VRRP_HA_AUTH_AES256GCM},
+	                                    {"chacha20-poly1305", VRRP_HA_AUTH_CHACHA20POLY1305}};
+	struct vrrp_ha_glue *g = current_glue();
+	int v;
+
+	if (!g)
+		return;
+	v = (int)g->cfg.auth_cipher;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v,
+	           "aes-256-gcm or chacha20-poly1305");
+	g->cfg.auth_cipher = (enum vrrp_ha_auth_alg)v;
+	g->auth_cipher_given = true;
+	/* a key file given before this line is checked against the cipher here */
+	if (g->cfg.auth_key_file)
+		check_key_file(g, g->cfg.auth_cipher);
+}
+
+static void cfg_auth_key_file(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+
+	if (!g)
+		return;
+	cfg_path(strvec, &g->cfg.auth_key_file, "auth_key_file");
+	if (!g->cfg.auth_key_file) { /* refused (reported): not "missing" again */
+		g->auth_key_failed = true;
+		g->cfg.enabled = false;
+		return;
+	}
+	/* the cipher, when auth_cipher comes later, is checked on its line */
+	if (!check_key_file(g, g->auth_cipher_given ? g->cfg.auth_cipher : VRRP_HA_AUTH_ALG_ANY)) {
+		free(g->cfg.auth_key_file);
+		g->cfg.auth_key_file = NULL;
+	}
+}
+
+static void cfg_auth_epoch_file(const vector_t *strvec)
+{
+	if (current_glue())
+		cfg_path(strvec, &current_glue()->cfg.auth_epoch_file, "auth_epoch_file");
+}
+
+/* A warning that must not fail `keepalived -t` (report_config_error would:
+ * any reported problem makes -t exit non-zero): on stderr under -t, else
+ * to the log. */
+static void config_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void config_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (__test_bit(CONFIG_TEST_BIT, &debug)) {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vlog_message(LOG_WARNING, fmt, ap);
+	}
+	va_end(ap);
+}
+
+/* The closing brace of mipv6_ha { }: what needs the whole block. */
+static void cfg_block_end(void)
+{
+	struct vrrp_ha_glue *g = current_glue();
+
+	if (!g || !g->cfg.enabled || g->auth_key_failed)
+		return;
+	if (g->cfg.auth == VRRP_HA_AUTH_OFF) {
+		config_warning("(%s) mipv6_ha: sync is unauthenticated (auth off): any host on the "
+		               "link can forge bindings",
+		               g->vrrp->iname);
+		return;
+	}
+	if (!g->cfg.auth_key_file) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: auth %s needs auth_key_file (or auth off)",
+		                    g->vrrp->iname, vrrp_ha_auth_mode_name(g->cfg.auth));
+		g->cfg.enabled = false; /* fail closed, as for a bad key file */
+		return;
+	}
+	/* no auth_cipher line: the default cipher, checked here */
+	if (!g->auth_cipher_given)
+		check_key_file(g, g->cfg.auth_cipher);
+}
+
 static void cfg_rcvbuf(const vector_t *strvec)
 {
 	struct vrrp_ha_glue *g = current_glue();
@@ -850,6 +975,12 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("dataplane_decap_table", &cfg_dp_decap_table);
 	install_keyword("dataplane_rule_pref", &cfg_dp_rule_pref);
 	install_keyword("dataplane_batch", &cfg_dp_batch);
+	install_keyword("auth", &cfg_auth);
+	install_keyword("auth_cipher", &cfg_auth_cipher);
+	install_keyword("auth_key_file", &cfg_auth_key_file);
+	install_keyword("auth_epoch_file", &cfg_auth_epoch_file);
+	/* at sublevel 1 this names mipv6_ha's own closing brace */
+	install_sublevel_end_handler(&cfg_block_end);
 	install_sublevel_end();
 }
 
@@ -1159,6 +1290,9 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 	           g->cfg.extensions == VRRP_HA_EXT_ON    ? "on"
 	           : g->cfg.extensions == VRRP_HA_EXT_OFF ? "off"
 	                                                  : "auto");
+	conf_write(fp, "     auth = %s, cipher %s, key file %s",
+	           vrrp_ha_auth_mode_name(g->cfg.auth), vrrp_ha_auth_alg_name(g->cfg.auth_cipher),
+	           g->cfg.auth_key_file ? g->cfg.auth_key_file : "(none)");
 	if (g->h) {
 		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");
 		conf_write(fp, "     rbc = %zu, bc = %zu", rbc_count(vrrp_ha_get_rbc(g->h)),

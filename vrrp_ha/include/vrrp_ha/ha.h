@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "vrrp_ha/auth.h"
 #include "vrrp_ha/codec.h"
 #include "vrrp_ha/counters.h"
 #include "vrrp_ha/dataplane.h"
@@ -89,6 +90,11 @@ struct vrrp_ha_config {
 	enum vrrp_ha_ext_mode extensions; /* default auto */
 	unsigned digest_interval_ms;      /* master's anti-entropy digest (default 2000, 0 = off) */
 	struct in6_addr own_ll;           /* this node's link-local source (the host fills it in) */
+	/* sync authentication (auth.h, docs/auth.md) */
+	enum vrrp_ha_auth_mode auth;       /* default off */
+	enum vrrp_ha_auth_alg auth_cipher; /* default aes-256-gcm */
+	char *auth_key_file;               /* required unless auth is off */
+	char *auth_epoch_file;             /* NULL: /var/lib/vrrp-ha/<iname>.epoch */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */

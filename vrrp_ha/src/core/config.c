@@ -28,6 +28,8 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->dataplane = VRRP_HA_DP_NONE;
 	c->full_recovery = true;
 	c->extensions = VRRP_HA_EXT_AUTO;
+	c->auth = VRRP_HA_AUTH_OFF;
+	c->auth_cipher = VRRP_HA_AUTH_AES256GCM;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)
@@ -37,7 +39,10 @@ void vrrp_ha_config_clear(struct vrrp_ha_config *c)
 	free(c->notify_recover);
 	free(c->notify_dir);
 	free(c->notify_fifo);
+	free(c->auth_key_file);
+	free(c->auth_epoch_file);
 	c->ctl_path = c->notify_restore = c->notify_recover = c->notify_dir = c->notify_fifo = NULL;
+	c->auth_key_file = c->auth_epoch_file = NULL;
 }
 
 static int dup_str(char **dst, const char *src)
@@ -53,10 +58,15 @@ int vrrp_ha_config_copy(struct vrrp_ha_config *dst, const struct vrrp_ha_config 
 {
 	struct vrrp_ha_config c = *src;
 
+	/* no pointer of src's may stay in c: a failure below frees c's */
+	c.ctl_path = c.notify_restore = c.notify_recover = c.notify_dir = c.notify_fifo = NULL;
+	c.auth_key_file = c.auth_epoch_file = NULL;
 	if (dup_str(&c.ctl_path, src->ctl_path) ||
 	    dup_str(&c.notify_restore, src->notify_restore) ||
 	    dup_str(&c.notify_recover, src->notify_recover) ||
-	    dup_str(&c.notify_dir, src->notify_dir) || dup_str(&c.notify_fifo, src->notify_fifo)) {
+	    dup_str(&c.notify_dir, src->notify_dir) || dup_str(&c.notify_fifo, src->notify_fifo) ||
+	    dup_str(&c.auth_key_file, src->auth_key_file) ||
+	    dup_str(&c.auth_epoch_file, src->auth_epoch_file)) {
 		vrrp_ha_config_clear(&c);
 		return -1;
 	}
