@@ -9,8 +9,10 @@
  * in bounded steps), ordered iteration in O(log n) (store_lookup_next(),
  * for an SNMP walk), a cursor walk stable under change, expiry against a
  * caller-supplied monotonic clock in milliseconds, and a coalescing FIFO
- * dirty queue per kind for what peers should hear. No call does more than
- * a bounded amount of work (store_flush() excepted: it visits every entry).
+ * dirty queue per kind for what peers should hear, and deterministic
+ * digests per bucket of the key space with marks for a mark-and-sweep full
+ * sync (end of this file). No call does more than a bounded amount of work
+ * (store_flush() and store_sweep() excepted: they visit every entry).
  *
  * Staleness, per kind (a record is compared with the entry for its key):
  *   MIPv6   seq, RFC 1982 16-bit serial (RFC 6275 9.5.1);
