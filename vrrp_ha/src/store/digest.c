@@ -33,10 +33,12 @@
 #include "store_int.h"
 
 /* The fixed SipHash keys: 16 ASCII bytes each, k0 = the first 8 and k1 =
- * the last 8 read little-endian (SipHash's own key layout). */
-#define KEY_BUCKET  "vrrp-ha/bucket/1"
-#define KEY_VERSION "vrrp-ha/version1"
-#define KEY_OPTIONS "vrrp-ha/options1"
+ * the last 8 read little-endian (SipHash's own key layout), precomputed:
+ * "vrrp-ha/" "bucket/1", "vrrp-ha/" "version1", "vrrp-ha/" "options1". */
+#define KEY_K0     UINT64_C(0x2f61682d70727276)
+#define KEY_BUCKET UINT64_C(0x312f74656b637562)
+#define KEY_VERS   UINT64_C(0x316e6f6973726576)
+#define KEY_OPTS   UINT64_C(0x31736e6f6974706f)
 
 #define GROUPS (STORE_DIGEST_BUCKETS / STORE_DIGEST_GROUP)
 /* bucket sums: slices of SLICE buckets, from pool blocks of 2^POOL_SHIFT */
@@ -86,20 +88,6 @@ _Static_assert(sizeof(struct dg_sum) * STORE_DIGEST_BUCKETS <= 65536, "no alloca
 
 /* ---- the hashes -------------------------------------------------------- */
 
-static uint64_t le64_of(const char *p)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)(uint8_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint64_t sip_fixed(const char *key16, const uint8_t *m, size_t len)
-{
-	return st_siphash13(le64_of(key16), le64_of(key16 + 8), m, len);
-}
-
 static uint8_t *put_be(uint8_t *p, uint64_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
@@ -113,7 +101,7 @@ static uint32_t bucket_of(unsigned kind, const uint8_t *key, uint16_t len)
 
 	m[0] = (uint8_t)kind;
 	memcpy(m + 1, key, len);
-	return (uint32_t)(sip_fixed(KEY_BUCKET, m, 1u + len) >> 52);
+	return (uint32_t)(st_siphash13(KEY_K0, KEY_BUCKET, m, 1u + len) >> 52);
 }
 
 /* The version hash of a record of kind with key, fixed part f and options. */
@@ -145,8 +133,8 @@ static uint64_t version_hash(unsigned kind, const uint8_t *key, uint16_t len,
 	}
 	p = put_be(p, opts_len, 2);
 	if (opts_len)
-		p = put_be(p, sip_fixed(KEY_OPTIONS, opts, opts_len), 8);
-	return sip_fixed(KEY_VERSION, m, (size_t)(p - m));
+		p = put_be(p, st_siphash13(KEY_K0, KEY_OPTS, opts, opts_len), 8);
+	return st_siphash13(KEY_K0, KEY_VERS, m, (size_t)(p - m));
 }
 
 static uint32_t ent_bucket(const struct st_entry *e)
