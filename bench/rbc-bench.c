@@ -22,6 +22,16 @@
  *   dirty_tx rbc_set_local of N + rbc_take_dirty + encode (the
  *            master's incremental path)                          ns/record
  *   memory   rbc_memory() / rbc_count()                          bytes/binding
+ * and, on the table of the first three (N bindings), the full-sync and
+ * anti-entropy calls (rbc.h, digests and marks):
+ *   mark     rbc_mark_begin(all) + rbc_mark of 99% of the bindings ns/record
+ *   sweep    rbc_sweep of the whole table: the 1% unmarked go    ms
+ *   sweep_sl the same by rbc_sweep_step, 4096 slab entries a
+ *            step; and its longest step                          ms; us
+ *   group    rbc_digest_group of all 64 groups, per call;
+ *   bucket   rbc_digest_bucket of all 4096 buckets, per call     ns
+ * The digests are kept by every change, so insert .. dirty_tx include
+ * their upkeep (compare with a build before them).
  * Times are the best of REPEAT runs on CLOCK_MONOTONIC.
  */
 #define _GNU_SOURCE
@@ -66,15 +76,77 @@ static void mk_binding(struct vrrp_ha_binding *b, uint32_t i, uint16_t seq, uint
 	b->flags = 0xc000; /* A H */
 }
 
-struct res {
-	double insert, refresh, update, rx_path, walk_tx, dirty_tx;
-	double bytes_per, bytes_per_hint;
-	size_t count;
-};
-
 static double best(double a, double b)
 {
 	return a == 0 || b < a ? b : a;
+}
+
+struct res {
+	double insert, refresh, update, rx_path, walk_tx, dirty_tx;
+	double bytes_per, bytes_per_hint;
+	double mark, sweep_ms, sweep_sl_ms, sweep_step_us, group, bucket;
+	size_t count;
+};
+
+/* Mark every binding of b but those with i % 100 == drop, sweep the rest
+ * (at once, or in steps of `step` slab entries). Returns: -1 if the wrong
+ * number went, else 0; times into out. */
+static int mark_sweep(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, size_t n, size_t drop,
+                      size_t step, uint64_t now, struct res *out)
+{
+	size_t i, gone = 0, live = rbc_count(t), want = 0;
+	uint64_t t0, cur = 0, worst = 0;
+
+	t0 = now_ns();
+	if (!rbc_mark_begin(t, NULL))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (i % 100 != drop)
+			rbc_mark(t, &b[i].hoa, now);
+		else
+			want += rbc_lookup(t, &b[i].hoa, now, NULL);
+	if (!step)
+		out->mark = best(out->mark, (double)(now_ns() - t0) / n);
+	t0 = now_ns();
+	if (!step) {
+		gone = rbc_sweep(t, NULL, now, NULL, NULL);
+		out->sweep_ms = best(out->sweep_ms, (now_ns() - t0) / 1e6);
+	} else {
+		do {
+			uint64_t s0 = now_ns(), d;
+
+			gone += rbc_sweep_step(t, NULL, &cur, step, now, NULL, NULL);
+			d = now_ns() - s0;
+			worst = d > worst ? d : worst;
+		} while (cur != 0);
+		out->sweep_sl_ms = best(out->sweep_sl_ms, (now_ns() - t0) / 1e6);
+		out->sweep_step_us = best(out->sweep_step_us, worst / 1e3);
+	}
+	return gone == want && rbc_count(t) == live - want ? 0 : -1;
+}
+
+/* The anti-entropy reads: every group's digest, every bucket's. */
+static void digest_reads(const struct vrrp_ha_rbc *t, struct res *out)
+{
+	volatile uint64_t sink = 0;
+	uint64_t t0, sum;
+	uint32_t n;
+
+	t0 = now_ns();
+	for (int rep = 0; rep < 1000; rep++)
+		for (uint32_t g = 0; g < STORE_DIGEST_BUCKETS / STORE_DIGEST_GROUP; g++) {
+			rbc_digest_group(t, g, &n, &sum);
+			sink += sum + n;
+		}
+	out->group = best(out->group, (double)(now_ns() - t0) / (1000.0 * 64));
+	t0 = now_ns();
+	for (int rep = 0; rep < 100; rep++)
+		for (uint32_t b = 0; b < STORE_DIGEST_BUCKETS; b++) {
+			rbc_digest_bucket(t, b, &n, &sum);
+			sink += sum + n;
+		}
+	out->bucket = best(out->bucket, (double)(now_ns() - t0) / (100.0 * STORE_DIGEST_BUCKETS));
+	(void)sink;
 }
 
 static int run(size_t n, struct res *out)
@@ -143,6 +215,12 @@ static int run(size_t n, struct res *out)
 			}
 			out->walk_tx =
 			        best(out->walk_tx, (double)(now_ns() - t0) / (tot ? tot : 1));
+		}
+		/* full sync's end and anti-entropy on the same table */
+		digest_reads(t, out);
+		if (mark_sweep(t, b, n, 0, 0, now, out) || mark_sweep(t, b, n, 1, 4096, now, out)) {
+			fprintf(stderr, "mark/sweep: wrong bindings swept\n");
+			return -1;
 		}
 		rbc_free(t);
 
@@ -352,8 +430,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("# rbc-bench: vrrp_ha library, single thread, best of %d; ns per record\n", REPEAT);
-	printf("%-9s %8s %8s %8s %8s %8s %8s %10s %10s\n", "N", "insert", "refresh", "update",
-	       "rx_path", "walk_tx", "dirty_tx", "B/binding", "B/b(hint)");
+	printf("%-9s %8s %8s %8s %8s %8s %8s %10s %10s %7s %8s %8s %7s %6s %6s\n", "N", "insert",
+	       "refresh", "update", "rx_path", "walk_tx", "dirty_tx", "B/binding", "B/b(hint)",
+	       "mark", "sweep_ms", "sweep_sl", "step_us", "group", "bucket");
 	for (int k = 0; k < nn; k++) {
 		struct res r;
 
@@ -361,15 +440,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rbc-bench: failed for N=%zu\n", ns[k]);
 			return 1;
 		}
-		printf("%-9zu %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %10.1f %10.1f\n", ns[k], r.insert,
-		       r.refresh, r.update, r.rx_path, r.walk_tx, r.dirty_tx, r.bytes_per,
-		       r.bytes_per_hint);
+		printf("%-9zu %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %10.1f %10.1f %7.1f %8.1f %8.1f "
+		       "%7.1f %6.1f %6.1f\n",
+		       ns[k], r.insert, r.refresh, r.update, r.rx_path, r.walk_tx, r.dirty_tx,
+		       r.bytes_per, r.bytes_per_hint, r.mark, r.sweep_ms, r.sweep_sl_ms,
+		       r.sweep_step_us, r.group, r.bucket);
 		/* machine-readable line for run_all.sh */
 		printf("RESULT n=%zu insert_ns=%.1f refresh_ns=%.1f update_ns=%.1f rx_path_ns=%.1f "
 		       "walk_tx_ns=%.1f dirty_tx_ns=%.1f bytes_per_binding=%.1f "
-		       "bytes_per_binding_hint=%.1f\n",
+		       "bytes_per_binding_hint=%.1f mark_ns=%.1f sweep_ms=%.2f "
+		       "sweep_sliced_ms=%.2f "
+		       "sweep_step_max_us=%.1f group_read_ns=%.1f bucket_read_ns=%.1f\n",
 		       ns[k], r.insert, r.refresh, r.update, r.rx_path, r.walk_tx, r.dirty_tx,
-		       r.bytes_per, r.bytes_per_hint);
+		       r.bytes_per, r.bytes_per_hint, r.mark, r.sweep_ms, r.sweep_sl_ms,
+		       r.sweep_step_us, r.group, r.bucket);
 	}
 	return 0;
 }

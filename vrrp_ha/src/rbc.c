@@ -122,21 +122,16 @@ int rbc_serial_cmp(uint16_t a, uint16_t b)
 	return d < 0x8000 ? 1 : -1;
 }
 
-enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms)
+/* A peer's wire record b (with options) into the store: by store_apply(),
+ * or by store_apply_sync() when overrode is given. */
+static enum rbc_result apply_wire(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                                  const uint8_t *opts, size_t optlen, uint64_t now_ms, bool sync,
+                                  bool *overrode)
 {
 	struct vrrp_ha_record r;
 
-	rec_mipv6(&r, &b->hoa, &b->coa, (uint32_t)b->lifetime * VRRP_HA_LIFETIME_UNIT_S, b->seq,
-	          b->flags);
-	r.created = (b->reserved & VRRP_HA_REC_NEW) != 0;
-	return rbc_res(store_apply(t->s, &r, now_ms));
-}
-
-enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
-                               const uint8_t *opts, size_t optlen, uint64_t now_ms)
-{
-	struct vrrp_ha_record r;
-
+	if (overrode)
+		*overrode = false;
 	if (optlen > UINT16_MAX)
 		return RBC_NOMEM;
 	rec_mipv6(&r, &b->hoa, &b->coa, (uint32_t)b->lifetime * VRRP_HA_LIFETIME_UNIT_S, b->seq,
@@ -144,7 +139,33 @@ enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_bindi
 	r.created = (b->reserved & VRRP_HA_REC_NEW) != 0;
 	r.opts = optlen ? opts : NULL;
 	r.opts_len = (uint16_t)optlen;
+	if (sync)
+		return rbc_res(store_apply_sync(t->s, &r, now_ms, overrode));
 	return rbc_res(store_apply(t->s, &r, now_ms));
+}
+
+enum rbc_result rbc_apply(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b, uint64_t now_ms)
+{
+	return apply_wire(t, b, NULL, 0, now_ms, false, NULL);
+}
+
+enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                               const uint8_t *opts, size_t optlen, uint64_t now_ms)
+{
+	return apply_wire(t, b, opts, optlen, now_ms, false, NULL);
+}
+
+enum rbc_result rbc_apply_sync(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                               uint64_t now_ms, bool *overrode)
+{
+	return apply_wire(t, b, NULL, 0, now_ms, true, overrode);
+}
+
+enum rbc_result rbc_apply_sync_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                                    const uint8_t *opts, size_t optlen, uint64_t now_ms,
+                                    bool *overrode)
+{
+	return apply_wire(t, b, opts, optlen, now_ms, true, overrode);
 }
 
 enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
@@ -202,7 +223,7 @@ bool rbc_maintain(struct vrrp_ha_rbc *t, size_t budget)
 struct expire_ctx {
 	void (*cb)(void *arg, const struct rbc_view *v);
 	void *arg;
-	size_t n; /* MIPv6 bindings expired */
+	size_t n; /* MIPv6 bindings expired (or swept) */
 };
 
 static void on_expire(void *arg, const struct vrrp_ha_record *r)
@@ -268,8 +289,12 @@ void rbc_clear_dirty(struct vrrp_ha_rbc *t)
 	store_clear_dirty(t->s, VRRP_HA_KIND_MIPV6);
 }
 
-/* The store's MIPv6 walk, converted a batch at a time by conv. */
-static size_t walk_conv(const struct vrrp_ha_rbc *t, uint64_t *cursor, size_t max, uint64_t now_ms,
+typedef size_t (*store_walker)(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                               struct vrrp_ha_record *out, size_t max, uint64_t now_ms);
+
+/* The store's MIPv6 walk (by walker), converted a batch at a time by conv. */
+static size_t walk_conv(const struct vrrp_ha_rbc *t, store_walker walker, uint64_t *cursor,
+                        size_t max, uint64_t now_ms,
                         void (*conv)(void *out, size_t i, const struct vrrp_ha_record *r,
                                      uint64_t now_ms),
                         void *out)
@@ -278,8 +303,8 @@ static size_t walk_conv(const struct vrrp_ha_rbc *t, uint64_t *cursor, size_t ma
 	size_t n = 0, k, i;
 
 	while (n < max) {
-		k = store_walk(t->s, VRRP_HA_KIND_MIPV6, cursor, r,
-		               max - n < WALK_BATCH ? max - n : WALK_BATCH, now_ms);
+		k = walker(t->s, VRRP_HA_KIND_MIPV6, cursor, r,
+		           max - n < WALK_BATCH ? max - n : WALK_BATCH, now_ms);
 		if (k == 0)
 			break;
 		for (i = 0; i < k; i++)
@@ -303,11 +328,78 @@ static void conv_view(void *out, size_t i, const struct vrrp_ha_record *r, uint6
 size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
                 size_t max, uint64_t now_ms)
 {
-	return walk_conv(t, cursor, max, now_ms, conv_wire, out);
+	return walk_conv(t, store_walk, cursor, max, now_ms, conv_wire, out);
 }
 
 size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_view *out,
                      size_t max, uint64_t now_ms)
 {
-	return walk_conv(t, cursor, max, now_ms, conv_view, out);
+	return walk_conv(t, store_walk, cursor, max, now_ms, conv_view, out);
+}
+
+size_t rbc_walk_all(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
+                    size_t max, uint64_t now_ms)
+{
+	return walk_conv(t, store_walk_all, cursor, max, now_ms, conv_wire, out);
+}
+
+/* ---- digests and marks ---------------------------------------------------- */
+
+uint32_t rbc_bucket_of(const struct in6_addr *hoa)
+{
+	struct vrrp_ha_key k;
+
+	vrrp_ha_key_mipv6(&k, hoa);
+	return store_bucket_of(&k);
+}
+
+void rbc_digest_bucket(const struct vrrp_ha_rbc *t, uint32_t b, uint32_t *count, uint64_t *sum)
+{
+	store_digest_bucket(t->s, VRRP_HA_KIND_MIPV6, b, count, sum);
+}
+
+void rbc_digest_group(const struct vrrp_ha_rbc *t, uint32_t g, uint32_t *count, uint64_t *sum)
+{
+	store_digest_group(t->s, VRRP_HA_KIND_MIPV6, g, count, sum);
+}
+
+void rbc_digest_total(const struct vrrp_ha_rbc *t, uint32_t *count, uint64_t *sum)
+{
+	store_digest_total(t->s, VRRP_HA_KIND_MIPV6, count, sum);
+}
+
+uint32_t rbc_mark_begin(struct vrrp_ha_rbc *t, const uint64_t *bitmap)
+{
+	return store_mark_begin(t->s, VRRP_HA_KIND_MIPV6, bitmap);
+}
+
+bool rbc_mark(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms)
+{
+	struct vrrp_ha_key k;
+
+	vrrp_ha_key_mipv6(&k, hoa);
+	return store_mark(t->s, &k, now_ms);
+}
+
+void rbc_marked_bucket(const struct vrrp_ha_rbc *t, uint32_t b, uint32_t *count, uint64_t *sum)
+{
+	store_marked_bucket(t->s, VRRP_HA_KIND_MIPV6, b, count, sum);
+}
+
+size_t rbc_sweep_step(struct vrrp_ha_rbc *t, const uint64_t *bitmap, uint64_t *cursor,
+                      size_t budget, uint64_t now_ms,
+                      void (*cb)(void *arg, const struct rbc_view *v), void *arg)
+{
+	struct expire_ctx x = {cb, arg, 0};
+
+	store_sweep_step(t->s, VRRP_HA_KIND_MIPV6, bitmap, cursor, budget, now_ms, on_expire, &x);
+	return x.n;
+}
+
+size_t rbc_sweep(struct vrrp_ha_rbc *t, const uint64_t *bitmap, uint64_t now_ms,
+                 void (*cb)(void *arg, const struct rbc_view *v), void *arg)
+{
+	uint64_t cursor = 0;
+
+	return rbc_sweep_step(t, bitmap, &cursor, 0, now_ms, cb, arg);
 }

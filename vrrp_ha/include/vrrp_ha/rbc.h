@@ -209,4 +209,69 @@ size_t rbc_walk(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_bi
 size_t rbc_walk_view(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct rbc_view *out,
                      size_t max, uint64_t now_ms);
 
+/* ---- full sync, anti-entropy, repair (store.h "digests and marks") ------
+ * The MIPv6 view of the store's digests and marks: buckets, groups,
+ * bitmaps and generations as there (STORE_DIGEST_BUCKETS = 4096 buckets,
+ * 64 groups of 64; a bitmap is 64 uint64_t words, bit b % 64 of word b / 64,
+ * NULL = all). A binding counts in the digests until rbc_expire() removes
+ * it, as in rbc_count().
+ */
+
+/* Returns: hoa's bucket, 0..4095, the same on every node (store_bucket_of). */
+uint32_t rbc_bucket_of(const struct in6_addr *hoa);
+
+/* Count and sum (mod 2^64) of the version hashes of the bindings in bucket
+ * b, in group g, in all (count, sum may be NULL). Returns: nothing. */
+void rbc_digest_bucket(const struct vrrp_ha_rbc *t, uint32_t b, uint32_t *count, uint64_t *sum);
+void rbc_digest_group(const struct vrrp_ha_rbc *t, uint32_t g, uint32_t *count, uint64_t *sum);
+void rbc_digest_total(const struct vrrp_ha_rbc *t, uint32_t *count, uint64_t *sum);
+
+/* A new mark generation for the buckets of bitmap (store_mark_begin()).
+ * Returns: the generation, 0 on allocation failure. */
+uint32_t rbc_mark_begin(struct vrrp_ha_rbc *t, const uint64_t *bitmap);
+
+/* Mark hoa's live binding in its bucket's generation (store_mark()).
+ * Returns: true if marked, false if none or its bucket has no generation. */
+bool rbc_mark(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms);
+
+/* Marked count and sum of bucket b. Returns: nothing. */
+void rbc_marked_bucket(const struct vrrp_ha_rbc *t, uint32_t b, uint32_t *count, uint64_t *sum);
+
+/*
+ * Delete every binding of the buckets of bitmap not marked in its bucket's
+ * generation, as a peer delete (tombstone of its own seq), not queued;
+ * budget slab entries at most (0: no bound), *cursor 0 to start and 0 again
+ * when done (store_sweep_step()). cb (may be NULL) sees each binding before
+ * it goes, as rbc_expire()'s does, and must not change the table.
+ * Returns: bindings deleted by this call.
+ */
+size_t rbc_sweep_step(struct vrrp_ha_rbc *t, const uint64_t *bitmap, uint64_t *cursor,
+                      size_t budget, uint64_t now_ms,
+                      void (*cb)(void *arg, const struct rbc_view *v), void *arg);
+
+/* rbc_sweep_step() at once over the whole table. Returns: bindings deleted. */
+size_t rbc_sweep(struct vrrp_ha_rbc *t, const uint64_t *bitmap, uint64_t now_ms,
+                 void (*cb)(void *arg, const struct rbc_view *v), void *arg);
+
+/*
+ * rbc_walk() that also yields the tombstones still remembered, as deletes:
+ * lifetime 0, the deleting seq (and the CoA/flags the binding had). For a
+ * split-brain merge push. Returns: records written; 0 when done.
+ */
+size_t rbc_walk_all(const struct vrrp_ha_rbc *t, uint64_t *cursor, struct vrrp_ha_binding *out,
+                    size_t max, uint64_t now_ms);
+
+/*
+ * rbc_apply() / rbc_apply_opts() for a record of a framed full sync, whose
+ * sender is the reference (store_apply_sync()): taken even if its seq is
+ * older than the entry's or not newer than a tombstone's. overrode (may be
+ * NULL): set to whether rbc_apply() would have found it RBC_STALE.
+ * Returns: as rbc_apply(), never RBC_STALE.
+ */
+enum rbc_result rbc_apply_sync(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                               uint64_t now_ms, bool *overrode);
+enum rbc_result rbc_apply_sync_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                                    const uint8_t *opts, size_t optlen, uint64_t now_ms,
+                                    bool *overrode);
+
 #endif

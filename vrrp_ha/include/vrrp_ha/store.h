@@ -9,8 +9,10 @@
  * in bounded steps), ordered iteration in O(log n) (store_lookup_next(),
  * for an SNMP walk), a cursor walk stable under change, expiry against a
  * caller-supplied monotonic clock in milliseconds, and a coalescing FIFO
- * dirty queue per kind for what peers should hear. No call does more than
- * a bounded amount of work (store_flush() excepted: it visits every entry).
+ * dirty queue per kind for what peers should hear, and deterministic
+ * digests per bucket of the key space with marks for a mark-and-sweep full
+ * sync (end of this file). No call does more than a bounded amount of work
+ * (store_flush() and store_sweep() excepted: they visit every entry).
  *
  * Staleness, per kind (a record is compared with the entry for its key):
  *   MIPv6   seq, RFC 1982 16-bit serial (RFC 6275 9.5.1);
@@ -167,5 +169,120 @@ void store_clear_dirty(struct vrrp_ha_store *s, unsigned kind);
  */
 size_t store_walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
                   struct vrrp_ha_record *out, size_t max, uint64_t now_ms);
+
+/*
+ * Cursor walk as store_walk(), yielding also the tombstones still
+ * remembered (a delete within tombstone_ms): lifetime_s 0, the fixed part
+ * with the deleting version, no options. For a split-brain merge push.
+ * Returns: records written to out (at most max); 0 when done.
+ */
+size_t store_walk_all(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                      struct vrrp_ha_record *out, size_t max, uint64_t now_ms);
+
+/*
+ * store_apply() for a record of a framed full sync, whose sender is the
+ * reference: it is taken even if older than the live entry, and over a
+ * tombstone whatever its version. A delete (lifetime 0) removes the live
+ * entry whatever its version (the tombstone takes the record's); against a
+ * tombstone it only moves its version on if newer. STORE_NOMEM and
+ * STORE_INVALID are refused as by store_apply(); changes are queued dirty.
+ * overrode (may be NULL): set to true when the record was taken where
+ * store_apply() would have returned STORE_STALE (it replaced a newer
+ * version, or a tombstone not older than it), else false.
+ * Returns: as store_apply(), never STORE_STALE.
+ */
+enum store_result store_apply_sync(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                                   uint64_t now_ms, bool *overrode);
+
+/* ---- digests and marks (digest.c; docs/store.md "Digests and marks") ----
+ *
+ * Every key falls in one of STORE_DIGEST_BUCKETS buckets (store_bucket_of);
+ * every entry has a version hash over its kind, key, version and content
+ * (store_version_hash: not the lifetime, not created). Both are the same on
+ * every node and every run. Per kind the store keeps, for each bucket, for
+ * each group of STORE_DIGEST_GROUP buckets (group g: buckets 64g..64g+63)
+ * and in total, the count of its counted entries and the sum mod 2^64 of
+ * their version hashes, in O(1) per change. Counted are the entries
+ * store_count() counts: live ones, including one whose lifetime ran out,
+ * until store_expire() removes it. Two stores with the same counted
+ * entries have the same digests whatever their histories.
+ *
+ * A bucket bitmap is STORE_DIGEST_BUCKETS / 64 uint64_t words: bucket b is
+ * bit b % 64 of word b / 64, so word g is group g. NULL: every bucket.
+ */
+#define STORE_DIGEST_BUCKETS 4096
+#define STORE_DIGEST_GROUP   64
+#define STORE_DIGEST_WORDS   (STORE_DIGEST_BUCKETS / 64)
+
+/* Returns: k's bucket, 0..STORE_DIGEST_BUCKETS-1 (0 for an invalid key). */
+uint32_t store_bucket_of(const struct vrrp_ha_key *k);
+
+/* Returns: r's version hash (0 for an invalid key or option pointer). */
+uint64_t store_version_hash(const struct vrrp_ha_record *r);
+
+/* Count and sum of kind's counted entries in bucket b (count, sum may be
+ * NULL; 0 and 0 for an empty bucket or an argument out of range).
+ * Returns: nothing. */
+void store_digest_bucket(const struct vrrp_ha_store *s, unsigned kind, uint32_t b, uint32_t *count,
+                         uint64_t *sum);
+
+/* The same for group g (0..STORE_DIGEST_BUCKETS / STORE_DIGEST_GROUP - 1):
+ * the sums of its 64 buckets. Returns: nothing. */
+void store_digest_group(const struct vrrp_ha_store *s, unsigned kind, uint32_t g, uint32_t *count,
+                        uint64_t *sum);
+
+/* The same for all of kind (count == store_count(s, kind)). Returns: nothing. */
+void store_digest_total(const struct vrrp_ha_store *s, unsigned kind, uint32_t *count,
+                        uint64_t *sum);
+
+/*
+ * Mark and sweep: begin a new generation for the buckets of bitmap (NULL:
+ * all) of kind; their marked count and sum restart at 0, other buckets
+ * keep their generation and marks. Generations count per kind (1, 2, ...,
+ * 0 skipped on wrap), so the value says which begin a bucket's marks
+ * belong to. The first call allocates the marks (4 bytes per slab entry).
+ * Returns: the new generation, 0 if kind is invalid or memory is short
+ * (nothing changed).
+ */
+uint32_t store_mark_begin(struct vrrp_ha_store *s, unsigned kind, const uint64_t *bitmap);
+
+/*
+ * Mark k's live entry (as store_lookup() sees it at now_ms) in its bucket's
+ * current generation, adding it to the bucket's marked count and sum; a
+ * second mark in the same generation does nothing. From then on the marked
+ * sum follows the entry: a change of content moves it (-old +new), a delete,
+ * expiry or sweep takes it out (count - 1). An entry that stops being
+ * counted loses its mark: brought back (a tombstone revived, a key added
+ * again) it is not marked.
+ * Returns: true if the entry is marked, false if k has no live entry or its
+ * bucket no generation.
+ */
+bool store_mark(struct vrrp_ha_store *s, const struct vrrp_ha_key *k, uint64_t now_ms);
+
+/* Marked count and sum of bucket b of kind in its current generation
+ * (0 and 0 before any). Returns: nothing. */
+void store_marked_bucket(const struct vrrp_ha_store *s, unsigned kind, uint32_t b, uint32_t *count,
+                         uint64_t *sum);
+
+/*
+ * Sweep in steps: every counted entry of kind in the buckets of bitmap
+ * (NULL: all) that is not marked in its bucket's current generation is
+ * deleted as a peer delete with its own version (a tombstone), not queued
+ * dirty (an entry already queued stays so, and then goes out as the
+ * delete); cb (may be NULL) sees each record first and must not change the
+ * store. Examines at most budget slab entries (0: no bound) from *cursor.
+ * Start with *cursor = 0; it is 0 again when the sweep is done (and never
+ * 0 in between). Entries added or revived during the sweep are unmarked:
+ * mark them or they go. Pass the same kind and bitmap on every step.
+ * Returns: entries deleted by this call.
+ */
+size_t store_sweep_step(struct vrrp_ha_store *s, unsigned kind, const uint64_t *bitmap,
+                        uint64_t *cursor, size_t budget, uint64_t now_ms, store_rec_cb cb,
+                        void *arg);
+
+/* store_sweep_step() over the whole slab at once (O(slab)).
+ * Returns: entries deleted. */
+size_t store_sweep(struct vrrp_ha_store *s, unsigned kind, const uint64_t *bitmap, uint64_t now_ms,
+                   store_rec_cb cb, void *arg);
 
 #endif

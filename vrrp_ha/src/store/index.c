@@ -66,7 +66,7 @@ static inline void sip_block(uint64_t v[4], uint64_t m)
 	v[0] ^= m;
 }
 
-static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *m, size_t len)
+uint64_t st_siphash13(uint64_t k0, uint64_t k1, const uint8_t *m, size_t len)
 {
 	uint64_t v[4] = {
 	        k0 ^ UINT64_C(0x736f6d6570736575),
@@ -92,8 +92,9 @@ static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *m, size_t len
 uint32_t st_hash(const struct vrrp_ha_store *s, const struct vrrp_ha_key *k)
 {
 	/* one key per kind: equal bytes of two kinds hash apart */
-	return (uint32_t)siphash13(s->key[0] ^ ((uint64_t)k->kind * UINT64_C(0x9e3779b97f4a7c15)),
-	                           s->key[1], k->bytes, k->len);
+	return (uint32_t)st_siphash13(s->key[0] ^
+	                                      ((uint64_t)k->kind * UINT64_C(0x9e3779b97f4a7c15)),
+	                              s->key[1], k->bytes, k->len);
 }
 
 static uint32_t hash_ent(const struct vrrp_ha_store *s, const struct st_entry *e)

@@ -5,6 +5,9 @@
  * index.c (hash index, incremental resize) and order.c (order tree);
  * docs/store.md draws them.
  *
+ * Digests (digest.c) follow every change of the set of LIVE entries or of
+ * a LIVE entry's content: st_dg_enter / st_dg_change / st_dg_leave below.
+ *
  * Entry states:
  *   FREE  on the free list only.
  *   LIVE  in index, order tree and heap. Once its deadline has passed it
@@ -251,10 +254,16 @@ static int ent_make_live(struct vrrp_ha_store *s, uint32_t idx, const struct vrr
 	if (opts_prepare(e, r, &buf, &keep))
 		return -1;
 	if (e->state != ST_LIVE) {
+		if (st_dg_enter(s, idx, r)) {
+			free(buf);
+			return -1;
+		}
 		s->live_n[e->kind]++;
 		s->live_n[0]++;
 		e->state = ST_LIVE;
 		st_ord_insert(s, idx);
+	} else if (!keep || !kinds[e->kind].same(&e->f, &r->u)) {
+		st_dg_change(s, idx, r);
 	}
 	e->f = r->u;
 	if (!keep)
@@ -302,12 +311,13 @@ static uint32_t ent_create(struct vrrp_ha_store *s, const struct vrrp_ha_record 
 }
 
 /* LIVE entry idx becomes a tombstone, remembering ver's version (NULL: its
- * own); the delete is queued so peers hear it. */
-static void ent_make_tomb(struct vrrp_ha_store *s, uint32_t idx, const union vrrp_ha_fixed *ver,
-                          uint64_t now_ms)
+ * own); queue: the delete is queued so peers hear it. */
+static void ent_tomb(struct vrrp_ha_store *s, uint32_t idx, const union vrrp_ha_fixed *ver,
+                     uint64_t now_ms, bool queue)
 {
 	struct st_entry *e = ent_at(s, idx);
 
+	st_dg_leave(s, idx);
 	if (ver)
 		kinds[e->kind].take_version(&e->f, ver);
 	e->state = ST_TOMB;
@@ -317,7 +327,26 @@ static void ent_make_tomb(struct vrrp_ha_store *s, uint32_t idx, const union vrr
 	st_ord_remove(s, idx);
 	opts_install(s, e, NULL, 0);
 	st_heap_schedule(s, idx, add_sat(now_ms, s->tombstone_ms));
-	q_push(s, idx);
+	if (queue)
+		q_push(s, idx);
+}
+
+static void ent_make_tomb(struct vrrp_ha_store *s, uint32_t idx, const union vrrp_ha_fixed *ver,
+                          uint64_t now_ms)
+{
+	ent_tomb(s, idx, ver, now_ms, true);
+}
+
+void st_sweep_one(struct vrrp_ha_store *s, uint32_t idx, uint64_t now_ms, store_rec_cb cb,
+                  void *arg)
+{
+	if (cb) {
+		struct vrrp_ha_record r;
+
+		to_record(ent_at(s, idx), now_ms, &r);
+		cb(arg, &r);
+	}
+	ent_tomb(s, idx, NULL, now_ms, false);
 }
 
 /* ---- API ---------------------------------------------------------------------------- */
@@ -344,7 +373,8 @@ struct vrrp_ha_store *store_new(size_t size_hint, uint32_t tombstone_ms)
 		s->q[k].head = s->q[k].tail = NONE;
 	st_seed(s);
 	if (st_ch_reserve(&s->ent, sizeof(struct st_entry), ENT_SHIFT, cap) ||
-	    st_ch_reserve(&s->heap, sizeof(uint32_t), HEAP_SHIFT, cap) || st_idx_init(s, slots)) {
+	    st_ch_reserve(&s->heap, sizeof(uint32_t), HEAP_SHIFT, cap) || st_idx_init(s, slots) ||
+	    st_dg_init(s, size_hint)) {
 		store_free(s);
 		return NULL;
 	}
@@ -369,11 +399,14 @@ void store_free(struct vrrp_ha_store *s)
 	st_ch_free(&s->ent);
 	st_ch_free(&s->heap);
 	st_idx_free(s);
+	st_dg_free(s);
 	free(s);
 }
 
-enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
-                              uint64_t now_ms)
+/* store_apply(); sync: store_apply_sync(), *over set when the record was
+ * taken although store_apply() would have found it stale. */
+static enum store_result apply_rec(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                                   uint64_t now_ms, bool sync, bool *over)
 {
 	uint64_t expires = add_sat(now_ms, (uint64_t)r->lifetime_s * 1000);
 	/* the sender's authoritative table created this binding: it replaces
@@ -383,6 +416,7 @@ enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_reco
 	struct st_entry *e;
 	uint32_t idx, hv;
 
+	*over = false;
 	if (!rec_ok(r))
 		return STORE_INVALID;
 	ops = &kinds[r->key.kind];
@@ -397,32 +431,44 @@ enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_reco
 	e = ent_at(s, idx);
 	if (ent_is_live(e, now_ms)) {
 		enum store_result res;
-		int c = ops->cmp(&e->f, &r->u);
+		bool older = ops->cmp(&e->f, &r->u) < 0 && !supersede;
 
-		if (c < 0 && !supersede)
+		if (older && !sync)
 			return STORE_STALE;
 		if (r->lifetime_s == 0) {
 			/* RFC 6275 10.3.2, RFC 5213 5.3.5: lifetime 0 de-registers */
 			ent_make_tomb(s, idx, &r->u, now_ms);
+			*over = older;
 			return STORE_DELETED;
 		}
 		res = ops->same(&e->f, &r->u) && opts_same(e, r) ? STORE_REFRESHED : STORE_UPDATED;
 		/* refreshes are queued too: the lifetime is news */
-		return ent_make_live(s, idx, r, expires) ? STORE_NOMEM : res;
+		if (ent_make_live(s, idx, r, expires))
+			return STORE_NOMEM;
+		*over = older;
+		return res;
 	}
 	if (ent_is_tomb(e, now_ms)) {
 		/* only a strictly newer version may bring a deleted key back,
 		 * or a creation by the owner of the truth */
-		if (ops->cmp(&e->f, &r->u) <= 0 && !supersede)
+		bool older = ops->cmp(&e->f, &r->u) <= 0 && !supersede;
+
+		if (older && !sync)
 			return STORE_STALE;
 		if (r->lifetime_s == 0) {
 			/* a newer delete of what is already deleted: remember
-			 * the newer version, nothing to tell */
-			ops->take_version(&e->f, &r->u);
-			st_heap_schedule(s, idx, add_sat(now_ms, s->tombstone_ms));
+			 * the newer version, nothing to tell (a sync's older
+			 * delete leaves the tombstone as it is) */
+			if (!older) {
+				ops->take_version(&e->f, &r->u);
+				st_heap_schedule(s, idx, add_sat(now_ms, s->tombstone_ms));
+			}
 			return STORE_NOT_FOUND;
 		}
-		return ent_make_live(s, idx, r, expires) ? STORE_NOMEM : STORE_ADDED;
+		if (ent_make_live(s, idx, r, expires))
+			return STORE_NOMEM;
+		*over = older;
+		return STORE_ADDED;
 	}
 	/* an expired binding or a released tombstone: absent */
 	if (r->lifetime_s == 0)
@@ -431,6 +477,25 @@ enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_reco
 		return STORE_NOMEM;
 	e->fresh = 0; /* created from a record: not the truth */
 	return STORE_ADDED;
+}
+
+enum store_result store_apply(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                              uint64_t now_ms)
+{
+	bool over;
+
+	return apply_rec(s, r, now_ms, false, &over);
+}
+
+enum store_result store_apply_sync(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
+                                   uint64_t now_ms, bool *overrode)
+{
+	bool over;
+	enum store_result res = apply_rec(s, r, now_ms, true, &over);
+
+	if (overrode)
+		*overrode = over;
+	return res;
 }
 
 enum store_result store_set_local(struct vrrp_ha_store *s, const struct vrrp_ha_record *r,
@@ -598,7 +663,8 @@ size_t store_count(const struct vrrp_ha_store *s, unsigned kind)
 size_t store_memory(const struct vrrp_ha_store *s)
 {
 	return sizeof(*s) + st_ch_memory(&s->ent, sizeof(struct st_entry)) +
-	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + s->ext_bytes;
+	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + s->ext_bytes +
+	       st_dg_memory(s);
 }
 
 bool store_maintain(struct vrrp_ha_store *s, size_t budget)
@@ -632,6 +698,7 @@ size_t store_expire(struct vrrp_ha_store *s, uint64_t now_ms, size_t max, store_
 				if (e->state != ST_LIVE || e->heap_pos != NONE)
 					continue;
 			}
+			st_dg_leave(s, idx);
 			s->live_n[e->kind]--;
 			s->live_n[0]--;
 			expired++;
@@ -722,8 +789,9 @@ void store_clear_dirty(struct vrrp_ha_store *s, unsigned kind)
 	}
 }
 
-size_t store_walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
-                  struct vrrp_ha_record *out, size_t max, uint64_t now_ms)
+/* store_walk(); tombs: store_walk_all(). */
+static size_t walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                   struct vrrp_ha_record *out, size_t max, uint64_t now_ms, bool tombs)
 {
 	uint64_t i = *cursor;
 	size_t n = 0;
@@ -732,10 +800,23 @@ size_t store_walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor
 	for (; i < s->ent_hw && n < max; i++) {
 		const struct st_entry *e = ent_at(s, (uint32_t)i);
 
-		if (ent_is_live(e, now_ms) && (!kind || e->kind == kind))
+		if ((ent_is_live(e, now_ms) || (tombs && ent_is_tomb(e, now_ms))) &&
+		    (!kind || e->kind == kind))
 			to_record(e, now_ms, &out[n++]);
 	}
 	if (i > *cursor)
 		*cursor = i;
 	return n;
+}
+
+size_t store_walk(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                  struct vrrp_ha_record *out, size_t max, uint64_t now_ms)
+{
+	return walk(s, kind, cursor, out, max, now_ms, false);
+}
+
+size_t store_walk_all(const struct vrrp_ha_store *s, unsigned kind, uint64_t *cursor,
+                      struct vrrp_ha_record *out, size_t max, uint64_t now_ms)
+{
+	return walk(s, kind, cursor, out, max, now_ms, true);
 }

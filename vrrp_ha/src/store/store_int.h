@@ -124,6 +124,8 @@ struct vrrp_ha_store {
 	size_t ext_bytes;                       /* out-of-line keys, options */
 	uint32_t tombstone_ms;
 	uint64_t key[2]; /* SipHash key */
+
+	struct st_digest *dg; /* digests and marks (digest.c); NULL until the first entry */
 };
 
 static inline struct st_entry *ent_at(const struct vrrp_ha_store *s, uint32_t idx)
@@ -189,6 +191,9 @@ uint32_t st_heap_top(const struct vrrp_ha_store *s);
 
 /* ---- index.c: hashing and the hash index ------------------------------ */
 
+/* SipHash-1-3 of m (len bytes) under the key (k0, k1), 64-bit output.
+ * Returns: the hash. */
+uint64_t st_siphash13(uint64_t k0, uint64_t k1, const uint8_t *m, size_t len);
 /* Seed s->key. Returns: nothing. */
 void st_seed(struct vrrp_ha_store *s);
 /* Returns: the 32-bit hash of k under s's key. */
@@ -218,5 +223,31 @@ void st_ord_insert(struct vrrp_ha_store *s, uint32_t idx);
 void st_ord_remove(struct vrrp_ha_store *s, uint32_t idx);
 /* Returns: the entry with the smallest key > after (NULL: smallest), or NONE. */
 uint32_t st_ord_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after);
+
+/* ---- digest.c: deterministic digests per bucket, marks ------------------ */
+
+/* For a store made for size_hint entries: a big one gets every kind's
+ * tables now. Returns: 0 or -1. */
+int st_dg_init(struct vrrp_ha_store *s, size_t size_hint);
+/* Entry idx (its key set) becomes counted with r's content (before its
+ * state changes; allocates its bucket's digest the first time).
+ * Returns: 0, or -1 if memory is short (nothing changed). */
+int st_dg_enter(struct vrrp_ha_store *s, uint32_t idx, const struct vrrp_ha_record *r);
+/* Counted entry idx takes r's content (before the entry changes). Returns: nothing. */
+void st_dg_change(struct vrrp_ha_store *s, uint32_t idx, const struct vrrp_ha_record *r);
+/* Counted entry idx stops counting (before its content changes). Returns: nothing. */
+void st_dg_leave(struct vrrp_ha_store *s, uint32_t idx);
+/* Free the digest tables. Returns: nothing. */
+void st_dg_free(struct vrrp_ha_store *s);
+/* Returns: bytes the digest tables and marks hold. */
+size_t st_dg_memory(const struct vrrp_ha_store *s);
+
+/* ---- store.c, for digest.c's sweep ------------------------------------- */
+
+/* LIVE entry idx, shown to cb (may be NULL) first, becomes a tombstone of
+ * its own version, not queued (a delete from the reference table).
+ * Returns: nothing. */
+void st_sweep_one(struct vrrp_ha_store *s, uint32_t idx, uint64_t now_ms, store_rec_cb cb,
+                  void *arg);
 
 #endif
