@@ -616,7 +616,8 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
 	if (from_source && f->active && f->started && !vrrp_ha_is_owner(r->h) &&
 	    bmap_test(f->want, rbc_bucket_of(&b->hoa))) {
 		bool overrode = false;
-		enum rbc_result res = rbc_apply_sync(t, b, opts, optlen, now, &overrode);
+		enum rbc_result res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
+		                              : rbc_apply_sync(t, b, now, &overrode);
 
 		if (overrode)
 			repl_cnt(r)->sync_overrides++;
