@@ -19,7 +19,6 @@
 
 #include "core/internal.h"
 #include "vrrp_ha/ext.h"
-#include "repl/shim_pending.h"
 
 #define NBUCKETS   VRRP_HA_EXT_BUCKETS
 #define BMAP_WORDS (NBUCKETS / 64)
