@@ -24,6 +24,8 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->max_bindings = 4000000;
 	c->log_interval_s = 10;
 	c->refresh_s = 300;
+	c->sync_hold_s = 30;
+	c->sync_hold_prio = 1;
 	c->dataplane = VRRP_HA_DP_NONE;
 	c->full_recovery = true;
 	c->extensions = VRRP_HA_EXT_AUTO;

@@ -241,6 +241,7 @@ static void rx_sync_check(struct repl *r, uint64_t now, uint64_t *next)
 		r->rx_sync = false;
 		sync_event(r, VRRP_HA_E_SYNC_COMPLETE, "request", r->rx_sync_records,
 		           r->rx_sync_last - r->rx_sync_start);
+		vrrp_ha_sync_hold_done(r->h, "sync complete (the answer to our request ended)");
 	} else if (quiet_at < *next) {
 		*next = quiet_at;
 	}
@@ -1081,6 +1082,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 				           vrrp_ha_is_owner(h) ? VRRP_HA_E_SYNC_COMPLETE
 				                               : VRRP_HA_E_SYNC_DIVERGED,
 				           "no answer", 0, now - r->rx_sync_start);
+				vrrp_ha_sync_hold_done(h, "no answer to our BC_REQUEST");
 			}
 		}
 	}
