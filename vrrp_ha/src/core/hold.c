@@ -48,7 +48,7 @@ unsigned vrrp_ha_config_start_hold(const struct vrrp_ha_config *c)
 {
 	unsigned p = c->sync_hold_prio;
 
-	if (!c->sync_hold_s)
+	if (!c->enabled || !c->sync_hold_s)
 		return 0;
 	if (p < VRRP_HA_HOLD_PRIO_MIN)
 		p = VRRP_HA_HOLD_PRIO_MIN;
