@@ -230,7 +230,9 @@ static void glue_set_hold(void *ctx, unsigned prio)
 	if (g->hold_prio == prio)
 		return;
 	g->hold_prio = prio;
-	if (g->vrrp)
+	/* during a reload (restore_vrrp_state) the new vrrp_t has no sockets
+	 * yet: vrrp_ha_glue_init_state() applies the hold when it starts */
+	if (g->vrrp && g->vrrp->sockets)
 		vrrp_set_effective_priority(g->vrrp);
 }
 
@@ -1114,10 +1116,11 @@ static void ucast_read(void *data, int fd, int events)
 
 	for (int i = 0; i < GLUE_UCAST_BATCH; i++) {
 		union {
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
 			struct cmsghdr align;
 		} cbuf;
 		struct sockaddr_in6 from;
+		bool mcast = false;
 		struct iovec iov = {.iov_base = g->ucast_buf, .iov_len = g->ucast_cap};
 		struct msghdr msg = {.msg_name = &from,
 		                     .msg_namelen = sizeof(from),
@@ -1134,12 +1137,21 @@ static void ucast_read(void *data, int fd, int events)
 				g->ucast_errors++;
 			return;
 		}
-		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(int)))
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != IPPROTO_IPV6)
+				continue;
+			if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int)))
 				memcpy(&hop, CMSG_DATA(c), sizeof(hop));
-		/* as keepalived's own receive path: nothing for INIT/FAULT */
-		if (n < 2 || !g->h || !vrrp || !vrrp_ha_glue_is_bc(g->ucast_buf) ||
+			else if (c->cmsg_type == IPV6_PKTINFO &&
+			         c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo)))
+				mcast = IN6_IS_ADDR_MULTICAST(
+				        &((const struct in6_pktinfo *)(const void *)CMSG_DATA(c))
+				                 ->ipi6_addr);
+		}
+		/* multicast is keepalived's socket's (IPV6_MULTICAST_ALL is off
+		 * here; this guards against a kernel that ignores it); and as
+		 * keepalived's own receive path: nothing for INIT/FAULT */
+		if (n < 2 || mcast || !g->h || !vrrp || !vrrp_ha_glue_is_bc(g->ucast_buf) ||
 		    g->ucast_buf[1] != vrrp->vrid ||
 		    (vrrp->state != VRRP_STATE_BACK && vrrp->state != VRRP_STATE_MAST)) {
 			g->ucast_ignored++;
@@ -1160,7 +1172,7 @@ static void ucast_open(struct vrrp_ha_glue *g)
 {
 	vrrp_t *vrrp = g->vrrp;
 	struct sockaddr_in6 sa;
-	int fd, on = 1, off = 6, sz = (int)g->rcvbuf;
+	int fd, on = 1, zero = 0, off = 6, sz = (int)g->rcvbuf;
 	size_t cap;
 
 	g->ucast_retry_ms = 0;
@@ -1189,8 +1201,14 @@ static void ucast_open(struct vrrp_ha_glue *g)
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
 	if (fd < 0)
 		goto fail;
+	/* a raw socket bound to a unicast address still gets every multicast
+	 * packet of its protocol for groups any socket of the host joined
+	 * (ff02::12 by keepalived's) unless IPV6_MULTICAST_ALL is off: those
+	 * would reach the library twice */
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof(zero)) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		close(fd);
 		goto fail;

@@ -65,7 +65,8 @@ unsigned vrrp_ha_hold_reason_prio(const struct vrrp_ha *h, enum vrrp_ha_hold_rea
 int vrrp_ha_hold_reasons_text(const struct vrrp_ha *h, char *buf, size_t cap);
 
 /* Returns: the priority a fresh instance with configuration c starts held
- * at (sync_hold_priority, or 0 with sync_hold_timeout 0): the host applies it
+ * at (sync_hold_priority; 0 with sync_hold_timeout 0 or the block disabled):
+ * the host applies it
  * before its first election decision, which may come before vrrp_ha_new(). */
 unsigned vrrp_ha_config_start_hold(const struct vrrp_ha_config *c);
 
