@@ -675,6 +675,61 @@ static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
 	out_str(cl, "OK\n");
 }
 
+/* The hold and the group's routers, for state: text lines or JSON members. */
+static void state_hold_peers(struct ctl_client *cl, bool json)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_peer_info pi[VRRP_HA_PEERS_MAX];
+	size_t np = vrrp_ha_peers(h, pi, VRRP_HA_PEERS_MAX);
+	uint64_t now = vrrp_ha_now(h);
+	unsigned held = vrrp_ha_held_prio(h);
+	struct in6_addr m;
+	bool have_m = vrrp_ha_master_addr(h, &m);
+	char why[64], a[INET6_ADDRSTRLEN];
+
+	vrrp_ha_hold_reasons_text(h, why, sizeof(why));
+	if (have_m)
+		inet_ntop(AF_INET6, &m, a, sizeof(a));
+	if (json) {
+		out_printf(cl, ",\"held\":%u,\"hold_reasons\":\"%s\",\"master\":", held, why);
+		if (have_m)
+			out_printf(cl, "\"%s\"", a);
+		else
+			out_str(cl, "null");
+		out_str(cl, ",\"peers\":[");
+	} else {
+		if (held)
+			out_printf(cl, "held %u (%s)\n", held, why);
+		else
+			out_str(cl, "held no\n");
+		out_printf(cl, "master %s\n", have_m ? a : "none");
+	}
+	for (size_t i = 0; i < np; i++) {
+		char age[24] = "-";
+
+		inet_ntop(AF_INET6, &pi[i].addr, a, sizeof(a));
+		if (pi[i].adverts)
+			snprintf(age, sizeof(age), "%" PRIu64, now - pi[i].last_advert_ms);
+		if (json)
+			out_printf(cl,
+			           "%s{\"address\":\"%s\",\"priority\":%u,\"ha\":%s,\"non_ha\":%s,"
+			           "\"master\":%s,\"adverts\":%" PRIu64
+			           ",\"last_advert_age_ms\":%s}",
+			           i ? "," : "", a, pi[i].priority, pi[i].ha ? "true" : "false",
+			           pi[i].non_ha ? "true" : "false", pi[i].master ? "true" : "false",
+			           pi[i].adverts, pi[i].adverts ? age : "null");
+		else
+			out_printf(cl,
+			           "peer %s priority %u ha %s master %s adverts %" PRIu64
+			           " age_ms %s\n",
+			           a, pi[i].priority,
+			           pi[i].ha ? "yes" : (pi[i].non_ha ? "no" : "unknown"),
+			           pi[i].master ? "yes" : "no", pi[i].adverts, age);
+	}
+	if (json)
+		out_str(cl, "]");
+}
+
 static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -688,17 +743,51 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 		instance_json_head(cl);
 		out_printf(cl,
 		           ",\"owner\":%s,\"rbc\":%zu,\"bc\":%zu,\"backlog\":%zu,"
-		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu,\"sync\":\"%s\"}\nOK\n",
+		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu,\"sync\":\"%s\"",
 		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
 		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
+		state_hold_peers(cl, true);
+		out_str(cl, "}\nOK\n");
 		return;
 	}
 	out_printf(cl,
 	           "instance %s\nvrid %u\nstate %s\nowner %s\nrbc %zu\nbc %zu\nbacklog %zu\n"
-	           "rbc_bytes %zu\nbc_bytes %zu\nsync %s\nOK\n",
+	           "rbc_bytes %zu\nbc_bytes %zu\nsync %s\n",
 	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
 	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc,
 	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
+	state_hold_peers(cl, false);
+	out_str(cl, "OK\n");
+}
+
+/* hold [PRIO]: the operator's hold (default priority 1), until release. */
+static void cmd_hold(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	unsigned long prio = VRRP_HA_HOLD_PRIO_MIN;
+
+	if (ntok == 1 && !parse_uint(tok[0], VRRP_HA_HOLD_PRIO_MIN, VRRP_HA_HOLD_PRIO_MAX, &prio)) {
+		out_printf(cl, "ERR bad priority '%.32s': %u..%u\n", tok[0], VRRP_HA_HOLD_PRIO_MIN,
+		           VRRP_HA_HOLD_PRIO_MAX);
+		return;
+	}
+	vrrp_ha_hold(h, VRRP_HA_HOLD_OPERATOR, (unsigned)prio, "vrrp-ha-ctl hold");
+	out_printf(cl, "OK held at %u\n", vrrp_ha_held_prio(h));
+}
+
+static void cmd_release(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	bool had = vrrp_ha_hold_reason_prio(h, VRRP_HA_HOLD_OPERATOR) != 0;
+	char why[64];
+
+	vrrp_ha_hold(h, VRRP_HA_HOLD_OPERATOR, 0, "vrrp-ha-ctl release");
+	vrrp_ha_hold_reasons_text(h, why, sizeof(why));
+	if (vrrp_ha_held_prio(h))
+		out_printf(cl, "OK %s; still held at %u (%s)\n", had ? "released" : "not held",
+		           vrrp_ha_held_prio(h), why);
+	else
+		out_printf(cl, "OK %s\n", had ? "released" : "not held");
 }
 
 static int client_rewatch(struct ctl_client *cl);
@@ -795,7 +884,10 @@ static const struct ctl_cmd {
         {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
         {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
         {"stats", cmd_stats, 0, 1, "[json]", "counters"},
-        {"state", cmd_state, 0, 1, "[json]", "instance state and table sizes"},
+        {"state", cmd_state, 0, 1, "[json]", "instance state, table sizes, hold, peers"},
+        {"hold", cmd_hold, 0, 1, "[<prio>]",
+         "hold the VRRP priority at prio (default 1) until release"},
+        {"release", cmd_release, 0, 0, "", "end the hold of the hold command"},
         {"watch", cmd_watch, 0, 2, "[json] [all]",
          "stream events until the connection closes (all: with REFRESH)"},
         {"persistent", cmd_persistent, 0, 0, "",

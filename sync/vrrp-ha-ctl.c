@@ -89,7 +89,10 @@ static void usage(FILE *f, const char *prog)
 	        "  flush                               delete every binding\n"
 	        "  show [--bc] [--json]                list the RBC (or the daemon's BC copy)\n"
 	        "  stats [--json]                      counters\n"
-	        "  state [--json]                      instance state and table sizes\n"
+	        "  state [--json]                      instance state, table sizes, hold, peers\n"
+	        "  hold [PRIO]                         hold the VRRP priority at PRIO (1..254,\n"
+	        "                                      default 1): a backup takes over\n"
+	        "  release                             end the hold of 'hold'\n"
 	        "  watch [--json] [--all] [--count N]  print events as they happen (--all: with\n"
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
@@ -500,6 +503,12 @@ static int build(struct cli *c, char **argv, int argc)
 		if (n != 1)
 			goto bad_count;
 		return put_words(c, "del", a, n, false);
+	}
+	if (!strcmp(cmd, "hold") || !strcmp(cmd, "release")) {
+		c->ok_text = true;
+		if (n > (cmd[0] == 'h' ? 1 : 0))
+			goto bad_count;
+		return put_words(c, cmd, a, n, false);
 	}
 	if (!strcmp(cmd, "flush") || !strcmp(cmd, "help")) {
 		c->ok_text = true;

@@ -98,6 +98,8 @@ conf "$D/good.conf" "control_socket $D/ctl.sock 0660
         max_bindings 100000
         log_interval 10
         refresh_interval 300
+        sync_hold_timeout 30
+        sync_hold_priority 1
         dataplane none
         extensions auto
         proxy_nd off
@@ -157,6 +159,9 @@ bad sockmode 15 "control_socket" "control_socket $D/ctl.sock 0666"
 bad mtu 16 "mtu" "control_socket $D/ctl.sock
         mtu 10"
 bad burst 15 "burst_packets" "burst_packets 0"
+bad holdprio0 15 "sync_hold_priority" "sync_hold_priority 0"
+bad holdprio255 15 "sync_hold_priority" "sync_hold_priority 255"
+bad holdtimeout 15 "sync_hold_timeout" "sync_hold_timeout 86401"
 bad burstnan 15 "burst_packets" "burst_packets many"
 bad script 15 "notify_restore" "notify_restore /nonexistent"
 bad relfifo 15 "notify_fifo" "notify_fifo fifo"

@@ -54,6 +54,11 @@
 /* Larger than keepalived's default so a bulk sync burst is not dropped by
  * the receiving socket while keepalived serves its timers. */
 #define GLUE_RCVBUF (8 * 1024 * 1024)
+/* Packets read from the unicast BC socket per wake-up (as keepalived's
+ * receive path does for BC packets): the rest waits for the next loop turn. */
+#define GLUE_UCAST_BATCH 64
+/* A unicast BC socket that could not be opened is retried this often (ms). */
+#define GLUE_UCAST_RETRY_MS 5000
 
 /* Our fds (control socket listener and clients) live in a private epoll set;
  * keepalived's loop only watches that one epoll fd. keepalived's own fd
@@ -88,6 +93,20 @@ struct vrrp_ha_glue {
 	 * (down_instance) and the open is retried */
 	bool ctl_fault;
 	thread_ref_t ctl_retry;
+	/* ops->set_hold: the priority the library holds the instance at (0 =
+	 * not held); keepalived's effective priority is at most this */
+	unsigned hold_prio;
+	/* Multicast mode: keepalived's receive socket is bound to ff02::12, so
+	 * BC packets sent unicast to our link-local address (ops->send_to of a
+	 * peer) arrive on a raw socket of ours bound to that address. */
+	int ucast_fd;
+	struct sockaddr_in6 ucast_addr; /* what it is bound to */
+	uint8_t *ucast_buf;
+	size_t ucast_cap;
+	uint64_t ucast_retry_ms;
+	uint64_t ucast_rx;      /* BC packets of our VRID passed to the library */
+	uint64_t ucast_ignored; /* anything else (other types or VRIDs, INIT/FAULT) */
+	uint64_t ucast_errors;  /* recvmsg errors */
 };
 
 /* BC packets for an instance without mipv6_ha, and other drops that happen
@@ -185,6 +204,45 @@ static int glue_send(void *ctx, const uint8_t *pkt, size_t len)
 	return ret;
 }
 
+static int glue_send_to(void *ctx, const uint8_t *pkt, size_t len, const struct in6_addr *dst)
+{
+	struct vrrp_ha_glue *g = ctx;
+	vrrp_t *vrrp = g->vrrp;
+	sockaddr_t to;
+
+	if (!dst || !IN6_IS_ADDR_LINKLOCAL(dst)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!vrrp || !vrrp->ifp || !vrrp->sockets || vrrp->sockets->fd_out < 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	memset(&to, 0, sizeof(to));
+	to.in6.sin6_family = AF_INET6;
+	to.in6.sin6_addr = *dst;
+	to.in6.sin6_scope_id = (uint32_t)IF_INDEX(vrrp->ifp);
+	return glue_sendmsg(vrrp, pkt, len, &to, 0);
+}
+
+/* The library holds (or releases) the instance's priority: keepalived
+ * recomputes its effective priority, which vrrp_ha_glue_priority() caps
+ * while held (keepalived-patch 0005). */
+static void glue_set_hold(void *ctx, unsigned prio)
+{
+	struct vrrp_ha_glue *g = ctx;
+
+	if (g->hold_prio == prio)
+		return;
+	g->hold_prio = prio;
+	/* during a reload (restore_vrrp_state) the new vrrp_t has no sockets
+	 * yet: vrrp_ha_glue_init_state() applies the hold when it starts */
+	if (g->vrrp && g->vrrp->sockets)
+		vrrp_set_effective_priority(g->vrrp);
+}
+
+static void ucast_open(struct vrrp_ha_glue *g);
+
 static void glue_timer_thread(thread_ref_t thread)
 {
 	struct vrrp_ha_glue *g = THREAD_ARG(thread);
@@ -197,6 +255,8 @@ static void glue_timer_thread(thread_ref_t thread)
 	if (g->vrrp && (int)vrrp_ha_get_state(g->h) != g->vrrp->state &&
 	    g->vrrp->state <= VRRP_STATE_FAULT)
 		vrrp_ha_set_state(g->h, (enum vrrp_ha_state)g->vrrp->state);
+	if (g->ucast_fd < 0 && g->ucast_retry_ms && glue_now_ms(g) >= g->ucast_retry_ms)
+		ucast_open(g);
 	vrrp_ha_timer(g->h);
 }
 
@@ -349,6 +409,8 @@ static const struct vrrp_ha_ops glue_ops = {
         .log = glue_log,
         .run_script = glue_run_script,
         .now_us = glue_now_us,
+        .send_to = glue_send_to,
+        .set_hold = glue_set_hold,
 };
 
 /* ---- configuration ---------------------------------------------------- */
@@ -399,6 +461,7 @@ static void cfg_block_handler(__attribute__((unused)) const vector_t *strvec)
 	g->cfg.enabled = true;
 	g->rcvbuf = GLUE_RCVBUF;
 	g->epfd = -1;
+	g->ucast_fd = -1;
 	g->vrrp = vrrp;
 	vrrp->mipv6_ha = g;
 }
@@ -721,6 +784,8 @@ UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_ctl_idle, ctl_idle_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_sync_hold_timeout, sync_hold_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_sync_hold_prio, sync_hold_prio, VRRP_HA_HOLD_PRIO_MIN, VRRP_HA_HOLD_PRIO_MAX)
 
 static void cfg_dataplane(const vector_t *strvec)
 {
@@ -961,6 +1026,8 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("max_bindings", &cfg_max_bindings);
 	install_keyword("log_interval", &cfg_log_interval);
 	install_keyword("refresh_interval", &cfg_refresh);
+	install_keyword("sync_hold_timeout", &cfg_sync_hold_timeout);
+	install_keyword("sync_hold_priority", &cfg_sync_hold_prio);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);
 	install_keyword("dataplane", &cfg_dataplane);
 	install_keyword("extensions", &cfg_extensions);
@@ -1112,6 +1179,188 @@ void vrrp_ha_glue_state(vrrp_t *vrrp)
 	vrrp_ha_set_state(g->h, (enum vrrp_ha_state)s);
 }
 
+void vrrp_ha_glue_advert(vrrp_t *vrrp, const void *vrrp_hdr, bool master)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+	const vrrphdr_t *hd = vrrp_hdr;
+
+	if (!g || !g->h || vrrp->pkt_saddr.ss_family != AF_INET6)
+		return;
+	vrrp_ha_advert(g->h, &vrrp->pkt_saddr.in6.sin6_addr, hd->priority, master);
+}
+
+/* ---- priority holds (keepalived side of ops->set_hold) ------------------ */
+
+bool vrrp_ha_glue_held(const vrrp_t *vrrp)
+{
+	const struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	return g && g->hold_prio;
+}
+
+uint8_t vrrp_ha_glue_priority(const vrrp_t *vrrp, uint8_t prio)
+{
+	const struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	/* a hold only ever lowers: track weights below it still count */
+	if (g && g->hold_prio && g->hold_prio < prio)
+		return (uint8_t)g->hold_prio;
+	return prio;
+}
+
+void vrrp_ha_glue_init_state(vrrp_t *vrrp)
+{
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	if (!g || !g->cfg.enabled)
+		return;
+	/* vrrp_init_state() decides here, before vrrp_ha_glue_start_all()
+	 * creates (or resumes) the library instance: a fresh instance starts
+	 * with the SYNC hold its vrrp_ha_start() will put on; after a reload
+	 * the instance keeps the holds it had */
+	g->hold_prio = g->h ? vrrp_ha_held_prio(g->h) : vrrp_ha_config_start_hold(&g->cfg);
+	if (!g->hold_prio || g->hold_prio >= vrrp->effective_priority)
+		return;
+	log_message(LOG_INFO, "(%s) mipv6_ha: starting with priority %u (held, base priority %d)",
+	            vrrp->iname, g->hold_prio, vrrp->base_priority);
+	vrrp->effective_priority = (uint8_t)g->hold_prio;
+}
+
+/* ---- unicast BC receive socket (multicast mode) -------------------------- */
+
+static void ucast_close(struct vrrp_ha_glue *g)
+{
+	if (g->ucast_fd < 0)
+		return;
+	glue_unwatch_fd(g, g->ucast_fd);
+	close(g->ucast_fd);
+	g->ucast_fd = -1;
+}
+
+/* One wake-up of the unicast socket: at most GLUE_UCAST_BATCH packets; only
+ * BC and extension packets (12, 14, 15) of our VRID reach the library. The
+ * kernel checked the checksum (IPV6_CHECKSUM). */
+static void ucast_read(void *data, int fd, int events)
+{
+	struct vrrp_ha_glue *g = data;
+	vrrp_t *vrrp = g->vrrp;
+
+	for (int i = 0; i < GLUE_UCAST_BATCH; i++) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} cbuf;
+		struct sockaddr_in6 from;
+		bool mcast = false;
+		struct iovec iov = {.iov_base = g->ucast_buf, .iov_len = g->ucast_cap};
+		struct msghdr msg = {.msg_name = &from,
+		                     .msg_namelen = sizeof(from),
+		                     .msg_iov = &iov,
+		                     .msg_iovlen = 1,
+		                     .msg_control = cbuf.buf,
+		                     .msg_controllen = sizeof(cbuf.buf)};
+		struct cmsghdr *c;
+		int hop = -1;
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				g->ucast_errors++;
+			return;
+		}
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != IPPROTO_IPV6)
+				continue;
+			if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int)))
+				memcpy(&hop, CMSG_DATA(c), sizeof(hop));
+			else if (c->cmsg_type == IPV6_PKTINFO &&
+			         c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo)))
+				mcast = IN6_IS_ADDR_MULTICAST(
+				        &((const struct in6_pktinfo *)(const void *)CMSG_DATA(c))
+				                 ->ipi6_addr);
+		}
+		/* multicast is keepalived's socket's (IPV6_MULTICAST_ALL is off
+		 * here; this guards against a kernel that ignores it); and as
+		 * keepalived's own receive path: nothing for INIT/FAULT */
+		if (n < 2 || mcast || !g->h || !vrrp || !vrrp_ha_glue_is_bc(g->ucast_buf) ||
+		    g->ucast_buf[1] != vrrp->vrid ||
+		    (vrrp->state != VRRP_STATE_BACK && vrrp->state != VRRP_STATE_MAST)) {
+			g->ucast_ignored++;
+			continue;
+		}
+		g->ucast_rx++;
+		if (msg.msg_flags & MSG_TRUNC)
+			vrrp_ha_rx_truncated(g->h, (size_t)n, &from.sin6_addr);
+		else
+			vrrp_ha_rx(g->h, g->ucast_buf, (size_t)n, hop, &from.sin6_addr);
+	}
+}
+
+/* Open (or keep, or close) the unicast BC socket as the instance's mode and
+ * source address ask: multicast mode only (with unicast_peer keepalived's
+ * own socket receives unicast). */
+static void ucast_open(struct vrrp_ha_glue *g)
+{
+	vrrp_t *vrrp = g->vrrp;
+	struct sockaddr_in6 sa;
+	int fd, on = 1, zero = 0, off = 6, sz = (int)g->rcvbuf;
+	size_t cap;
+
+	g->ucast_retry_ms = 0;
+	if (!vrrp || !vrrp->ifp || __test_bit(VRRP_FLAG_UNICAST, &vrrp->flags)) {
+		ucast_close(g);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = vrrp->saddr.ss_family == AF_INET6 ? vrrp->saddr.in6.sin6_addr
+	                                                 : vrrp->ifp->sin6_addr;
+	sa.sin6_scope_id = (uint32_t)IF_INDEX(vrrp->ifp);
+	if (g->ucast_fd >= 0 && IN6_ARE_ADDR_EQUAL(&sa.sin6_addr, &g->ucast_addr.sin6_addr) &&
+	    sa.sin6_scope_id == g->ucast_addr.sin6_scope_id)
+		return;
+	ucast_close(g);
+	cap = vrrp->ifp->mtu > 1500 ? vrrp->ifp->mtu : 1500;
+	if (cap > g->ucast_cap) {
+		uint8_t *b = realloc(g->ucast_buf, cap);
+
+		if (!b)
+			goto fail;
+		g->ucast_buf = b;
+		g->ucast_cap = cap;
+	}
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+	if (fd < 0)
+		goto fail;
+	/* a raw socket bound to a unicast address still gets every multicast
+	 * packet of its protocol for groups any socket of the host joined
+	 * (ff02::12 by keepalived's) unless IPV6_MULTICAST_ALL is off: those
+	 * would reach the library twice */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof(zero)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (glue_watch_fd(g, fd, VRRP_HA_EV_READ, ucast_read, g)) {
+		close(fd);
+		goto fail;
+	}
+	g->ucast_fd = fd;
+	g->ucast_addr = sa;
+	return;
+fail:
+	log_message(LOG_ERR,
+	            "(%s) mipv6_ha: cannot open the unicast BC socket on %s: %m (retried "
+	            "every %d s)",
+	            vrrp->iname, vrrp->ifp->ifname, GLUE_UCAST_RETRY_MS / 1000);
+	g->ucast_retry_ms = glue_now_ms(g) + GLUE_UCAST_RETRY_MS;
+}
+
 /* mkdir the control socket's directory if it is missing (one level: the
  * config check made sure its parent exists). */
 static void make_parent_dir(const char *path)
@@ -1207,6 +1456,7 @@ static void glue_start(struct vrrp_ha_glue *g)
 		if (setsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 			setsockopt(vrrp->sockets->fd_in, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
+	ucast_open(g);
 	glue_ep_arm(g);
 	vrrp_ha_start(g->h);
 	if (vrrp->state <= VRRP_STATE_FAULT)
@@ -1243,10 +1493,26 @@ void vrrp_ha_glue_reload(vrrp_t *old_vrrp, vrrp_t *vrrp)
 	ng->ctl = og->ctl;
 	ng->watches = og->watches;
 	ng->epfd = og->epfd;
+	ng->hold_prio = og->hold_prio;
+	ng->ucast_fd = og->ucast_fd;
+	ng->ucast_addr = og->ucast_addr;
+	ng->ucast_buf = og->ucast_buf;
+	ng->ucast_cap = og->ucast_cap;
 	og->h = NULL;
 	og->ctl = NULL;
 	og->watches = NULL;
 	og->epfd = -1;
+	og->ucast_fd = -1;
+	og->ucast_buf = NULL;
+	og->ucast_cap = 0;
+	/* its watch pointed at the old glue; glue_start() reopens the socket
+	 * if the mode or the source address changed */
+	if (ng->ucast_fd >= 0) {
+		struct glue_watch *w = watch_find(ng, ng->ucast_fd);
+
+		if (w)
+			w->data = ng;
+	}
 	if (vrrp_ha_reconfigure(ng->h, &ng->cfg, ng, vrrp->vrid, vrrp->base_priority))
 		log_message(LOG_ERR, "(%s) mipv6_ha: reconfigure failed", vrrp->iname);
 	if (ng->ctl)
@@ -1265,6 +1531,8 @@ void vrrp_ha_glue_free(vrrp_t *vrrp)
 	forget_threads(g);
 	vrrp_ha_ctl_close(g->ctl);
 	vrrp_ha_free(g->h);
+	ucast_close(g);
+	free(g->ucast_buf);
 	while ((w = g->watches)) {
 		g->watches = w->next;
 		free(w);
@@ -1293,6 +1561,14 @@ void vrrp_ha_glue_dump(FILE *fp, const vrrp_t *vrrp)
 	conf_write(fp, "     auth = %s, cipher %s, key file %s",
 	           vrrp_ha_auth_mode_name(g->cfg.auth), vrrp_ha_auth_alg_name(g->cfg.auth_cipher),
 	           g->cfg.auth_key_file ? g->cfg.auth_key_file : "(none)");
+	conf_write(fp, "     sync_hold_timeout = %u, sync_hold_priority = %u", g->cfg.sync_hold_s,
+	           g->cfg.sync_hold_prio);
+	conf_write(fp, "     held at = %u", g->hold_prio);
+	if (g->ucast_fd >= 0)
+		conf_write(fp,
+		           "     unicast BC socket: rx = %" PRIu64 ", ignored = %" PRIu64
+		           ", errors = %" PRIu64,
+		           g->ucast_rx, g->ucast_ignored, g->ucast_errors);
 	if (g->h) {
 		conf_write(fp, "     address owner = %s", vrrp_ha_is_owner(g->h) ? "yes" : "no");
 		conf_write(fp, "     rbc = %zu, bc = %zu", rbc_count(vrrp_ha_get_rbc(g->h)),

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sockaddr.h" /* keepalived's sockaddr_t (lib/) */
@@ -39,6 +40,25 @@ void vrrp_ha_glue_rx(struct _vrrp_t *vrrp, const void *buf, size_t len, const so
  * does not log every such packet. */
 bool vrrp_ha_glue_rx_truncated(const void *sock, const void *buf, size_t len,
                                const sockaddr_t *src);
+
+/* vrrp.c vrrp_state_backup() / vrrp_state_master_rx(): a valid advert of
+ * the group (vrrp_hdr: its VRRP header; sender in vrrp->pkt_saddr); master:
+ * keepalived now follows the sender as its master. */
+void vrrp_ha_glue_advert(struct _vrrp_t *vrrp, const void *vrrp_hdr, bool master);
+
+/* vrrp_track.c vrrp_set_effective_priority(): the priority keepalived
+ * computed (255 for an owner, else base + track weights, clamped), capped
+ * at the priority vrrp-ha holds the instance at. Returns: the priority to
+ * use. */
+uint8_t vrrp_ha_glue_priority(const struct _vrrp_t *vrrp, uint8_t prio);
+
+/* vrrp_scheduler.c vrrp_init_state() and try_up_instance(): is the
+ * instance held (then an address owner does not go straight to MASTER)? */
+bool vrrp_ha_glue_held(const struct _vrrp_t *vrrp);
+
+/* vrrp_scheduler.c vrrp_init_state(), before its decisions: apply the hold
+ * the instance starts with (the library instance may not exist yet). */
+void vrrp_ha_glue_init_state(struct _vrrp_t *vrrp);
 
 /* vrrp_notify.c send_instance_notifies(): the instance changed state. */
 void vrrp_ha_glue_state(struct _vrrp_t *vrrp);

@@ -27,7 +27,9 @@
 #include "vrrp_ha/counters.h"
 #include "vrrp_ha/dataplane.h"
 #include "vrrp_ha/events.h"
+#include "vrrp_ha/hold.h"
 #include "vrrp_ha/host.h"
+#include "vrrp_ha/peers.h"
 #include "vrrp_ha/rbc.h"
 
 /* Extension messages (docs/protocol.md "Extensions"): off = pure
@@ -70,6 +72,11 @@ struct vrrp_ha_config {
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
 	/* master re-sends its whole table this often (default 300, 0 = never) */
 	unsigned refresh_s;
+	/* "Demoted until synced" (hold.h): a starting instance holds its VRRP
+	 * priority at sync_hold_prio (default 1, 1..254) until its table is
+	 * complete, at most sync_hold_s seconds (default 30, 0 = never held) */
+	unsigned sync_hold_s;
+	unsigned sync_hold_prio;
 	/* partial recovery data plane (draft-deng 5.2.1, dataplane.h) */
 	enum vrrp_ha_dp_backend dataplane; /* default VRRP_HA_DP_NONE */
 	struct in6_addr vha;               /* virtual HA address (the host fills it in) */

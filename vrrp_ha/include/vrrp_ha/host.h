@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 /* keepalived's states (include/vrrp.h), mirrored so the library stays free
  * of keepalived headers. */
@@ -63,6 +64,18 @@ struct vrrp_ha_ops {
 	/* Optional: monotonic microseconds. With it, a pacing tick is
 	 * scheduled from the start of the previous burst rather than its end. */
 	uint64_t (*now_us)(void *ctx);
+	/* Optional: send one VRRP packet (VRRP header onward) unicast to the
+	 * link-local address dst on the instance's interface: source the
+	 * instance's link-local address, hop limit 255, kernel checksum, never
+	 * blocking. Returns: 0, or -1 with errno set (EAGAIN/ENOBUFS: try again
+	 * later; EINVAL: dst is not link-local). */
+	int (*send_to)(void *ctx, const uint8_t *pkt, size_t len, const struct in6_addr *dst);
+	/* Optional: hold the instance's VRRP priority at prio (1..254) whatever
+	 * the host would use otherwise (address owner, track weights), never
+	 * above what it would use; 0 releases the hold and the host's own
+	 * priority rules apply again. Called on every change of the effective
+	 * hold (hold.h reasons, vrrp_ha_hold()). */
+	void (*set_hold)(void *ctx, unsigned prio);
 };
 
 #endif

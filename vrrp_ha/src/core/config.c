@@ -25,6 +25,8 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->log_interval_s = 10;
 	c->refresh_s = 300;
 	c->digest_interval_ms = 2000;
+	c->sync_hold_s = 30;
+	c->sync_hold_prio = 1;
 	c->dataplane = VRRP_HA_DP_NONE;
 	c->full_recovery = true;
 	c->extensions = VRRP_HA_EXT_AUTO;

@@ -30,11 +30,12 @@
 #define FLUSH_SLICE 256
 
 /* Modules in the order they are created, see a state change and run from
- * the timer: the takeover modules switch forwarding on before the
+ * the timer: the group's routers and the priority holds first (they only
+ * keep state), then the takeover modules switch forwarding on before the
  * replication engine sends anything as a new master. */
 static const struct vrrp_ha_module *const modules[] = {
-        &vrrp_ha_mod_dataplane, &vrrp_ha_mod_proxynd, &vrrp_ha_mod_recovery,
-        &vrrp_ha_mod_repl,      &vrrp_ha_mod_notify,
+        &vrrp_ha_mod_peers,    &vrrp_ha_mod_hold, &vrrp_ha_mod_dataplane, &vrrp_ha_mod_proxynd,
+        &vrrp_ha_mod_recovery, &vrrp_ha_mod_repl, &vrrp_ha_mod_notify,
 };
 #define NMOD (sizeof(modules) / sizeof(modules[0]))
 
@@ -582,8 +583,13 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 enum vrrp_ha_reason vrrp_ha_rx(struct vrrp_ha *h, const uint8_t *pkt, size_t len, int hop_limit,
                                const struct in6_addr *src)
 {
-	return vrrp_ha_repl_rx(vrrp_ha_module_state(h, &vrrp_ha_mod_repl), pkt, len, hop_limit,
-	                       src);
+	enum vrrp_ha_reason why = vrrp_ha_repl_rx(vrrp_ha_module_state(h, &vrrp_ha_mod_repl), pkt,
+	                                          len, hop_limit, src);
+
+	/* a packet that passed the checks: its sender speaks vrrp-ha */
+	if (why == VRRP_HA_OK && src)
+		vrrp_ha_peer_ha(h, src);
+	return why;
 }
 
 enum vrrp_ha_reason vrrp_ha_rx_truncated(struct vrrp_ha *h, size_t len, const struct in6_addr *src)

@@ -14,6 +14,8 @@
 
 /* The instance's modules, in the order they are created, see state changes
  * and run from the timer (instance.c lists them). */
+extern const struct vrrp_ha_module vrrp_ha_mod_peers;
+extern const struct vrrp_ha_module vrrp_ha_mod_hold;
 extern const struct vrrp_ha_module vrrp_ha_mod_dataplane;
 extern const struct vrrp_ha_module vrrp_ha_mod_proxynd;
 extern const struct vrrp_ha_module vrrp_ha_mod_recovery;
@@ -83,6 +85,10 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *repl, const uint8_t *pkt, size_t len, 
 enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *repl, size_t len, const struct in6_addr *src);
 size_t vrrp_ha_repl_backlog(const void *repl);
 enum vrrp_ha_sync_state vrrp_ha_repl_sync_state(const void *repl);
+
+/* A valid vrrp-ha packet (BC or extension) came from src: src is an HA
+ * router of the group (peers.c, "Mixed groups"). */
+void vrrp_ha_peer_ha(struct vrrp_ha *h, const struct in6_addr *src);
 
 /* Returns: a module's state by its definition (NULL if not created). */
 void *vrrp_ha_module_state(const struct vrrp_ha *h, const struct vrrp_ha_module *def);
