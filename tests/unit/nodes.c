@@ -24,6 +24,9 @@ static void node_start(struct node *n, const char *name, unsigned prio,
 	else
 		vrrp_ha_config_defaults(&cfg);
 	cfg.enabled = true;
+	/* node "A" sends from fe80::1, "B" from fe80::2, ... (nodes_carry) */
+	inet_pton(AF_INET6, "fe80::1", &cfg.own_ll);
+	cfg.own_ll.s6_addr[15] = (uint8_t)(name[0] - 'A' + 1);
 	n->h = vrrp_ha_new(&cfg, test_loop_ops(), n->loop, name, 51, prio);
 	if (!n->h) {
 		fprintf(stderr, "vrrp_ha_new failed\n");
@@ -66,17 +69,40 @@ void nodes_advance(struct node *nodes, size_t nn, uint64_t ms)
 	}
 }
 
+static void node_src(size_t i, struct in6_addr *src)
+{
+	inet_pton(AF_INET6, "fe80::1", src);
+	src->s6_addr[15] = (uint8_t)(i + 1);
+}
+
+/* What keepalived does for the library: every BACKUP hears the MASTERs'
+ * adverts (and follows the one it hears). */
+static void nodes_advertise(struct node *nodes, size_t nn)
+{
+	for (size_t i = 0; i < nn; i++) {
+		struct in6_addr src;
+
+		if (vrrp_ha_get_state(nodes[i].h) != VRRP_HA_ST_MASTER)
+			continue;
+		node_src(i, &src);
+		for (size_t j = 0; j < nn; j++)
+			if (j != i && vrrp_ha_get_state(nodes[j].h) == VRRP_HA_ST_BACKUP)
+				vrrp_ha_advert(nodes[j].h, &src, 100, true);
+	}
+}
+
 size_t nodes_carry(struct node *nodes, size_t nn)
 {
 	size_t moved = 0;
+
+	nodes_advertise(nodes, nn);
 
 	for (size_t i = 0; i < nn; i++) {
 		size_t np;
 		const struct test_loop_pkt *p = test_loop_packets(nodes[i].loop, &np);
 		struct in6_addr src;
 
-		inet_pton(AF_INET6, "fe80::1", &src);
-		src.s6_addr[15] = (uint8_t)(i + 1);
+		node_src(i, &src);
 		for (; nodes[i].fed < np; nodes[i].fed++, moved++)
 			for (size_t j = 0; j < nn; j++)
 				if (j != i)

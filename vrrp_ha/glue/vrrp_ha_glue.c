@@ -1432,6 +1432,9 @@ static void glue_start(struct vrrp_ha_glue *g)
 		cfg.mtu = vrrp->ifp->mtu;
 	if (vrrp->ifp)
 		snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", vrrp->ifp->ifname);
+	/* our link-local source: requests naming us, the AUTH key derivation */
+	if (vrrp->saddr.ss_family == AF_INET6)
+		cfg.own_ll = ((const struct sockaddr_in6 *)(const void *)&vrrp->saddr)->sin6_addr;
 	if (!g->h) {
 		g->h = vrrp_ha_new(&cfg, &glue_ops, g, vrrp->iname, vrrp->vrid,
 		                   vrrp->base_priority);

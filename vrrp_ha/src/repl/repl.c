@@ -146,7 +146,7 @@ static int alloc_buffers(struct repl *r)
 	size_t cap, xcap = ext_cap(r), room;
 	struct outpkt o[NOUT] = {{0}};
 	struct vrrp_ha_binding *recs;
-	uint8_t *scratch;
+	uint8_t *scratch, *sealbuf;
 	bool fail = false;
 
 	if (!n)
@@ -163,16 +163,18 @@ static int alloc_buffers(struct repl *r)
 		return 0;
 	recs = calloc(n, sizeof(*recs));
 	scratch = malloc(xcap);
+	sealbuf = malloc(xcap);
 	for (int i = 0; i < NOUT; i++) {
 		o[i].cap = i ? xcap : cap;
 		o[i].buf = malloc(o[i].cap);
 		fail |= !o[i].buf;
 	}
-	if (fail || !recs || !scratch) {
+	if (fail || !recs || !scratch || !sealbuf) {
 		for (int i = 0; i < NOUT; i++)
 			free(o[i].buf);
 		free(recs);
 		free(scratch);
+		free(sealbuf);
 		return -1;
 	}
 	for (int i = 0; i < NOUT; i++) {
@@ -181,8 +183,10 @@ static int alloc_buffers(struct repl *r)
 	}
 	free(r->recs);
 	free(r->scratch);
+	free(r->sealbuf);
 	r->recs = recs;
 	r->scratch = scratch;
+	r->sealbuf = sealbuf;
 	r->scratch_cap = xcap;
 	r->recs_per_pkt = n;
 	r->new_per_pkt = (unsigned)(room / EXT_NEW_BYTES);
@@ -195,6 +199,7 @@ static void free_buffers(struct repl *r)
 		free(r->out[i].buf);
 	free(r->recs);
 	free(r->scratch);
+	free(r->sealbuf);
 }
 
 /* ---- sync events ------------------------------------------------------ */
@@ -252,16 +257,15 @@ static ssize_t seal(struct repl *r, const uint8_t *pkt, size_t len, uint8_t *out
 
 int repl_send_now(struct repl *r, const uint8_t *pkt, size_t len, const struct in6_addr *dst)
 {
-	uint8_t buf[VRRP_HA_EXT_HDR_LEN + 1024 + VRRP_HA_AUTH_OVERHEAD];
 	ssize_t n = (ssize_t)len;
 
 	if ((pkt[0] & 0x0f) == VRRP_HA_TYPE_EXT) {
-		n = seal(r, pkt, len, buf, sizeof(buf));
+		n = seal(r, pkt, len, r->sealbuf, r->scratch_cap);
 		if (n < 0) {
 			repl_cnt(r)->tx_errors++;
 			return -1;
 		}
-		pkt = buf;
+		pkt = r->sealbuf;
 	}
 	if (host_send(r, pkt, (size_t)n, dst) < 0) {
 		repl_cnt(r)->tx_errors++;
@@ -849,6 +853,7 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 
 	x = &xbuf;
 	memset(x, 0, offsetof(struct ext_rx, digests));
+	x->ndigests = 0;
 	x->r = r;
 	x->src = src;
 	x->now = vrrp_ha_now(r->h);
@@ -870,7 +875,6 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	}
 	repl_cnt(r)->ext_rx++;
 	repl_cnt(r)->rx_reason[VRRP_HA_OK]++;
-	vrrp_ha_peer_ha(r->h, src);
 	if (x->t)
 		rx_done(r, x->t, x->now);
 	if (x->has_request) {
@@ -996,7 +1000,6 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		}
 		return VRRP_HA_OK;
 	}
-	vrrp_ha_peer_ha(h, src);
 	if (hd.type == VRRP_HA_TYPE_BC_REQUEST) {
 		c->rx_reason[VRRP_HA_OK]++;
 		answer_draft_request(r, src, vrrp_ha_now(h));

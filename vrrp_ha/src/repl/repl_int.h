@@ -145,7 +145,8 @@ struct repl {
 	unsigned recs_per_pkt;
 	unsigned new_per_pkt; /* NEW bindings one extension message holds */
 	uint8_t *scratch;     /* plaintext of a message before protection */
-	size_t scratch_cap;
+	uint8_t *sealbuf;     /* a message sent at once, protected */
+	size_t scratch_cap;   /* of both */
 
 	/* extensions: a peer sent us CAPS (auto mode turns them on) */
 	bool peer_ext;
