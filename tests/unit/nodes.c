@@ -69,10 +69,10 @@ void nodes_advance(struct node *nodes, size_t nn, uint64_t ms)
 	}
 }
 
-static void node_src(size_t i, struct in6_addr *src)
+/* A node sends from the link-local its config names (node_start). */
+static void node_src(const struct node *n, struct in6_addr *src)
 {
-	inet_pton(AF_INET6, "fe80::1", src);
-	src->s6_addr[15] = (uint8_t)(i + 1);
+	*src = vrrp_ha_config(n->h)->own_ll;
 }
 
 /* What keepalived does for the library: every BACKUP hears the MASTERs'
@@ -84,7 +84,7 @@ static void nodes_advertise(struct node *nodes, size_t nn)
 
 		if (vrrp_ha_get_state(nodes[i].h) != VRRP_HA_ST_MASTER)
 			continue;
-		node_src(i, &src);
+		node_src(&nodes[i], &src);
 		for (size_t j = 0; j < nn; j++)
 			if (j != i && vrrp_ha_get_state(nodes[j].h) == VRRP_HA_ST_BACKUP)
 				vrrp_ha_advert(nodes[j].h, &src, 100, true);
@@ -102,7 +102,7 @@ size_t nodes_carry(struct node *nodes, size_t nn)
 		const struct test_loop_pkt *p = test_loop_packets(nodes[i].loop, &np);
 		struct in6_addr src;
 
-		node_src(i, &src);
+		node_src(&nodes[i], &src);
 		for (; nodes[i].fed < np; nodes[i].fed++, moved++)
 			for (size_t j = 0; j < nn; j++)
 				if (j != i)

@@ -32,8 +32,9 @@ void node_restart(struct node *n, const char *name, unsigned prio,
 /* Move every node's clock by ms and run due timers. */
 void nodes_advance(struct node *nodes, size_t nn, uint64_t ms);
 
-/* Deliver what each node sent since last time to every other node (node i
- * sends from fe80::i+1). Returns: packets moved. */
+/* Deliver what each node sent since last time to every other node (node
+ * "A" sends from fe80::1, "B" from fe80::2, ...), after the adverts of
+ * every MASTER to every BACKUP. Returns: packets moved. */
 size_t nodes_carry(struct node *nodes, size_t nn);
 
 /* Run clocks 1 ms at a time and carry packets until nothing moved for

@@ -255,6 +255,7 @@ static size_t build_update(uint8_t *buf, size_t cap, uint8_t vrid, unsigned n, u
 /* Validation order and per-record skipping. */
 static void test_validation(void)
 {
+	struct in6_addr peer;
 	struct node n;
 	uint8_t pkt[512];
 	size_t len;
@@ -262,30 +263,32 @@ static void test_validation(void)
 	struct vrrp_ha_config cfg;
 
 	node_init(&n, "B", 100, NULL);
+	inet_pton(AF_INET6, "fe80::9", &peer);
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
+	vrrp_ha_advert(n.h, &peer, 200, true);
 	c = vrrp_ha_counters(n.h);
 
 	len = build_update(pkt, sizeof(pkt), 51, 3, 1);
 	/* hop limit is checked before length */
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 64, NULL), VRRP_HA_R_BAD_HOPLIMIT);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 64, &peer), VRRP_HA_R_BAD_HOPLIMIT);
 	/* version before hop limit */
 	pkt[0] = (2 << 4) | VRRP_HA_TYPE_BC_UPDATE;
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 64, NULL), VRRP_HA_R_BAD_VERSION);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 64, &peer), VRRP_HA_R_BAD_VERSION);
 	pkt[0] = (3 << 4) | VRRP_HA_TYPE_BC_UPDATE;
 	/* VRID before length */
 	pkt[1] = 52;
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, NULL), VRRP_HA_R_VRID_MISMATCH);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, &peer), VRRP_HA_R_VRID_MISMATCH);
 	pkt[1] = 51;
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, NULL), VRRP_HA_R_BAD_LENGTH);
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, 4, 255, NULL), VRRP_HA_R_TOO_SHORT);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len - 1, 255, &peer), VRRP_HA_R_BAD_LENGTH);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, 4, 255, &peer), VRRP_HA_R_TOO_SHORT);
 	pkt[0] = (3 << 4) | 1;
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_R_BAD_TYPE);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, &peer), VRRP_HA_R_BAD_TYPE);
 	pkt[0] = (3 << 4) | VRRP_HA_TYPE_BC_UPDATE;
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 0);
 
 	/* record 2 of 3 has a multicast HoA: skipped, the others stored */
 	pkt[VRRP_HA_HDR_LEN + VRRP_HA_REC_LEN + 8] = 0xff;
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_OK);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, &peer), VRRP_HA_OK);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 2);
 	CHECK_EQ(c->rx_reason[VRRP_HA_R_REC_BAD_HOA], 1);
 	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_HOPLIMIT], 1);
@@ -295,9 +298,22 @@ static void test_validation(void)
 	CHECK_EQ(c->rx_reason[VRRP_HA_R_TOO_SHORT], 1);
 	CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_TYPE], 1);
 	CHECK_EQ(c->rx_reason[VRRP_HA_OK], 1);
+	/* who is heard: a link-local source, and only the master followed */
+	{
+		struct in6_addr global, other;
+
+		inet_pton(AF_INET6, "2001:db8::9", &global);
+		inet_pton(AF_INET6, "fe80::66", &other);
+		CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, &global), VRRP_HA_R_BAD_SOURCE);
+		CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_R_BAD_SOURCE);
+		vrrp_ha_rx(n.h, pkt, len, 255, &other);
+		CHECK_EQ(c->rx_reason[VRRP_HA_R_NOT_MASTER], 1);
+		CHECK_EQ(c->rx_reason[VRRP_HA_R_BAD_SOURCE], 2);
+		CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 2);
+	}
 	/* many drops of one reason are logged once per interval */
 	for (int i = 0; i < 1000; i++)
-		vrrp_ha_rx(n.h, pkt, 3, 255, NULL);
+		vrrp_ha_rx(n.h, pkt, 3, 255, &peer);
 	CHECK_EQ(c->rx_reason[VRRP_HA_R_TOO_SHORT], 1001);
 	CHECK(test_loop_log_count(n.loop, "too_short") <= 2);
 	node_free(&n);
@@ -314,40 +330,43 @@ static void test_validation(void)
 	}
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
 	len = build_update(pkt, sizeof(pkt), 51, 1, 1);
-	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, NULL), VRRP_HA_R_NOT_ENABLED);
+	CHECK_EQ(vrrp_ha_rx(n.h, pkt, len, 255, &peer), VRRP_HA_R_NOT_ENABLED);
 	node_free(&n);
 }
 
 /* State rules for requests and updates outside the normal roles. */
 static void test_state_rules(void)
 {
+	struct in6_addr peer;
+
 	struct node n;
 	uint8_t pkt[64];
 	size_t len;
 	const struct vrrp_ha_counters *c;
 
 	node_init(&n, "B", 100, NULL);
+	inet_pton(AF_INET6, "fe80::9", &peer);
 	c = vrrp_ha_counters(n.h);
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
 	len = vrrp_ha_encode_request(pkt, sizeof(pkt), 51);
-	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	vrrp_ha_rx(n.h, pkt, len, 255, &peer);
 	CHECK_EQ(c->rx_request_ignored, 1);
 	CHECK_EQ(c->full_syncs, 0);
 
 	/* a non-owner master ignores updates (another master's garbage) */
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_MASTER);
 	len = build_update(pkt, sizeof(pkt), 51, 1, 1);
-	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	vrrp_ha_rx(n.h, pkt, len, 255, &peer);
 	CHECK_EQ(c->rx_update_ignored, 1);
 	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n.h)), 0);
 
 	/* a former master answers requests during answer_grace_ms only */
 	vrrp_ha_set_state(n.h, VRRP_HA_ST_BACKUP);
 	len = vrrp_ha_encode_request(pkt, sizeof(pkt), 51);
-	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	vrrp_ha_rx(n.h, pkt, len, 255, &peer);
 	CHECK_EQ(c->rx_request, 1);
 	nodes_advance(&n, 1, 5000);
-	vrrp_ha_rx(n.h, pkt, len, 255, NULL);
+	vrrp_ha_rx(n.h, pkt, len, 255, &peer);
 	CHECK_EQ(c->rx_request_ignored, 2);
 	node_free(&n);
 }

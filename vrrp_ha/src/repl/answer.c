@@ -19,9 +19,11 @@
 /* Request rate per sender: a bucket of RATE_BURST, refilled RATE_PER_S. */
 #define RATE_BURST 8
 #define RATE_PER_S 4
-/* Whole-table answers start at most once per this long (a flood of
- * requests from forged sources costs at most one table per period). */
-#define FULL_MIN_MS 1000
+/* Whole-table answers to requests, whoever asks: a bucket of FULL_BURST
+ * refilled one per FULL_EVERY_MS, so a flood of requests from forged
+ * sources costs at most one table per period (pushes do not count). */
+#define FULL_BURST    3
+#define FULL_EVERY_MS 1000
 /* Records examined per answer step when only some buckets are asked. */
 #define SCAN_BUDGET 4096
 /* DIGEST records per message of a digest answer. */
@@ -382,6 +384,26 @@ static bool step_digests(struct repl *r, struct answer *a)
 	return len && repl_stage_ext(r, len, 0, a->unicast, dst_of(a)) == 0;
 }
 
+static bool full_token(struct repl *r, uint64_t now)
+{
+	uint64_t cap = (uint64_t)FULL_BURST * FULL_EVERY_MS;
+
+	if (!r->full_tokens_ms) {
+		r->full_budget_ms = cap;
+	} else {
+		r->full_budget_ms += now - r->full_tokens_ms;
+		if (r->full_budget_ms > cap)
+			r->full_budget_ms = cap;
+	}
+	r->full_tokens_ms = now;
+	if (r->full_budget_ms < FULL_EVERY_MS) {
+		repl_cnt(r)->rx_reason[VRRP_HA_R_RATE_LIMITED]++;
+		return false;
+	}
+	r->full_budget_ms -= FULL_EVERY_MS;
+	return true;
+}
+
 bool answer_step(struct repl *r, uint64_t now)
 {
 	struct answer *a = cur(r);
@@ -395,12 +417,10 @@ bool answer_step(struct repl *r, uint64_t now)
 	switch (a->phase) {
 	case ANS_START:
 		if (a->what == VRRP_HA_EXT_REQ_RECORDS && (a->flags & VRRP_HA_EXT_SYNC_FULL)) {
-			/* bounded: one whole table per FULL_MIN_MS whoever asks */
-			if (r->full_tokens_ms && now - r->full_tokens_ms < FULL_MIN_MS) {
-				vrrp_ha_arm_at(r->h, r->full_tokens_ms + FULL_MIN_MS);
+			if (a->kind == FULL_ANSWER && !full_token(r, now)) {
+				vrrp_ha_arm_at(r->h, now + FULL_EVERY_MS / FULL_BURST);
 				return false;
 			}
-			r->full_tokens_ms = now;
 			repl_cnt(r)->full_syncs++;
 			repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind],
 			                rbc_count(vrrp_ha_send_table(r->h)), 0);

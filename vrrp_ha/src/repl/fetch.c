@@ -203,6 +203,7 @@ static void done_ok(struct repl *r, bool proven, uint64_t now)
 	f->diverged = false;
 	f->active = false;
 	vrrp_ha_sync_hold_done(r->h, "table complete");
+	repl_fetch_ended(r);
 }
 
 static void give_up(struct repl *r, const char *why, uint64_t now)
@@ -226,6 +227,7 @@ static void give_up(struct repl *r, const char *why, uint64_t now)
 		repl_sync_event(r, VRRP_HA_E_SYNC_DIVERGED, why, f->records, now - f->begin_ms);
 	}
 	vrrp_ha_sync_hold_done(r->h, why);
+	repl_fetch_ended(r);
 }
 
 /* Start sweeping the buckets in f->sweep; done_ok when it ends. */
@@ -612,8 +614,9 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
 	struct fetch *f = &r->f;
 
 	/* the node answering our fetch is the reference: its record replaces
-	 * ours even when ours looks newer (docs/sync.md); an owner merges */
-	if (from_source && f->active && f->started && !vrrp_ha_is_owner(r->h) &&
+	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
+	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
+	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
 	    bmap_test(f->want, rbc_bucket_of(&b->hoa))) {
 		bool overrode = false;
 		enum rbc_result res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)

@@ -1023,6 +1023,15 @@ enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *m, size_t len, const struct 
 	return VRRP_HA_R_TOO_LONG;
 }
 
+void repl_fetch_ended(struct repl *r)
+{
+	if (!r->push_pending)
+		return;
+	r->push_pending = false;
+	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER && rbc_count(vrrp_ha_send_table(r->h)))
+		answer_push(r, FULL_TAKEOVER);
+}
+
 /* ---- what others changed ---------------------------------------------- */
 
 /* The local daemon changed its binding cache (draft-deng 4.2.3: only the
@@ -1201,6 +1210,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 	uint64_t now = vrrp_ha_now(h);
 
 	if (prev == VRRP_HA_ST_MASTER) {
+		r->push_pending = false;
 		r->left_master_ms = now ? now : 1;
 		rbc_clear_dirty(vrrp_ha_send_table(h));
 		r->dirty_since = 0;
@@ -1223,7 +1233,11 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		r->left_master_ms = 0;
 		r->next_refresh_ms = 0;
 		repl_send_caps(r, true);
-		if (rbc_count(vrrp_ha_send_table(h)))
+		/* a table still being fetched is not pushed as the reference
+		 * (its END would let backups sweep what it lacks): after */
+		if (r->f.active && !r->f.passive)
+			r->push_pending = true;
+		else if (rbc_count(vrrp_ha_send_table(h)))
 			answer_push(r, FULL_TAKEOVER);
 		vrrp_ha_arm_us(h, 0);
 	}
@@ -1262,7 +1276,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 		if (now >= r->next_refresh_ms) {
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
-			if (!answer_busy(r) && rbc_count(stab)) {
+			if (!answer_busy(r) && !r->f.active && rbc_count(stab)) {
 				repl_cnt(r)->refreshes++;
 				answer_push(r, FULL_REFRESH);
 			}
@@ -1270,7 +1284,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 		if (r->next_refresh_ms < next)
 			next = r->next_refresh_ms;
 	}
-	if (st == VRRP_HA_ST_MASTER)
+	if (st == VRRP_HA_ST_MASTER && !r->f.active)
 		answer_digest_tick(r, now, &next);
 	if (repl_can_serve(r, now) || answer_busy(r)) {
 		const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(h);

@@ -129,8 +129,9 @@ struct repl {
 	struct answer ans[ANSWER_QUEUE];
 	unsigned nans;
 	struct rate_slot rate[RATE_SLOTS];
-	uint64_t full_tokens_ms; /* last whole-table answer started */
+	uint64_t full_tokens_ms, full_budget_ms; /* whole-table answers' bucket */
 	uint64_t next_refresh_ms, next_digest_ms;
+	bool push_pending; /* a new master's push waits for its own fetch */
 
 	/* asking */
 	struct fetch f;
@@ -227,6 +228,9 @@ void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next);
 int answer_put_table(struct repl *r, struct vrrp_ha_ext_wr *x);
 /* Is a request from src within its rate? (consumes a token) */
 bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now);
+
+/* A fetch ended (complete or given up): a master's deferred push goes. */
+void repl_fetch_ended(struct repl *r);
 
 /* fetch.c */
 void fetch_begin(struct repl *r, const char *why);
