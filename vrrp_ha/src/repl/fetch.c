@@ -560,6 +560,18 @@ static bool ask_best(struct repl *r, uint64_t now)
 	struct fetch *f = &r->f;
 	const struct cand *best = NULL;
 	char a[INET6_ADDRSTRLEN];
+	bool all_empty = f->ncands > 0;
+
+	for (unsigned i = 0; i < f->ncands; i++)
+		all_empty &= f->cands[i].t.count == 0;
+	if (all_empty) {
+		/* nobody holds anything: there is nothing to fetch */
+		vrrp_ha_logf(r->h, LOG_INFO, "no answer from the master, and the %u peers that "
+		                             "told their tables hold none: nothing to fetch",
+		             f->ncands);
+		done_ok(r, true, now);
+		return true;
+	}
 
 	for (unsigned i = 0; i < f->ncands; i++)
 		if (!best || better(&f->cands[i], best))

@@ -1023,6 +1023,11 @@ enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *m, size_t len, const struct 
 	return VRRP_HA_R_TOO_LONG;
 }
 
+bool repl_fetch_blocks_push(const struct repl *r)
+{
+	return r->f.active && !r->f.passive && repl_ext_active(r);
+}
+
 void repl_fetch_ended(struct repl *r)
 {
 	if (!r->push_pending)
@@ -1235,7 +1240,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		repl_send_caps(r, true);
 		/* a table still being fetched is not pushed as the reference
 		 * (its END would let backups sweep what it lacks): after */
-		if (r->f.active && !r->f.passive)
+		if (repl_fetch_blocks_push(r))
 			r->push_pending = true;
 		else if (rbc_count(vrrp_ha_send_table(h)))
 			answer_push(r, FULL_TAKEOVER);
@@ -1276,7 +1281,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 		if (now >= r->next_refresh_ms) {
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
-			if (!answer_busy(r) && !r->f.active && rbc_count(stab)) {
+			if (!answer_busy(r) && !repl_fetch_blocks_push(r) && rbc_count(stab)) {
 				repl_cnt(r)->refreshes++;
 				answer_push(r, FULL_REFRESH);
 			}
@@ -1284,7 +1289,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 		if (r->next_refresh_ms < next)
 			next = r->next_refresh_ms;
 	}
-	if (st == VRRP_HA_ST_MASTER && !r->f.active)
+	if (st == VRRP_HA_ST_MASTER && !repl_fetch_blocks_push(r))
 		answer_digest_tick(r, now, &next);
 	if (repl_can_serve(r, now) || answer_busy(r)) {
 		const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(h);

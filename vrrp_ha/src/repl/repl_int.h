@@ -229,6 +229,10 @@ int answer_put_table(struct repl *r, struct vrrp_ha_ext_wr *x);
 /* Is a request from src within its rate? (consumes a token) */
 bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now);
 
+/* While our own framed fetch runs, our table is not offered as the
+ * reference (no push, refresh or digest): its END would let backups sweep
+ * what it still lacks. */
+bool repl_fetch_blocks_push(const struct repl *r);
 /* A fetch ended (complete or given up): a master's deferred push goes. */
 void repl_fetch_ended(struct repl *r);
 
