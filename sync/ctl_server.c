@@ -736,26 +736,36 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 	struct vrrp_ha_rbc *rbc = vrrp_ha_get_rbc(h), *bc = vrrp_ha_get_bc(h);
 	size_t nrbc = rbc ? rbc_count(rbc) : 0, nbc = bc ? rbc_count(bc) : 0;
 	size_t mrbc = rbc ? rbc_memory(rbc) : 0, mbc = bc ? rbc_memory(bc) : 0;
+	uint32_t crbc = 0, cbc = 0;
+	uint64_t drbc = 0, dbc = 0;
 
 	if (!only_json_arg(cl, "state", tok, ntok))
 		return;
+	/* the digests (docs/sync.md): two tables hold the same bindings
+	 * exactly when count and digest agree */
+	if (rbc)
+		rbc_digest_total(rbc, &crbc, &drbc);
+	if (bc)
+		rbc_digest_total(bc, &cbc, &dbc);
 	if (ntok == 1) {
 		instance_json_head(cl);
 		out_printf(cl,
 		           ",\"owner\":%s,\"rbc\":%zu,\"bc\":%zu,\"backlog\":%zu,"
-		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu,\"sync\":\"%s\"",
+		           "\"rbc_bytes\":%zu,\"bc_bytes\":%zu,\"sync\":\"%s\","
+		           "\"rbc_digest\":\"%016" PRIx64 "\",\"bc_digest\":\"%016" PRIx64 "\"",
 		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
-		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
+		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
 		state_hold_peers(cl, true);
 		out_str(cl, "}\nOK\n");
 		return;
 	}
 	out_printf(cl,
 	           "instance %s\nvrid %u\nstate %s\nowner %s\nrbc %zu\nbc %zu\nbacklog %zu\n"
-	           "rbc_bytes %zu\nbc_bytes %zu\nsync %s\n",
+	           "rbc_bytes %zu\nbc_bytes %zu\nsync %s\nrbc_digest %016" PRIx64
+	           "\nbc_digest %016" PRIx64 "\n",
 	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
 	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc,
-	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)));
+	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
 	state_hold_peers(cl, false);
 	out_str(cl, "OK\n");
 }

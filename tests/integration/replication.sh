@@ -45,10 +45,21 @@ ctl a add $H1 2001:db8:cc::99 3600 11 AH
 wait_for 5 "update on b" has b $H1 "2001:db8:cc::99 11 AH"
 ok "b: $H1 moved to 2001:db8:cc::99 seq 11"
 
-log "--- stale update: an older seq in a crafted packet does not move it back"
+log "--- a crafted update from a third host is not heard (not the master b follows)"
 stats_to b "$WORK/s1"
-inject inj -R $H1,2001:db8:cc::5,9,3600 -q
+inject inj -R $H1,2001:db8:cc::5,12,3600 -q
+wait_for 5 "not_master counted on b" moved b rx_not_master "$WORK/s1"
+check "b: $H1 still cc::99 seq 11" has b $H1 "2001:db8:cc::99 11 AH"
+
+log "--- stale update: an older seq with the master's own source does not move it back"
+# without auth a third host can spoof the master's link-local source (see
+# auth.md); the sequence rules still refuse an older record
+A_LL=$(ns a ip -6 -o addr show dev eth0 scope link | awk '{sub("/.*", "", $4); print $4; exit}')
+ns inj ip -6 addr add "$A_LL/64" dev eth0 nodad
+stats_to b "$WORK/s1"
+inject inj -s "$A_LL" -R $H1,2001:db8:cc::5,9,3600 -q
 wait_for 5 "stale record counted on b" moved b rx_rec_stale "$WORK/s1"
+ns inj ip -6 addr del "$A_LL/64" dev eth0
 check "b: rx_rec_stale +1" [ "$(delta b rx_rec_stale "$WORK/s1")" -eq 1 ]
 check "b: $H1 still cc::99 seq 11" has b $H1 "2001:db8:cc::99 11 AH"
 check "a: bc entry unchanged" [ "$(entry a $H1 --bc | awk '{print $2, $3}')" = "2001:db8:cc::99 11" ]

@@ -784,6 +784,7 @@ UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_ctl_idle, ctl_idle_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_digest, digest_interval_ms, 0, 600000)
 UNSIGNED_KEYWORD(cfg_sync_hold_timeout, sync_hold_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_sync_hold_prio, sync_hold_prio, VRRP_HA_HOLD_PRIO_MIN, VRRP_HA_HOLD_PRIO_MAX)
 
@@ -1026,6 +1027,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("max_bindings", &cfg_max_bindings);
 	install_keyword("log_interval", &cfg_log_interval);
 	install_keyword("refresh_interval", &cfg_refresh);
+	install_keyword("digest_interval", &cfg_digest);
 	install_keyword("sync_hold_timeout", &cfg_sync_hold_timeout);
 	install_keyword("sync_hold_priority", &cfg_sync_hold_prio);
 	install_keyword("socket_rcvbuf", &cfg_rcvbuf);

@@ -688,17 +688,14 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 {
 	struct vrrp_ha_counters *c = repl_cnt(r);
 	uint64_t now = vrrp_ha_now(r->h);
+	struct vrrp_ha_binding good[255];
 	bool restore, from_source;
 	struct vrrp_ha_rbc *t;
 	enum vrrp_ha_table tid;
-	unsigned i;
+	unsigned i, n = 0;
 
-	t = rx_gate(r, src, &restore, &tid, &from_source);
-	if (!t)
-		return;
-	c->rx_update++;
-	c->rx_reason[VRRP_HA_OK]++;
-
+	/* every record is checked and a bad one counted whoever sent it
+	 * (malformed input is counted by reason); then who is heard */
 	for (i = 0; i < hd->count; i++) {
 		struct vrrp_ha_binding b;
 		enum vrrp_ha_reason why = vrrp_ha_decode_record(pkt, len, i, &b);
@@ -714,8 +711,16 @@ static void rx_update(struct repl *r, const uint8_t *pkt, size_t len, const stru
 		/* draft-deng 4.3.3: Reserved is ignored on receipt (NEW travels
 		 * in an extension message) */
 		b.reserved = 0;
+		good[n++] = b;
+	}
+	t = rx_gate(r, src, &restore, &tid, &from_source);
+	if (!t)
+		return;
+	c->rx_update++;
+	c->rx_reason[VRRP_HA_OK]++;
+	for (i = 0; i < n; i++) {
 		c->rx_records++;
-		rx_record(r, t, tid, restore, &b, NULL, 0, false, from_source, now);
+		rx_record(r, t, tid, restore, &good[i], NULL, 0, false, from_source, now);
 	}
 	rx_done(r, t, now);
 }
