@@ -128,10 +128,16 @@ send "HoA == CoA" b rec_hoa_is_coa 1 -R 2001:db8:99::4,2001:db8:99::4,1,3600
 check "no bad record stored" sh -c "! $VRRP_HA_CTL -s $WORK/b/ctl.sock show | grep -Eq '^(ff0e::1|fe80::5|2001:db8:99::3|2001:db8:99::4) '"
 check "b: rbc still 20" [ "$(rbc_count b)" = 20 ]
 
-log "--- one bad and two good records in one packet"
+log "--- one bad and two good records in one packet, with the master's source"
+# records are taken only from the master b follows (docs/sync.md "Who is
+# heard"): inj borrows a's link-local source (possible without auth)
+A_LL=$(ctl b state | awk '$1 == "master" {print $2}')
+check "b follows a master ($A_LL)" [ -n "$A_LL" ] && [ "$A_LL" != none ]
+ns inj ip -6 addr add "$A_LL/64" dev eth0 nodad
 stats_to a "$WORK/a.m"
-send "mixed packet" b rec_bad_hoa 1 -R 2001:db8:99::11,2001:db8:98::11,5,3600 \
+send "mixed packet" b rec_bad_hoa 1 -s "$A_LL" -R 2001:db8:99::11,2001:db8:98::11,5,3600 \
 	-R ff02::1,2001:db8:98::12,5,3600 -R 2001:db8:99::13,2001:db8:98::13,6,3600,0x8000
+ns inj ip -6 addr del "$A_LL/64" dev eth0
 wait_for 5 "2 good records on b" rbc_is b 22
 check "b: rx_rec_added +2" [ "$(delta b rx_rec_added "$WORK/b.s")" -eq 2 ]
 check "b: good record 1 stored as sent" [ "$(entry b 2001:db8:99::11 | awk '{print $2, $3, $4}')" = "2001:db8:98::11 5 AH" ]

@@ -54,7 +54,8 @@ check "b: $H1 still cc::99 seq 11" has b $H1 "2001:db8:cc::99 11 AH"
 log "--- stale update: an older seq with the master's own source does not move it back"
 # without auth a third host can spoof the master's link-local source (see
 # auth.md); the sequence rules still refuse an older record
-A_LL=$(ns a ip -6 -o addr show dev eth0 scope link | awk '{sub("/.*", "", $4); print $4; exit}')
+A_LL=$(ctl b state | awk '$1 == "master" {print $2}')
+check "b follows a master ($A_LL)" [ -n "$A_LL" ] && [ "$A_LL" != none ]
 ns inj ip -6 addr add "$A_LL/64" dev eth0 nodad
 stats_to b "$WORK/s1"
 inject inj -s "$A_LL" -R $H1,2001:db8:cc::5,9,3600 -q

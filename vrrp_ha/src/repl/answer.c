@@ -334,6 +334,12 @@ static bool step_draft(struct repl *r, struct answer *a, uint64_t now)
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
 	size_t n;
 
+	if (a->phase == ANS_START) {
+		a->phase = ANS_WALK;
+		a->start_ms = now;
+		repl_cnt(r)->full_syncs++;
+		repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind], rbc_count(t), 0);
+	}
 	for (;;) {
 		n = rbc_walk(t, &a->cursor, r->recs, r->recs_per_pkt, now);
 		a->records += n;

@@ -90,7 +90,8 @@ static void send_current(struct repl *r, uint64_t now)
 	f->tries++;
 	if (f->tries > 1)
 		repl_cnt(r)->tx_retries++;
-	f->deadline = now + backoff_ms(r, f->tries);
+	/* a draft BC_REQUEST keeps the draft's fixed retry interval */
+	f->deadline = now + (f->legacy ? repl_cfg(r)->request_timeout_ms : backoff_ms(r, f->tries));
 	if (f->legacy) {
 		/* nobody has shown it speaks extensions: CAPS first (an
 		 * extension-speaking master then frames its answer), then the
