@@ -147,6 +147,7 @@ static void to_record(const struct st_entry *e, uint64_t now_ms, struct vrrp_ha_
 
 		r->lifetime_s = sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 		r->expires_ms = e->expires_ms;
+		r->granted_s = e->granted_s;
 		r->opts = e->opts;
 		r->opts_len = e->opts_len;
 	}
@@ -257,6 +258,7 @@ static int ent_make_live(struct vrrp_ha_store *s, uint32_t idx, const struct vrr
 		st_ord_insert(s, idx);
 	}
 	e->f = r->u;
+	e->granted_s = r->lifetime_s;
 	if (!keep)
 		opts_install(s, e, buf, r->opts_len);
 	st_heap_schedule(s, idx, expires_ms);

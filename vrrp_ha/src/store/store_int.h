@@ -46,7 +46,7 @@ enum ent_state {
 	ST_DEAD, /* a LIVE entry that expired while queued: only on the queue */
 };
 
-/* 88 bytes on LP64. */
+/* 96 bytes on LP64. */
 struct st_entry {
 	union {
 		uint8_t inl[KEY_INLINE]; /* key_len <= KEY_INLINE */
@@ -58,6 +58,7 @@ struct st_entry {
 	uint32_t link;       /* next on the dirty queue, or on the free list */
 	uint32_t heap_pos;   /* position in the expiry heap, NONE if not in it */
 	uint32_t child[2];   /* order tree (AVL): smaller, greater; NONE if none */
+	uint32_t granted_s;  /* LIVE: the lifetime it was last set with (SNMP TimeGranted) */
 	uint16_t key_len;
 	uint16_t opts_len;
 	uint8_t kind;
