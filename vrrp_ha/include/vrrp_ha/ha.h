@@ -67,6 +67,7 @@ struct vrrp_ha_config {
 	unsigned tombstone_s;        /* deletes remembered (default 30) */
 	unsigned max_bindings;       /* table limit (default 4,000,000) */
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
+	unsigned snmp_drop_limit;    /* vrrpHaDropRateHigh: drops/s (default 100, 0 = never) */
 	/* master re-sends its whole table this often (default 300, 0 = never) */
 	unsigned refresh_s;
 	/* partial recovery data plane (draft-deng 5.2.1, dataplane.h) */

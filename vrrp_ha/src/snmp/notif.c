@@ -14,6 +14,7 @@
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha/rbc.h"
 #include "vrrp_ha/recovery.h"
+#include "vrrp_ha/store.h"
 
 static const uint32_t base_oid[] = {VRRP_HA_SNMP_BASE};
 
@@ -108,6 +109,13 @@ int vrrp_ha_snmp_add(struct vrrp_ha_snmp *m, struct vrrp_ha *h,
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return -1;
+	/* GETNEXT walks each table in key order: keep the store's order tree
+	 * (an O(log n) next-after-key; without it every lookup is a pass over
+	 * the table). Built at once if the table is not empty. */
+	if (vrrp_ha_get_bc(h))
+		store_set_ordered(rbc_store(vrrp_ha_get_bc(h)), true);
+	if (vrrp_ha_get_rbc(h))
+		store_set_ordered(rbc_store(vrrp_ha_get_rbc(h)), true);
 	in->m = m;
 	in->h = h;
 	in->info = *info;
