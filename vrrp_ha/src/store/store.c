@@ -2,7 +2,7 @@
 /*
  * store.c - the binding store (store.h): entry states, the per-kind rules
  * and the API. The pieces it is built of are slab.c (slab, expiry heap),
- * index.c (hash index, incremental resize) and order.c (order tree);
+ * index.c (hash index, incremental resize) and btree.c (ordered index);
  * docs/store.md draws them.
  *
  * Entry states:
@@ -249,7 +249,8 @@ static int ent_make_live(struct vrrp_ha_store *s, uint32_t idx, const struct vrr
 	uint8_t *buf;
 	bool keep;
 
-	if (opts_prepare(e, r, &buf, &keep))
+	/* the ordered index's nodes first: nothing has changed yet */
+	if ((e->state != ST_LIVE && st_ord_reserve(s)) || opts_prepare(e, r, &buf, &keep))
 		return -1;
 	if (e->state != ST_LIVE) {
 		s->live_n[e->kind]++;
@@ -341,7 +342,6 @@ struct vrrp_ha_store *store_new(size_t size_hint, uint32_t tombstone_ms)
 		slots *= 2;
 	s->tombstone_ms = tombstone_ms;
 	s->free_head = NONE;
-	s->root = NONE;
 	for (k = 0; k <= VRRP_HA_KIND_MAX; k++)
 		s->q[k].head = s->q[k].tail = NONE;
 	st_seed(s);
@@ -371,6 +371,7 @@ void store_free(struct vrrp_ha_store *s)
 	st_ch_free(&s->ent);
 	st_ch_free(&s->heap);
 	st_idx_free(s);
+	st_ord_free(s);
 	free(s);
 }
 
@@ -527,14 +528,21 @@ void store_set_ordered(struct vrrp_ha_store *s, bool on)
 {
 	if (on == s->ordered)
 		return;
+	st_ord_free(s);
 	s->ordered = on;
-	s->root = NONE;
 	if (!on)
 		return;
-	/* every LIVE entry into the tree (nothing is allocated) */
-	for (uint32_t i = 0; i < s->ent_hw; i++)
-		if (ent_at(s, i)->state == ST_LIVE)
-			st_ord_insert(s, i);
+	/* every LIVE entry into the index; out of memory: stay unordered */
+	for (uint32_t i = 0; i < s->ent_hw; i++) {
+		if (ent_at(s, i)->state != ST_LIVE)
+			continue;
+		if (st_ord_reserve(s)) {
+			st_ord_free(s);
+			s->ordered = false;
+			return;
+		}
+		st_ord_insert(s, i);
+	}
 }
 
 bool store_is_ordered(const struct vrrp_ha_store *s)
@@ -600,7 +608,8 @@ size_t store_count(const struct vrrp_ha_store *s, unsigned kind)
 size_t store_memory(const struct vrrp_ha_store *s)
 {
 	return sizeof(*s) + st_ch_memory(&s->ent, sizeof(struct st_entry)) +
-	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + s->ext_bytes;
+	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + st_ord_memory(s) +
+	       s->ext_bytes;
 }
 
 bool store_maintain(struct vrrp_ha_store *s, size_t budget)
