@@ -109,7 +109,7 @@ int vrrp_ha_snmp_add(struct vrrp_ha_snmp *m, struct vrrp_ha *h,
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return -1;
-	/* GETNEXT walks each table in key order: keep the store's order tree
+	/* GETNEXT walks each table in key order: keep the store's ordered index
 	 * (an O(log n) next-after-key; without it every lookup is a pass over
 	 * the table). Built at once if the table is not empty. */
 	if (vrrp_ha_get_bc(h))

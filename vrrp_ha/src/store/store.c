@@ -7,7 +7,7 @@
  *
  * Entry states:
  *   FREE  on the free list only.
- *   LIVE  in index, order tree and heap. Once its deadline has passed it
+ *   LIVE  in index, ordered index and heap. Once its deadline has passed it
  *         is treated as absent even before store_expire() removes it.
  *   TOMB  in index; in the heap until its release time, after which it is
  *         only kept (out of the heap) while it waits on the dirty queue so
@@ -550,7 +550,7 @@ bool store_is_ordered(const struct vrrp_ha_store *s)
 	return s->ordered;
 }
 
-/* Without the order tree: one pass over the slab (O(n)). */
+/* Without the ordered index: one pass over the slab (O(n)). */
 static bool next_by_scan(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,
                          uint64_t now_ms, struct vrrp_ha_record *out)
 {
