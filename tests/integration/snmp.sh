@@ -238,6 +238,16 @@ PY
 check "a: every counter over SNMP = stats --json" ctr_vs_stats a
 check "b: every counter over SNMP = stats --json" ctr_vs_stats b
 
+log "--- SIGHUP on b: the MIB still answers, with the same rows"
+nreload() { grep -c 'Reload complete' "$WORK/$1/keepalived.log" || true; }
+reloaded() { [ "$(nreload "$1")" -gt "$2" ]; }
+rb=$(nreload b)
+reload b
+wait_for 10 "b reloaded" reloaded b "$rb"
+wait_for 10 "VRRP-HA-MIB on b after the reload" mib_up b
+check "b: rbc rows after the reload = show --json" bind_vs_show b 2
+check "b: instance row after the reload = state --json" state_vs_snmp b
+
 log "--- real failover: a crashes, b takes over (vrrpHaTakeover)"
 crash a
 wait_for 10 "b MASTER" is_state b MASTER

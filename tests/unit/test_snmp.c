@@ -16,6 +16,7 @@
 #include "check.h"
 #include "nodes.h"
 #include "vrrp_ha/rbc.h"
+#include "vrrp_ha/recovery.h"
 #include "vrrp_ha/snmp.h"
 #include "vrrp_ha/store.h"
 
@@ -498,6 +499,60 @@ static void test_notifications(struct node n[2], struct vrrp_ha_snmp *m)
 	}
 }
 
+/* Full recovery on a new master: lifetime recoveries queue up and drain at
+ * its rate; one notification when the queue fills, one when it is empty. */
+static void test_recovery(void)
+{
+	struct vrrp_ha_snmp_clock clk = {.real_ms = 1700000000000};
+	struct vrrp_ha_snmp_instance bi = {.index = 7, .enabled = true};
+	struct vrrp_ha_snmp *m = vrrp_ha_snmp_new(NULL);
+	struct vrrp_ha_config bc;
+	struct vrrp_ha_snmp_notif q[64];
+	struct node n[2];
+	size_t started = 0, finished = 0;
+	uint64_t released = 0;
+
+	vrrp_ha_config_defaults(&bc);
+	bc.fr_rate = 10;
+	bc.fr_burst = 10;
+	inet_pton(AF_INET6, "2001:db8:1::100", &bc.vha); /* full recovery needs the VHA */
+	nodes_pair(n, NULL, &bc, 3000);
+	for (unsigned i = 0; i < 100; i++) {
+		struct in6_addr hoa, coa;
+
+		nodes_addr(&hoa, "2001:db8:aa::", i);
+		nodes_addr(&coa, "2001:db8:cc::", i);
+		/* due for recovery 60 s (the margin) before it runs out */
+		vrrp_ha_bc_add(n[0].h, &hoa, &coa, 64, 1, 0xc000);
+	}
+	nodes_settle(n, 2, 3000);
+	CHECK(!vrrp_ha_snmp_add(m, n[1].h, &bi));
+	CHECK(vrrp_ha_get_fr(n[1].h) != NULL);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	if (vrrp_ha_get_fr(n[1].h))
+		vrrp_ha_fr_set_active(vrrp_ha_get_fr(n[1].h), true);
+	for (int sec = 0; sec < 40; sec++) {
+		size_t k;
+
+		test_loop_advance_ms(n[1].loop, 1000);
+		for (int t = 0; t < 10; t++)
+			test_loop_run_once(n[1].loop, 0);
+		vrrp_ha_snmp_poll(m, &clk);
+		k = vrrp_ha_snmp_take(m, q, 64);
+		started += count_type(q, k, VRRP_HA_SNMP_N_FR_STARTED);
+		finished += count_type(q, k, VRRP_HA_SNMP_N_FR_FINISHED);
+		for (size_t i = 0; i < k; i++)
+			if (q[i].type == VRRP_HA_SNMP_N_FR_FINISHED)
+				released += q[i].rows;
+	}
+	CHECK_EQ(started, 1);
+	CHECK_EQ(finished, 1);
+	CHECK(released > 10);
+	vrrp_ha_snmp_free(m);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
 int main(void)
 {
 	struct node n[2];
@@ -527,6 +582,7 @@ int main(void)
 	test_tables(n, m);
 	test_pmipv6(&n[1], m);
 	test_notifications(n, m);
+	test_recovery();
 
 	vrrp_ha_snmp_free(m);
 	node_free(&n[0]);
