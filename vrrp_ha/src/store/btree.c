@@ -257,6 +257,79 @@ struct bt_path {
 	unsigned pos[BT_MAXH];
 };
 
+/* Walk from the root of t (height > 0) to the leaf whose range holds x,
+ * recording the inner nodes and the child taken in each. Returns: the
+ * leaf; *level its depth (the number of inner nodes above it). */
+static struct bt_leaf *descend(const struct vrrp_ha_store *s, const struct bt_tree *t,
+                               const struct bt_x *x, struct bt_path *p, unsigned *level)
+{
+	void *n = t->root;
+	unsigned l;
+
+	for (l = 0; l + 1 < t->height; l++) {
+		p->node[l] = n;
+		p->pos[l] = child_for(s, n, x);
+		n = p->node[l]->child[p->pos[l]];
+	}
+	*level = l;
+	return n;
+}
+
+/* The tree of entry idx, with x set to look for its key (held in *key).
+ * Returns: the tree, or NULL if the store keeps no ordered index. */
+static struct bt_tree *entry_tree(const struct vrrp_ha_store *s, uint32_t idx,
+                                  struct vrrp_ha_key *key, struct bt_x *x)
+{
+	const struct st_entry *e = ent_at(s, idx);
+
+	if (!s->ordered || !s->ord)
+		return NULL;
+	ent_key_of(e, key);
+	x->key = key;
+	prefix_of(key, &x->k);
+	return &s->ord->t[e->kind];
+}
+
+/* Make room at q in a node's parallel arrays of n entries (child: NULL
+ * for a leaf) and put (k, idx, c) there. Returns: nothing. */
+static void slot_insert(struct bt_key *ks, uint32_t *ids, void **cs, uint32_t *n, unsigned q,
+                        const struct bt_key *k, uint32_t idx, void *c)
+{
+	memmove(&ks[q + 1], &ks[q], (*n - q) * sizeof(ks[0]));
+	memmove(&ids[q + 1], &ids[q], (*n - q) * sizeof(ids[0]));
+	if (cs)
+		memmove(&cs[q + 1], &cs[q], (*n - q) * sizeof(cs[0]));
+	ks[q] = *k;
+	ids[q] = idx;
+	if (cs)
+		cs[q] = c;
+	(*n)++;
+}
+
+/* Take entry q out of a node's parallel arrays. Returns: nothing. */
+static void slot_remove(struct bt_key *ks, uint32_t *ids, void **cs, uint32_t *n, unsigned q)
+{
+	(*n)--;
+	memmove(&ks[q], &ks[q + 1], (*n - q) * sizeof(ks[0]));
+	memmove(&ids[q], &ids[q + 1], (*n - q) * sizeof(ids[0]));
+	if (cs)
+		memmove(&cs[q], &cs[q + 1], (*n - q) * sizeof(cs[0]));
+}
+
+/* The root of t split into left (smallest key lk, lidx) and right: a new
+ * root above both. Returns: nothing. */
+static void new_root(struct st_order *o, struct bt_tree *t, void *left, const struct bt_key *lk,
+                     uint32_t lidx, void *right, const struct bt_key *rk, uint32_t ridx)
+{
+	struct bt_inner *root = pool_take(&o->inner_pool, &o->inner_spare);
+
+	root->n = 0;
+	slot_insert(root->k, root->idx, root->child, &root->n, 0, lk, lidx, left);
+	slot_insert(root->k, root->idx, root->child, &root->n, 1, rk, ridx, right);
+	t->root = root;
+	t->height++;
+}
+
 /* The smallest key of the node at level l changed to (k, idx): tell the
  * ancestors whose entry for it is their first one, and its parent. */
 static void fix_min(struct bt_path *p, unsigned l, const struct bt_key *k, uint32_t idx)
@@ -277,18 +350,11 @@ static void inner_insert(struct st_order *o, struct bt_tree *t, struct bt_path *
                          unsigned q, struct bt_key k, uint32_t idx, void *child)
 {
 	for (;;) {
-		struct bt_inner *in = p->node[l], *r;
-		unsigned m;
+		struct bt_inner *in = p->node[l], *r, *dst;
+		unsigned m, dq;
 
 		if (in->n < BT_FAN) {
-			memmove(&in->k[q + 1], &in->k[q], (in->n - q) * sizeof(in->k[0]));
-			memmove(&in->idx[q + 1], &in->idx[q], (in->n - q) * sizeof(in->idx[0]));
-			memmove(&in->child[q + 1], &in->child[q],
-			        (in->n - q) * sizeof(in->child[0]));
-			in->k[q] = k;
-			in->idx[q] = idx;
-			in->child[q] = child;
-			in->n++;
+			slot_insert(in->k, in->idx, in->child, &in->n, q, &k, idx, child);
 			return;
 		}
 		/* full: the upper half (or, appending, only the new entry) goes
@@ -300,40 +366,19 @@ static void inner_insert(struct st_order *o, struct bt_tree *t, struct bt_path *
 		memcpy(r->idx, &in->idx[m], r->n * sizeof(in->idx[0]));
 		memcpy(r->child, &in->child[m], r->n * sizeof(in->child[0]));
 		in->n = m;
-		{
-			struct bt_inner *dst = q >= m ? r : in;
-			unsigned dq = dst == r ? q - m : q;
-
-			memmove(&dst->k[dq + 1], &dst->k[dq], (dst->n - dq) * sizeof(dst->k[0]));
-			memmove(&dst->idx[dq + 1], &dst->idx[dq],
-			        (dst->n - dq) * sizeof(dst->idx[0]));
-			memmove(&dst->child[dq + 1], &dst->child[dq],
-			        (dst->n - dq) * sizeof(dst->child[0]));
-			dst->k[dq] = k;
-			dst->idx[dq] = idx;
-			dst->child[dq] = child;
-			dst->n++;
-			if (dst == in && dq == 0)
-				fix_min(p, l, &k, idx);
-		}
+		dst = q >= m ? r : in;
+		dq = dst == r ? q - m : q;
+		slot_insert(dst->k, dst->idx, dst->child, &dst->n, dq, &k, idx, child);
+		if (dst == in && dq == 0)
+			fix_min(p, l, &k, idx);
 		/* r's entry goes into the parent, after in's */
+		if (l == 0) {
+			new_root(o, t, in, &in->k[0], in->idx[0], r, &r->k[0], r->idx[0]);
+			return;
+		}
 		k = r->k[0];
 		idx = r->idx[0];
 		child = r;
-		if (l == 0) {
-			struct bt_inner *root = pool_take(&o->inner_pool, &o->inner_spare);
-
-			root->n = 2;
-			root->k[0] = in->k[0];
-			root->idx[0] = in->idx[0];
-			root->child[0] = in;
-			root->k[1] = k;
-			root->idx[1] = idx;
-			root->child[1] = child;
-			t->root = root;
-			t->height++;
-			return;
-		}
 		q = p->pos[l - 1] + 1;
 		l--;
 	}
@@ -342,75 +387,49 @@ static void inner_insert(struct st_order *o, struct bt_tree *t, struct bt_path *
 void st_ord_insert(struct vrrp_ha_store *s, uint32_t idx)
 {
 	struct st_order *o = s->ord;
-	const struct st_entry *e = ent_at(s, idx);
 	struct vrrp_ha_key key;
 	struct bt_x x;
-	struct bt_tree *t;
+	struct bt_tree *t = entry_tree(s, idx, &key, &x);
 	struct bt_path p;
-	struct bt_leaf *lf, *r, *dst;
+	struct bt_leaf *lf, *r = NULL, *dst;
 	unsigned l, q, m, dq;
 
-	if (!s->ordered || !o)
+	if (!t)
 		return;
-	ent_key_of(e, &key);
-	x.key = &key;
-	prefix_of(&key, &x.k);
-	t = &o->t[e->kind];
 	if (!t->height) {
 		lf = pool_take(&o->leaf_pool, &o->leaf_spare);
-		lf->n = 1;
-		lf->k[0] = x.k;
-		lf->idx[0] = idx;
+		lf->n = 0;
+		slot_insert(lf->k, lf->idx, NULL, &lf->n, 0, &x.k, idx, NULL);
 		t->root = lf;
 		t->height = 1;
 		return;
 	}
-	for (l = 0; l + 1 < t->height; l++) {
-		struct bt_inner *in = l ? p.node[l - 1]->child[p.pos[l - 1]] : t->root;
-
-		p.node[l] = in;
-		p.pos[l] = child_for(s, in, &x);
-	}
-	lf = l ? p.node[l - 1]->child[p.pos[l - 1]] : t->root;
+	lf = descend(s, t, &x, &p, &l);
 	q = count_le(s, &x, lf->k, lf->idx, lf->n, false);
-	if (lf->n < BT_FAN) {
-		dst = lf;
-		dq = q;
-		r = NULL;
-	} else {
+	dst = lf;
+	dq = q;
+	if (lf->n == BT_FAN) {
+		/* as inner_insert(): split, appending keeps this leaf full */
 		r = pool_take(&o->leaf_pool, &o->leaf_spare);
 		m = q == BT_FAN ? BT_FAN : BT_FAN / 2;
 		r->n = BT_FAN - m;
 		memcpy(r->k, &lf->k[m], r->n * sizeof(lf->k[0]));
 		memcpy(r->idx, &lf->idx[m], r->n * sizeof(lf->idx[0]));
 		lf->n = m;
-		dst = q >= m ? r : lf;
-		dq = dst == r ? q - m : q;
+		if (q >= m) {
+			dst = r;
+			dq = q - m;
+		}
 	}
-	memmove(&dst->k[dq + 1], &dst->k[dq], (dst->n - dq) * sizeof(dst->k[0]));
-	memmove(&dst->idx[dq + 1], &dst->idx[dq], (dst->n - dq) * sizeof(dst->idx[0]));
-	dst->k[dq] = x.k;
-	dst->idx[dq] = idx;
-	dst->n++;
+	slot_insert(dst->k, dst->idx, NULL, &dst->n, dq, &x.k, idx, NULL);
 	if (dst == lf && dq == 0)
 		fix_min(&p, l, &x.k, idx);
 	if (!r)
 		return;
-	if (l == 0) {
-		struct bt_inner *root = pool_take(&o->inner_pool, &o->inner_spare);
-
-		root->n = 2;
-		root->k[0] = lf->k[0];
-		root->idx[0] = lf->idx[0];
-		root->child[0] = lf;
-		root->k[1] = r->k[0];
-		root->idx[1] = r->idx[0];
-		root->child[1] = r;
-		t->root = root;
-		t->height++;
-		return;
-	}
-	inner_insert(o, t, &p, l - 1, p.pos[l - 1] + 1, r->k[0], r->idx[0], r);
+	if (l == 0)
+		new_root(o, t, lf, &lf->k[0], lf->idx[0], r, &r->k[0], r->idx[0]);
+	else
+		inner_insert(o, t, &p, l - 1, p.pos[l - 1] + 1, r->k[0], r->idx[0], r);
 }
 
 /* ---- remove -------------------------------------------------------------- */
@@ -418,35 +437,20 @@ void st_ord_insert(struct vrrp_ha_store *s, uint32_t idx)
 void st_ord_remove(struct vrrp_ha_store *s, uint32_t idx)
 {
 	struct st_order *o = s->ord;
-	const struct st_entry *e = ent_at(s, idx);
 	struct vrrp_ha_key key;
 	struct bt_x x;
-	struct bt_tree *t;
+	struct bt_tree *t = entry_tree(s, idx, &key, &x);
 	struct bt_path p;
 	struct bt_leaf *lf;
 	unsigned l, q;
 
-	if (!s->ordered || !o)
+	if (!t || !t->height)
 		return;
-	ent_key_of(e, &key);
-	x.key = &key;
-	prefix_of(&key, &x.k);
-	t = &o->t[e->kind];
-	if (!t->height)
-		return;
-	for (l = 0; l + 1 < t->height; l++) {
-		struct bt_inner *in = l ? p.node[l - 1]->child[p.pos[l - 1]] : t->root;
-
-		p.node[l] = in;
-		p.pos[l] = child_for(s, in, &x);
-	}
-	lf = l ? p.node[l - 1]->child[p.pos[l - 1]] : t->root;
+	lf = descend(s, t, &x, &p, &l);
 	q = count_le(s, &x, lf->k, lf->idx, lf->n, true); /* first >= x */
 	if (q >= lf->n || lf->idx[q] != idx)
 		return; /* not in the tree */
-	lf->n--;
-	memmove(&lf->k[q], &lf->k[q + 1], (lf->n - q) * sizeof(lf->k[0]));
-	memmove(&lf->idx[q], &lf->idx[q + 1], (lf->n - q) * sizeof(lf->idx[0]));
+	slot_remove(lf->k, lf->idx, NULL, &lf->n, q);
 	if (lf->n) {
 		if (q == 0)
 			fix_min(&p, l, &lf->k[0], lf->idx[0]);
@@ -458,10 +462,7 @@ void st_ord_remove(struct vrrp_ha_store *s, uint32_t idx)
 		struct bt_inner *in = p.node[l - 1];
 		unsigned pos = p.pos[l - 1];
 
-		in->n--;
-		memmove(&in->k[pos], &in->k[pos + 1], (in->n - pos) * sizeof(in->k[0]));
-		memmove(&in->idx[pos], &in->idx[pos + 1], (in->n - pos) * sizeof(in->idx[0]));
-		memmove(&in->child[pos], &in->child[pos + 1], (in->n - pos) * sizeof(in->child[0]));
+		slot_remove(in->k, in->idx, in->child, &in->n, pos);
 		if (in->n) {
 			if (pos == 0)
 				fix_min(&p, l - 1, &in->k[0], in->idx[0]);
