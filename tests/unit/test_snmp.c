@@ -9,6 +9,8 @@
  * a restart's sync, a takeover, the rate limit, the drop rate, PMIPv6 rows.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +501,57 @@ static void test_notifications(struct node n[2], struct vrrp_ha_snmp *m)
 	}
 }
 
+/* The auth rule on a registry that has an "auth" group (as the
+ * authenticated sync layer will register it): a failure counter that moves
+ * is one notification naming it; auth_ok and tx_ counters are not. */
+struct auth_block {
+	uint64_t bad_tag, ok, tx_signed, level;
+};
+
+static const void *auth_block_fn(const void *arg)
+{
+	return arg;
+}
+
+static void test_auth(struct node *b, struct vrrp_ha_snmp *m)
+{
+	static struct auth_block blk;
+	struct vrrp_ha_snmp_clock clk = {.real_ms = 1700000000000};
+	/* the registry is the instance's; a test may add to it like a module */
+	struct vrrp_ha_counters_reg *reg =
+	        (struct vrrp_ha_counters_reg *)(uintptr_t)vrrp_ha_counters_registry(b->h);
+	struct vrrp_ha_snmp_notif q[64];
+	size_t k, n = 0;
+
+	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_bad_tag", auth_block_fn, &blk,
+	                            offsetof(struct auth_block, bad_tag), false));
+	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_ok", auth_block_fn, &blk,
+	                            offsetof(struct auth_block, ok), false));
+	CHECK(!vrrp_ha_counters_add(reg, "auth", "tx_signed", auth_block_fn, &blk,
+	                            offsetof(struct auth_block, tx_signed), false));
+	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_keys", auth_block_fn, &blk,
+	                            offsetof(struct auth_block, level), true));
+	vrrp_ha_snmp_take(m, q, 64);
+	vrrp_ha_snmp_poll(m, &clk); /* the new counters' first values */
+	blk.bad_tag += 3;
+	blk.ok += 100;
+	blk.tx_signed += 100;
+	blk.level = 7;
+	nodes_advance(b, 1, 1000);
+	vrrp_ha_snmp_poll(m, &clk);
+	k = vrrp_ha_snmp_take(m, q, 64);
+	for (size_t i = 0; i < k; i++)
+		if (q[i].type == VRRP_HA_SNMP_N_AUTH_FAILURE) {
+			n++;
+			CHECK_EQ(q[i].rows, 3);
+			CHECK(!strcmp(q[i].reason, "auth_bad_tag"));
+		}
+	CHECK_EQ(n, 1);
+	/* and the counter table shows the new group */
+	walk_all(m, &clk);
+	CHECK(column_rows(2, 3) > 4);
+}
+
 /* Full recovery on a new master: lifetime recoveries queue up and drain at
  * its rate; one notification when the queue fills, one when it is empty. */
 static void test_recovery(void)
@@ -582,6 +635,7 @@ int main(void)
 	test_tables(n, m);
 	test_pmipv6(&n[1], m);
 	test_notifications(n, m);
+	test_auth(&n[1], m);
 	test_recovery();
 
 	vrrp_ha_snmp_free(m);

@@ -252,14 +252,18 @@ void sn_on_event(void *arg, const struct vrrp_ha_event *ev)
 		if (strcmp(d, "refresh"))
 			sn_raise(in, VRRP_HA_SNMP_N_SYNC_COMPLETE, ev->time_ms, ev->count,
 			         ev->duration_ms, 0, d);
+		/* only the request's own end: a takeover push may complete
+		 * while the answers still come */
 		if (in->restoring && !strcmp(d, "request")) {
 			in->restoring = false;
 			sn_raise(in, VRRP_HA_SNMP_N_RESTORE_DONE, ev->time_ms, in->restored,
 			         ev->time_ms - in->restore_start_ms, 0, d);
+		} else if (!strcmp(d, "no answer")) {
+			in->restoring = false;
 		}
-		in->restoring = false;
 		break;
 	case VRRP_HA_E_SYNC_DIVERGED:
+		in->restoring = false;
 		sn_raise(in, VRRP_HA_SNMP_N_SYNC_DIVERGED, ev->time_ms, ev->count, ev->duration_ms,
 		         0, d);
 		break;
