@@ -4,7 +4,9 @@
  * keepalived): what the backup spends per received record, what the master
  * spends per record it sends, and the table's memory per binding.
  *
- * usage: rbc-bench [-m] [N ...]      (default: 100000 1000000)
+ * usage: rbc-bench [-m] [-o] [N ...]      (default: 100000 1000000)
+ *   -o  the tables keep the store's order tree (store_set_ordered), as
+ *       they do while VRRP-HA-MIB is registered (an SNMP walk needs it)
  *   -m  memory only: insert N records, print bytes per binding, the
  *       worst single insert, and the cost of an ordered walk of the whole
  *       store with store_lookup_next() (mean and worst single call);
@@ -149,6 +151,18 @@ static void digest_reads(const struct vrrp_ha_rbc *t, struct res *out)
 	(void)sink;
 }
 
+/* -o: every table keeps its order tree from creation */
+static bool ordered;
+
+static struct vrrp_ha_rbc *table_new(void)
+{
+	struct vrrp_ha_rbc *t = rbc_new(0, 30000);
+
+	if (t && ordered)
+		store_set_ordered(rbc_store(t), true);
+	return t;
+}
+
 static int run(size_t n, struct res *out)
 {
 	struct vrrp_ha_binding *b = malloc(n * sizeof(*b));
@@ -165,7 +179,7 @@ static int run(size_t n, struct res *out)
 		mk_binding(&b[i], (uint32_t)i + 1, 1, 0);
 
 	for (int rep = 0; rep < REPEAT; rep++) {
-		struct vrrp_ha_rbc *t = rbc_new(0, 30000);
+		struct vrrp_ha_rbc *t = table_new();
 
 		if (!t)
 			return -1;
@@ -226,7 +240,7 @@ static int run(size_t n, struct res *out)
 
 		/* the backup's receive path, packet by packet, fresh table */
 		{
-			struct vrrp_ha_rbc *r = rbc_new(0, 30000);
+			struct vrrp_ha_rbc *r = table_new();
 			uint8_t *wire;
 			size_t npkt = (n + RECS - 1) / RECS, p, plen = 8 + RECS * 40;
 
@@ -267,7 +281,7 @@ static int run(size_t n, struct res *out)
 
 		/* the master's incremental path: local set, dirty queue, encode */
 		{
-			struct vrrp_ha_rbc *m = rbc_new(0, 30000);
+			struct vrrp_ha_rbc *m = table_new();
 			size_t k;
 
 			if (!m)
@@ -418,6 +432,10 @@ int main(int argc, char **argv)
 
 	if (mem)
 		first = 2;
+	if (argc > first && !strcmp(argv[first], "-o")) {
+		ordered = true;
+		first++;
+	}
 	if (argc > first) {
 		nn = 0;
 		for (int i = first; i < argc && nn < 8; i++)
@@ -429,7 +447,8 @@ int main(int argc, char **argv)
 				return 1;
 		return 0;
 	}
-	printf("# rbc-bench: vrrp_ha library, single thread, best of %d; ns per record\n", REPEAT);
+	printf("# rbc-bench: vrrp_ha library, single thread, best of %d; ns per record%s\n", REPEAT,
+	       ordered ? "; ordered tables (-o)" : "");
 	printf("%-9s %8s %8s %8s %8s %8s %8s %10s %10s %7s %8s %8s %7s %6s %6s\n", "N", "insert",
 	       "refresh", "update", "rx_path", "walk_tx", "dirty_tx", "B/binding", "B/b(hint)",
 	       "mark", "sweep_ms", "sweep_sl", "step_us", "group", "bucket");

@@ -46,7 +46,7 @@ add_custom_command(
 add_custom_target(keepalived_configured DEPENDS ${KA_ROOT}/configured.stamp)
 
 # The glue is our code but speaks keepalived's internal API.
-add_library(vrrp_ha_glue STATIC ${KA_GLUE_DIR}/vrrp_ha_glue.c)
+add_library(vrrp_ha_glue STATIC ${KA_GLUE_DIR}/vrrp_ha_glue.c ${KA_GLUE_DIR}/vrrp_ha_snmp.c)
 add_dependencies(vrrp_ha_glue keepalived_configured)
 target_include_directories(vrrp_ha_glue PRIVATE ${KA_GLUE_DIR} ${KA_SRC}/keepalived/include
                                                 ${KA_SRC}/lib)
@@ -65,7 +65,7 @@ add_custom_command(
   COMMAND sh ${PROJECT_SOURCE_DIR}/cmake/build-keepalived.sh ${KA_SRC} ${KA_ROOT} ${KA_GLUE_DIR}
           make "${KA_EXTRA_LIBS}"
   DEPENDS ${KA_ROOT}/configured.stamp vrrp_ha_glue vrrp_ha_sync vrrp_ha
-          ${KA_GLUE_DIR}/vrrp_ha_glue.h
+          ${KA_GLUE_DIR}/vrrp_ha_glue.h ${KA_GLUE_DIR}/vrrp_ha_snmp.h
   COMMENT "Building patched keepalived (log: ${KA_ROOT}/make.log)"
   VERBATIM)
 add_custom_target(keepalived ALL DEPENDS ${KA_BIN})

@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config patch autoconf automake libtool
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libssl-dev libsnmp-dev libmagic-dev
-      snmpd snmp iproute2 iputils-ping nftables procps psmisc util-linux
+      snmpd snmp snmptrapd smitools python3 iproute2 iputils-ping nftables procps psmisc util-linux
       gnuplot-nox tshark dpkg-dev file"
 missing=""
 for p in $pkgs; do

@@ -205,7 +205,8 @@ start_ka() {
 	rm -f "$d/keepalived.pid" "$d/vrrp.pid"
 	# not through ns(): a function would run in a forked subshell, and $!
 	# would be that shell's pid. ip netns exec execs keepalived in place.
-	ip netns exec "$PFX$name" "$KEEPALIVED" -n -l -D -G -f "$d/keepalived.conf" \
+	# shellcheck disable=SC2086 # KA_ARGS: extra switches (e.g. -x)
+	ip netns exec "$PFX$name" "$KEEPALIVED" -n -l -D -G ${KA_ARGS:-} -f "$d/keepalived.conf" \
 		-p "$d/keepalived.pid" -r "$d/vrrp.pid" >>"$d/keepalived.log" 2>&1 &
 	eval "KA_PID_$name=$!"
 	PIDS="$PIDS $!"

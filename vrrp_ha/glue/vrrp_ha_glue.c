@@ -45,6 +45,7 @@
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha_glue.h"
+#include "vrrp_ha_snmp.h"
 
 /* Longest keyword of the block, with its NUL. */
 #define VRRP_HA_KW_MAX 24
@@ -782,6 +783,7 @@ UNSIGNED_KEYWORD(cfg_restore_window, restore_window_ms, 0, 600000)
 UNSIGNED_KEYWORD(cfg_tombstone, tombstone_s, 0, 3600)
 UNSIGNED_KEYWORD(cfg_max_bindings, max_bindings, 1, 100000000)
 UNSIGNED_KEYWORD(cfg_log_interval, log_interval_s, 0, 86400)
+UNSIGNED_KEYWORD(cfg_snmp_drop, snmp_drop_limit, 0, 100000000)
 UNSIGNED_KEYWORD(cfg_ctl_idle, ctl_idle_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_digest, digest_interval_ms, 0, 600000)
@@ -1026,6 +1028,7 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("tombstone_time", &cfg_tombstone);
 	install_keyword("max_bindings", &cfg_max_bindings);
 	install_keyword("log_interval", &cfg_log_interval);
+	install_keyword("snmp_drop_threshold", &cfg_snmp_drop);
 	install_keyword("refresh_interval", &cfg_refresh);
 	install_keyword("digest_interval", &cfg_digest);
 	install_keyword("sync_hold_timeout", &cfg_sync_hold_timeout);
@@ -1444,6 +1447,8 @@ static void glue_start(struct vrrp_ha_glue *g)
 			log_message(LOG_ERR, "(%s) mipv6_ha: out of memory", vrrp->iname);
 			return;
 		}
+		/* SNMP sees its first events (a restoring owner's request) */
+		vrrp_ha_glue_snmp_sync_instances();
 	} else if (vrrp_ha_reconfigure(g->h, &cfg, g, vrrp->vrid, vrrp->base_priority)) {
 		log_message(LOG_ERR, "(%s) mipv6_ha: reconfigure failed", vrrp->iname);
 	}
@@ -1477,6 +1482,14 @@ void vrrp_ha_glue_start_all(void)
 		if (vrrp->mipv6_ha)
 			glue_start(vrrp->mipv6_ha);
 	}
+	vrrp_ha_glue_snmp_sync();
+}
+
+struct vrrp_ha *vrrp_ha_glue_handle(const vrrp_t *vrrp)
+{
+	const struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	return g ? g->h : NULL;
 }
 
 void vrrp_ha_glue_reload(vrrp_t *old_vrrp, vrrp_t *vrrp)
@@ -1535,6 +1548,7 @@ void vrrp_ha_glue_free(vrrp_t *vrrp)
 	 * thread_cleanup_master() (reload): our thread refs are already gone */
 	forget_threads(g);
 	vrrp_ha_ctl_close(g->ctl);
+	vrrp_ha_glue_snmp_forget(g->h);
 	vrrp_ha_free(g->h);
 	ucast_close(g);
 	free(g->ucast_buf);

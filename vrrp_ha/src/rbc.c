@@ -3,7 +3,7 @@
  * rbc.c - the Redundancy Binding Cache (draft-deng section 5) as the MIPv6
  * view of the binding store (store.h): bindings keyed by Home Address,
  * converted between the draft's wire records / rbc_view and store records.
- * All structure (slab, index, incremental resize, expiry heap, order tree,
+ * All structure (slab, index, incremental resize, expiry heap, ordered index,
  * dirty queues) is the store's; see docs/store.md.
  *
  * The store may also hold other kinds (PMIPv6, ATTACH) put there through

@@ -70,6 +70,7 @@ struct vrrp_ha_config {
 	unsigned tombstone_s;        /* deletes remembered (default 30) */
 	unsigned max_bindings;       /* table limit (default 4,000,000) */
 	unsigned log_interval_s;     /* rate limit of per-reason logs (default 10) */
+	unsigned snmp_drop_limit;    /* vrrpHaDropRateHigh: drops/s (default 100, 0 = never) */
 	/* master re-sends its whole table this often (default 300, 0 = never) */
 	unsigned refresh_s;
 	/* "Demoted until synced" (hold.h): a starting instance holds its VRRP
@@ -150,6 +151,8 @@ struct vrrp_ha_counters {
 };
 
 struct vrrp_ha;
+struct vrrp_ha_pnd;
+struct vrrp_ha_fr;
 
 /*
  * Create the instance. iname is keepalived's instance name (copied), vrid its
@@ -214,6 +217,12 @@ uint64_t vrrp_ha_now(const struct vrrp_ha *h);
 /* Returns: the partial recovery data plane, NULL if none (owner, or
  * dataplane none). */
 struct vrrp_ha_dp *vrrp_ha_get_dp(struct vrrp_ha *h);
+/* Returns: the proxy ND responder (proxynd.h), NULL if none (owner, or
+ * proxy_nd off). */
+struct vrrp_ha_pnd *vrrp_ha_get_pnd(struct vrrp_ha *h);
+/* Returns: full recovery (recovery.h), NULL if none (owner, or
+ * full_recovery off). */
+struct vrrp_ha_fr *vrrp_ha_get_fr(struct vrrp_ha *h);
 
 /* Where this node's table stands against its peers'. */
 enum vrrp_ha_sync_state {

@@ -104,6 +104,8 @@ struct vrrp_ha_record {
 	struct vrrp_ha_key key;
 	uint32_t lifetime_s;   /* remaining, seconds; 0: a delete */
 	uint64_t expires_ms;   /* out only: end of lifetime, the store's clock */
+	uint32_t granted_s;    /* out only: the lifetime it was last set with, so
+	                        * it was set at expires_ms - granted_s * 1000 */
 	bool created;          /* created anew by the table that is the truth
 	                        * (VRRP_HA_REC_NEW, codec.h): in, it overrides
 	                        * staleness; out, the first record after a

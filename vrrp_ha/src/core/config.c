@@ -23,6 +23,7 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->tombstone_s = 30;
 	c->max_bindings = 4000000;
 	c->log_interval_s = 10;
+	c->snmp_drop_limit = 100;
 	c->refresh_s = 300;
 	c->digest_interval_ms = 2000;
 	c->sync_hold_s = 30;

@@ -124,7 +124,6 @@ uint32_t st_ent_alloc(struct vrrp_ha_store *s)
 	memset(e, 0, sizeof(*e));
 	e->link = NONE;
 	e->heap_pos = NONE;
-	e->child[0] = e->child[1] = NONE;
 	return idx;
 }
 

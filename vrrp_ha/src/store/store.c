@@ -2,7 +2,7 @@
 /*
  * store.c - the binding store (store.h): entry states, the per-kind rules
  * and the API. The pieces it is built of are slab.c (slab, expiry heap),
- * index.c (hash index, incremental resize) and order.c (order tree);
+ * index.c (hash index, incremental resize) and btree.c (ordered index);
  * docs/store.md draws them.
  *
  * Digests (digest.c) follow every change of the set of LIVE entries or of
@@ -10,7 +10,7 @@
  *
  * Entry states:
  *   FREE  on the free list only.
- *   LIVE  in index, order tree and heap. Once its deadline has passed it
+ *   LIVE  in index, ordered index and heap. Once its deadline has passed it
  *         is treated as absent even before store_expire() removes it.
  *   TOMB  in index; in the heap until its release time, after which it is
  *         only kept (out of the heap) while it waits on the dirty queue so
@@ -150,6 +150,7 @@ static void to_record(const struct st_entry *e, uint64_t now_ms, struct vrrp_ha_
 
 		r->lifetime_s = sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 		r->expires_ms = e->expires_ms;
+		r->granted_s = e->granted_s;
 		r->opts = e->opts;
 		r->opts_len = e->opts_len;
 	}
@@ -251,7 +252,8 @@ static int ent_make_live(struct vrrp_ha_store *s, uint32_t idx, const struct vrr
 	uint8_t *buf;
 	bool keep;
 
-	if (opts_prepare(e, r, &buf, &keep))
+	/* the ordered index's nodes first: nothing has changed yet */
+	if ((e->state != ST_LIVE && st_ord_reserve(s)) || opts_prepare(e, r, &buf, &keep))
 		return -1;
 	if (e->state != ST_LIVE) {
 		if (st_dg_enter(s, idx, r)) {
@@ -266,6 +268,7 @@ static int ent_make_live(struct vrrp_ha_store *s, uint32_t idx, const struct vrr
 		st_dg_change(s, idx, r);
 	}
 	e->f = r->u;
+	e->granted_s = r->lifetime_s;
 	if (!keep)
 		opts_install(s, e, buf, r->opts_len);
 	st_heap_schedule(s, idx, expires_ms);
@@ -368,7 +371,6 @@ struct vrrp_ha_store *store_new(size_t size_hint, uint32_t tombstone_ms)
 		slots *= 2;
 	s->tombstone_ms = tombstone_ms;
 	s->free_head = NONE;
-	s->root = NONE;
 	for (k = 0; k <= VRRP_HA_KIND_MAX; k++)
 		s->q[k].head = s->q[k].tail = NONE;
 	st_seed(s);
@@ -400,6 +402,7 @@ void store_free(struct vrrp_ha_store *s)
 	st_ch_free(&s->heap);
 	st_idx_free(s);
 	st_dg_free(s);
+	st_ord_free(s);
 	free(s);
 }
 
@@ -590,14 +593,21 @@ void store_set_ordered(struct vrrp_ha_store *s, bool on)
 {
 	if (on == s->ordered)
 		return;
+	st_ord_free(s);
 	s->ordered = on;
-	s->root = NONE;
 	if (!on)
 		return;
-	/* every LIVE entry into the tree (nothing is allocated) */
-	for (uint32_t i = 0; i < s->ent_hw; i++)
-		if (ent_at(s, i)->state == ST_LIVE)
-			st_ord_insert(s, i);
+	/* every LIVE entry into the index; out of memory: stay unordered */
+	for (uint32_t i = 0; i < s->ent_hw; i++) {
+		if (ent_at(s, i)->state != ST_LIVE)
+			continue;
+		if (st_ord_reserve(s)) {
+			st_ord_free(s);
+			s->ordered = false;
+			return;
+		}
+		st_ord_insert(s, i);
+	}
 }
 
 bool store_is_ordered(const struct vrrp_ha_store *s)
@@ -605,7 +615,7 @@ bool store_is_ordered(const struct vrrp_ha_store *s)
 	return s->ordered;
 }
 
-/* Without the order tree: one pass over the slab (O(n)). */
+/* Without the ordered index: one pass over the slab (O(n)). */
 static bool next_by_scan(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after,
                          uint64_t now_ms, struct vrrp_ha_record *out)
 {
@@ -663,8 +673,8 @@ size_t store_count(const struct vrrp_ha_store *s, unsigned kind)
 size_t store_memory(const struct vrrp_ha_store *s)
 {
 	return sizeof(*s) + st_ch_memory(&s->ent, sizeof(struct st_entry)) +
-	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + s->ext_bytes +
-	       st_dg_memory(s);
+	       st_ch_memory(&s->heap, sizeof(uint32_t)) + st_idx_memory(s) + st_ord_memory(s) +
+	       s->ext_bytes + st_dg_memory(s);
 }
 
 bool store_maintain(struct vrrp_ha_store *s, size_t budget)

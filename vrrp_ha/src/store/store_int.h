@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * store_int.h - private to src/store/: the layout of the binding store
- * and what its files (store.c, slab.c, index.c, order.c) offer each other.
+ * and what its files (store.c, slab.c, index.c, btree.c) offer each other.
  * See docs/store.md for the picture.
  */
 #ifndef VRRP_HA_STORE_INT_H
@@ -57,12 +57,11 @@ struct st_entry {
 	uint8_t *opts;       /* option list, malloc'd, NULL if none */
 	uint32_t link;       /* next on the dirty queue, or on the free list */
 	uint32_t heap_pos;   /* position in the expiry heap, NONE if not in it */
-	uint32_t child[2];   /* order tree (AVL): smaller, greater; NONE if none */
+	uint32_t granted_s;  /* LIVE: the lifetime it was last set with (SNMP TimeGranted) */
 	uint16_t key_len;
 	uint16_t opts_len;
 	uint8_t kind;
-	uint8_t state;  /* enum ent_state */
-	uint8_t height; /* order tree: of the subtree rooted here */
+	uint8_t state; /* enum ent_state */
 	uint8_t queued : 1;
 	uint8_t fresh : 1; /* created by store_set_local(), not yet taken */
 };
@@ -116,8 +115,8 @@ struct vrrp_ha_store {
 	uint32_t mig_left;
 	uint32_t mig_keep;
 
-	uint32_t root; /* order tree over LIVE entries (order.c) */
-	bool ordered;  /* the order tree is kept (store_set_ordered) */
+	struct st_order *ord; /* ordered index of LIVE entries (btree.c) */
+	bool ordered;         /* it is kept (store_set_ordered) */
 
 	struct dirty_q q[VRRP_HA_KIND_MAX + 1]; /* by kind; [0] unused */
 	size_t live_n[VRRP_HA_KIND_MAX + 1];    /* by kind; [0] all kinds */
@@ -215,14 +214,23 @@ void st_idx_remove(struct vrrp_ha_store *s, uint32_t idx);
 /* Up to budget slots of resize work. Returns: true if one is under way. */
 bool st_idx_work(struct vrrp_ha_store *s, uint32_t budget);
 
-/* ---- order.c: the order tree ------------------------------------------ */
+/* ---- btree.c: the ordered index -------------------------------------- */
 
-/* Insert LIVE entry idx. Returns: nothing. */
+struct st_order;
+
+/* Put aside what one st_ord_insert() may allocate (nothing if the store
+ * is not ordered). Returns: 0, or -1 (out of memory). */
+int st_ord_reserve(struct vrrp_ha_store *s);
+/* Insert LIVE entry idx (after st_ord_reserve()). Returns: nothing. */
 void st_ord_insert(struct vrrp_ha_store *s, uint32_t idx);
 /* Remove entry idx. Returns: nothing. */
 void st_ord_remove(struct vrrp_ha_store *s, uint32_t idx);
 /* Returns: the entry with the smallest key > after (NULL: smallest), or NONE. */
 uint32_t st_ord_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *after);
+/* Free the index. Returns: nothing. */
+void st_ord_free(struct vrrp_ha_store *s);
+/* Returns: bytes the index holds. */
+size_t st_ord_memory(const struct vrrp_ha_store *s);
 
 /* ---- digest.c: deterministic digests per bucket, marks ------------------ */
 

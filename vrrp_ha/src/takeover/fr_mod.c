@@ -269,6 +269,13 @@ static uint64_t fr_timer(void *m, uint64_t now)
 	return UINT64_MAX;
 }
 
+struct vrrp_ha_fr *vrrp_ha_get_fr(struct vrrp_ha *h)
+{
+	struct fr_mod *f = vrrp_ha_module_state(h, &vrrp_ha_mod_recovery);
+
+	return f ? f->fr : NULL;
+}
+
 const struct vrrp_ha_module vrrp_ha_mod_recovery = {
         .name = "recovery",
         .create = fr_create,

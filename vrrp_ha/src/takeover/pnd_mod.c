@@ -223,6 +223,13 @@ static uint64_t pnd_timer(void *m, uint64_t now)
 	return next;
 }
 
+struct vrrp_ha_pnd *vrrp_ha_get_pnd(struct vrrp_ha *h)
+{
+	struct pnd_mod *p = vrrp_ha_module_state(h, &vrrp_ha_mod_proxynd);
+
+	return p ? p->pnd : NULL;
+}
+
 const struct vrrp_ha_module vrrp_ha_mod_proxynd = {
         .name = "proxynd",
         .create = pnd_create,
