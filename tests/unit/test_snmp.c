@@ -629,6 +629,9 @@ int main(void)
 	CHECK(vrrp_ha_snmp_is_auth_failure("auth", "auth_bad_tag", false));
 	CHECK(!vrrp_ha_snmp_is_auth_failure("auth", "auth_ok", false));
 	CHECK(!vrrp_ha_snmp_is_auth_failure("auth", "tx_signed", false));
+	CHECK(!vrrp_ha_snmp_is_auth_failure("auth", "auth_sealed", false));
+	CHECK(!vrrp_ha_snmp_is_auth_failure("auth", "auth_opened", false));
+	CHECK(vrrp_ha_snmp_is_auth_failure("auth", "auth_replay", false));
 	CHECK(!vrrp_ha_snmp_is_auth_failure("auth", "auth_bad_tag", true));
 	CHECK(!vrrp_ha_snmp_is_auth_failure("sync", "rx_bad_tag", false));
 

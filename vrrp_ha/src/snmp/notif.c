@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "snmp_int.h"
+#include "vrrp_ha/auth.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha/rbc.h"
 #include "vrrp_ha/recovery.h"
@@ -292,12 +293,16 @@ void sn_on_event(void *arg, const struct vrrp_ha_event *ev)
 
 /* ---- from the counters ------------------------------------------------ */
 
+/* An auth failure counter: "auth_<reason>" for every refusal reason of
+ * auth.h (auth_bad_tag, auth_replay, ...), not auth_ok / auth_sealed / ... */
 bool vrrp_ha_snmp_is_auth_failure(const char *group, const char *name, bool gauge)
 {
-	size_t n = strlen(name);
-
-	return !gauge && !strcmp(group, "auth") && strncmp(name, "tx_", 3) &&
-	       !(n >= 3 && !strcmp(name + n - 3, "_ok"));
+	if (gauge || strcmp(group, "auth") || strncmp(name, "auth_", 5))
+		return false;
+	for (int r = VRRP_HA_AUTH_R_OK + 1; r < VRRP_HA_AUTH_R__COUNT; r++)
+		if (!strcmp(name + 5, vrrp_ha_auth_result_name((enum vrrp_ha_auth_result)r)))
+			return true;
+	return false;
 }
 
 static void poll_drops(struct sn_inst *in, uint64_t now)
