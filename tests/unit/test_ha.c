@@ -699,6 +699,78 @@ static void test_refresh_repairs_stale(void)
 	refresh_repairs_stale(VRRP_HA_EXT_OFF, 9);
 }
 
+/* Split brain: two masters with different tables; when one yields, the
+ * tables end merged: per key the higher sequence wins, deletes included
+ * (docs/sync.md "Split brain"). */
+static void test_split_brain_merge(void)
+{
+	struct node n[2];
+	struct vrrp_ha_binding b;
+	struct in6_addr k1, k2, k3, cy;
+	struct rbc_view v;
+	uint32_t c0, c1;
+	uint64_t d0, d1;
+
+	node_init(&n[0], "B", 200, NULL);
+	node_init(&n[1], "C", 100, NULL);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	nodes_settle(n, 2, 3000);
+	nodes_addr(&k1, "2001:db8:aa::", 1);
+	nodes_addr(&k2, "2001:db8:aa::", 2);
+	nodes_addr(&k3, "2001:db8:aa::", 3);
+	nodes_addr(&cy, "2001:db8:cc::", 77);
+	memset(&b, 0, sizeof(b));
+	b.lifetime = 900;
+	b.flags = 0xc000;
+	/* B: k1 seq 5, k2 seq 3 */
+	b.hoa = k1;
+	nodes_addr(&b.coa, "2001:db8:cc::", 1);
+	b.seq = 5;
+	rbc_apply(vrrp_ha_get_rbc(n[0].h), &b, vrrp_ha_now(n[0].h));
+	b.hoa = k2;
+	b.seq = 3;
+	rbc_apply(vrrp_ha_get_rbc(n[0].h), &b, vrrp_ha_now(n[0].h));
+	/* C: k1 seq 7 elsewhere, k2 deleted at seq 4, k3 seq 1 */
+	b.hoa = k1;
+	b.coa = cy;
+	b.seq = 7;
+	rbc_apply(vrrp_ha_get_rbc(n[1].h), &b, vrrp_ha_now(n[1].h));
+	b.hoa = k2;
+	b.seq = 3;
+	rbc_apply(vrrp_ha_get_rbc(n[1].h), &b, vrrp_ha_now(n[1].h));
+	b.seq = 4;
+	b.lifetime = 0;
+	rbc_apply(vrrp_ha_get_rbc(n[1].h), &b, vrrp_ha_now(n[1].h));
+	b.hoa = k3;
+	b.seq = 1;
+	b.lifetime = 900;
+	rbc_apply(vrrp_ha_get_rbc(n[1].h), &b, vrrp_ha_now(n[1].h));
+	rbc_clear_dirty(vrrp_ha_get_rbc(n[0].h));
+	rbc_clear_dirty(vrrp_ha_get_rbc(n[1].h));
+
+	/* C hears B's adverts and yields */
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	for (int i = 0; i < 100; i++) {
+		nodes_advance(n, 2, 100);
+		nodes_carry(n, 2);
+	}
+	nodes_settle(n, 2, 500);
+	CHECK_EQ(vrrp_ha_counters(n[0].h)->sync_merges, 1);
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[0].h), &k1, vrrp_ha_now(n[0].h), &v));
+	CHECK_EQ(v.seq, 7);
+	CHECK(!memcmp(&v.coa, &cy, 16));
+	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[0].h), &k2, vrrp_ha_now(n[0].h), NULL));
+	CHECK(rbc_lookup(vrrp_ha_get_rbc(n[0].h), &k3, vrrp_ha_now(n[0].h), NULL));
+	rbc_digest_total(vrrp_ha_get_rbc(n[0].h), &c0, &d0);
+	rbc_digest_total(vrrp_ha_get_rbc(n[1].h), &c1, &d1);
+	CHECK_EQ(c0, 2);
+	CHECK_EQ(c1, 2);
+	CHECK(d0 == d1);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
 int main(void)
 {
 	test_owner_replicates();
@@ -714,6 +786,7 @@ int main(void)
 	test_extensions();
 	test_flush_then_restore();
 	test_refresh_repairs_stale();
+	test_split_brain_merge();
 	if (failures) {
 		fprintf(stderr, "test_ha: %d check(s) failed\n", failures);
 		return 1;

@@ -148,6 +148,7 @@ struct vrrp_ha_counters {
 	uint64_t digests_sent;      /* anti-entropy digests sent (master) */
 	uint64_t digests_checked;   /* anti-entropy digests compared (backup) */
 	uint64_t digest_mismatches; /* of which did not match */
+	uint64_t sync_merges;       /* a yielded master's table merged (split brain) */
 };
 
 struct vrrp_ha;

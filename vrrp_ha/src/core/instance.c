@@ -343,6 +343,7 @@ static const struct vrrp_ha_counter_def sync_defs[] = {
         CTR(digests_sent),
         CTR(digests_checked),
         CTR(digest_mismatches),
+        CTR(sync_merges),
 };
 #undef CTR
 /* every field is registered: rx_reason[] below, the rest in sync_defs */

@@ -187,8 +187,7 @@ static bool join_draft_walk(struct repl *r)
 	return true;
 }
 
-static void start_walk(struct repl *r, enum full_kind kind, bool unicast,
-                       const struct in6_addr *to)
+static void start_walk(struct repl *r, enum full_kind kind, bool unicast, const struct in6_addr *to)
 {
 	struct answer *a;
 
@@ -230,6 +229,24 @@ void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t n
 void answer_push(struct repl *r, enum full_kind kind)
 {
 	start_walk(r, kind, false, NULL);
+}
+
+void answer_merge(struct repl *r, const struct in6_addr *to)
+{
+	const struct vrrp_ha_ops *ops = vrrp_ha_host_ops(r->h);
+	struct answer *a;
+
+	if (!repl_ext_active(r) || !(a = enqueue(r)))
+		return;
+	a->framed = true;
+	a->req_id = 0;
+	a->what = VRRP_HA_EXT_REQ_RECORDS;
+	a->flags = VRRP_HA_EXT_SYNC_FULL | VRRP_HA_EXT_SYNC_MERGE;
+	memset(a->want, 0xff, sizeof(a->want));
+	a->kind = FULL_MERGE;
+	a->unicast = ops->send_to != NULL;
+	a->to = *to;
+	vrrp_ha_arm_us(r->h, 0);
 }
 
 /* ---- one step --------------------------------------------------------- */
@@ -296,7 +313,12 @@ static size_t fill_records(struct repl *r, struct answer *a, uint64_t now, bool 
 
 	*done = false;
 	while (n < r->recs_per_pkt && scanned < SCAN_BUDGET) {
-		size_t got = rbc_walk(t, &a->cursor, r->recs + n, r->recs_per_pkt - n, now), k;
+		/* a merge carries the deletes it remembers too (tombstones) */
+		size_t got = a->kind == FULL_MERGE ? rbc_walk_all(t, &a->cursor, r->recs + n,
+		                                                  r->recs_per_pkt - n, now)
+		                                   : rbc_walk(t, &a->cursor, r->recs + n,
+		                                              r->recs_per_pkt - n, now),
+		       k;
 
 		if (!got) {
 			*done = true;
@@ -338,7 +360,8 @@ static bool step_draft(struct repl *r, struct answer *a, uint64_t now)
 		a->phase = ANS_WALK;
 		a->start_ms = now;
 		repl_cnt(r)->full_syncs++;
-		repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind], rbc_count(t), 0);
+		repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind], rbc_count(t),
+		                0);
 	}
 	for (;;) {
 		n = rbc_walk(t, &a->cursor, r->recs, r->recs_per_pkt, now);

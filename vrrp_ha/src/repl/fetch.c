@@ -28,6 +28,11 @@
 #define MAX_ROUNDS 24
 /* Back-off of a request that got no START: timeout << tries, capped. */
 #define BACKOFF_MAX_MS 8000
+/* A master takes a yielded master's merge for at most this long. */
+#define MERGE_MS 30000
+/* A node that left MASTER this recently and whose table differs from the
+ * winner's sends its table to merge (split brain). */
+#define MERGE_WINDOW_MS 15000
 /* Store slots one sweep step examines (bounded work per timer run). */
 #define SWEEP_BUDGET 65536
 
@@ -192,8 +197,10 @@ static void done_ok(struct repl *r, bool proven, uint64_t now)
 		             "table %s from %s: %zu bindings, %s in %" PRIu64
 		             " ms (%u rounds, %" PRIu64 " records, %" PRIu64 " swept)",
 		             f->why && !strcmp(f->why, "repair") ? "repaired" : "complete",
-		             f->have_source ? fmt_addr(&f->source, a, sizeof(a)) : "?", rbc_count(t),
-		             proven ? "proven by digest" : "not proven (the peer speaks draft-deng only)",
+		             f->have_source ? fmt_addr(&f->source, a, sizeof(a)) : "?",
+		             rbc_count(t),
+		             proven ? "proven by digest"
+		                    : "not proven (the peer speaks draft-deng only)",
 		             now - f->begin_ms, f->rounds + 1, f->records, f->swept);
 		if (!f->why || strcmp(f->why, "repair"))
 			repl_sync_event(r, VRRP_HA_E_SYNC_COMPLETE, "request", rbc_count(t),
@@ -431,6 +438,21 @@ void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp
 			begin_marks(r);
 			return;
 		}
+		/* a master that yielded merges its table into ours (split
+		 * brain); taken while it lasts, at most MERGE_MS */
+		if ((s->flags & VRRP_HA_EXT_SYNC_MERGE) &&
+		    vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER) {
+			char a[INET6_ADDRSTRLEN];
+
+			r->merge_src = *src;
+			r->merge_until = now + MERGE_MS;
+			repl_cnt(r)->sync_merges++;
+			vrrp_ha_logf(r->h, LOG_INFO,
+			             "split brain over: merging the table of %s (%" PRIu32
+			             " bindings; the higher sequence wins)",
+			             fmt_addr(src, a, sizeof(a)), s->records);
+			return;
+		}
 		/* unsolicited (takeover push, refresh) from the master we follow:
 		 * a passive fetch, so its END can sweep what it lacks */
 		if (s->req_id || !(s->flags & VRRP_HA_EXT_SYNC_FULL) || !from_master(r, src) ||
@@ -450,6 +472,10 @@ void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp
 		return;
 	}
 	/* END */
+	if (repl_merging(r, src, now)) {
+		r->merge_until = 0;
+		return;
+	}
 	if (!f->active || !f->started || !addr_eq(src, &f->source) ||
 	    s->req_id != (f->passive ? 0 : f->req_id))
 		return;
@@ -505,6 +531,23 @@ void fetch_on_digest(struct repl *r, const struct in6_addr *src, const struct vr
 	if (bmap_empty(off))
 		memset(off, 0xff, sizeof(off)); /* only the total differs: ask for all */
 	repl_cnt(r)->digest_mismatches++;
+	if (r->left_master_ms && now - r->left_master_ms < MERGE_WINDOW_MS && !r->merge_sent) {
+		/* we were master until just now and our table differs from the
+		 * winner's: two masters (split brain). First our table goes to
+		 * the winner, which merges it; the repair comes after (the next
+		 * digest), so it cannot overwrite what we still have to send. */
+		char a[INET6_ADDRSTRLEN];
+
+		r->merge_sent = true;
+		vrrp_ha_logf(r->h, LOG_WARNING,
+		             "table differs from the new master %s's just after we left MASTER "
+		             "(split brain?): sending it our %zu bindings to merge",
+		             fmt_addr(src, a, sizeof(a)), rbc_count(t));
+		answer_merge(r, src);
+		return;
+	}
+	if (answer_busy(r))
+		return; /* our merge is still going out */
 	{
 		char a[INET6_ADDRSTRLEN];
 		uint64_t sup;
@@ -543,7 +586,8 @@ void fetch_on_table(struct repl *r, const struct in6_addr *src, const struct vrr
  * the higher address. */
 static bool better(const struct cand *a, const struct cand *b)
 {
-	bool ai = a->t.sync_state == VRRP_HA_SYNC_IN_SYNC, bi = b->t.sync_state == VRRP_HA_SYNC_IN_SYNC;
+	bool ai = a->t.sync_state == VRRP_HA_SYNC_IN_SYNC,
+	     bi = b->t.sync_state == VRRP_HA_SYNC_IN_SYNC;
 
 	if (ai != bi)
 		return ai;
@@ -567,8 +611,9 @@ static bool ask_best(struct repl *r, uint64_t now)
 		all_empty &= f->cands[i].t.count == 0;
 	if (all_empty) {
 		/* nobody holds anything: there is nothing to fetch */
-		vrrp_ha_logf(r->h, LOG_INFO, "no answer from the master, and the %u peers that "
-		                             "told their tables hold none: nothing to fetch",
+		vrrp_ha_logf(r->h, LOG_INFO,
+		             "no answer from the master, and the %u peers that "
+		             "told their tables hold none: nothing to fetch",
 		             f->ncands);
 		done_ok(r, true, now);
 		return true;
@@ -632,8 +677,9 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
 	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
 	    bmap_test(f->want, rbc_bucket_of(&b->hoa))) {
 		bool overrode = false;
-		enum rbc_result res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
-		                              : rbc_apply_sync(t, b, now, &overrode);
+		enum rbc_result res =
+		        optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
+		               : rbc_apply_sync(t, b, now, &overrode);
 
 		if (overrode)
 			repl_cnt(r)->sync_overrides++;

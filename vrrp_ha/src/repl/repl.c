@@ -38,6 +38,7 @@ const char *const repl_full_names[] = {
         [FULL_ANSWER] = "answer",
         [FULL_TAKEOVER] = "takeover",
         [FULL_REFRESH] = "refresh",
+        [FULL_MERGE] = "merge",
 };
 
 /* ---- small helpers shared by the three files --------------------------- */
@@ -102,7 +103,6 @@ static void drop(struct repl *r, enum vrrp_ha_reason why, const struct in6_addr 
 	             "dropped BC packet from %s: %s%s%s (%" PRIu64 " more suppressed)", a,
 	             vrrp_ha_reason_name(why), detail ? ": " : "", detail ? detail : "", sup);
 }
-
 
 bool repl_can_serve(const struct repl *r, uint64_t now)
 {
@@ -312,7 +312,8 @@ void repl_send_caps(struct repl *r, bool solicit)
 	rec[5] = (uint8_t)(kinds >> 16);
 	rec[6] = (uint8_t)(kinds >> 8);
 	rec[7] = (uint8_t)kinds;
-	if (repl_ext_begin(r, &x) || vrrp_ha_ext_put_raw(&x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec)) ||
+	if (repl_ext_begin(r, &x) ||
+	    vrrp_ha_ext_put_raw(&x, VRRP_HA_EXT_K_CAPS, rec, sizeof(rec)) ||
 	    (!solicit && answer_put_table(r, &x)) || !(n = vrrp_ha_ext_finish(&x)))
 		return;
 	if (repl_send_now(r, r->scratch, n, NULL) == 0 && !solicit)
@@ -626,11 +627,20 @@ static struct vrrp_ha_rbc *rx_gate(struct repl *r, const struct in6_addr *src, b
 	struct vrrp_ha_rbc *t;
 
 	*from_source = false;
+	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER &&
+	    repl_merging(r, src, vrrp_ha_now(r->h))) {
+		/* split brain ends: the yielded master's table merges into
+		 * ours with the sequence rules (higher wins, deletes count) */
+		*restore = vrrp_ha_is_owner(r->h);
+		*tid = vrrp_ha_send_table_id(r->h);
+		return vrrp_ha_send_table(r->h);
+	}
 	if (!fetch_hears(r, src, from_source)) {
 		if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER)
 			repl_cnt(r)->rx_update_ignored++;
 		else
-			drop(r, VRRP_HA_R_NOT_MASTER, src, "records from a node that is not the master");
+			drop(r, VRRP_HA_R_NOT_MASTER, src,
+			     "records from a node that is not the master");
 		return NULL;
 	}
 	t = repl_rx_table(r, restore, tid);
@@ -754,10 +764,10 @@ static void ext_caps(void *arg, const struct vrrp_ha_ext_caps *cp)
 	struct repl *r = x->r;
 
 	if (!r->peer_ext)
-		vrrp_ha_logf(r->h, LOG_INFO,
-		             "a peer speaks extensions (version %u, kinds 0x%08x)%s",
-		             cp->ext_version, (unsigned)cp->kinds,
-		             repl_cfg(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
+		vrrp_ha_logf(
+		        r->h, LOG_INFO, "a peer speaks extensions (version %u, kinds 0x%08x)%s",
+		        cp->ext_version, (unsigned)cp->kinds,
+		        repl_cfg(r)->extensions == VRRP_HA_EXT_AUTO ? ": sending them too" : "");
 	r->peer_ext = true;
 	if (cp->flags & VRRP_HA_EXT_CAPS_SOLICIT)
 		r->caps_answer_due = true;
@@ -1028,6 +1038,11 @@ enum vrrp_ha_reason vrrp_ha_repl_rx_truncated(void *m, size_t len, const struct 
 	return VRRP_HA_R_TOO_LONG;
 }
 
+bool repl_merging(const struct repl *r, const struct in6_addr *src, uint64_t now)
+{
+	return r->merge_until && now < r->merge_until && addr_eq(src, &r->merge_src);
+}
+
 bool repl_fetch_blocks_push(const struct repl *r)
 {
 	return r->f.active && !r->f.passive && repl_ext_active(r);
@@ -1221,6 +1236,8 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 
 	if (prev == VRRP_HA_ST_MASTER) {
 		r->push_pending = false;
+		r->merge_sent = false;
+		r->merge_until = 0;
 		r->left_master_ms = now ? now : 1;
 		rbc_clear_dirty(vrrp_ha_send_table(h));
 		r->dirty_since = 0;

@@ -37,7 +37,7 @@ typedef uint64_t bucket_map[BMAP_WORDS];
 #define NOUT 4
 
 /* Why a whole-table walk runs (the SYNC_* events' detail). */
-enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH };
+enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH, FULL_MERGE };
 extern const char *const repl_full_names[];
 
 /* One packet waiting to leave (the kernel may refuse it for now). */
@@ -132,6 +132,11 @@ struct repl {
 	uint64_t full_tokens_ms, full_budget_ms; /* whole-table answers' bucket */
 	uint64_t next_refresh_ms, next_digest_ms;
 	bool push_pending; /* a new master's push waits for its own fetch */
+	/* split brain (docs/sync.md): a master that yielded sends its table
+	 * once to the winner, which merges it (higher sequence wins) */
+	bool merge_sent;
+	struct in6_addr merge_src; /* master: the yielded master merging into us */
+	uint64_t merge_until;
 
 	/* asking */
 	struct fetch f;
@@ -216,6 +221,8 @@ void answer_request(struct repl *r, const struct in6_addr *src, const struct vrr
                     const struct vrrp_ha_ext_range *ranges, unsigned nranges, uint64_t now);
 void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t now);
 void answer_push(struct repl *r, enum full_kind kind);
+/* Our whole table, tombstones included, to the master that won (MERGE). */
+void answer_merge(struct repl *r, const struct in6_addr *to);
 /* One step of the serving side into the out slots. Returns: true if it
  * staged something. */
 bool answer_step(struct repl *r, uint64_t now);
@@ -242,6 +249,8 @@ void fetch_stop(struct repl *r);
 void fetch_timer(struct repl *r, uint64_t now, uint64_t *next);
 /* May records from src be taken now? sets *source if src answers our fetch. */
 bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source);
+/* A master merging the table of src (split brain)? */
+bool repl_merging(const struct repl *r, const struct in6_addr *src, uint64_t now);
 /* A record from our fetch's source was applied with res. */
 void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
                   enum rbc_result res, uint64_t now);
