@@ -38,6 +38,10 @@
 
 static const struct in6_addr any_addr;
 
+static void done_ok(struct repl *r, bool proven, uint64_t now);
+static void give_up(struct repl *r, const char *why, uint64_t now);
+static bool cands_all_empty(const struct fetch *f);
+
 static struct vrrp_ha_rbc *target(struct repl *r)
 {
 	return vrrp_ha_is_owner(r->h) ? vrrp_ha_get_bc(r->h) : vrrp_ha_get_rbc(r->h);
@@ -181,6 +185,36 @@ static void begin_repair(struct repl *r, const uint64_t *map, const struct in6_a
 void fetch_stop(struct repl *r)
 {
 	reset(&r->f);
+}
+
+void fetch_on_master(struct repl *r)
+{
+	struct fetch *f = &r->f;
+
+	/* a non-owner that becomes MASTER is the reference now: what it was
+	 * fetching from the master it followed (gone) can no longer come, and
+	 * waiting would hold back its push. An owner restoring from a backup
+	 * goes on (that backup is alive) and pushes when restored. */
+	if (!f->active || vrrp_ha_is_owner(r->h))
+		return;
+	if (f->passive) {
+		reset(f);
+		return;
+	}
+	if (!f->started && cands_all_empty(f)) {
+		done_ok(r, true, vrrp_ha_now(r->h)); /* nobody had anything */
+		return;
+	}
+	give_up(r, "became MASTER", vrrp_ha_now(r->h));
+}
+
+/* Did peers answer our CAPS solicit, every one with an empty table? */
+static bool cands_all_empty(const struct fetch *f)
+{
+	for (unsigned i = 0; i < f->ncands; i++)
+		if (f->cands[i].t.count)
+			return false;
+	return f->ncands > 0;
 }
 
 /* ---- outcome ---------------------------------------------------------- */
@@ -605,11 +639,8 @@ static bool ask_best(struct repl *r, uint64_t now)
 	struct fetch *f = &r->f;
 	const struct cand *best = NULL;
 	char a[INET6_ADDRSTRLEN];
-	bool all_empty = f->ncands > 0;
 
-	for (unsigned i = 0; i < f->ncands; i++)
-		all_empty &= f->cands[i].t.count == 0;
-	if (all_empty) {
+	if (cands_all_empty(f)) {
 		/* nobody holds anything: there is nothing to fetch */
 		vrrp_ha_logf(r->h, LOG_INFO,
 		             "no answer from the master, and the %u peers that "

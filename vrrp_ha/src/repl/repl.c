@@ -1251,6 +1251,8 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 	 * (keepalived's INIT is momentary) or comes back from FAULT */
 	if (!vrrp_ha_state_settled(prev))
 		fetch_begin(r, "start");
+	if (s == VRRP_HA_ST_MASTER && vrrp_ha_state_settled(prev))
+		fetch_on_master(r);
 	if (s == VRRP_HA_ST_MASTER) {
 		/* a node that leads must not advertise the priority it was held
 		 * at while its table was incomplete */

@@ -246,6 +246,7 @@ void repl_fetch_ended(struct repl *r);
 /* fetch.c */
 void fetch_begin(struct repl *r, const char *why);
 void fetch_stop(struct repl *r);
+void fetch_on_master(struct repl *r);
 void fetch_timer(struct repl *r, uint64_t now, uint64_t *next);
 /* May records from src be taken now? sets *source if src answers our fetch. */
 bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source);
