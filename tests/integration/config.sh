@@ -117,11 +117,14 @@ rc=$(ktest "$D/good.conf")
 check "good config: keepalived -t exits 0" [ "$rc" -eq 0 ]
 check "good config: no mipv6_ha message" sh -c "! grep -q mipv6_ha '$D/good.conf.out'"
 
-# the shipped examples pass -t (their paths moved under WORK)
+# the shipped examples pass -t (their paths moved under WORK, with a key)
+printf 'key 1 aes-256-gcm %s send\n' 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
+	>"$D/example.keys"
+chmod 600 "$D/example.keys"
 for ex in "$(dirname "$0")"/../../conf.d/keepalived-*.conf; do
 	b=$(basename "$ex")
 	sed -e "s#/etc/keepalived/vrrp-ha-restore.sh#$D/restore.sh#" -e "s#/run/vrrp-ha#$D/run#g" \
-		"$ex" >"$D/$b"
+		-e "s#/etc/vrrp-ha/sync.keys#$D/example.keys#" "$ex" >"$D/$b"
 	rc=$(ktest "$D/$b")
 	[ "$rc" -eq 0 ] || cat "$D/$b.out"
 	check "example $b: keepalived -t exits 0" [ "$rc" -eq 0 ]

@@ -191,11 +191,16 @@ if [ -n "$ifc" ]; then
 	mkdir -p "$W/run"
 	printf '#!/bin/sh\nexit 0\n' >"$W/restore.sh"
 	chmod 755 "$W/restore.sh"
+	# the examples use authenticated sync: a key file in the scratch root
+	printf 'key 1 aes-256-gcm %s send\n' 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
+		>"$W/sync.keys"
+	chmod 600 "$W/sync.keys"
 	for ex in "$R"/usr/share/doc/vrrp-ha/examples/keepalived-*.conf; do
 		b=$(basename "$ex")
 		# the shipped paths moved into the scratch root (as tests/integration/config.sh)
 		sed -e "s#/etc/keepalived/vrrp-ha-restore.sh#$W/restore.sh#" \
-			-e "s#/run/vrrp-ha#$W/run#g" -e "s#interface eth0#interface $ifc#" "$ex" >"$W/$b"
+			-e "s#/run/vrrp-ha#$W/run#g" -e "s#interface eth0#interface $ifc#" \
+			-e "s#/etc/vrrp-ha/sync.keys#$W/sync.keys#" "$ex" >"$W/$b"
 		rc=0
 		$RUN "$KA" -t -f "$W/$b" -p "$W/k.pid" -r "$W/v.pid" >"$W/$b.out" 2>&1 || rc=$?
 		if [ "$rc" -ne 0 ]; then

@@ -26,8 +26,8 @@
 
 /* Repair rounds per fetch before it is given up (diverged). */
 #define MAX_ROUNDS 24
-/* Back-off of a request that got no START: timeout << tries, capped. */
-#define BACKOFF_MAX_MS 8000
+/* Back-off of a request that got no START: the timeout, then twice it. */
+#define BACKOFF_FACTOR 2
 /* A master takes a yielded master's merge for at most this long. */
 #define MERGE_MS 30000
 /* A node that left MASTER this recently and whose table differs from the
@@ -67,9 +67,7 @@ static uint64_t backoff_ms(const struct repl *r, unsigned tries)
 {
 	uint64_t t = repl_cfg(r)->request_timeout_ms;
 
-	while (tries-- > 1 && t < BACKOFF_MAX_MS)
-		t <<= 1;
-	return t > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : t;
+	return tries > 1 ? t * BACKOFF_FACTOR : t;
 }
 
 static void send_ext_request(struct repl *r)
