@@ -18,6 +18,36 @@
  *       least COUNT entries. Prints "reached_ns T count C polls P" (T on
  *       CLOCK_REALTIME, when the answer was read) and exits 0, or
  *       "timeout count C" and exits 1.
+ *
+ *   bc-driver wait-same -a SOCK_A [-k bc] -b SOCK_B [-K rbc] [-n MIN] [-z] [-t S] [-i MS]
+ *       Polls "state" on both sockets every INTERVAL_MS (default 5), one
+ *       connection each, until table K of A (default bc: the master's) and
+ *       table K of B (default rbc: the backup's) have the same count and the
+ *       same whole-table digest (KEY_digest, docs/sync.md "Digests"), and
+ *       at least MIN entries (default 1: two empty tables do not count).
+ *       With -z, first waits for A's "backlog 0" and prints
+ *       "backlog0_ns T" (the end of the churn as the master sees it).
+ *       Prints "same_ns T count C polls P" and exits 0, or "timeout ..."
+ *       (last counts and digests of both) and exits 1. T: CLOCK_REALTIME.
+ *
+ *   bc-driver watch -s SOCK -o LOG [-d SECONDS] [-T TABLE] [-r READYFILE]
+ *       "watch" on one connection for SECONDS (default 10); every ADD or
+ *       UPDATE of TABLE (default rbc) goes to LOG as "hoa t_ns", t_ns on
+ *       CLOCK_REALTIME when the line was read: the time the change is in
+ *       that node's table (whatever goes on the wire, auth encrypt too).
+ *       READYFILE is created once the server answered "OK watching".
+ *
+ *   bc-driver lines -s SOCK -f FILE [-w WINDOW]
+ *       Sends FILE's lines (control socket commands: add, del, ...) on one
+ *       connection, up to WINDOW (default 32) unanswered at a time, and reads
+ *       one answer line per command. Prints "sent N ok N err N elapsed_ns T"
+ *       and "end_ns T" (CLOCK_REALTIME, the last answer read).
+ *
+ *   bc-driver wait-log -f FILE -p STRING [-t S] [-i MS] [-o OFFSET]
+ *       Follows FILE (which may not exist yet) from byte OFFSET (default:
+ *       its size at start, i.e. only new lines) every INTERVAL_MS (default
+ *       1) until a line containing STRING appears. Prints "found_ns T" and
+ *       the line ("line ..."), exits 0; or "timeout" and exits 1.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -332,12 +362,369 @@ static int do_wait(int argc, char **argv)
 	return 1;
 }
 
+/* one "state" poll: KEY's count and KEY_digest (and backlog) */
+struct snap {
+	unsigned long long count, backlog;
+	char digest[40];
+	bool got;
+};
+
+static int poll_state(struct rd *r, const char *key, struct snap *s)
+{
+	char dk[64];
+	char *l;
+	size_t kl = strlen(key);
+
+	snprintf(dk, sizeof(dk), "%s_digest ", key);
+	memset(s, 0, sizeof(*s));
+	s->backlog = ~0ull;
+	if (write_all(r->fd, "state\n", 6) < 0)
+		return -1;
+	while ((l = read_line(r, 5000))) {
+		if (!strncmp(l, key, kl) && l[kl] == ' ') {
+			s->count = strtoull(l + kl + 1, NULL, 10);
+			s->got = true;
+		} else if (!strncmp(l, dk, strlen(dk))) {
+			snprintf(s->digest, sizeof(s->digest), "%s", l + strlen(dk));
+		} else if (!strncmp(l, "backlog ", 8)) {
+			s->backlog = strtoull(l + 8, NULL, 10);
+		}
+		if (!strncmp(l, "OK", 2) || !strncmp(l, "ERR", 3))
+			return 0;
+	}
+	return -1;
+}
+
+static int do_same(int argc, char **argv)
+{
+	const char *sa = NULL, *sb = NULL, *ka = "bc", *kb = "rbc";
+	double timeout = 60, interval_ms = 5;
+	bool zero = false;
+	unsigned long long polls = 0, min = 1;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "a:b:k:K:n:zt:i:")) != -1) {
+		switch (opt) {
+		case 'n':
+			min = strtoull(optarg, NULL, 10);
+			break;
+		case 'a':
+			sa = optarg;
+			break;
+		case 'b':
+			sb = optarg;
+			break;
+		case 'k':
+			ka = optarg;
+			break;
+		case 'K':
+			kb = optarg;
+			break;
+		case 'z':
+			zero = true;
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 'i':
+			interval_ms = atof(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!sa || !sb) {
+		fprintf(stderr, "usage: bc-driver wait-same -a SOCK -b SOCK [-k bc] [-K rbc] [-z] "
+		                "[-t S] [-i MS]\n");
+		return 2;
+	}
+	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(timeout * 1e9);
+	struct rd *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct snap x = {0}, y = {0};
+
+	if (!a || !b)
+		return 1;
+	a->fd = connect_to(sa, timeout);
+	b->fd = connect_to(sb, timeout);
+	if (a->fd < 0 || b->fd < 0)
+		return 1;
+	while (zero && ns_of(CLOCK_MONOTONIC) < end) {
+		if (poll_state(a, ka, &x) < 0)
+			goto out;
+		polls++;
+		if (x.backlog == 0) {
+			printf("backlog0_ns %llu\n", (unsigned long long)ns_of(CLOCK_REALTIME));
+			fflush(stdout);
+			zero = false;
+			break;
+		}
+		usleep((useconds_t)(interval_ms * 1000));
+	}
+	while (!zero && ns_of(CLOCK_MONOTONIC) < end) {
+		if (poll_state(a, ka, &x) < 0 || poll_state(b, kb, &y) < 0)
+			goto out;
+		polls++;
+		if (x.got && y.got && x.count == y.count && x.count >= min && x.digest[0] &&
+		    !strcmp(x.digest, y.digest)) {
+			printf("same_ns %llu count %llu polls %llu\n",
+			       (unsigned long long)ns_of(CLOCK_REALTIME), x.count, polls);
+			return 0;
+		}
+		usleep((useconds_t)(interval_ms * 1000));
+	}
+out:
+	printf("timeout a %s %llu %s backlog %llu b %s %llu %s polls %llu\n", ka, x.count,
+	       x.digest[0] ? x.digest : "-", x.backlog, kb, y.count, y.digest[0] ? y.digest : "-",
+	       polls);
+	return 1;
+}
+
+static int do_watch(int argc, char **argv)
+{
+	const char *sock = NULL, *log = NULL, *table = "rbc", *ready = NULL;
+	double dur = 10;
+	unsigned long long lines = 0, kept = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:o:d:T:r:")) != -1) {
+		switch (opt) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'o':
+			log = optarg;
+			break;
+		case 'd':
+			dur = atof(optarg);
+			break;
+		case 'T':
+			table = optarg;
+			break;
+		case 'r':
+			ready = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!sock || !log) {
+		fprintf(stderr, "usage: bc-driver watch -s SOCK -o LOG [-d S] [-T rbc|bc] [-r FILE]\n");
+		return 2;
+	}
+	FILE *out = fopen(log, "w");
+	struct rd *r = calloc(1, sizeof(*r));
+
+	if (!out || !r)
+		return 1;
+	r->fd = connect_to(sock, 10);
+	if (r->fd < 0 || write_all(r->fd, "watch\n", 6) < 0)
+		return 1;
+	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(dur * 1e9);
+	char *l = read_line(r, 5000);
+
+	if (!l || strncmp(l, "OK", 2)) {
+		fprintf(stderr, "watch: %s\n", l ? l : "no answer");
+		return 1;
+	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	size_t tl = strlen(table);
+
+	for (;;) {
+		uint64_t now = ns_of(CLOCK_MONOTONIC);
+
+		if (now >= end)
+			break;
+		l = read_line(r, (int)((end - now) / 1000000) + 1);
+		if (!l)
+			break;
+		lines++;
+		/* "WORD TABLE HOA ..." */
+		char *sp = strchr(l, ' ');
+
+		if (!sp || (strncmp(l, "ADD ", 4) && strncmp(l, "UPDATE ", 7)))
+			continue;
+		if (strncmp(sp + 1, table, tl) || sp[1 + tl] != ' ')
+			continue;
+		char *h = sp + 2 + tl, *e = strchr(h, ' ');
+
+		if (e)
+			*e = 0;
+		fprintf(out, "%s %llu\n", h, (unsigned long long)ns_of(CLOCK_REALTIME));
+		kept++;
+	}
+	fclose(out);
+	printf("watch_lines %llu\nwatch_kept %llu\n", lines, kept);
+	return 0;
+}
+
+static int do_lines(int argc, char **argv)
+{
+	const char *sock = NULL, *path = NULL;
+	unsigned long window = 32, out = 0, sent = 0, ok = 0, err = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:f:w:")) != -1) {
+		switch (opt) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'w':
+			window = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!sock || !path || !window) {
+		fprintf(stderr, "usage: bc-driver lines -s SOCK -f FILE [-w WINDOW]\n");
+		return 2;
+	}
+	FILE *in = fopen(path, "r");
+	struct rd *r = calloc(1, sizeof(*r));
+	char line[512];
+	bool eof = false;
+
+	if (!in || !r)
+		return 1;
+	r->fd = connect_to(sock, 10);
+	if (r->fd < 0)
+		return 1;
+	uint64_t t0 = ns_of(CLOCK_MONOTONIC);
+
+	while (!eof || out) {
+		while (!eof && out < window) {
+			if (!fgets(line, sizeof(line), in)) {
+				eof = true;
+				break;
+			}
+			if (write_all(r->fd, line, strlen(line)) < 0)
+				return 1;
+			out++;
+			sent++;
+		}
+		if (!out)
+			break;
+		char *l = read_line(r, 10000);
+
+		if (!l) {
+			fprintf(stderr, "lines: no answer (%lu outstanding)\n", out);
+			return 1;
+		}
+		if (!strncmp(l, "OK", 2))
+			ok++;
+		else
+			err++;
+		out--;
+	}
+	printf("sent %lu ok %lu err %lu elapsed_ns %llu\nend_ns %llu\n", sent, ok, err,
+	       (unsigned long long)(ns_of(CLOCK_MONOTONIC) - t0),
+	       (unsigned long long)ns_of(CLOCK_REALTIME));
+	write_all(r->fd, "quit\n", 5);
+	close(r->fd);
+	return err ? 1 : 0;
+}
+
+static int do_log(int argc, char **argv)
+{
+	const char *path = NULL, *pat = NULL;
+	double timeout = 60, interval_ms = 1;
+	long long off = -1;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "f:p:t:i:o:")) != -1) {
+		switch (opt) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'p':
+			pat = optarg;
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 'i':
+			interval_ms = atof(optarg);
+			break;
+		case 'o':
+			off = atoll(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!path || !pat) {
+		fprintf(stderr, "usage: bc-driver wait-log -f FILE -p STRING [-t S] [-i MS] [-o OFF]\n");
+		return 2;
+	}
+	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(timeout * 1e9);
+	static char buf[1 << 16];
+	size_t have = 0;
+	FILE *f = NULL;
+
+	while (ns_of(CLOCK_MONOTONIC) < end) {
+		if (!f) {
+			f = fopen(path, "r");
+			if (f && off < 0) {
+				fseek(f, 0, SEEK_END);
+				off = ftell(f);
+			} else if (f) {
+				fseek(f, off, SEEK_SET);
+			} else if (off < 0) {
+				off = 0;
+			}
+		}
+		if (f) {
+			size_t n;
+
+			clearerr(f);
+			while ((n = fread(buf + have, 1, sizeof(buf) - 1 - have, f)) > 0) {
+				char *nl, *p = buf;
+
+				have += n;
+				buf[have] = 0;
+				while ((nl = memchr(p, '\n', have - (size_t)(p - buf)))) {
+					*nl = 0;
+					if (strstr(p, pat)) {
+						printf("found_ns %llu\nline %s\n",
+						       (unsigned long long)ns_of(CLOCK_REALTIME), p);
+						return 0;
+					}
+					p = nl + 1;
+				}
+				have -= (size_t)(p - buf);
+				memmove(buf, p, have);
+				if (have >= sizeof(buf) - 1)
+					have = 0; /* an endless line: drop it */
+			}
+		}
+		usleep((useconds_t)(interval_ms * 1000));
+	}
+	printf("timeout\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "rate"))
 		return do_rate(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "wait-rbc"))
 		return do_wait(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bc-driver rate|wait-rbc ...\n");
+	if (argc >= 2 && !strcmp(argv[1], "wait-same"))
+		return do_same(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "watch"))
+		return do_watch(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "lines"))
+		return do_lines(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "wait-log"))
+		return do_log(argc - 1, argv + 1);
+	fprintf(stderr, "usage: bc-driver rate|wait-rbc|wait-same|watch|lines|wait-log ...\n");
 	return 2;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bc-sniff - benchmark sniffer for VRRP (IPv6 next header 112) packets:
- * adverts (type 1), BC_REQUEST (14) and BC_UPDATE (15).
+ * adverts (type 1), BC_REQUEST (14) and BC_UPDATE (15); extension messages
+ * (type 12: the framed sync, digests, and everything once auth is on) are
+ * counted and timed, not parsed (with auth encrypt they are ciphertext).
  *
  * An AF_PACKET socket bound to one interface (run it inside a node's network
  * namespace with `ip netns exec`) with a classic BPF filter "ethertype IPv6
@@ -77,6 +79,11 @@ struct stats {
 	uint64_t upd_pkts_after_req, upd_recs_after_req, first_upd_after_req;
 	/* BC_UPDATE bursts: packets less than BURST_GAP_NS apart */
 	uint64_t bursts, burst_first_start, burst_last_start, burst_max_pkts, burst_cur_pkts;
+	/* extension messages (type 12): from the -q source (the requester's
+	 * CAPS / REQUEST / repair asks) and from the others (answers, pushes,
+	 * digests) */
+	uint64_t ext_req_pkts, first_ext_req, last_ext_req;
+	uint64_t ext_pkts, ext_bytes, first_ext, last_ext;
 	uint64_t *adv; /* advert timestamps */
 	size_t adv_n, adv_cap;
 };
@@ -142,16 +149,23 @@ static void print_summary(const struct stats *s, const struct tpacket_stats *ks)
 		printf("upd_burst_mean_pkts %.1f\nupd_burst_period_us %.1f\n",
 		       (double)s->upd_pkts / s->bursts,
 		       (s->burst_last_start - s->burst_first_start) / 1e3 / (s->bursts - 1));
+	printf("ext_req_pkts %llu\nfirst_ext_req_ns %llu\nlast_ext_req_ns %llu\n"
+	       "ext_pkts %llu\next_bytes %llu\nfirst_ext_ns %llu\nlast_ext_ns %llu\n",
+	       (unsigned long long)s->ext_req_pkts, (unsigned long long)s->first_ext_req,
+	       (unsigned long long)s->last_ext_req, (unsigned long long)s->ext_pkts,
+	       (unsigned long long)s->ext_bytes, (unsigned long long)s->first_ext,
+	       (unsigned long long)s->last_ext);
 	g = max_gap(s, 0, 0, &at, &n);
 	printf("adv_gaps %zu\nadv_max_gap_ns %llu\nadv_max_gap_at_ns %llu\n", n,
 	       (unsigned long long)g, (unsigned long long)at);
 	if (s->adv_n > 1)
 		printf("adv_mean_gap_ns %llu\n",
 		       (unsigned long long)((s->adv[s->adv_n - 1] - s->adv[0]) / (s->adv_n - 1)));
-	/* the sync window: from the first BC_REQUEST (or first BC_UPDATE) to
-	 * the last BC_UPDATE */
-	w0 = s->first_req ? s->first_req : s->first_upd;
-	w1 = s->last_upd;
+	/* the sync window: from the first BC_REQUEST (or the requester's first
+	 * extension message, or the first BC_UPDATE) to the last BC_UPDATE or
+	 * extension message from another source */
+	w0 = s->first_req ? s->first_req : s->first_ext_req ? s->first_ext_req : s->first_upd;
+	w1 = s->last_upd > s->last_ext ? s->last_upd : s->last_ext;
 	if (w0 && w1 >= w0) {
 		g = max_gap(s, w0, w1, &at, &n);
 		printf("sync_window_ns %llu\nsync_adv_gaps %zu\nsync_adv_max_gap_ns %llu\n"
@@ -409,6 +423,20 @@ int main(int argc, char **argv)
 				else
 					stop = 1;
 			}
+			break;
+		case 12:
+			if (have_req_src && !memcmp(ip + 8, &req_src, 16)) {
+				s.ext_req_pkts++;
+				if (!s.first_ext_req)
+					s.first_ext_req = t;
+				s.last_ext_req = t;
+				break;
+			}
+			s.ext_pkts++;
+			s.ext_bytes += vlen;
+			if (!s.first_ext)
+				s.first_ext = t;
+			s.last_ext = t;
 			break;
 		default:
 			s.other_types++;
