@@ -152,10 +152,11 @@ static int alloc_buffers(struct repl *r)
 	if (!n)
 		n = 1;
 	/* with auth every record travels in a protected extension message:
-	 * as many as fit when each is also NEW */
+	 * as many as fit without options (a NEW one takes 16 bytes more: a
+	 * packet's worth may then need two messages) */
 	room = xcap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN - 2 * VRRP_HA_EXT_SEC_HDR_LEN;
-	if (r->auth && room / EXT_NEW_BYTES < n)
-		n = (unsigned)(room / EXT_NEW_BYTES);
+	if (r->auth && room / VRRP_HA_EXT_MIPV6_MIN_LEN < n)
+		n = (unsigned)(room / VRRP_HA_EXT_MIPV6_MIN_LEN);
 	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
 	if (cap < xcap)
 		cap = xcap;
@@ -419,17 +420,31 @@ int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
 }
 
 /* With auth: r->recs[0..nrec) as protected extension messages, NEW ones
- * marked by a NEW section. */
+ * named in a NEW section; as many records per message as fit. */
 static size_t stage_ext_records(struct repl *r, size_t nrec, bool unicast,
                                 const struct in6_addr *dst)
 {
+	size_t room = r->scratch_cap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN -
+	              2 * VRRP_HA_EXT_SEC_HDR_LEN;
 	size_t done = 0;
 
 	while (done < nrec) {
 		struct vrrp_ha_ext_wr x;
-		size_t k = nrec - done < r->new_per_pkt ? nrec - done : r->new_per_pkt, i, len;
-		bool ok = repl_ext_begin(r, &x) == 0;
+		size_t k = 0, used = 0, i, len;
+		bool ok;
 
+		/* how many fit: 40 bytes each, 16 more for a NEW one */
+		while (done + k < nrec) {
+			size_t need = VRRP_HA_EXT_MIPV6_MIN_LEN +
+			              (r->recs[done + k].reserved & VRRP_HA_REC_NEW ? VRRP_HA_EXT_NEW_LEN
+			                                                            : 0);
+
+			if (used + need > room)
+				break;
+			used += need;
+			k++;
+		}
+		ok = k && repl_ext_begin(r, &x) == 0;
 		for (i = 0; ok && i < k; i++)
 			if (r->recs[done + i].reserved & VRRP_HA_REC_NEW)
 				ok = vrrp_ha_ext_put_new(&x, &r->recs[done + i].hoa) == 0;
