@@ -520,6 +520,13 @@ static bool send_burst(struct repl *r, uint64_t now)
 			if (!rbc_dirty_count(t))
 				r->dirty_since = 0;
 		} else if (answer_busy(r)) {
+			uint64_t w = answer_wait_ms(r, now);
+
+			if (w) {
+				/* waits for its token: not stepped at every pacing tick */
+				vrrp_ha_arm_at(r->h, now + w);
+				break;
+			}
 			answer_step(r, now);
 		}
 		if (!repl_pending(r))
@@ -528,7 +535,7 @@ static bool send_burst(struct repl *r, uint64_t now)
 	}
 	if (!flush_pending(r))
 		return true;
-	return answer_busy(r) || rbc_dirty_count(t) || repl_pending(r);
+	return (answer_busy(r) && !answer_wait_ms(r, now)) || rbc_dirty_count(t) || repl_pending(r);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,
