@@ -32,21 +32,30 @@
 #       sources: all counted unauthenticated / auth_failed (bad_tag), a sends
 #       no answer (full_syncs, tx_records, rx_request +0), no change.
 # Part 3 (same pair, auth still on), key rollover with no loss: while adds
-#   stream into a, a's key file becomes {1, 2 send} (SIGHUP a), then b's, then
-#   key 1 is removed from a's and b's: b ends equal to a, no auth_bad_tag /
-#   auth_unknown_key anywhere, a's messages are signed with key 1 before and
-#   key 2 after (key id byte on the wire), and a key-1 message captured
-#   before is now refused (auth_unknown_key).
+#   stream into a (one after the other, without pause), a's key file becomes
+#   {1, 2 send} (SIGHUP a), then b's, then key 1 is removed from a's and b's;
+#   before each step b has taken 10 more of the adds, so every configuration
+#   carried accepted traffic: b ends equal to a, no auth_bad_tag /
+#   auth_unknown_key / rx_auth_failed anywhere, a's messages are signed with
+#   key 1 before and key 2 after (key id byte on the wire), and a key-1
+#   message captured before is now refused (auth_unknown_key).
 # Part 2, both restarted with auth off:
 #   (h) a forged update from inj's own link-local (not the master b follows):
-#       rx_not_master on b (a, master: rx_update_ignored), no change;
+#       rx_not_master on b (a, master: rx_update_ignored), no change. Sent
+#       while a's start-up fetch (a draft request: no peer had shown
+#       extensions when a started) still runs: a must not take inj, a host
+#       that never advertised, as the answer to it (it used to, restoring
+#       the forged binding into its bc and replicating it to b);
 #   (i) one source sending 100 requests at once: per-source limit, so
 #       rx_request + rx_rate_limited = 100 and rx_rate_limited >= 100 - burst
 #       - refill; then a flood of requests from 8 spoofed link-local sources:
 #       a answers, but full_syncs grows at most elapsed_s + 3 (whole-table
 #       bucket, docs/sync.md "Who is heard"), and the answer bytes a sends
 #       are bounded by that many tables;
-#   (j) a capture during an add shows the HoA/CoA bytes in clear.
+#   (j) a capture during an add shows the HoA/CoA bytes in clear;
+#   (k) b drops (nftables) a's BC traffic while 200 bindings are added on a:
+#       the next digest repairs all of them in one repair (sync_repairs +1;
+#       a repair used to ask only the first 32 runs of differing buckets).
 # (keepalived -t's "sync is unauthenticated" warning: integ.config.)
 TEST_NAME=trusted
 . "$(dirname "$0")/lib.sh"
