@@ -425,12 +425,27 @@ static bool full_token(struct repl *r, uint64_t now)
 			r->full_budget_ms = cap;
 	}
 	r->full_tokens_ms = now;
-	if (r->full_budget_ms < FULL_EVERY_MS) {
-		repl_cnt(r)->rx_reason[VRRP_HA_R_RATE_LIMITED]++;
+	/* no counter: nothing is dropped, the answer waits (rx_rate_limited
+	 * counts requests refused by their sender's bucket) */
+	if (r->full_budget_ms < FULL_EVERY_MS)
 		return false;
-	}
 	r->full_budget_ms -= FULL_EVERY_MS;
 	return true;
+}
+
+uint64_t answer_wait_ms(const struct repl *r, uint64_t now)
+{
+	const struct answer *a = r->nans ? &r->ans[0] : NULL;
+	uint64_t cap = (uint64_t)FULL_BURST * FULL_EVERY_MS, budget;
+
+	if (!a || !a->framed || a->phase != ANS_START || a->kind != FULL_ANSWER ||
+	    a->what != VRRP_HA_EXT_REQ_RECORDS || !(a->flags & VRRP_HA_EXT_SYNC_FULL) ||
+	    !r->full_tokens_ms)
+		return 0;
+	budget = r->full_budget_ms + (now - r->full_tokens_ms);
+	if (budget > cap)
+		budget = cap;
+	return budget >= FULL_EVERY_MS ? 0 : FULL_EVERY_MS - budget;
 }
 
 bool answer_step(struct repl *r, uint64_t now)

@@ -443,12 +443,30 @@ static bool from_master(struct repl *r, const struct in6_addr *src)
 	return vrrp_ha_master_addr(r->h, &m) && addr_eq(&m, src);
 }
 
+/* May src be the answerer of our draft request (which has no request id,
+ * so its answer cannot be told from a forgery)? The master we follow; when
+ * we follow none (we are the master, or its first advert is still to
+ * come), only a router heard advertising: a host that never advertised
+ * is no master that could answer. */
+static bool legacy_answerer(struct repl *r, const struct in6_addr *src)
+{
+	struct vrrp_ha_peer_info p[VRRP_HA_PEERS_MAX];
+	struct in6_addr m;
+	size_t n;
+
+	if (vrrp_ha_master_addr(r->h, &m))
+		return addr_eq(&m, src);
+	n = vrrp_ha_peers(r->h, p, VRRP_HA_PEERS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (p[i].adverts && addr_eq(&p[i].addr, src))
+			return true;
+	return false;
+}
+
 void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_sync *s,
                    const struct vrrp_ha_ext_digest *proofs, unsigned nproofs, uint64_t now)
 {
 	struct fetch *f = &r->f;
-	struct in6_addr m;
-	bool master_known = vrrp_ha_master_addr(r->h, &m);
 
 	if (s->table_kind != VRRP_HA_EXT_K_MIPV6)
 		return;
@@ -456,8 +474,7 @@ void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp
 		bool ours = f->active && !f->passive && s->req_id && s->req_id == f->req_id &&
 		            (!f->named || addr_eq(src, &f->responder));
 		/* a draft BC_REQUEST has no id: the framed answer to it has 0 */
-		bool legacy = f->active && f->legacy && !s->req_id &&
-		              (master_known ? addr_eq(src, &m) : true);
+		bool legacy = f->active && f->legacy && !s->req_id && legacy_answerer(r, src);
 
 		if (ours || legacy) {
 			if (legacy)
@@ -683,8 +700,8 @@ bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source)
 	if (master_known && !addr_eq(src, &m))
 		return false;
 	/* the answer to our draft request (from the master, or from the
-	 * first to answer when none is followed yet) */
-	if (f->active && f->legacy && !f->have_source) {
+	 * first router heard advertising to answer when none is followed yet) */
+	if (f->active && f->legacy && !f->have_source && legacy_answerer(r, src)) {
 		f->source = *src;
 		f->have_source = f->started = true;
 		f->last_rx = vrrp_ha_now(r->h);

@@ -57,25 +57,61 @@ void bmap_fill_range(uint64_t *m, unsigned first, unsigned n)
 		bmap_set(m, b);
 }
 
-unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned max)
+static void put_run(struct vrrp_ha_ext_range *out, unsigned max, unsigned n, unsigned first,
+                    unsigned last)
 {
-	unsigned n = 0, b = 0;
+	if (out && n < max) {
+		out[n].first = (uint16_t)first;
+		out[n].n = (uint16_t)(last - first + 1);
+	}
+}
 
-	while (b < NBUCKETS && n < max) {
-		unsigned first;
+/* The runs of set buckets, joining runs separated by at most join clear
+ * buckets; the first max of them go to out (if not NULL). Returns: how many
+ * there are. */
+static unsigned bmap_runs(const uint64_t *m, unsigned join, struct vrrp_ha_ext_range *out,
+                          unsigned max)
+{
+	unsigned n = 0, first = 0, last = 0;
+	bool open = false;
 
-		if (!bmap_test(m, b)) {
-			b++;
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		if (!bmap_test(m, b))
+			continue;
+		if (open && b - last - 1 <= join) {
+			last = b;
 			continue;
 		}
-		first = b;
-		while (b < NBUCKETS && bmap_test(m, b))
-			b++;
-		out[n].first = (uint16_t)first;
-		out[n].n = (uint16_t)(b - first);
-		n++;
+		if (open)
+			put_run(out, max, n++, first, last);
+		open = true;
+		first = last = b;
 	}
+	if (open)
+		put_run(out, max, n++, first, last);
 	return n;
+}
+
+/* Ranges covering every set bucket of m, at most max of them: when the runs
+ * are more, the closest ones are joined (the buckets between are asked for
+ * too, which costs their records but keeps every proof exact), so a repair
+ * never silently leaves out what did not fit. Returns: ranges written. */
+unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned max)
+{
+	unsigned lo = 0, hi = NBUCKETS, n;
+
+	if (!max)
+		return 0;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (bmap_runs(m, mid, NULL, 0) <= max)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	n = bmap_runs(m, lo, out, max);
+	return n < max ? n : max;
 }
 
 bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
@@ -536,6 +572,13 @@ static bool send_burst(struct repl *r, uint64_t now)
 			if (!rbc_dirty_count(t))
 				r->dirty_since = 0;
 		} else if (answer_busy(r)) {
+			uint64_t w = answer_wait_ms(r, now);
+
+			if (w) {
+				/* waits for its token: not stepped at every pacing tick */
+				vrrp_ha_arm_at(r->h, now + w);
+				break;
+			}
 			answer_step(r, now);
 		}
 		if (!repl_pending(r))
@@ -544,7 +587,7 @@ static bool send_burst(struct repl *r, uint64_t now)
 	}
 	if (!flush_pending(r))
 		return true;
-	return answer_busy(r) || rbc_dirty_count(t) || repl_pending(r);
+	return (answer_busy(r) && !answer_wait_ms(r, now)) || rbc_dirty_count(t) || repl_pending(r);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,

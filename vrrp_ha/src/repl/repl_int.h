@@ -227,6 +227,9 @@ void answer_merge(struct repl *r, const struct in6_addr *to);
  * staged something. */
 bool answer_step(struct repl *r, uint64_t now);
 bool answer_busy(const struct repl *r);
+/* ms until the head answer, a whole-table answer to a request, has its
+ * token (0: it may go now): it waits without being stepped */
+uint64_t answer_wait_ms(const struct repl *r, uint64_t now);
 void answer_reset(struct repl *r);
 size_t answer_backlog(const struct repl *r);
 /* The periodic anti-entropy digest, when due. */
