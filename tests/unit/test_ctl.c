@@ -382,6 +382,11 @@ static void test_show_stats_state(void)
 	CHECK_CONTAINS(r, "\"table\":\"rbc\",\"bindings\":[\n]}\n");
 	free(r);
 	vrrp_ha_set_state(e.h, VRRP_HA_ST_BACKUP);
+	{
+		struct in6_addr m = addr("fe80::2");
+
+		vrrp_ha_advert(e.h, &m, 200, true); /* the master it follows */
+	}
 	rx_update(&e, "2001:db8:77::1", "2001:db8:78::1", 25, 3);
 	rx_update(&e, "2001:db8:77::2", "2001:db8:78::2", 25, 4);
 	r = cmd(&e, "show rbc");

@@ -198,6 +198,14 @@ static void test_owner_returns_restore(void)
 	n[0].fed = 0;
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	/* A heard B's last advert as it preempted: B is a router that can
+	 * answer its (draft) request */
+	{
+		struct in6_addr b_ll;
+
+		inet_pton(AF_INET6, "fe80::2", &b_ll);
+		vrrp_ha_advert(n[0].h, &b_ll, 200, false);
+	}
 	nodes_settle(n, 3, 300);
 	if (getenv("DBG")) {
 		char j[4096];

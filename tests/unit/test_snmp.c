@@ -463,9 +463,14 @@ static void test_notifications(struct node n[2], struct vrrp_ha_snmp *m)
 		struct vrrp_ha_snmp_instance ai = {.index = 1, .enabled = true};
 
 		vrrp_ha_snmp_remove(m, n[0].h);
+		struct in6_addr b_ll;
+
 		node_restart(&n[0], "A", 255, NULL);
 		CHECK(!vrrp_ha_snmp_add(m, n[0].h, &ai));
 		vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+		/* A heard B's advert as it took over (B answers its request) */
+		inet_pton(AF_INET6, "fe80::2", &b_ll);
+		vrrp_ha_advert(n[0].h, &b_ll, 100, false);
 		nodes_settle(n, 2, 5000);
 		nodes_advance(n, 2, 3000);
 		k = vrrp_ha_snmp_take(m, q, 64);
@@ -504,39 +509,25 @@ static void test_notifications(struct node n[2], struct vrrp_ha_snmp *m)
 /* The auth rule on a registry that has an "auth" group (as the
  * authenticated sync layer will register it): a failure counter that moves
  * is one notification naming it; auth_ok and tx_ counters are not. */
-struct auth_block {
-	uint64_t bad_tag, ok, tx_signed, level;
-};
-
-static const void *auth_block_fn(const void *arg)
-{
-	return arg;
-}
-
 static void test_auth(struct node *b, struct vrrp_ha_snmp *m)
 {
-	static struct auth_block blk;
 	struct vrrp_ha_snmp_clock clk = {.real_ms = 1700000000000};
-	/* the registry is the instance's; a test may add to it like a module */
-	struct vrrp_ha_counters_reg *reg =
-	        (struct vrrp_ha_counters_reg *)(uintptr_t)vrrp_ha_counters_registry(b->h);
 	struct vrrp_ha_snmp_notif q[64];
+	uint8_t pkt[48] = {0x3c, 51, 1, 2, 0, 0, 0, 0, VRRP_HA_EXT_K_AUTH, 1, 0, 32};
+	struct in6_addr src;
 	size_t k, n = 0;
 
-	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_bad_tag", auth_block_fn, &blk,
-	                            offsetof(struct auth_block, bad_tag), false));
-	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_ok", auth_block_fn, &blk,
-	                            offsetof(struct auth_block, ok), false));
-	CHECK(!vrrp_ha_counters_add(reg, "auth", "tx_signed", auth_block_fn, &blk,
-	                            offsetof(struct auth_block, tx_signed), false));
-	CHECK(!vrrp_ha_counters_add(reg, "auth", "auth_keys", auth_block_fn, &blk,
-	                            offsetof(struct auth_block, level), true));
+	/* b runs with auth off: a protected message is counted
+	 * auth_not_configured by the auth handle (group "auth") */
+	inet_pton(AF_INET6, "fe80::99", &src);
+	pkt[44] = 1; /* an inner CAPS section header after the AUTH record */
+	pkt[45] = 1;
+	pkt[47] = 8;
 	vrrp_ha_snmp_take(m, q, 64);
-	vrrp_ha_snmp_poll(m, &clk); /* the new counters' first values */
-	blk.bad_tag += 3;
-	blk.ok += 100;
-	blk.tx_signed += 100;
-	blk.level = 7;
+	vrrp_ha_snmp_poll(m, &clk);
+	for (int i = 0; i < 3; i++)
+		vrrp_ha_rx(b->h, pkt, sizeof(pkt), 255, &src);
+	CHECK_EQ(vrrp_ha_counter(b->h, "auth_not_configured"), 3);
 	nodes_advance(b, 1, 1000);
 	vrrp_ha_snmp_poll(m, &clk);
 	k = vrrp_ha_snmp_take(m, q, 64);
@@ -544,10 +535,10 @@ static void test_auth(struct node *b, struct vrrp_ha_snmp *m)
 		if (q[i].type == VRRP_HA_SNMP_N_AUTH_FAILURE) {
 			n++;
 			CHECK_EQ(q[i].rows, 3);
-			CHECK(!strcmp(q[i].reason, "auth_bad_tag"));
+			CHECK(!strcmp(q[i].reason, "auth_not_configured"));
 		}
 	CHECK_EQ(n, 1);
-	/* and the counter table shows the new group */
+	/* and the counter table shows the auth group */
 	walk_all(m, &clk);
 	CHECK(column_rows(2, 3) > 4);
 }

@@ -187,16 +187,17 @@ static bool join_draft_walk(struct repl *r)
 	return true;
 }
 
-static void start_walk(struct repl *r, enum full_kind kind, bool unicast, const struct in6_addr *to)
+/* Returns: false when the queue is full (counted). */
+static bool start_walk(struct repl *r, enum full_kind kind, bool unicast, const struct in6_addr *to)
 {
 	struct answer *a;
 
 	if (!repl_ext_active(r) && join_draft_walk(r))
-		return;
+		return true;
 	a = enqueue(r);
 	if (!a) {
 		repl_cnt(r)->rx_request_ignored++;
-		return;
+		return false;
 	}
 	a->framed = repl_ext_active(r);
 	a->req_id = 0;
@@ -208,6 +209,7 @@ static void start_walk(struct repl *r, enum full_kind kind, bool unicast, const 
 	if (a->unicast)
 		a->to = *to;
 	vrrp_ha_arm_us(r->h, 0);
+	return true;
 }
 
 void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t now)
@@ -222,8 +224,8 @@ void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t n
 		rate_drop(r, src);
 		return;
 	}
-	repl_cnt(r)->rx_request++;
-	start_walk(r, FULL_ANSWER, ops->send_to != NULL, src);
+	if (start_walk(r, FULL_ANSWER, ops->send_to != NULL, src))
+		repl_cnt(r)->rx_request++;
 }
 
 void answer_push(struct repl *r, enum full_kind kind)

@@ -41,6 +41,7 @@ static const struct in6_addr any_addr;
 static void done_ok(struct repl *r, bool proven, uint64_t now);
 static void give_up(struct repl *r, const char *why, uint64_t now);
 static bool cands_all_empty(const struct fetch *f);
+static bool cands_have_table(const struct fetch *f);
 
 static struct vrrp_ha_rbc *target(struct repl *r)
 {
@@ -193,8 +194,15 @@ void fetch_on_master(struct repl *r)
 	 * fetching from the master it followed (gone) can no longer come, and
 	 * waiting would hold back its push. An owner restoring from a backup
 	 * goes on (that backup is alive) and pushes when restored. */
-	if (!f->active || vrrp_ha_is_owner(r->h))
+	if (!f->active)
 		return;
+	if (vrrp_ha_is_owner(r->h)) {
+		/* an owner restoring from a backup goes on; one that heard from
+		 * nobody holding anything has nobody to restore from */
+		if (!f->started && !cands_have_table(f))
+			give_up(r, "no answer", vrrp_ha_now(r->h));
+		return;
+	}
 	if (f->passive) {
 		reset(f);
 		return;
@@ -203,16 +211,22 @@ void fetch_on_master(struct repl *r)
 		done_ok(r, true, vrrp_ha_now(r->h)); /* nobody had anything */
 		return;
 	}
-	give_up(r, "became MASTER", vrrp_ha_now(r->h));
+	give_up(r, "MASTER now, nobody left to ask", vrrp_ha_now(r->h));
+}
+
+/* Did a peer that answered our CAPS solicit say it holds bindings? */
+static bool cands_have_table(const struct fetch *f)
+{
+	for (unsigned i = 0; i < f->ncands; i++)
+		if (f->cands[i].t.count)
+			return true;
+	return false;
 }
 
 /* Did peers answer our CAPS solicit, every one with an empty table? */
 static bool cands_all_empty(const struct fetch *f)
 {
-	for (unsigned i = 0; i < f->ncands; i++)
-		if (f->cands[i].t.count)
-			return false;
-	return f->ncands > 0;
+	return f->ncands > 0 && !cands_have_table(f);
 }
 
 /* ---- outcome ---------------------------------------------------------- */
@@ -240,6 +254,10 @@ static void done_ok(struct repl *r, bool proven, uint64_t now)
 	}
 	if (proven)
 		repl_cnt(r)->sync_proven++;
+	if (f->have_source && !passive) {
+		r->last_source = f->source;
+		r->last_source_ok = true;
+	}
 	f->diverged = false;
 	f->active = false;
 	vrrp_ha_sync_hold_done(r->h, "table complete");
@@ -699,6 +717,12 @@ bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source)
 	master_known = vrrp_ha_master_addr(r->h, &m);
 	if (master_known && !addr_eq(src, &m))
 		return false;
+	/* just synced from a node whose advert we have not heard yet (a new
+	 * backup hears the master's first advert up to advert_int after it
+	 * started): its changes are taken until a master is followed */
+	if (!master_known && r->last_source_ok && addr_eq(src, &r->last_source) &&
+	    vrrp_ha_get_state(r->h) == VRRP_HA_ST_BACKUP)
+		return true;
 	/* the answer to our draft request (from the master, or from the
 	 * first router heard advertising to answer when none is followed yet) */
 	if (f->active && f->legacy && !f->have_source && legacy_answerer(r, src)) {

@@ -152,7 +152,7 @@ bool repl_can_serve(const struct repl *r, uint64_t now)
 /* Does this node send extension messages now? Auth needs them. */
 bool repl_ext_active(const struct repl *r)
 {
-	if (r->auth)
+	if (r->auth_on)
 		return true;
 	switch (repl_cfg(r)->extensions) {
 	case VRRP_HA_EXT_ON:
@@ -191,7 +191,7 @@ static int alloc_buffers(struct repl *r)
 	 * as many as fit without options (a NEW one takes 16 bytes more: a
 	 * packet's worth may then need two messages) */
 	room = xcap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN - 2 * VRRP_HA_EXT_SEC_HDR_LEN;
-	if (r->auth && room / VRRP_HA_EXT_MIPV6_MIN_LEN < n)
+	if (r->auth_on && room / VRRP_HA_EXT_MIPV6_MIN_LEN < n)
 		n = (unsigned)(room / VRRP_HA_EXT_MIPV6_MIN_LEN);
 	cap = VRRP_HA_HDR_LEN + (size_t)n * VRRP_HA_REC_LEN;
 	if (cap < xcap)
@@ -282,7 +282,7 @@ static int host_send(struct repl *r, const uint8_t *pkt, size_t len, const struc
 /* Protect an extension message in place into out (auth), or copy it. */
 static ssize_t seal(struct repl *r, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
 {
-	if (!r->auth) {
+	if (!r->auth_on) {
 		if (len > cap)
 			return -1;
 		if (out != pkt)
@@ -315,7 +315,7 @@ int repl_send_now(struct repl *r, const uint8_t *pkt, size_t len, const struct i
 
 int repl_ext_begin(struct repl *r, struct vrrp_ha_ext_wr *x)
 {
-	size_t cap = r->scratch_cap - (r->auth ? VRRP_HA_AUTH_OVERHEAD : 0);
+	size_t cap = r->scratch_cap - (r->auth_on ? VRRP_HA_AUTH_OVERHEAD : 0);
 
 	return vrrp_ha_ext_begin(x, r->scratch, cap, vrrp_ha_vrid(r->h));
 }
@@ -340,7 +340,7 @@ void repl_send_caps(struct repl *r, bool solicit)
 	struct vrrp_ha_ext_wr x;
 	size_t n;
 
-	if (repl_cfg(r)->extensions == VRRP_HA_EXT_OFF && !r->auth)
+	if (repl_cfg(r)->extensions == VRRP_HA_EXT_OFF && !r->auth_on)
 		return;
 	rec[0] = VRRP_HA_EXT_VERSION;
 	rec[1] = solicit ? VRRP_HA_EXT_CAPS_SOLICIT : 0;
@@ -471,9 +471,10 @@ static size_t stage_ext_records(struct repl *r, size_t nrec, bool unicast,
 
 		/* how many fit: 40 bytes each, 16 more for a NEW one */
 		while (done + k < nrec) {
-			size_t need = VRRP_HA_EXT_MIPV6_MIN_LEN +
-			              (r->recs[done + k].reserved & VRRP_HA_REC_NEW ? VRRP_HA_EXT_NEW_LEN
-			                                                            : 0);
+			size_t need =
+			        VRRP_HA_EXT_MIPV6_MIN_LEN +
+			        (r->recs[done + k].reserved & VRRP_HA_REC_NEW ? VRRP_HA_EXT_NEW_LEN
+			                                                      : 0);
 
 			if (used + need > room)
 				break;
@@ -511,7 +512,7 @@ size_t repl_stage_records(struct repl *r, size_t nrec, bool unicast, const struc
 	size_t idx[VRRP_HA_MAX_RECS], nnew = 0, i, done;
 	int slot = 1;
 
-	if (r->auth)
+	if (r->auth_on)
 		return stage_ext_records(r, nrec, unicast, dst);
 	for (i = 0; i < nrec; i++) {
 		struct vrrp_ha_binding *b = &r->recs[i];
@@ -976,7 +977,8 @@ static size_t rx_open(struct repl *r, const uint8_t *pkt, size_t len, const stru
 	size_t n = 0;
 	char d[160];
 
-	res = vrrp_ha_auth_unprotect(r->auth, src, pkt, len, out, cap, &n);
+	res = r->auth ? vrrp_ha_auth_unprotect(r->auth, src, pkt, len, out, cap, &n)
+	              : VRRP_HA_AUTH_R_NOT_CONFIGURED;
 	if (res == VRRP_HA_AUTH_R_OK)
 		return n;
 	vrrp_ha_auth_format_failure(res, src, pkt, len, d, sizeof(d));
@@ -1031,16 +1033,20 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		drop(r, VRRP_HA_R_BAD_SOURCE, src, "not a link-local source");
 		return VRRP_HA_R_BAD_SOURCE;
 	}
+	if (addr_eq(src, &repl_cfg(r)->own_ll)) {
+		drop(r, VRRP_HA_R_BAD_SOURCE, src, "our own address");
+		return VRRP_HA_R_BAD_SOURCE;
+	}
 	if (r->auth_broken) {
 		drop(r, VRRP_HA_R_AUTH_FAILED, src, "no keys loaded");
 		return VRRP_HA_R_AUTH_FAILED;
 	}
-	if (r->auth && (!ext || !vrrp_ha_auth_is_protected(pkt, len))) {
+	if (r->auth_on && (!ext || !vrrp_ha_auth_is_protected(pkt, len))) {
 		drop(r, VRRP_HA_R_UNAUTHENTICATED, src,
 		     ext ? "unprotected extension message" : "draft-deng BC packet");
 		return VRRP_HA_R_UNAUTHENTICATED;
 	}
-	if (ext && !r->auth && repl_cfg(r)->extensions == VRRP_HA_EXT_OFF) {
+	if (ext && !r->auth_on && repl_cfg(r)->extensions == VRRP_HA_EXT_OFF) {
 		c->rx_reason[VRRP_HA_OK]++;
 		c->ext_ignored++;
 		return VRRP_HA_OK;
@@ -1058,7 +1064,7 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 		return VRRP_HA_OK;
 	}
 	if (ext) {
-		if (r->auth) {
+		if (r->auth_on) {
 			static uint8_t plain[65536];
 			size_t n = rx_open(r, pkt, len, src, plain, sizeof(plain));
 
@@ -1066,7 +1072,8 @@ enum vrrp_ha_reason vrrp_ha_repl_rx(void *m, const uint8_t *pkt, size_t len, int
 				return VRRP_HA_R_AUTH_FAILED;
 			rx_ext(r, plain, n, src);
 		} else if (vrrp_ha_auth_is_protected(pkt, len)) {
-			drop(r, VRRP_HA_R_AUTH_FAILED, src, "not_configured (auth is off here)");
+			/* the handle counts it (auth_not_configured) */
+			rx_open(r, pkt, len, src, NULL, 0);
 			return VRRP_HA_R_AUTH_FAILED;
 		} else {
 			rx_ext(r, pkt, len, src);
@@ -1203,18 +1210,14 @@ static void auth_log(void *arg, int prio, const char *msg)
 	vrrp_ha_logf(r->h, prio, "auth: %s", msg);
 }
 
+/* The handle exists whatever the mode (its counters are registered once
+ * and read it for ever); a reload changes its mode and keys. */
 static int auth_setup(struct repl *r)
 {
 	const struct vrrp_ha_config *cfg = repl_cfg(r);
 	struct vrrp_ha_auth_cfg ac;
 	char err[256];
 
-	if (cfg->auth == VRRP_HA_AUTH_OFF) {
-		vrrp_ha_auth_free(r->auth);
-		r->auth = NULL;
-		r->auth_broken = false;
-		return 0;
-	}
 	memset(&ac, 0, sizeof(ac));
 	ac.mode = cfg->auth;
 	ac.alg = cfg->auth_cipher;
@@ -1223,22 +1226,23 @@ static int auth_setup(struct repl *r)
 	ac.iname = vrrp_ha_iname(r->h);
 	ac.log = auth_log;
 	ac.log_arg = r;
-	if (r->auth) {
-		if (vrrp_ha_auth_reload(r->auth, &ac, err, sizeof(err))) {
+	if (r->auth ? vrrp_ha_auth_reload(r->auth, &ac, err, sizeof(err))
+	            : !(r->auth = vrrp_ha_auth_new(&ac, err, sizeof(err)))) {
+		/* never fall back to unauthenticated sync: a node asked to
+		 * authenticate that cannot sends and takes nothing; one that
+		 * did keeps its old keys */
+		if (cfg->auth != VRRP_HA_AUTH_OFF && !r->auth_on) {
+			r->auth_broken = true;
+			vrrp_ha_logf(r->h, LOG_ERR, "auth: %s: sync is stopped until the keys load",
+			             err);
+		} else {
 			vrrp_ha_logf(r->h, LOG_ERR, "auth keys not reloaded (old keys kept): %s",
 			             err);
-			return -1;
 		}
-		return 0;
-	}
-	r->auth = vrrp_ha_auth_new(&ac, err, sizeof(err));
-	if (!r->auth) {
-		/* never fall back to unauthenticated sync: send and take nothing */
-		r->auth_broken = true;
-		vrrp_ha_logf(r->h, LOG_ERR, "auth: %s: sync is stopped until the keys load", err);
 		return -1;
 	}
 	r->auth_broken = false;
+	r->auth_on = cfg->auth != VRRP_HA_AUTH_OFF;
 	return 0;
 }
 

@@ -121,7 +121,8 @@ struct fetch {
 
 struct repl {
 	struct vrrp_ha *h;
-	struct vrrp_ha_auth *auth; /* NULL: auth off */
+	struct vrrp_ha_auth *auth; /* the handle (also when auth is off) */
+	bool auth_on;              /* messages are protected */
 	bool auth_broken;          /* auth configured, keys not loaded: no sync at all */
 	uint64_t left_master_ms;   /* when we last left MASTER (0 = never master) */
 
@@ -140,6 +141,8 @@ struct repl {
 
 	/* asking */
 	struct fetch f;
+	bool last_source_ok; /* the node our last fetch completed from */
+	struct in6_addr last_source;
 
 	/* incremental changes are held coalesce_ms before sending */
 	uint64_t dirty_since;
