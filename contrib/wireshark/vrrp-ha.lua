@@ -3,8 +3,10 @@
 --   VRRP_BC_REQUEST (type 14) and VRRP_BC_UPDATE (type 15) of
 --   draft-deng-mip6-vrrp-homeagent-reliability-00 section 4.3, and vrrp-ha's
 --   extension message (type 12: sections CAPS, MIPV6, NEW, PMIPV6, ATTACH with
---   RFC 6275 section 6.2 mobility options). The byte layout is the project's
---   docs/protocol.md; how to use this file is docs/dissector.md.
+--   RFC 6275 section 6.2 mobility options; the framed-sync sections REQUEST,
+--   SYNC, DIGEST, RANGE, TABLE; AUTH, the first section of a protected
+--   message). The byte layout is the project's docs/protocol.md and
+--   docs/auth.md; how to use this file is docs/dissector.md.
 --
 -- It takes IP protocol 112 from the built-in VRRP dissector and hands every
 -- packet that is not one of these three types (adverts, type 1) back to it,
@@ -18,7 +20,7 @@
 --
 -- SPDX-License-Identifier: GPL-2.0-or-later
 
-local VERSION = "1.0"
+local VERSION = "1.1"
 
 local vrrpha = Proto("vrrpha", "VRRP-HA binding cache replication")
 
@@ -33,17 +35,38 @@ local type_names = {
 }
 
 local K_CAPS, K_MIPV6, K_NEW, K_PMIPV6, K_ATTACH = 1, 2, 3, 4, 5
+local K_AUTH, K_REQUEST, K_SYNC, K_DIGEST, K_RANGE, K_TABLE = 6, 7, 8, 9, 10, 11
 local kind_names = {
     [K_CAPS] = "CAPS",
     [K_MIPV6] = "MIPV6",
     [K_NEW] = "NEW",
     [K_PMIPV6] = "PMIPV6",
     [K_ATTACH] = "ATTACH",
+    [K_AUTH] = "AUTH",
+    [K_REQUEST] = "REQUEST",
+    [K_SYNC] = "SYNC",
+    [K_DIGEST] = "DIGEST",
+    [K_RANGE] = "RANGE",
+    [K_TABLE] = "TABLE",
 }
 -- record lengths per known kind (docs/protocol.md "Kinds"; the record
--- length field is 16 bits, so 0xffff is "no maximum")
-local kind_min = { [K_CAPS] = 8, [K_MIPV6] = 40, [K_NEW] = 16, [K_PMIPV6] = 28, [K_ATTACH] = 12 }
-local kind_max = { [K_CAPS] = 8, [K_MIPV6] = 0xffff, [K_NEW] = 16, [K_PMIPV6] = 0xffff, [K_ATTACH] = 0xffff }
+-- length field is 16 bits, so 0xffff is "no maximum"). AUTH is not here:
+-- it is taken off before parsing (docs/auth.md), and anywhere but first it
+-- is skipped like an unknown kind.
+local kind_min = { [K_CAPS] = 8, [K_MIPV6] = 40, [K_NEW] = 16, [K_PMIPV6] = 28, [K_ATTACH] = 12,
+    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24 }
+local kind_max = { [K_CAPS] = 8, [K_MIPV6] = 0xffff, [K_NEW] = 16, [K_PMIPV6] = 0xffff, [K_ATTACH] = 0xffff,
+    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24 }
+local AUTH_REC_LEN, AUTH_PAYLOAD_OFF = 32, 44
+local BUCKETS = 4096 -- framed sync: buckets of a table (docs/protocol.md "Framed sync")
+
+-- framed sync and auth values (docs/protocol.md "Framed sync", docs/auth.md)
+local req_what_names = { [1] = "records", [2] = "digests" }
+local sync_phase_names = { [1] = "START", [2] = "END" }
+local vrrp_state_names = { [0] = "INIT", [1] = "BACKUP", [2] = "MASTER", [3] = "FAULT" }
+local sync_state_names = { [0] = "in_sync", [1] = "syncing", [2] = "diverged" }
+local auth_mode_names = { [1] = "encrypt", [2] = "integrity" }
+local auth_alg_names = { [1] = "AES-256-GCM", [2] = "ChaCha20-Poly1305" }
 
 -- mobility options (RFC 6275 6.2 and the IANA registry)
 local OPT_PAD1, OPT_PADN, OPT_MNID, OPT_VENDOR = 0, 1, 8, 19
@@ -195,6 +218,59 @@ local f_lla = add(ProtoField.ipv6("vrrpha.opt.lla", "Link-local Address"))
 local f_ts = add(ProtoField.uint64("vrrpha.opt.ts", "Timestamp (48.16 fixed point)", base.HEX))
 local f_ts_text = add(ProtoField.string("vrrpha.opt.ts.text", "Timestamp"))
 
+-- the fields of the framed-sync and AUTH records (a table: Lua 5.2 allows
+-- at most 200 locals in the main chunk)
+local F = {}
+
+-- AUTH (kind 6, docs/auth.md)
+F.auth_key_id = add(ProtoField.uint8("vrrpha.auth.key_id", "Key ID", base.DEC))
+F.auth_mode = add(ProtoField.uint8("vrrpha.auth.mode", "Mode", base.DEC, auth_mode_names))
+F.auth_alg = add(ProtoField.uint8("vrrpha.auth.alg", "Algorithm", base.DEC, auth_alg_names))
+F.auth_reserved = add(ProtoField.bytes("vrrpha.auth.reserved", "Reserved"))
+F.auth_seq = add(ProtoField.uint64("vrrpha.auth.seq", "Sequence number", base.HEX))
+F.auth_epoch = add(ProtoField.uint32("vrrpha.auth.seq.epoch", "Epoch", base.DEC))
+F.auth_counter = add(ProtoField.uint32("vrrpha.auth.seq.counter", "Counter", base.DEC))
+F.auth_tag = add(ProtoField.bytes("vrrpha.auth.tag", "Tag (AEAD, not verified here)"))
+F.auth_payload = add(ProtoField.bytes("vrrpha.auth.payload", "Encrypted payload"))
+F.auth_payload_len = add(ProtoField.uint16("vrrpha.auth.payload_len", "Payload length", base.DEC))
+
+-- REQUEST (kind 7)
+F.req_id = add(ProtoField.uint32("vrrpha.request.id", "Request id", base.DEC))
+F.req_what = add(ProtoField.uint8("vrrpha.request.what", "What", base.DEC, req_what_names))
+F.req_table = add(ProtoField.uint8("vrrpha.request.table_kind", "Table kind", base.DEC, kind_names))
+F.req_flags = add(ProtoField.uint16("vrrpha.request.flags", "Flags", base.HEX))
+F.req_full = add(ProtoField.bool("vrrpha.request.flags.full", "FULL (every bucket)", 16, nil, 0x0001))
+F.req_responder = add(ProtoField.ipv6("vrrpha.request.responder", "Responder"))
+
+-- SYNC (kind 8)
+F.sync_id = add(ProtoField.uint32("vrrpha.sync.id", "Request id", base.DEC))
+F.sync_phase = add(ProtoField.uint8("vrrpha.sync.phase", "Phase", base.DEC, sync_phase_names))
+F.sync_table = add(ProtoField.uint8("vrrpha.sync.table_kind", "Table kind", base.DEC, kind_names))
+F.sync_flags = add(ProtoField.uint16("vrrpha.sync.flags", "Flags", base.HEX))
+F.sync_full = add(ProtoField.bool("vrrpha.sync.flags.full", "FULL", 16, nil, 0x0001))
+F.sync_merge = add(ProtoField.bool("vrrpha.sync.flags.merge", "MERGE (a departing master's table: split brain)", 16, nil, 0x0002))
+F.sync_records = add(ProtoField.uint32("vrrpha.sync.records", "Records", base.DEC,
+    nil, nil, "START: live entries in the sender's table; END: records (or digests) sent"))
+F.sync_reserved = add(ProtoField.uint32("vrrpha.sync.reserved", "Reserved", base.HEX))
+
+-- DIGEST (kind 9), RANGE (kind 10)
+F.dig_first = add(ProtoField.uint16("vrrpha.digest.first", "First bucket", base.DEC))
+F.dig_n = add(ProtoField.uint16("vrrpha.digest.n", "Buckets", base.DEC))
+F.dig_count = add(ProtoField.uint32("vrrpha.digest.count", "Live entries", base.DEC))
+F.dig_sum = add(ProtoField.uint64("vrrpha.digest.sum", "Digest (sum of version hashes mod 2^64)", base.HEX))
+F.range_first = add(ProtoField.uint16("vrrpha.range.first", "First bucket", base.DEC))
+F.range_n = add(ProtoField.uint16("vrrpha.range.n", "Buckets", base.DEC))
+
+-- TABLE (kind 11)
+F.tab_kind = add(ProtoField.uint8("vrrpha.table.kind", "Table kind", base.DEC, kind_names))
+F.tab_vrrp = add(ProtoField.uint8("vrrpha.table.vrrp_state", "VRRP state", base.DEC, vrrp_state_names))
+F.tab_sync = add(ProtoField.uint8("vrrpha.table.sync_state", "Sync state", base.DEC, sync_state_names))
+F.tab_prio = add(ProtoField.uint8("vrrpha.table.priority", "Configured priority", base.DEC))
+F.tab_count = add(ProtoField.uint32("vrrpha.table.count", "Live entries", base.DEC))
+F.tab_sum = add(ProtoField.uint64("vrrpha.table.sum", "Digest of the whole table", base.HEX))
+F.tab_flags = add(ProtoField.uint32("vrrpha.table.flags", "Flags", base.HEX))
+F.tab_reserved = add(ProtoField.uint32("vrrpha.table.reserved", "Reserved", base.HEX))
+
 vrrpha.fields = pf
 
 ---------------------------------------------------------------------------
@@ -228,9 +304,14 @@ local ex = {
         E.group.UNDECODED, E.severity.NOTE),
     internal = ProtoExpert.new("vrrpha.internal", "VRRP-HA dissector internal error (please report)",
         E.group.UNDECODED, E.severity.ERROR),
+    auth_bad = ProtoExpert.new("vrrpha.auth.bad", "AUTH section every receiver refuses (auth_malformed / " ..
+        "auth_mode_mismatch)", E.group.PROTOCOL, E.severity.WARN),
+    encrypted = ProtoExpert.new("vrrpha.auth.encrypted.info", "Encrypted payload: not decoded",
+        E.group.UNDECODED, E.severity.CHAT),
 }
 vrrpha.experts = { ex.malformed, ex.bad_version, ex.zero_count, ex.bad_addr, ex.reserved, ex.delete, ex.checksum,
-    ex.unknown_kind, ex.bad_section_len, ex.bad_record, ex.bad_options, ex.truncated, ex.internal }
+    ex.unknown_kind, ex.bad_section_len, ex.bad_record, ex.bad_options, ex.truncated, ex.internal, ex.auth_bad,
+    ex.encrypted }
 
 ---------------------------------------------------------------------------
 -- preferences
@@ -645,6 +726,134 @@ local function rec_attach(tvb, off, len, t, pinfo)
 end
 
 ---------------------------------------------------------------------------
+-- framed sync records (docs/protocol.md "Framed sync")
+---------------------------------------------------------------------------
+local function zero_or_note(tvb, off, n, item)
+    for i = 0, n - 1 do
+        if tvb:range(off + i, 1):uint() ~= 0 then
+            item:add_proto_expert_info(ex.reserved)
+            return
+        end
+    end
+end
+
+-- first, n of a run of buckets: the receivers' range check (bad_range)
+local function range_ok(first, n)
+    return n >= 1 and first < BUCKETS and n <= BUCKETS - first
+end
+
+local function is_any(tvb, off)
+    for i = 0, 15 do
+        if tvb:range(off + i, 1):uint() ~= 0 then return false end
+    end
+    return true
+end
+
+local function is_linklocal(tvb, off)
+    return tvb:range(off, 1):uint() == 0xfe and math.floor(tvb:range(off + 1, 1):uint() / 64) == 2
+end
+
+local function rec_request(tvb, off, len, t)
+    t:set_text("REQUEST")
+    local id = tvb:range(off, 4):uint()
+    local what = tvb:range(off + 4, 1):uint()
+    local flags = tvb:range(off + 6, 2):uint()
+    t:add(F.req_id, tvb:range(off, 4))
+    t:add(F.req_what, tvb:range(off + 4, 1))
+    t:add(F.req_table, tvb:range(off + 5, 1))
+    local fi = t:add(F.req_flags, tvb:range(off + 6, 2))
+    fi:add(F.req_full, tvb:range(off + 6, 2))
+    if flags - flags % 2 ~= 0 then fi:add_proto_expert_info(ex.reserved) end
+    t:add(F.req_responder, tvb:range(off + 8, 16))
+    local full = flags % 2 == 1
+    local resp = tostring(tvb:range(off + 8, 16):ipv6())
+    local wname = req_what_names[what] or ("what " .. what)
+    local sum = string.format("%s%s to %s id %d", wname, full and " full" or "", resp, id)
+    t:append_text(": " .. sum)
+    if what ~= 1 and what ~= 2 then
+        refuse(t, "bad_request", "what is " .. what .. ", not 1 (records) or 2 (digests)")
+    elseif not is_any(tvb, off + 8) and not is_linklocal(tvb, off + 8) then
+        refuse(t, "bad_request", "responder is neither :: (the master) nor a link-local address")
+    end
+    return "REQUEST " .. sum
+end
+
+local function rec_sync(tvb, off, len, t)
+    t:set_text("SYNC")
+    local id = tvb:range(off, 4):uint()
+    local phase = tvb:range(off + 4, 1):uint()
+    local flags = tvb:range(off + 6, 2):uint()
+    local recs = tvb:range(off + 8, 4):uint()
+    t:add(F.sync_id, tvb:range(off, 4))
+    t:add(F.sync_phase, tvb:range(off + 4, 1))
+    t:add(F.sync_table, tvb:range(off + 5, 1))
+    local fi = t:add(F.sync_flags, tvb:range(off + 6, 2))
+    fi:add(F.sync_full, tvb:range(off + 6, 2))
+    fi:add(F.sync_merge, tvb:range(off + 6, 2))
+    if flags >= 4 then fi:add_proto_expert_info(ex.reserved) end
+    t:add(F.sync_records, tvb:range(off + 8, 4))
+    local ri = t:add(F.sync_reserved, tvb:range(off + 12, 4))
+    zero_or_note(tvb, off + 12, 4, ri)
+    local pname = sync_phase_names[phase] or ("phase " .. phase)
+    local fl = {}
+    if flags % 2 == 1 then fl[#fl + 1] = "full" end
+    if bit_set(flags, 2) then fl[#fl + 1] = "merge" end
+    local sum = string.format("%s id %d%s%s, %s %d", pname, id, id == 0 and " (unsolicited)" or "",
+        #fl > 0 and (" " .. table.concat(fl, " ")) or "", phase == 1 and "live entries" or "sent", recs)
+    t:append_text(": " .. sum)
+    if phase ~= 1 and phase ~= 2 then refuse(t, "bad_sync", "phase is " .. phase .. ", not 1 (START) or 2 (END)") end
+    return string.format("SYNC %s id %d%s n=%d", pname, id, #fl > 0 and (" " .. table.concat(fl, " ")) or "", recs)
+end
+
+local function rec_digest(tvb, off, len, t)
+    t:set_text("DIGEST")
+    local first, n = tvb:range(off, 2):uint(), tvb:range(off + 2, 2):uint()
+    local cnt = tvb:range(off + 4, 4):uint()
+    t:add(F.dig_first, tvb:range(off, 2))
+    t:add(F.dig_n, tvb:range(off + 2, 2))
+    t:add(F.dig_count, tvb:range(off + 4, 4))
+    t:add(F.dig_sum, tvb:range(off + 8, 8))
+    t:append_text(string.format(": buckets %d+%d, %d live entr%s, sum 0x%s", first, n, cnt, cnt == 1 and "y" or "ies",
+        tostring(tvb:range(off + 8, 8):bytes()):lower()))
+    if not range_ok(first, n) then
+        refuse(t, "bad_range", string.format("buckets %d+%d are not inside 0..%d", first, n, BUCKETS - 1))
+    end
+    return string.format("DIGEST %d+%d n=%d", first, n, cnt)
+end
+
+local function rec_range(tvb, off, len, t)
+    t:set_text("RANGE")
+    local first, n = tvb:range(off, 2):uint(), tvb:range(off + 2, 2):uint()
+    t:add(F.range_first, tvb:range(off, 2))
+    t:add(F.range_n, tvb:range(off + 2, 2))
+    t:append_text(string.format(": buckets %d+%d", first, n))
+    if not range_ok(first, n) then
+        refuse(t, "bad_range", string.format("buckets %d+%d are not inside 0..%d", first, n, BUCKETS - 1))
+    end
+    return string.format("RANGE %d+%d", first, n)
+end
+
+local function rec_table(tvb, off, len, t)
+    t:set_text("TABLE")
+    local vs, ss = tvb:range(off + 1, 1):uint(), tvb:range(off + 2, 1):uint()
+    local prio, cnt = tvb:range(off + 3, 1):uint(), tvb:range(off + 4, 4):uint()
+    t:add(F.tab_kind, tvb:range(off, 1))
+    t:add(F.tab_vrrp, tvb:range(off + 1, 1))
+    t:add(F.tab_sync, tvb:range(off + 2, 1))
+    t:add(F.tab_prio, tvb:range(off + 3, 1))
+    t:add(F.tab_count, tvb:range(off + 4, 4))
+    t:add(F.tab_sum, tvb:range(off + 8, 8))
+    local fi = t:add(F.tab_flags, tvb:range(off + 16, 4))
+    zero_or_note(tvb, off + 16, 4, fi)
+    local ri = t:add(F.tab_reserved, tvb:range(off + 20, 4))
+    zero_or_note(tvb, off + 20, 4, ri)
+    local sum = string.format("%s %s prio %d n=%d", vrrp_state_names[vs] or ("state " .. vs),
+        sync_state_names[ss] or ("sync " .. ss), prio, cnt)
+    t:append_text(": " .. sum .. string.format(", digest 0x%s", tostring(tvb:range(off + 8, 8):bytes()):lower()))
+    return "TABLE " .. sum
+end
+
+---------------------------------------------------------------------------
 -- messages
 ---------------------------------------------------------------------------
 local function malformed(tree, text, tvb, off)
@@ -768,36 +977,18 @@ local function dissect_update(tvb, pinfo, tree)
 end
 
 local decoders = { [K_CAPS] = rec_caps, [K_MIPV6] = rec_mipv6, [K_NEW] = rec_new, [K_PMIPV6] = rec_pmipv6,
-    [K_ATTACH] = rec_attach }
+    [K_ATTACH] = rec_attach, [K_REQUEST] = rec_request, [K_SYNC] = rec_sync, [K_DIGEST] = rec_digest,
+    [K_RANGE] = rec_range, [K_TABLE] = rec_table }
+-- kinds whose Info summary is the first record's even when there are more
+local summarize_first = { [K_DIGEST] = true, [K_RANGE] = true }
 
-local function dissect_ext(tvb, pinfo, tree)
+-- The sections from off to the end of tvb, nsec of them (pass 1: structure
+-- and the HoAs of NEW sections; pass 2: the records), under tree; their
+-- summaries are appended to info. Returns true when the structure is bad
+-- (receivers drop the message).
+local function sections(tvb, pinfo, tree, off, nsec, info, first_index)
     local n = tvb:len()
-    local vrid = tvb:range(1, 1):uint()
-    local ev = tvb:range(2, 1):uint()
-    local nsec = tvb:range(3, 1):uint()
-    local evi = tree:add(f_ext_version, tvb:range(2, 1))
-    local nsi = tree:add(f_ext_nsections, tvb:range(3, 1))
-    local ri = tree:add(f_ext_reserved, tvb:range(4, 2))
-    if tvb:range(4, 2):uint() ~= 0 then ri:add_proto_expert_info(ex.reserved) end
-    checksum(tvb, tree, pinfo)
-    tree:append_text(string.format(", EXTENSION, %d section%s", nsec, nsec == 1 and "" or "s"))
-    local info = {}
-    refused_n = 0
-    local function done()
-        pinfo.cols.info:set(string.format("VRRP-HA EXTENSION vrid %d: %s", vrid,
-            #info > 0 and table.concat(info, " ") or "(no section)"))
-    end
-    if ev ~= 1 then
-        evi:add_proto_expert_info(ex.malformed, string.format("Ext Version %d, not 1 (bad_ext_version: " ..
-            "receivers drop the packet)", ev))
-    end
-    if nsec == 0 then
-        nsi:add_proto_expert_info(ex.malformed, "No section (zero_sections: receivers drop the packet)")
-    end
-
-    -- pass 1: structure, and the HoAs of NEW sections
     local secs = {}
-    local off = HDR_LEN
     local problem
     while off < n do
         if #secs >= nsec then
@@ -822,7 +1013,10 @@ local function dissect_ext(tvb, pinfo, tree)
             problem = { off = nil }
             break
         end
-        if cnt == 0 then s.bad = "Count 0 (zero_count: receivers drop the packet)" end
+        if cnt == 0 then
+            s.bad = "Count 0 (zero_count: receivers drop the packet)"
+            problem = problem or { off = nil }
+        end
         s.size = cnt * rlen
         off = off + 4 + s.size
     end
@@ -840,11 +1034,10 @@ local function dissect_ext(tvb, pinfo, tree)
         end
     end
 
-    -- pass 2: the sections and their records
     for i, s in ipairs(secs) do
         local kname = kind_names[s.kind] or string.format("unknown kind %d", s.kind)
         local st = tree:add(f_ext_section, tvb:range(s.off, 4 + s.size))
-        st:set_text(string.format("Section %d: %s, %d record%s of %d bytes", i, kname, s.count,
+        st:set_text(string.format("Section %d: %s, %d record%s of %d bytes", i + first_index - 1, kname, s.count,
             s.count == 1 and "" or "s", s.len))
         st:add(f_ext_kind, tvb:range(s.off, 1))
         local cti = st:add(f_ext_count, tvb:range(s.off + 1, 1))
@@ -858,9 +1051,15 @@ local function dissect_ext(tvb, pinfo, tree)
         elseif not dec then
             local it = st
             if s.size > 0 then it = st:add(f_ext_skipped, tvb:range(s.off + 4, s.size)) end
-            it:add_proto_expert_info(ex.unknown_kind, string.format("Unknown kind %d: %d bytes skipped (unknown_kind)",
-                s.kind, s.size))
-            info[#info + 1] = string.format("kind%d(skipped)", s.kind)
+            if s.kind == K_AUTH then
+                it:add_proto_expert_info(ex.unknown_kind, string.format("AUTH is only ever the first section of " ..
+                    "a message: %d bytes skipped (unknown_kind)", s.size))
+                info[#info + 1] = "AUTH(skipped)"
+            else
+                it:add_proto_expert_info(ex.unknown_kind, string.format(
+                    "Unknown kind %d: %d bytes skipped (unknown_kind)", s.kind, s.size))
+                info[#info + 1] = string.format("kind%d(skipped)", s.kind)
+            end
         elseif s.len < kind_min[s.kind] or s.len > kind_max[s.kind] then
             local it = st
             if s.size > 0 then it = st:add(f_ext_skipped, tvb:range(s.off + 4, s.size)) end
@@ -869,13 +1068,20 @@ local function dissect_ext(tvb, pinfo, tree)
                 kind_max[s.kind], s.len))
             info[#info + 1] = label .. "(skipped)"
         else
-            local tag
+            local tag, first_tag
             for r = 0, s.count - 1 do
                 local ro = s.off + 4 + r * s.len
                 local rt = st:add(f_ext_record, tvb:range(ro, s.len))
                 tag = dec(tvb, ro, s.len, rt, pinfo, ctx) or tag
+                first_tag = first_tag or tag
             end
-            info[#info + 1] = tag and s.count == 1 and tag or label
+            if tag and s.count == 1 then
+                info[#info + 1] = tag
+            elseif first_tag and summarize_first[s.kind] then
+                info[#info + 1] = string.format("%s [%d records]", first_tag, s.count)
+            else
+                info[#info + 1] = label
+            end
         end
     end
     for _, nw in ipairs(ctx.new_items) do
@@ -884,14 +1090,145 @@ local function dissect_ext(tvb, pinfo, tree)
                 "has this Home Address")
         end
     end
+    if problem and problem.text then malformed(tree, problem.text, tvb, problem.off) end
+    return problem ~= nil
+end
+
+-- The AUTH section at byte 8 of a protected message (docs/auth.md "Wire
+-- format"), then its payload: decoded for integrity (mode 2), shown as
+-- bytes for encrypt (mode 1). Returns true when receivers drop it whatever
+-- their keys (auth_malformed, or a mode / alg nobody configures).
+local function dissect_auth(tvb, pinfo, tree, nsec, info)
+    local n = tvb:len()
+    local cnt = tvb:range(9, 1):uint()
+    local rlen = tvb:range(10, 2):uint()
+    local have = math.min(n - 8, 4 + AUTH_REC_LEN)
+    local st = tree:add(f_ext_section, tvb:range(8, have))
+    st:set_text(string.format("Section 1: AUTH, %d record%s of %d bytes", cnt, cnt == 1 and "" or "s", rlen))
+    st:add(f_ext_kind, tvb:range(8, 1))
+    local cti = st:add(f_ext_count, tvb:range(9, 1))
+    local li = st:add(f_ext_len, tvb:range(10, 2))
+    if cnt ~= 1 or rlen ~= AUTH_REC_LEN or n < AUTH_PAYLOAD_OFF then
+        local it = cti
+        if rlen ~= AUTH_REC_LEN then it = li end
+        it:add_proto_expert_info(ex.malformed, string.format("An AUTH section is one record of 32 bytes, in a " ..
+            "message longer than 44 bytes; this one: %d x %d bytes, message %d bytes (auth_malformed: receivers " ..
+            "drop the packet)", cnt, rlen, n))
+        if n > 12 then tree:add(f_ext_skipped, tvb:range(12, n - 12)) end
+        info[#info + 1] = "AUTH(malformed)"
+        return true
+    end
+    local off = 12
+    local rt = st:add(f_ext_record, tvb:range(off, AUTH_REC_LEN))
+    rt:set_text("AUTH")
+    local key_id = tvb:range(off, 1):uint()
+    local mode = tvb:range(off + 1, 1):uint()
+    local alg = tvb:range(off + 2, 1):uint()
+    local bad = false
+    local ki = rt:add(F.auth_key_id, tvb:range(off, 1))
+    if key_id == 0 then
+        ki:add_proto_expert_info(ex.auth_bad, "Key ID 0: keys are 1..255 (auth_unknown_key on every receiver)")
+        bad = true
+    end
+    local mi = rt:add(F.auth_mode, tvb:range(off + 1, 1))
+    if not auth_mode_names[mode] then
+        mi:add_proto_expert_info(ex.auth_bad, string.format("Mode %d: not 1 (encrypt) or 2 (integrity) " ..
+            "(auth_mode_mismatch on every receiver)", mode))
+        bad = true
+    end
+    local ai = rt:add(F.auth_alg, tvb:range(off + 2, 1))
+    if not auth_alg_names[alg] then
+        ai:add_proto_expert_info(ex.auth_bad, string.format("Algorithm %d: not 1 (AES-256-GCM) or 2 " ..
+            "(ChaCha20-Poly1305) (auth_mode_mismatch on every receiver)", alg))
+        bad = true
+    end
+    local ri = rt:add(F.auth_reserved, tvb:range(off + 3, 5))
+    if tostring(tvb:range(off + 3, 5):bytes()) ~= "0000000000" then
+        ri:add_proto_expert_info(ex.auth_bad, "Reserved bytes 15..19 not 0 (auth_malformed: receivers drop it)")
+        bad = true
+    end
+    local epoch, counter = tvb:range(off + 8, 4):uint(), tvb:range(off + 12, 4):uint()
+    local si = rt:add(F.auth_seq, tvb:range(off + 8, 8))
+    si:append_text(string.format(" (%d:%d)", epoch, counter))
+    local ei = si:add(F.auth_epoch, tvb:range(off + 8, 4))
+    if epoch >= 946684800 and epoch < 253402300800 then -- a wall-clock epoch (docs/auth.md "Epoch")
+        ei:append_text(" (" .. os.date("!%Y-%m-%d %H:%M:%S UTC", epoch) .. ")")
+    end
+    si:add(F.auth_counter, tvb:range(off + 12, 4))
+    rt:add(F.auth_tag, tvb:range(off + 16, 16))
+    local mname = auth_mode_names[mode] or ("mode " .. mode)
+    local sum = string.format("%s %s key %d seq %d:%d", mname, auth_alg_names[alg] or ("alg " .. alg), key_id,
+        epoch, counter)
+    rt:append_text(": " .. sum)
+    local plen = n - AUTH_PAYLOAD_OFF
+    local itag = string.format("AUTH %s key %d seq %d:%d", mname, key_id, epoch, counter)
+    if nsec < 2 then
+        tree:add_proto_expert_info(ex.malformed, string.format("# Sections is %d: a protected message has the " ..
+            "AUTH section and at least one more (auth_malformed: receivers drop the packet)", nsec))
+        bad = true
+    end
+    if plen == 0 then
+        tree:add_proto_expert_info(ex.malformed, "No payload after the AUTH section (auth_malformed: receivers " ..
+            "drop the packet)")
+        info[#info + 1] = itag .. ", no payload"
+        return true
+    end
+    tree:add(F.auth_payload_len, tvb:range(AUTH_PAYLOAD_OFF, plen), plen):set_generated()
+    if mode == 1 then
+        local pi = tree:add(F.auth_payload, tvb:range(AUTH_PAYLOAD_OFF, plen))
+        pi:set_text(string.format("Encrypted payload (%d bytes, %d section%s)", plen, nsec - 1,
+            nsec - 1 == 1 and "" or "s"))
+        pi:add_proto_expert_info(ex.encrypted)
+        info[#info + 1] = string.format("%s: encrypted payload (%d bytes)", itag, plen)
+        return bad
+    end
+    if mode ~= 2 then
+        tree:add(f_ext_skipped, tvb:range(AUTH_PAYLOAD_OFF, plen)):set_text(string.format(
+            "Payload of unknown mode %d (%d bytes)", mode, plen))
+        info[#info + 1] = string.format("%s: payload (%d bytes)", itag, plen)
+        return true
+    end
+    info[#info + 1] = itag .. ":"
+    local pt = tree:add(vrrpha, tvb:range(AUTH_PAYLOAD_OFF, plen), string.format(
+        "Payload in clear (integrity): %d bytes, %d section%s", plen, nsec - 1, nsec - 1 == 1 and "" or "s"))
+    return sections(tvb, pinfo, pt, AUTH_PAYLOAD_OFF, math.max(nsec - 1, 0), info, 2) or bad
+end
+
+local function dissect_ext(tvb, pinfo, tree)
+    local n = tvb:len()
+    local vrid = tvb:range(1, 1):uint()
+    local ev = tvb:range(2, 1):uint()
+    local nsec = tvb:range(3, 1):uint()
+    local evi = tree:add(f_ext_version, tvb:range(2, 1))
+    local nsi = tree:add(f_ext_nsections, tvb:range(3, 1))
+    local ri = tree:add(f_ext_reserved, tvb:range(4, 2))
+    if tvb:range(4, 2):uint() ~= 0 then ri:add_proto_expert_info(ex.reserved) end
+    checksum(tvb, tree, pinfo)
+    -- a protected message: the first section is AUTH (docs/auth.md)
+    local protected = n >= 12 and tvb:range(8, 1):uint() == K_AUTH
+    tree:append_text(string.format(", EXTENSION%s, %d section%s", protected and " (protected)" or "", nsec,
+        nsec == 1 and "" or "s"))
+    local info = {}
+    refused_n = 0
+    if ev ~= 1 then
+        evi:add_proto_expert_info(ex.malformed, string.format("Ext Version %d, not 1 (bad_ext_version: " ..
+            "receivers drop the packet)", ev))
+    end
+    if nsec == 0 then
+        nsi:add_proto_expert_info(ex.malformed, "No section (zero_sections: receivers drop the packet)")
+    end
+    local problem
+    if protected then
+        problem = dissect_auth(tvb, pinfo, tree, nsec, info)
+    else
+        problem = sections(tvb, pinfo, tree, HDR_LEN, nsec, info, 1)
+    end
     if refused_n > 0 then
         info[#info + 1] = string.format("[%d record%s refused]", refused_n, refused_n == 1 and "" or "s")
     end
-    if problem then
-        if problem.text then malformed(tree, problem.text, tvb, problem.off) end
-    end
     if problem or ev ~= 1 or nsec == 0 then info[#info + 1] = "[malformed]" end
-    done()
+    pinfo.cols.info:set(string.format("VRRP-HA EXTENSION vrid %d: %s", vrid,
+        #info > 0 and table.concat(info, " ") or "(no section)"))
 end
 
 ---------------------------------------------------------------------------

@@ -5,8 +5,12 @@
 # Two patched keepalived (the owner a, 255, and the backup b, 100, as in
 # replication.sh) on the lib.sh bridge; tshark captures on the bridge. a gets
 # bindings imported, one deleted, one re-registered with a lower sequence
-# number (an extension message with NEW + MIPV6). The capture is then decoded
-# with the dissector and the fields are compared with what was imported.
+# number (an extension message with NEW + MIPV6). b (extensions on, so its
+# fetch is a framed REQUEST) is then restarted: REQUEST, START, the records,
+# END with its DIGEST, CAPS answers with TABLE; a's periodic DIGEST message
+# (digest_interval 500 ms). A third namespace, c, injects two protected
+# messages (AUTH first, integrity and encrypt). The capture is then decoded
+# with the dissector and the fields are compared with what was sent.
 # Then a pcap of hand-made packets (written by this script, no tool needed)
 # checks that malformed input gets expert info and never a Lua error.
 TEST_NAME=dissector
@@ -35,8 +39,10 @@ EOF
 setup_bridge
 add_node a 1
 add_node b 2
-write_conf a 255
-write_conf b 100
+add_node c 3 # no keepalived: the source of the crafted AUTH messages
+write_conf a 255 1 "digest_interval 500"
+write_conf b 100 1 "extensions on
+        digest_interval 500"
 
 log "--- capture on the bridge (br0), then the two nodes"
 CAP=$WORK/wire.pcapng
@@ -47,6 +53,8 @@ wait_for 15 "capture running" grep -q "Capturing on" "$WORK/cap.err"
 # captured NFILTER: the live file (flushed by dumpcap as it goes) holds a
 # packet matching the filter
 captured() { [ "$(nrows "$CAP" "$1")" -ge 1 ]; }
+# captured_ge N FILTER: at least N such packets
+captured_ge() { [ "$(nrows "$CAP" "$2")" -ge "$1" ]; }
 
 start_ka a
 start_ka b
@@ -63,9 +71,37 @@ wait_for 10 "$H2 gone on b" gone b $H2
 ctl a add $H2 2001:db8:cc::22 400 3 AH >/dev/null
 has() { [ "$(entry "$1" "$2" | awk '{print $2, $3, $4}')" = "$3" ]; }
 wait_for 10 "re-registration on b" has b $H2 "2001:db8:cc::22 3 AH"
-# everything of interest is on the wire before the capture stops: the
-# re-registration's extension copy and one advert after it
 wait_for 10 "the re-registration's NEW in the capture" captured "vrrpha.ext.new == $H2"
+
+log "--- restart b: a framed fetch (REQUEST, START, records, END), CAPS answers with TABLE"
+stop_ka b
+start_ka b
+wait_for 10 "b BACKUP again" is_state b BACKUP
+wait_for 10 "4 bindings on b again" rbc_is b 4
+wait_for 10 "b's fetch proven from a" grep -q "table complete from fe80::1: 4 bindings, proven" \
+	"$WORK/b/keepalived.log"
+wait_for 10 "the END of the answer in the capture" \
+	captured "ipv6.src == fe80::1 && vrrpha.sync.phase == 2 && vrrpha.sync.records == 4"
+wait_for 10 "a's periodic DIGEST (4 live entries) in the capture" \
+	captured "ipv6.src == fe80::1 && vrrpha.digest.n == 4096 && vrrpha.digest.count == 4 && !vrrpha.sync.phase"
+
+log "--- crafted protected messages from c (fe80::3): AUTH integrity, AUTH encrypt"
+# integrity (mode 2, ChaCha20-Poly1305, key 1, seq 1735689600:5): the
+# payload in clear, SYNC START id 9 and a DIGEST; the tag is made up (the
+# dissector shows it, it cannot verify it; b, auth off, drops the message:
+# auth_not_configured)
+AUTH_I="3c330103 00000000 06010020 01020200 00000000 67748580 00000005 f6ba61a1115ac51a1a10d4ed0ba66ac5"
+AUTH_I="$AUTH_I 08010010 00000009 01020001 00000004 00000000 09010010 00001000 00000004 0123456789abcdef"
+# encrypt (mode 1, AES-256-GCM): tests/unit/test_auth.c's known answer, a
+# NEW section encrypted (20 bytes)
+AUTH_E="3c330102 00000000 06010020 01010100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069"
+AUTH_E="$AUTH_E cba5a81bfc87acc95ffd7559a60382cf5774125b"
+inject c -s fe80::3 -q -x "$(echo $AUTH_I | tr -d ' ')"
+inject c -s fe80::3 -q -x "$(echo $AUTH_E | tr -d ' ')"
+wait_for 10 "both AUTH messages in the capture" captured_ge 2 "ipv6.src == fe80::3 && vrrpha.auth.key_id"
+
+# everything of interest is on the wire before the capture stops: one
+# advert after it all
 last=$(ts -r "$CAP" -T fields -e frame.number | tail -1)
 wait_for 10 "an advert after it in the capture" captured "frame.number > $last && vrrp.type == 1"
 kill -INT $CAP_PID 2>/dev/null
@@ -137,17 +173,106 @@ check "NEW (kind 3) + MIPV6 (kind 2) for the re-registration of $H2, marked NEW"
 	[ "$(nrows "$CAP" "vrrpha.ext.kind == 3 && vrrpha.ext.kind == 2 && vrrpha.ext.new == $H2 && vrrpha.hoa == $H2 && vrrpha.seq == 3 && vrrpha.coa == 2001:db8:cc::22 && vrrpha.ext.is_new")" -ge 1 ]
 check "extension header: version 1, sections = sections shown" \
 	[ "$(nrows "$CAP" "vrrpha.type == 12 && (vrrpha.ext.version != 1 || vrrpha.ext.reserved != 0)")" -eq 0 ]
-check "extension records: MIPV6 lengths 40 (no options), NEW 16, CAPS 8" \
-	[ "$(nrows "$CAP" "vrrpha.type == 12 && !(vrrpha.ext.len == 8 || vrrpha.ext.len == 16 || vrrpha.ext.len == 40)")" -eq 0 ]
+check "extension records: MIPV6 40 (no options), NEW/SYNC/DIGEST 16, CAPS 8, REQUEST/TABLE 24, RANGE 4, AUTH 32" \
+	[ "$(nrows "$CAP" "vrrpha.type == 12 && !(vrrpha.ext.len == 4 || vrrpha.ext.len == 8 || vrrpha.ext.len == 16 || vrrpha.ext.len == 24 || vrrpha.ext.len == 32 || vrrpha.ext.len == 40)")" -eq 0 ]
 check "Info column lists the sections" grep -q "EXTENSION vrid 51: .*NEW.*MIPV6\|EXTENSION vrid 51: .*MIPV6.*NEW" "$WORK/wire.txt"
 
+log "--- framed sync: REQUEST, START, records, END + DIGEST, TABLE, periodic DIGEST"
+# fields FILTER FIELD...: one line per packet, fields ';'-separated, the
+# occurrences of a field space-separated
+fields() {
+	f=$1
+	shift
+	for e in "$@"; do set -- "$@" -e "$e"; shift; done
+	ts -r "$CAP" -Y "$f" -T fields -E occurrence=a -E aggregator=' ' -E separator=';' "$@"
+}
+fields "vrrpha.request.id" frame.number ipv6.src vrrpha.request.id vrrpha.request.what vrrpha.request.table_kind \
+	vrrpha.request.flags vrrpha.request.flags.full vrrpha.request.responder >"$WORK/req.fields"
+fields "vrrpha.sync.id" frame.number ipv6.src ipv6.dst vrrpha.sync.id vrrpha.sync.phase vrrpha.sync.table_kind \
+	vrrpha.sync.flags vrrpha.sync.records vrrpha.digest.first vrrpha.digest.n vrrpha.digest.count \
+	vrrpha.digest.sum >"$WORK/sync.fields"
+fields "vrrpha.table.kind" frame.number ipv6.src vrrpha.caps.solicit vrrpha.table.kind vrrpha.table.vrrp_state \
+	vrrpha.table.sync_state vrrpha.table.priority vrrpha.table.count vrrpha.table.sum >"$WORK/table.fields"
+fields "vrrpha.digest.n && !vrrpha.sync.phase && !vrrpha.auth.key_id" frame.number ipv6.src ipv6.dst \
+	vrrpha.ext.nsections vrrpha.digest.first vrrpha.digest.n vrrpha.digest.count vrrpha.digest.sum >"$WORK/digest.fields"
+# b's fetch after its restart: REQUEST records (1), MIPV6 table (2), FULL, to :: (the master)
+check "REQUEST from b: records, table MIPV6, FULL, responder :: ($(grep -c . "$WORK/req.fields") REQUEST(s))" \
+	awk -F';' '$2 == "fe80::2" && $4 == 1 && $5 == 2 && $6 == "0x0001" && $7 == "1" && $8 == "::" { f = 1 } END { exit !f }' \
+	"$WORK/req.fields"
+check "REQUEST: Info column 'REQUEST records full to :: id N'" grep -q "EXTENSION vrid 51: REQUEST records full to :: id [1-9]" \
+	"$WORK/wire.txt"
+check "REQUEST: never request id 0" awk -F';' '$3 == 0 { f = 1 } END { exit f }' "$WORK/req.fields"
+# the answer: START (live entries 4), then 4 BC_UPDATE records, then END
+# (records sent 4) with one DIGEST 0+4096 of 4 entries; unicast to b, with
+# b's last request id
+rid=$(awk -F';' '$2 == "fe80::2" { id = $3 } END { print id }' "$WORK/req.fields")
+st=$(awk -F';' -v id="$rid" '$2 == "fe80::1" && $4 == id && $5 == 1 && $6 == 2 && $7 == "0x0001" && $8 == 4 { print $1; exit }' \
+	"$WORK/sync.fields")
+en=$(awk -F';' -v id="$rid" '$2 == "fe80::1" && $4 == id && $5 == 2 && $6 == 2 && $7 == "0x0001" && $8 == 4 && $9 == "0" && $10 == "4096" && $11 == "4" { print $1; exit }' \
+	"$WORK/sync.fields")
+check "SYNC START from a: request id $rid, table MIPV6, FULL, 4 live entries (frame ${st:-none})" [ -n "$st" ]
+check "SYNC END from a: request id $rid, FULL, 4 sent, DIGEST 0+4096 count 4 (frame ${en:-none})" [ -n "$en" ]
+check "START and END go to the requester (fe80::2)" \
+	[ "$(awk -F';' -v s="${st:-0}" -v e="${en:-0}" '($1 == s || $1 == e) && $3 == "fe80::2"' "$WORK/sync.fields" | grep -c .)" -eq 2 ]
+check "between START and END: the 4 bindings in BC_UPDATEs to fe80::2" \
+	[ "$(ts -r "$CAP" -Y "frame.number > ${st:-0} && frame.number < ${en:-0} && vrrpha.type == 15 && ipv6.dst == fe80::2" \
+		-T fields -E occurrence=a -E aggregator=' ' -e vrrpha.hoa | tr ' ' '\n' | sort -u | grep -c .)" -eq 4 ]
+check "SYNC: Info column 'SYNC START id $rid' and 'SYNC END id $rid ... DIGEST 0+4096 n=4'" \
+	sh -c "grep -q 'EXTENSION vrid 51: SYNC START id $rid full n=4\$' '$WORK/wire.txt' &&
+		grep -q 'EXTENSION vrid 51: SYNC END id $rid full n=4 DIGEST 0+4096 n=4\$' '$WORK/wire.txt'"
+# TABLE after the CAPS of a CAPS answer (never of a solicit)
+check "TABLE only in CAPS answers (no SOLICIT)" awk -F';' '$3 != "0" { f = 1 } END { exit f }' "$WORK/table.fields"
+check "TABLE from a after the import: MIPV6, MASTER, in sync, priority 255, 4 entries" \
+	awk -F';' '$2 == "fe80::1" && $4 == 2 && $5 == 2 && $6 == 0 && $7 == 255 && $8 == 4 { f = 1 } END { exit !f }' "$WORK/table.fields"
+check "TABLE from b: BACKUP, priority 100" \
+	awk -F';' '$2 == "fe80::2" && $5 == 1 && $7 == 100 { f = 1 } END { exit !f }' "$WORK/table.fields"
+check "TABLE: Info column 'CAPS TABLE MASTER in_sync prio 255 n=4'" \
+	grep -q "EXTENSION vrid 51: CAPS TABLE MASTER in_sync prio 255 n=4" "$WORK/wire.txt"
+# the periodic DIGEST: one section, 65 records: 0+4096, then the 64 groups of 64
+check "periodic DIGEST from a to ff02::12: $(grep -c . "$WORK/digest.fields") message(s), every one 0+4096 then 64 groups of 64" \
+	awk -F';' '{ n++
+		if ($2 != "fe80::1" || $3 != "ff02::12" || $4 != 1) bad++
+		c = split($5, fi, " "); split($6, nn, " ")
+		if (c != 65 || fi[1] != 0 || nn[1] != 4096) bad++
+		for (i = 2; i <= c; i++) if (fi[i] != 64 * (i - 2) || nn[i] != 64) bad++
+	} END { exit !(n >= 2 && !bad) }' "$WORK/digest.fields"
+# ... whose group counts and sums (mod 2^64, in two 32-bit halves) add up to the first record's
+check "periodic DIGEST: the 64 groups add up to the whole table's count and sum" \
+	awk -F';' 'function hv(s, i, v, c) { v = 0; for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", tolower(substr(s, i, 1))) - 1; v = v * 16 + c }; return v }
+	{ c = split($7, cn, " "); split($8, sm, " ")
+		tc = 0; hi = 0; lo = 0
+		for (i = 2; i <= c; i++) {
+			tc += cn[i]; h = sm[i]; sub(/^0x/, "", h)
+			lo += hv(substr(h, 9, 8)); hi += hv(substr(h, 1, 8))
+		}
+		hi = (hi + int(lo / 4294967296)) % 4294967296; lo = lo % 4294967296
+		h = sm[1]; sub(/^0x/, "", h)
+		if (tc != cn[1] || hi != hv(substr(h, 1, 8)) || lo != hv(substr(h, 9, 8))) bad++
+	} END { exit bad }' "$WORK/digest.fields"
+sumof() { awk -F';' -v c="$1" -v k="$2" '$c != "" { split($c, a, " "); v = a[k] } END { print v }'; }
+dsum=$(sumof 8 1 <"$WORK/digest.fields")
+esum=$(awk -F';' -v e="${en:-0}" '$1 == e { print $12 }' "$WORK/sync.fields")
+tsum=$(awk -F';' '$2 == "fe80::1" && $8 == 4 { s = $9 } END { print s }' "$WORK/table.fields")
+check "the same table digest in a's TABLE, END and periodic DIGEST ($tsum $esum $dsum)" \
+	sh -c "[ -n '$dsum' ] && [ '$dsum' = '$esum' ] && [ '$dsum' = '$tsum' ]"
+check "periodic DIGEST: Info column 'DIGEST 0+4096 n=4 [65 records]'" \
+	grep -q "EXTENSION vrid 51: DIGEST 0+4096 n=4 \\[65 records\\]" "$WORK/wire.txt"
+
+log "--- protected messages (AUTH first section)"
+check "AUTH integrity: key 1, mode 2, ChaCha20-Poly1305, seq 1735689600:5, tag; inner SYNC START id 9 and DIGEST decoded" \
+	[ "$(nrows "$CAP" "ipv6.src == fe80::3 && vrrpha.ext.kind == 6 && vrrpha.auth.key_id == 1 && vrrpha.auth.mode == 2 && vrrpha.auth.alg == 2 && vrrpha.auth.seq == 0x6774858000000005 && vrrpha.auth.seq.epoch == 1735689600 && vrrpha.auth.seq.counter == 5 && vrrpha.auth.tag == f6:ba:61:a1:11:5a:c5:1a:1a:10:d4:ed:0b:a6:6a:c5 && vrrpha.sync.id == 9 && vrrpha.sync.phase == 1 && vrrpha.digest.sum == 0x0123456789abcdef && vrrpha.auth.payload_len == 40 && !vrrpha.auth.payload")" -eq 1 ]
+check "AUTH encrypt: key 1, mode 1, AES-256-GCM, 20-byte encrypted payload, nothing decoded inside" \
+	[ "$(nrows "$CAP" "ipv6.src == fe80::3 && vrrpha.auth.key_id == 1 && vrrpha.auth.mode == 1 && vrrpha.auth.alg == 1 && vrrpha.auth.seq.counter == 5 && vrrpha.auth.payload_len == 20 && vrrpha.auth.payload && !vrrpha.ext.new && vrrpha.ext.kind == 6 && !(vrrpha.ext.kind == 3)")" -eq 1 ]
+check "AUTH: Info columns" sh -c "grep -q 'EXTENSION vrid 51: AUTH integrity key 1 seq 1735689600:5: SYNC START id 9 full n=4 DIGEST 0+4096 n=4\$' '$WORK/wire.txt' &&
+	grep -q 'EXTENSION vrid 51: AUTH encrypt key 1 seq 1735689600:5: encrypted payload (20 bytes)\$' '$WORK/wire.txt'"
+
 log "--- nothing malformed, no Lua error, checksums good"
-check "every VRRP-HA packet: hop limit 255, link-local source, to ff02::12" \
-	[ "$(nrows "$CAP" "vrrpha && !(ipv6.hlim == 255 && ipv6.src == fe80::/10 && ipv6.dst == ff02::12)")" -eq 0 ]
+check "every VRRP-HA packet: hop limit 255, link-local source, to ff02::12 (answers: to the requester)" \
+	[ "$(nrows "$CAP" "vrrpha && !(ipv6.hlim == 255 && ipv6.src == fe80::/10 && (ipv6.dst == ff02::12 || (ipv6.dst == fe80::2 && ipv6.src == fe80::1)))")" -eq 0 ]
 check "every VRRP-HA checksum verified good" \
 	[ "$(nrows "$CAP" "vrrpha && vrrpha.checksum.status != \"Good\"")" -eq 0 ]
 check "no expert info above 'chat' on the live capture" \
-	[ "$(nrows "$CAP" "vrrpha.malformed || vrrpha.bad_version || vrrpha.zero_count || vrrpha.bad_addr || vrrpha.reserved_nonzero || vrrpha.checksum.bad || vrrpha.ext.unknown_kind || vrrpha.ext.bad_section_len || vrrpha.ext.bad_record || vrrpha.opt.bad || vrrpha.internal")" -eq 0 ]
+	[ "$(nrows "$CAP" "vrrpha.malformed || vrrpha.bad_version || vrrpha.zero_count || vrrpha.bad_addr || vrrpha.reserved_nonzero || vrrpha.checksum.bad || vrrpha.ext.unknown_kind || vrrpha.ext.bad_section_len || vrrpha.ext.bad_record || vrrpha.opt.bad || vrrpha.internal || vrrpha.auth.bad || vrrpha.truncated")" -eq 0 ]
 check "no 'Malformed' nor Lua error in the decode" \
 	sh -c "! grep -qi 'malformed\|lua error\|internal error' '$WORK/wire.V' '$WORK/wire.txt'"
 check "no _ws.malformed / _ws.lua" [ "$(nrows "$CAP" "_ws.malformed || _ws.lua")" -eq 0 ]
@@ -213,7 +338,7 @@ vrrpha.malformed|3c330102 00000000 03010010 $A
 vrrpha.malformed|3c330101 00000000 03010010 $A 030100
 vrrpha.malformed|3c330101 00000000 03010010 $A 03010010 $A
 vrrpha.ext.unknown_kind|3c330102 00000000 1f020003 aabbccddeeff 03010010 $A
-vrrpha.ext.unknown_kind|3c330101 00000000 09050000
+vrrpha.ext.unknown_kind|3c330101 00000000 1d050000
 vrrpha.ext.bad_section_len|3c330101 00000000 01010009 01000000 0000003e 00
 vrrpha.ext.bad_section_len|3c330101 00000000 0301000f 20010db800bb000000000000000000
 vrrpha.opt.bad|3c330101 00000000 0201002c $MIPREC 0108 0000
@@ -232,6 +357,28 @@ vrrpha.ext.bad_record|3c330101 00000000 05010010 02 01 0000 00000007 0384 0000 $
 vrrpha.attach.owner == 4 && !vrrpha.ext.bad_record|3c330101 00000000 05010032 04 01 0000 00000001 0000 0000 $MNID $HNP
 vrrpha.ext.bad_record|3c330101 00000000 05010020 04 01 0000 00000001 0000 0000 $HNP
 vrrpha.ext.kind == 30 && vrrpha.ext.kind == 2 && vrrpha.ext.kind == 5 && !vrrpha.malformed|3c330103 00000000 02010028 $MIPREC 1e010000 0501000c 02 01 0000 00000001 0001 0000
+vrrpha.request.id == 5 && vrrpha.request.what == 2 && vrrpha.request.flags.full == 0 && vrrpha.request.responder == fe80::9 && vrrpha.range.first == 64 && vrrpha.range.n == 64 && !vrrpha.ext.bad_record && !vrrpha.malformed|3c330102 00000000 07010018 00000005 02 02 0000 $L 0a020004 0040 0040 0fc0 0040
+vrrpha.ext.bad_record|3c330101 00000000 07010018 00000005 03 02 0001 00000000000000000000000000000000
+vrrpha.ext.bad_record|3c330101 00000000 07010018 00000005 01 02 0001 $A
+vrrpha.ext.bad_section_len|3c330101 00000000 07010014 00000005 01 02 0001 0000000000000000000000000000
+vrrpha.sync.phase == 2 && vrrpha.sync.flags.merge && vrrpha.sync.records == 7 && !vrrpha.ext.bad_record|3c330101 00000000 08010010 00000003 02 02 0003 00000007 00000000
+vrrpha.ext.bad_record|3c330101 00000000 08010010 00000003 03 02 0001 00000007 00000000
+vrrpha.reserved_nonzero|3c330101 00000000 08010010 00000003 01 02 0001 00000007 00000001
+vrrpha.ext.bad_section_len|3c330101 00000000 0801000c 00000003 01 02 0001 00000007
+vrrpha.ext.bad_record|3c330101 00000000 09010010 0fa0 0064 00000001 0000000000000001
+vrrpha.ext.bad_record|3c330101 00000000 09010010 0000 0000 00000001 0000000000000001
+vrrpha.ext.bad_record|3c330102 00000000 07010018 00000005 01 02 0000 $L 0a010004 1000 0001
+vrrpha.table.kind == 2 && vrrpha.table.vrrp_state == 3 && vrrpha.table.sync_state == 2 && vrrpha.table.priority == 90 && vrrpha.table.count == 7 && vrrpha.table.sum == 0xfedcba9876543210 && !vrrpha.reserved_nonzero|3c330101 00000000 0b010018 02 03 02 5a 00000007 fedcba9876543210 00000000 00000000
+vrrpha.reserved_nonzero|3c330101 00000000 0b010018 02 02 00 ff 00000007 fedcba9876543210 00000001 00000000
+vrrpha.auth.mode == 2 && vrrpha.auth.alg == 2 && vrrpha.auth.seq.epoch == 1735689600 && vrrpha.auth.seq.counter == 5 && vrrpha.ext.new == 2001:db8:1::1234 && !vrrpha.malformed|3c330102000000000601002001020200000000006774858000000005f6ba61a1115ac51a1a10d4ed0ba66ac50301001020010db8000100000000000000001234
+vrrpha.auth.mode == 1 && vrrpha.auth.alg == 2 && vrrpha.auth.payload_len == 20 && vrrpha.auth.payload && !vrrpha.ext.new && !vrrpha.malformed && !vrrpha.auth.bad|3c330102000000000601002001010200000000006774858000000005062930e03ca49f676ac802facd746bbfd79e43c0143eb73dd236361aca6a57c4f1c63f19
+vrrpha.malformed|3c330102 00000000 0601001f 01010100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b0 cba5a81bfc87acc95ffd7559a60382cf5774125b
+vrrpha.malformed|3c330101 00000000 06010020 01010100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069
+vrrpha.malformed|3c330101 00000000 06010020 01010100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069 cba5a81b
+vrrpha.auth.bad|3c330102 00000000 06010020 01030100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069 cba5a81bfc87acc95ffd7559a60382cf5774125b
+vrrpha.auth.bad|3c330102 00000000 06010020 01010100 00000100 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069 cba5a81bfc87acc95ffd7559a60382cf5774125b
+vrrpha.ext.unknown_kind|3c330102 00000000 08010010 00000003 01 02 0001 00000007 00000000 06010020 01010100 00000000 67748580 00000005 f062f6fdc8def0598645fe9c0b52b069
+vrrpha.malformed && vrrpha.auth.mode == 2|3c330103 00000000 06010020 01020200 00000000 67748580 00000005 f6ba61a1115ac51a1a10d4ed0ba66ac5 08010010 00000003 01 02 0001 00000007 00000000
 vrrp.prio == 100|31336401 01640000 20010db8000100000000000000000100
 EOF
 cut -d'|' -f2 "$WORK/cases" | pcap_file "$WORK/hand.pcap"
