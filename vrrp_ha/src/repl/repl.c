@@ -1254,7 +1254,9 @@ static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
 	if (!r)
 		return NULL;
 	r->h = h;
-	r->f.next_id = 1;
+	/* request ids start where a restarted node's earlier ones are unlikely
+	 * (a late answer to those must not pass for the answer to a new one) */
+	r->f.next_id = (uint32_t)(vrrp_ha_now(h) * 2654435761u) | 1;
 	auth_setup(r);
 	if (alloc_buffers(r) || register_counters(r, reg) ||
 	    (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
