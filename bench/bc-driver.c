@@ -18,6 +18,15 @@
  *       least COUNT entries. Prints "reached_ns T count C polls P" (T on
  *       CLOCK_REALTIME, when the answer was read) and exits 0, or
  *       "timeout count C" and exits 1.
+ *
+ *   bc-driver lines -s SOCK -f FILE [-w WINDOW]
+ *       Streams FILE's lines (one-line commands: add, del, ...) over one
+ *       connection, pipelined with at most WINDOW (default 64) unanswered,
+ *       and reads one status line per command. Prints "sent N ok K err E
+ *       elapsed_s S" and the first few ERR answers on stderr; exits 0 when
+ *       every command was answered (ERRs included: "del" of a HoA already
+ *       gone is one), 1 otherwise. For churn with deletes, which "import"
+ *       cannot carry.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -332,12 +341,107 @@ static int do_wait(int argc, char **argv)
 	return 1;
 }
 
+static int do_lines(int argc, char **argv)
+{
+	const char *sock = NULL, *file = NULL;
+	unsigned long window = 64, inflight = 0;
+	unsigned long long sent = 0, ok = 0, err = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:f:w:")) != -1) {
+		switch (opt) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'w':
+			window = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!sock || !file || !window) {
+		fprintf(stderr, "usage: bc-driver lines -s SOCK -f FILE [-w WINDOW]\n");
+		return 2;
+	}
+	FILE *in = fopen(file, "r");
+	struct rd *r = calloc(1, sizeof(*r));
+	char line[512];
+	bool eof = false;
+
+	if (!in) {
+		perror(file);
+		return 1;
+	}
+	if (!r)
+		return 1;
+	r->fd = connect_to(sock, 5);
+	if (r->fd < 0)
+		return 1;
+	uint64_t start = ns_of(CLOCK_MONOTONIC);
+	for (;;) {
+		while (!eof && inflight < window) {
+			size_t n;
+
+			if (!fgets(line, sizeof(line), in)) {
+				eof = true;
+				break;
+			}
+			n = strlen(line);
+			if (!n || line[0] == '\n' || line[0] == '#')
+				continue;
+			if (line[n - 1] != '\n') {
+				if (n + 1 >= sizeof(line)) {
+					fprintf(stderr, "line %llu too long\n", sent + 1);
+					return 1;
+				}
+				line[n++] = '\n';
+				line[n] = '\0';
+			}
+			if (write_all(r->fd, line, n) < 0) {
+				perror("write");
+				return 1;
+			}
+			sent++;
+			inflight++;
+		}
+		if (!inflight)
+			break;
+		char *ans = read_line(r, 10000);
+
+		if (!ans) {
+			fprintf(stderr, "no answer (%lu unanswered of %llu sent)\n", inflight, sent);
+			break;
+		}
+		if (!strncmp(ans, "OK", 2)) {
+			ok++;
+			inflight--;
+		} else if (!strncmp(ans, "ERR", 3)) {
+			if (++err <= 5)
+				fprintf(stderr, "answer: %s\n", ans);
+			inflight--;
+		}
+		/* other lines: data lines of a command; its status follows */
+	}
+	printf("sent %llu ok %llu err %llu elapsed_s %.3f\n", sent, ok, err,
+	       (ns_of(CLOCK_MONOTONIC) - start) / 1e9);
+	write_all(r->fd, "quit\n", 5);
+	close(r->fd);
+	fclose(in);
+	return inflight ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "lines"))
+		return do_lines(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "rate"))
 		return do_rate(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "wait-rbc"))
 		return do_wait(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bc-driver rate|wait-rbc ...\n");
+	fprintf(stderr, "usage: bc-driver rate|wait-rbc|lines ...\n");
 	return 2;
 }
