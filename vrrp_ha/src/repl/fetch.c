@@ -118,15 +118,50 @@ static void ask(struct repl *r, uint8_t what, const uint64_t *map, uint64_t now)
 	f->round_ms = now;
 	memset(f->answered, 0, sizeof(f->answered));
 	if (map) {
-		f->nranges = bmap_ranges(map, f->ranges, MAX_RANGES);
+		bucket_map m;
+
+		memcpy(m, map, sizeof(m)); /* map may be f->pending */
+		f->nranges = bmap_ranges(m, f->ranges, MAX_RANGES);
 		memset(f->want, 0, sizeof(f->want));
 		for (unsigned i = 0; i < f->nranges; i++)
 			bmap_fill_range(f->want, f->ranges[i].first, f->ranges[i].n);
+		/* one request carries MAX_RANGES ranges: what is left of map
+		 * is asked next (more_of_round), before the round is judged */
+		for (unsigned i = 0; i < BMAP_WORDS; i++)
+			f->pending[i] = m[i] & ~f->want[i];
 	} else {
 		f->nranges = 0;
 		memset(f->want, 0xff, sizeof(f->want));
+		memset(f->pending, 0, sizeof(f->pending));
 	}
 	send_current(r, now);
+}
+
+/* A request of a repair round for map: the buckets it asks for records of
+ * are the ones asked again (check_digest's "changed nothing"). */
+static void ask_round(struct repl *r, uint8_t what, const uint64_t *map, uint64_t now)
+{
+	struct fetch *f = &r->f;
+
+	ask(r, what, map, now);
+	if (what == VRRP_HA_EXT_REQ_RECORDS) {
+		for (unsigned i = 0; i < BMAP_WORDS; i++) {
+			f->refetched[i] |= f->want[i];
+			f->changed[i] &= ~f->want[i];
+		}
+	}
+}
+
+/* The rest of the round's buckets, if a request could not carry them all.
+ * Returns: whether a request went out. */
+static bool more_of_round(struct repl *r, uint64_t now)
+{
+	struct fetch *f = &r->f;
+
+	if (bmap_empty(f->pending))
+		return false;
+	ask_round(r, f->what, f->pending, now);
+	return true;
 }
 
 static void reset(struct fetch *f)
@@ -260,13 +295,7 @@ static void next_round(struct repl *r, uint8_t what, const uint64_t *map, uint64
 	}
 	f->passive = false;
 	f->legacy = false;
-	if (what == VRRP_HA_EXT_REQ_RECORDS) {
-		for (unsigned i = 0; i < BMAP_WORDS; i++) {
-			f->refetched[i] |= map[i];
-			f->changed[i] &= ~map[i];
-		}
-	}
-	ask(r, what, map, now);
+	ask_round(r, what, map, now);
 }
 
 /* ---- the answer ------------------------------------------------------- */
@@ -324,6 +353,17 @@ static void check_proofs(struct repl *r, const struct vrrp_ha_ext_digest *p, uns
 		}
 		bmap_fill_range(off, d->first, d->n);
 	}
+	if (!bmap_empty(f->pending)) {
+		/* records of the round's other buckets first; the failed
+		 * proofs are judged with theirs */
+		for (unsigned i = 0; i < BMAP_WORDS; i++)
+			f->redo[i] |= off[i];
+		more_of_round(r, now);
+		return;
+	}
+	for (unsigned i = 0; i < BMAP_WORDS; i++)
+		off[i] |= f->redo[i];
+	memset(f->redo, 0, sizeof(f->redo));
 	if (bmap_empty(off)) {
 		finish(r, now);
 		return;
@@ -342,24 +382,24 @@ static void check_digest(struct repl *r, const struct vrrp_ha_ext_digest *d)
 		if (bmap_test(f->want, b))
 			bmap_set(f->answered, b);
 	/* the digest covers d's buckets together */
-	{
-		uint32_t c;
-		uint64_t s;
+	uint32_t c;
+	uint64_t s;
 
-		range_sums(t, d->first, d->n, false, &c, &s);
-		if (same(c, s, d))
-			return;
-		range_sums(t, d->first, d->n, true, &c, &s);
-		if (same(c, s, d)) {
-			bmap_fill_range(f->sweep, d->first, d->n);
-			return;
-		}
+	range_sums(t, d->first, d->n, false, &c, &s);
+	if (same(c, s, d))
+		return;
+	range_sums(t, d->first, d->n, true, &c, &s);
+	if (same(c, s, d)) {
+		bmap_fill_range(f->sweep, d->first, d->n);
+		return;
 	}
 	for (unsigned b = d->first; b < (unsigned)d->first + d->n; b++) {
-		/* asked again already, and that changed nothing: what we hold
-		 * wins (an owner's newer binding) or cannot be taken (table
-		 * full); asking once more would not help */
-		if (bmap_test(f->refetched, b) && !bmap_test(f->changed, b)) {
+		/* asked again already, every record of the sender arrived
+		 * (as many marked as it has) and that changed nothing: what
+		 * we hold wins (an owner's newer binding); asking once more
+		 * would not help. Fewer marked than the sender has: records
+		 * were lost, ask again. */
+		if (bmap_test(f->refetched, b) && !bmap_test(f->changed, b) && c >= d->count) {
 			repl_cnt(r)->sync_unresolved++;
 			continue;
 		}
@@ -374,6 +414,8 @@ static void digests_done(struct repl *r, uint64_t now)
 	/* a bucket whose digest was lost is asked for as records */
 	for (unsigned i = 0; i < BMAP_WORDS; i++)
 		f->dirty[i] |= f->want[i] & ~f->answered[i];
+	if (more_of_round(r, now))
+		return; /* the digests of the round's other buckets first */
 	if (bmap_empty(f->dirty)) {
 		finish(r, now);
 		return;
