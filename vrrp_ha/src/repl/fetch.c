@@ -666,12 +666,19 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
                             const uint8_t *opts, size_t optlen, bool from_source, uint64_t now)
 {
 	struct fetch *f = &r->f;
+	unsigned bucket = rbc_bucket_of(&b->hoa);
 
+	/* a binding arriving in a bucket already proven and waiting for the
+	 * sweep at the end of the fetch (a change the master made since): it
+	 * is not marked, so that bucket is not swept (its strays wait for the
+	 * next digest) */
+	if (b->lifetime && bmap_test(f->sweep, bucket))
+		f->sweep[bucket / 64] &= ~(UINT64_C(1) << (bucket % 64));
 	/* the node answering our fetch is the reference: its record replaces
 	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
 	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
 	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
-	    bmap_test(f->want, rbc_bucket_of(&b->hoa))) {
+	    bmap_test(f->want, bucket)) {
 		bool overrode = false;
 		enum rbc_result res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
 		                              : rbc_apply_sync(t, b, now, &overrode);
