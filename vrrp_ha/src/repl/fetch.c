@@ -127,15 +127,50 @@ static void ask(struct repl *r, uint8_t what, const uint64_t *map, uint64_t now)
 	f->round_ms = now;
 	memset(f->answered, 0, sizeof(f->answered));
 	if (map) {
-		f->nranges = bmap_ranges(map, f->ranges, MAX_RANGES);
+		bucket_map m;
+
+		memcpy(m, map, sizeof(m)); /* map may be f->pending */
+		f->nranges = bmap_ranges(m, f->ranges, MAX_RANGES);
 		memset(f->want, 0, sizeof(f->want));
 		for (unsigned i = 0; i < f->nranges; i++)
 			bmap_fill_range(f->want, f->ranges[i].first, f->ranges[i].n);
+		/* one request carries MAX_RANGES ranges: what is left of map
+		 * is asked next (more_of_round), before the round is judged */
+		for (unsigned i = 0; i < BMAP_WORDS; i++)
+			f->pending[i] = m[i] & ~f->want[i];
 	} else {
 		f->nranges = 0;
 		memset(f->want, 0xff, sizeof(f->want));
+		memset(f->pending, 0, sizeof(f->pending));
 	}
 	send_current(r, now);
+}
+
+/* A request of a repair round for map: the buckets it asks for records of
+ * are the ones asked again (check_digest's "changed nothing"). */
+static void ask_round(struct repl *r, uint8_t what, const uint64_t *map, uint64_t now)
+{
+	struct fetch *f = &r->f;
+
+	ask(r, what, map, now);
+	if (what == VRRP_HA_EXT_REQ_RECORDS) {
+		for (unsigned i = 0; i < BMAP_WORDS; i++) {
+			f->refetched[i] |= f->want[i];
+			f->changed[i] &= ~f->want[i];
+		}
+	}
+}
+
+/* The rest of the round's buckets, if a request could not carry them all.
+ * Returns: whether a request went out. */
+static bool more_of_round(struct repl *r, uint64_t now)
+{
+	struct fetch *f = &r->f;
+
+	if (bmap_empty(f->pending))
+		return false;
+	ask_round(r, f->what, f->pending, now);
+	return true;
 }
 
 static void reset(struct fetch *f)
@@ -318,13 +353,7 @@ static void next_round(struct repl *r, uint8_t what, const uint64_t *map, uint64
 	}
 	f->passive = false;
 	f->legacy = false;
-	if (what == VRRP_HA_EXT_REQ_RECORDS) {
-		for (unsigned i = 0; i < BMAP_WORDS; i++) {
-			f->refetched[i] |= map[i];
-			f->changed[i] &= ~map[i];
-		}
-	}
-	ask(r, what, map, now);
+	ask_round(r, what, map, now);
 }
 
 /* ---- the answer ------------------------------------------------------- */
@@ -382,6 +411,17 @@ static void check_proofs(struct repl *r, const struct vrrp_ha_ext_digest *p, uns
 		}
 		bmap_fill_range(off, d->first, d->n);
 	}
+	if (!bmap_empty(f->pending)) {
+		/* records of the round's other buckets first; the failed
+		 * proofs are judged with theirs */
+		for (unsigned i = 0; i < BMAP_WORDS; i++)
+			f->redo[i] |= off[i];
+		more_of_round(r, now);
+		return;
+	}
+	for (unsigned i = 0; i < BMAP_WORDS; i++)
+		off[i] |= f->redo[i];
+	memset(f->redo, 0, sizeof(f->redo));
 	if (bmap_empty(off)) {
 		finish(r, now);
 		return;
@@ -400,24 +440,24 @@ static void check_digest(struct repl *r, const struct vrrp_ha_ext_digest *d)
 		if (bmap_test(f->want, b))
 			bmap_set(f->answered, b);
 	/* the digest covers d's buckets together */
-	{
-		uint32_t c;
-		uint64_t s;
+	uint32_t c;
+	uint64_t s;
 
-		range_sums(t, d->first, d->n, false, &c, &s);
-		if (same(c, s, d))
-			return;
-		range_sums(t, d->first, d->n, true, &c, &s);
-		if (same(c, s, d)) {
-			bmap_fill_range(f->sweep, d->first, d->n);
-			return;
-		}
+	range_sums(t, d->first, d->n, false, &c, &s);
+	if (same(c, s, d))
+		return;
+	range_sums(t, d->first, d->n, true, &c, &s);
+	if (same(c, s, d)) {
+		bmap_fill_range(f->sweep, d->first, d->n);
+		return;
 	}
 	for (unsigned b = d->first; b < (unsigned)d->first + d->n; b++) {
-		/* asked again already, and that changed nothing: what we hold
-		 * wins (an owner's newer binding) or cannot be taken (table
-		 * full); asking once more would not help */
-		if (bmap_test(f->refetched, b) && !bmap_test(f->changed, b)) {
+		/* asked again already, every record of the sender arrived
+		 * (as many marked as it has) and that changed nothing: what
+		 * we hold wins (an owner's newer binding); asking once more
+		 * would not help. Fewer marked than the sender has: records
+		 * were lost, ask again. */
+		if (bmap_test(f->refetched, b) && !bmap_test(f->changed, b) && c >= d->count) {
 			repl_cnt(r)->sync_unresolved++;
 			continue;
 		}
@@ -432,6 +472,8 @@ static void digests_done(struct repl *r, uint64_t now)
 	/* a bucket whose digest was lost is asked for as records */
 	for (unsigned i = 0; i < BMAP_WORDS; i++)
 		f->dirty[i] |= f->want[i] & ~f->answered[i];
+	if (more_of_round(r, now))
+		return; /* the digests of the round's other buckets first */
 	if (bmap_empty(f->dirty)) {
 		finish(r, now);
 		return;
@@ -740,12 +782,19 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
                             const uint8_t *opts, size_t optlen, bool from_source, uint64_t now)
 {
 	struct fetch *f = &r->f;
+	unsigned bucket = rbc_bucket_of(&b->hoa);
 
+	/* a binding arriving in a bucket already proven and waiting for the
+	 * sweep at the end of the fetch (a change the master made since): it
+	 * is not marked, so that bucket is not swept (its strays wait for the
+	 * next digest) */
+	if (b->lifetime && bmap_test(f->sweep, bucket))
+		f->sweep[bucket / 64] &= ~(UINT64_C(1) << (bucket % 64));
 	/* the node answering our fetch is the reference: its record replaces
 	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
 	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
 	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
-	    bmap_test(f->want, rbc_bucket_of(&b->hoa))) {
+	    bmap_test(f->want, bucket)) {
 		bool overrode = false;
 		enum rbc_result res =
 		        optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)

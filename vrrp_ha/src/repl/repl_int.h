@@ -104,6 +104,10 @@ struct fetch {
 	unsigned tries, rounds;
 	uint64_t deadline, last_rx, begin_ms, round_ms;
 	uint64_t records;
+	bucket_map pending;  /* this round's buckets past the MAX_RANGES ranges of
+	                      * the request: asked next, in the same round */
+	bucket_map redo;     /* records round: failed proofs, checked once the
+	                      * pending buckets were asked too */
 	bucket_map dirty;    /* buckets to fetch next */
 	bucket_map answered; /* DIGESTS round: buckets a digest came for */
 	bucket_map changed;  /* buckets a record of this fetch changed */
