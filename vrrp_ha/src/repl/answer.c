@@ -17,8 +17,8 @@
 #include <syslog.h>
 
 /* Request rate per sender: a bucket of RATE_BURST, refilled RATE_PER_S. */
-#define RATE_BURST 8
-#define RATE_PER_S 4
+#define RATE_BURST 16
+#define RATE_PER_S 8
 /* Whole-table answers to requests, whoever asks: a bucket of FULL_BURST
  * refilled one per FULL_EVERY_MS, so a flood of requests from forged
  * sources costs at most one table per period (pushes do not count). */
@@ -517,8 +517,12 @@ void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next)
 			*next = r->next_digest_ms;
 		return;
 	}
-	/* only when quiet: every change before it has left, in order */
-	if (answer_busy(r) || rbc_dirty_count(t) || repl_pending(r)) {
+	/* when quiet (every change before it has left, in order), or at the
+	 * latest one interval late: under steady churn a backup that lost
+	 * updates must still hear it (a difference only in flight costs it a
+	 * digest round that finds nothing) */
+	if ((answer_busy(r) || rbc_dirty_count(t) || repl_pending(r)) &&
+	    now < r->next_digest_ms + every) {
 		if (now + 100 < *next)
 			*next = now + 100;
 		return;
