@@ -220,6 +220,14 @@ void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t n
 		repl_cnt(r)->rx_request_ignored++;
 		return;
 	}
+	/* the draft request that follows a framed REQUEST of the same node
+	 * (a requester that does not know yet whether we speak extensions
+	 * sends both): that one is being answered */
+	for (unsigned i = 0; i < r->nans; i++)
+		if (r->ans[i].framed && r->ans[i].req_id && addr_eq(&r->ans[i].to, src)) {
+			repl_cnt(r)->rx_request_ignored++;
+			return;
+		}
 	if (!answer_rate_ok(r, src, now)) {
 		rate_drop(r, src);
 		return;

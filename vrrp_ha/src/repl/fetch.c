@@ -71,7 +71,9 @@ static uint64_t backoff_ms(const struct repl *r, unsigned tries)
 	return tries > 1 ? t * BACKOFF_FACTOR : t;
 }
 
-static void send_ext_request(struct repl *r)
+/* count: whether this is the request's one tx_request (not the framed copy
+ * that goes before a draft BC_REQUEST) */
+static void send_ext_request(struct repl *r, bool count)
 {
 	struct fetch *f = &r->f;
 	struct vrrp_ha_ext_request q = {.req_id = f->req_id,
@@ -88,7 +90,8 @@ static void send_ext_request(struct repl *r)
 	len = ok ? vrrp_ha_ext_finish(&x) : 0;
 	if (!len || repl_send_now(r, r->scratch, len, f->named ? &f->responder : NULL) < 0)
 		return;
-	repl_cnt(r)->tx_request++;
+	if (count)
+		repl_cnt(r)->tx_request++;
 }
 
 static void send_current(struct repl *r, uint64_t now)
@@ -101,13 +104,16 @@ static void send_current(struct repl *r, uint64_t now)
 	/* a draft BC_REQUEST keeps the draft's fixed retry interval */
 	f->deadline = now + (f->legacy ? repl_cfg(r)->request_timeout_ms : backoff_ms(r, f->tries));
 	if (f->legacy) {
-		/* nobody has shown it speaks extensions: CAPS first (an
-		 * extension-speaking master then frames its answer), then the
-		 * draft's BC_REQUEST */
+		/* nobody has shown it speaks extensions yet: CAPS and the
+		 * framed REQUEST first (an extension-speaking master answers
+		 * that one, by its id, and skips the draft request that
+		 * follows), then the draft's BC_REQUEST for a draft-deng master */
 		repl_send_caps(r, true);
+		if (repl_cfg(r)->extensions != VRRP_HA_EXT_OFF)
+			send_ext_request(r, false);
 		repl_send_draft_request(r);
 	} else {
-		send_ext_request(r);
+		send_ext_request(r, true);
 	}
 	vrrp_ha_arm_at(r->h, f->deadline);
 }
