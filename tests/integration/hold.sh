@@ -47,6 +47,7 @@ EOF
 held_of() { ctl "$1" state 2>/dev/null | awk '$1=="held"{print $2}'; }
 held_is() { [ "$(held_of "$1")" = "$2" ]; }
 master_of() { ctl "$1" state 2>/dev/null | awk '$1=="master"{print $2}'; }
+follows() { [ "$(master_of "$1")" = "$2" ]; }
 klog() { cat "$WORK/$1/keepalived.log"; }
 
 log "--- start: the owner alone, then the backup"
@@ -63,7 +64,8 @@ gen_bindings $N >"$WORK/bindings"
 ctl o import "$WORK/bindings" >/dev/null
 wait_for 20 "$N on b" rbc_is b $N
 wait_for 20 "b: SYNC hold released" held_is b no
-check "b follows o (fe80::1)" [ "$(master_of b)" = fe80::1 ]
+# (b's proven sync can end before it hears o's first advert)
+wait_for 10 "b follows o (fe80::1)" follows b fe80::1
 
 log "--- a. hold on the master: the backup takes over; release gives it back"
 ctl o hold >"$WORK/hold.out"
@@ -73,7 +75,7 @@ wait_for 10 "o BACKUP" is_state o BACKUP
 check "o: state says held 1 (operator)" [ "$(ctl o state | awk '$1=="held"{print $2, $3}')" = "1 (operator)" ]
 check "o: keepalived's effective priority 255 -> 1" \
 	grep -q '(VI_1) Changing effective priority from 255 to 1' "$WORK/o/keepalived.log"
-check "o now follows b (fe80::2)" [ "$(master_of o)" = fe80::2 ]
+wait_for 10 "o now follows b (fe80::2)" follows o fe80::2
 check "o: holds_operator 1" [ "$(counter o holds_operator)" = 1 ]
 check "o: held gauge 1" [ "$(counter o held)" = 1 ]
 ctl o release >"$WORK/release.out"
@@ -151,7 +153,7 @@ check "o: warned once" [ "$(grep -c "$wmsg" "$WORK/o/keepalived.log")" = 1 ]
 check "b: warned once" [ "$(grep -c "$wmsg" "$WORK/b/keepalived.log")" = 1 ]
 check "o: mixed_warnings 1, peers_non_ha 1" [ "$(counter o mixed_warnings)$(counter o peers_non_ha)" = 11 ]
 check "b: mixed_warnings 1" [ "$(counter b mixed_warnings)" = 1 ]
-check "o follows s" [ "$(master_of o)" = fe80::3 ]
+wait_for 10 "o follows s" follows o fe80::3
 ctl o state --json >"$WORK/o.json"
 check "state --json: s in peers as non-HA master" grep -q \
 	'{"address":"fe80::3","priority":150,"ha":false,"non_ha":true,"master":true' "$WORK/o.json"
