@@ -498,8 +498,19 @@ static void begin_marks(struct repl *r)
 {
 	struct fetch *f = &r->f;
 
-	if (f->what == VRRP_HA_EXT_REQ_RECORDS)
+	if (f->what != VRRP_HA_EXT_REQ_RECORDS)
+		return;
+	if (f->full || bmap_empty(f->sweep)) {
 		rbc_mark_begin(target(r), f->full ? NULL : f->want);
+	} else {
+		/* a bucket proven and waiting for the sweep keeps the marks of
+		 * its proof (a later round's joined range may cover it) */
+		bucket_map m;
+
+		for (unsigned i = 0; i < BMAP_WORDS; i++)
+			m[i] = f->want[i] & ~f->sweep[i];
+		rbc_mark_begin(target(r), m);
+	}
 }
 
 static bool from_master(struct repl *r, const struct in6_addr *src)
@@ -784,18 +795,22 @@ bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source)
 	return master_known;
 }
 
+/* A binding that arrives (from anyone) in a bucket already proven and
+ * waiting for the sweep at the end of the fetch is a change made since the
+ * proof: it is marked, so the sweep keeps it. */
+static void protect_from_sweep(struct repl *r, struct vrrp_ha_rbc *t,
+                               const struct vrrp_ha_binding *b, unsigned bucket, uint64_t now)
+{
+	if (r->f.active && b->lifetime && bmap_test(r->f.sweep, bucket))
+		rbc_mark(t, &b->hoa, now);
+}
+
 enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
                             const uint8_t *opts, size_t optlen, bool from_source, uint64_t now)
 {
 	struct fetch *f = &r->f;
 	unsigned bucket = rbc_bucket_of(&b->hoa);
 
-	/* a binding arriving in a bucket already proven and waiting for the
-	 * sweep at the end of the fetch (a change the master made since): it
-	 * is not marked, so that bucket is not swept (its strays wait for the
-	 * next digest) */
-	if (b->lifetime && bmap_test(f->sweep, bucket))
-		f->sweep[bucket / 64] &= ~(UINT64_C(1) << (bucket % 64));
 	/* the node answering our fetch is the reference: its record replaces
 	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
 	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
@@ -808,9 +823,16 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
 
 		if (overrode)
 			repl_cnt(r)->sync_overrides++;
+		protect_from_sweep(r, t, b, bucket, now);
 		return res;
 	}
-	return optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
+	{
+		enum rbc_result res =
+		        optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
+
+		protect_from_sweep(r, t, b, bucket, now);
+		return res;
+	}
 }
 
 void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
