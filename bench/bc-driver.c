@@ -508,7 +508,8 @@ static int do_watch(int argc, char **argv)
 		}
 	}
 	if (!sock || !log) {
-		fprintf(stderr, "usage: bc-driver watch -s SOCK -o LOG [-d S] [-T rbc|bc] [-r FILE]\n");
+		fprintf(stderr,
+		        "usage: bc-driver watch -s SOCK -o LOG [-d S] [-T rbc|bc] [-r FILE]\n");
 		return 2;
 	}
 	FILE *out = fopen(log, "w");
@@ -661,7 +662,8 @@ static int do_log(int argc, char **argv)
 		}
 	}
 	if (!path || !pat) {
-		fprintf(stderr, "usage: bc-driver wait-log -f FILE -p STRING [-t S] [-i MS] [-o OFF]\n");
+		fprintf(stderr,
+		        "usage: bc-driver wait-log -f FILE -p STRING [-t S] [-i MS] [-o OFF]\n");
 		return 2;
 	}
 	uint64_t end = ns_of(CLOCK_MONOTONIC) + (uint64_t)(timeout * 1e9);
@@ -694,7 +696,8 @@ static int do_log(int argc, char **argv)
 					*nl = 0;
 					if (strstr(p, pat)) {
 						printf("found_ns %llu\nline %s\n",
-						       (unsigned long long)ns_of(CLOCK_REALTIME), p);
+						       (unsigned long long)ns_of(CLOCK_REALTIME),
+						       p);
 						return 0;
 					}
 					p = nl + 1;

@@ -622,24 +622,11 @@ static void test_cursors(void)
 static void test_names(void)
 {
 	static const char *const want[VRRP_HA_R__COUNT] = {
-	        "ok",
-	        "too_short",
-	        "bad_version",
-	        "bad_hoplimit",
-	        "bad_type",
-	        "vrid_mismatch",
-	        "not_enabled",
-	        "bad_length",
-	        "zero_count",
-	        "too_long",
-	        "bad_source",
-	        "unauthenticated",
-	        "auth_failed",
-	        "not_master",
-	        "rate_limited",
-	        "rec_bad_hoa",
-	        "rec_bad_coa",
-	        "rec_hoa_is_coa",
+	        "ok",          "too_short",      "bad_version",  "bad_hoplimit",
+	        "bad_type",    "vrid_mismatch",  "not_enabled",  "bad_length",
+	        "zero_count",  "too_long",       "bad_source",   "unauthenticated",
+	        "auth_failed", "not_master",     "rate_limited", "rec_bad_hoa",
+	        "rec_bad_coa", "rec_hoa_is_coa",
 	};
 	int i;
 

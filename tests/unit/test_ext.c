@@ -184,7 +184,8 @@ static void on_skip(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reas
 static enum vrrp_ha_ext_reason parse(const uint8_t *b, size_t n, struct seen *s,
                                      struct vrrp_ha_ext_stats *st)
 {
-	struct vrrp_ha_ext_cb cb = {s, on_caps, on_mip, on_pmip, on_att, on_skip, NULL, NULL, NULL, NULL, NULL};
+	struct vrrp_ha_ext_cb cb = {s,    on_caps, on_mip, on_pmip, on_att, on_skip,
+	                            NULL, NULL,    NULL,   NULL,    NULL};
 
 	memset(s, 0, sizeof(*s));
 	memset(st, 0, sizeof(*st));

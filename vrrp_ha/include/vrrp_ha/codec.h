@@ -83,11 +83,11 @@ enum vrrp_ha_reason {
 	VRRP_HA_R_TOO_LONG,      /* larger than the host's receive buffer (oversized, or
 	                          * reassembled from fragments): never read whole */
 	/* sender checks (docs/protocol.md "Who is heard"), after the above */
-	VRRP_HA_R_BAD_SOURCE,     /* source not a link-local unicast address */
+	VRRP_HA_R_BAD_SOURCE,      /* source not a link-local unicast address */
 	VRRP_HA_R_UNAUTHENTICATED, /* auth on: a draft BC packet or an unprotected message */
-	VRRP_HA_R_AUTH_FAILED,    /* protected message refused (auth counters say why) */
-	VRRP_HA_R_NOT_MASTER,     /* records from neither the master followed nor the sync source */
-	VRRP_HA_R_RATE_LIMITED,   /* a request over its sender's rate */
+	VRRP_HA_R_AUTH_FAILED,     /* protected message refused (auth counters say why) */
+	VRRP_HA_R_NOT_MASTER,   /* records from neither the master followed nor the sync source */
+	VRRP_HA_R_RATE_LIMITED, /* a request over its sender's rate */
 	/* per-record reasons: the record is skipped, the rest is used */
 	VRRP_HA_R_REC_BAD_HOA,    /* HoA unspecified/loopback/multicast/link-local/v4-mapped */
 	VRRP_HA_R_REC_BAD_COA,    /* CoA unspecified/loopback/multicast/link-local/v4-mapped */

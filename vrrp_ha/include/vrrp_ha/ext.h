@@ -50,10 +50,10 @@
 #define VRRP_HA_EXT_MAX_HNP 8
 
 /* Section kinds. Kind k is bit k of the CAPS bitmap, so kinds are < 32. */
-#define VRRP_HA_EXT_K_CAPS   1 /* capabilities of the sender */
-#define VRRP_HA_EXT_K_MIPV6  2 /* draft-deng 4.3.3 record + mobility options */
-#define VRRP_HA_EXT_K_NEW    3 /* a HoA whose MIPV6 record here is "new" */
-#define VRRP_HA_EXT_K_PMIPV6 4 /* a PMIPv6 binding (RFC 5213 5.1) */
+#define VRRP_HA_EXT_K_CAPS    1  /* capabilities of the sender */
+#define VRRP_HA_EXT_K_MIPV6   2  /* draft-deng 4.3.3 record + mobility options */
+#define VRRP_HA_EXT_K_NEW     3  /* a HoA whose MIPV6 record here is "new" */
+#define VRRP_HA_EXT_K_PMIPV6  4  /* a PMIPv6 binding (RFC 5213 5.1) */
 #define VRRP_HA_EXT_K_ATTACH  5  /* state attached to a binding (AAA, vendor) */
 #define VRRP_HA_EXT_K_AUTH    6  /* authentication (auth.h); first section only */
 #define VRRP_HA_EXT_K_REQUEST 7  /* ask for records or digests (framed sync) */
@@ -232,10 +232,10 @@ struct vrrp_ha_ext_attach {
 
 /* REQUEST record (len 24). */
 struct vrrp_ha_ext_request {
-	uint32_t req_id;          /* chosen by the requester; echoed in SYNC */
-	uint8_t what;             /* VRRP_HA_EXT_REQ_* */
-	uint8_t table_kind;       /* record kind asked for (VRRP_HA_EXT_K_MIPV6) */
-	uint16_t flags;           /* VRRP_HA_EXT_SYNC_FULL: every bucket */
+	uint32_t req_id;           /* chosen by the requester; echoed in SYNC */
+	uint8_t what;              /* VRRP_HA_EXT_REQ_* */
+	uint8_t table_kind;        /* record kind asked for (VRRP_HA_EXT_K_MIPV6) */
+	uint16_t flags;            /* VRRP_HA_EXT_SYNC_FULL: every bucket */
 	struct in6_addr responder; /* :: = the master; else the node asked */
 };
 

@@ -294,16 +294,7 @@ static int stage_sync(struct repl *r, struct answer *a, uint8_t phase, uint64_t 
 		for (unsigned i = 0; i < a->nranges; i++) {
 			d.first = a->ranges[i].first;
 			d.n = a->ranges[i].n;
-			d.count = 0;
-			d.sum = 0;
-			for (unsigned b = d.first; b < (unsigned)d.first + d.n; b++) {
-				uint32_t cnt;
-				uint64_t sum;
-
-				rbc_digest_bucket(t, b, &cnt, &sum);
-				d.count += cnt;
-				d.sum += sum;
-			}
+			repl_range_digest(t, d.first, d.n, false, &d.count, &d.sum);
 			if (vrrp_ha_ext_put_digest(&x, &d))
 				return -1;
 		}

@@ -364,24 +364,6 @@ static void next_round(struct repl *r, uint8_t what, const uint64_t *map, uint64
 
 /* ---- the answer ------------------------------------------------------- */
 
-static void range_sums(struct vrrp_ha_rbc *t, unsigned first, unsigned n, bool marked,
-                       uint32_t *count, uint64_t *sum)
-{
-	*count = 0;
-	*sum = 0;
-	for (unsigned b = first; b < first + n; b++) {
-		uint32_t c;
-		uint64_t s;
-
-		if (marked)
-			rbc_marked_bucket(t, b, &c, &s);
-		else
-			rbc_digest_bucket(t, b, &c, &s);
-		*count += c;
-		*sum += s;
-	}
-}
-
 static bool same(uint32_t c, uint64_t s, const struct vrrp_ha_ext_digest *d)
 {
 	return c == d->count && s == d->sum;
@@ -406,10 +388,10 @@ static void check_proofs(struct repl *r, const struct vrrp_ha_ext_digest *p, uns
 		if (d->n == NBUCKETS)
 			rbc_digest_total(t, &c, &s);
 		else
-			range_sums(t, d->first, d->n, false, &c, &s);
+			repl_range_digest(t, d->first, d->n, false, &c, &s);
 		if (same(c, s, d))
 			continue; /* the table already is the sender's */
-		range_sums(t, d->first, d->n, true, &c, &s);
+		repl_range_digest(t, d->first, d->n, true, &c, &s);
 		if (same(c, s, d)) {
 			/* everything the sender has arrived: the rest goes */
 			bmap_fill_range(f->sweep, d->first, d->n);
@@ -449,10 +431,10 @@ static void check_digest(struct repl *r, const struct vrrp_ha_ext_digest *d)
 	uint32_t c;
 	uint64_t s;
 
-	range_sums(t, d->first, d->n, false, &c, &s);
+	repl_range_digest(t, d->first, d->n, false, &c, &s);
 	if (same(c, s, d))
 		return;
-	range_sums(t, d->first, d->n, true, &c, &s);
+	repl_range_digest(t, d->first, d->n, true, &c, &s);
 	if (same(c, s, d)) {
 		bmap_fill_range(f->sweep, d->first, d->n);
 		return;
@@ -650,7 +632,7 @@ void fetch_on_digest(struct repl *r, const struct in6_addr *src, const struct vr
 	for (unsigned i = 0; i < n; i++) {
 		if (d[i].n == NBUCKETS)
 			continue;
-		range_sums(t, d[i].first, d[i].n, false, &c, &s);
+		repl_range_digest(t, d[i].first, d[i].n, false, &c, &s);
 		if (!same(c, s, &d[i]))
 			bmap_fill_range(off, d[i].first, d[i].n);
 	}
@@ -795,51 +777,12 @@ bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source)
 	return master_known;
 }
 
-/* A binding that arrives (from anyone) in a bucket already proven and
- * waiting for the sweep at the end of the fetch is a change made since the
- * proof: it is marked, so the sweep keeps it. */
-static void protect_from_sweep(struct repl *r, struct vrrp_ha_rbc *t,
-                               const struct vrrp_ha_binding *b, unsigned bucket, uint64_t now)
-{
-	if (r->f.active && b->lifetime && bmap_test(r->f.sweep, bucket))
-		rbc_mark(t, &b->hoa, now);
-}
-
-enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
-                            const uint8_t *opts, size_t optlen, bool from_source, uint64_t now)
+/* A record from the node answering our fetch, applied with res: counted
+ * and marked (buckets asked in this round only). */
+static void source_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                          unsigned bucket, enum rbc_result res, uint64_t now)
 {
 	struct fetch *f = &r->f;
-	unsigned bucket = rbc_bucket_of(&b->hoa);
-
-	/* the node answering our fetch is the reference: its record replaces
-	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
-	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
-	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
-	    bmap_test(f->want, bucket)) {
-		bool overrode = false;
-		enum rbc_result res =
-		        optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
-		               : rbc_apply_sync(t, b, now, &overrode);
-
-		if (overrode)
-			repl_cnt(r)->sync_overrides++;
-		protect_from_sweep(r, t, b, bucket, now);
-		return res;
-	}
-	{
-		enum rbc_result res =
-		        optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
-
-		protect_from_sweep(r, t, b, bucket, now);
-		return res;
-	}
-}
-
-void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
-                  enum rbc_result res, uint64_t now)
-{
-	struct fetch *f = &r->f;
-	unsigned bucket = rbc_bucket_of(&b->hoa);
 
 	if (!f->active || !f->started || !bmap_test(f->want, bucket))
 		return;
@@ -849,6 +792,37 @@ void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_bi
 		bmap_set(f->changed, bucket);
 	if (b->lifetime && f->what == VRRP_HA_EXT_REQ_RECORDS)
 		rbc_mark(t, &b->hoa, now);
+}
+
+enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
+                            const uint8_t *opts, size_t optlen, bool from_source, uint64_t now)
+{
+	struct fetch *f = &r->f;
+	unsigned bucket = rbc_bucket_of(&b->hoa);
+	enum rbc_result res;
+
+	/* the node answering our fetch is the reference: its record replaces
+	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
+	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
+	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
+	    bmap_test(f->want, bucket)) {
+		bool overrode = false;
+
+		res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)
+		             : rbc_apply_sync(t, b, now, &overrode);
+		if (overrode)
+			repl_cnt(r)->sync_overrides++;
+	} else {
+		res = optlen ? rbc_apply_opts(t, b, opts, optlen, now) : rbc_apply(t, b, now);
+	}
+	if (from_source)
+		source_record(r, t, b, bucket, res, now);
+	/* a binding that arrives (from anyone) in a bucket already proven and
+	 * waiting for the sweep at the end of the fetch is a change made since
+	 * the proof: it is marked, so the sweep keeps it */
+	if (f->active && b->lifetime && bmap_test(f->sweep, bucket))
+		rbc_mark(t, &b->hoa, now);
+	return res;
 }
 
 /* ---- timer -------------------------------------------------------------- */

@@ -114,6 +114,26 @@ unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned 
 	return n < max ? n : max;
 }
 
+/* Count and digest of buckets [first, first + n) of t: all live entries,
+ * or (marked) those marked in their bucket's current generation. */
+void repl_range_digest(struct vrrp_ha_rbc *t, unsigned first, unsigned n, bool marked,
+                       uint32_t *count, uint64_t *sum)
+{
+	*count = 0;
+	*sum = 0;
+	for (unsigned b = first; b < first + n; b++) {
+		uint32_t c;
+		uint64_t s;
+
+		if (marked)
+			rbc_marked_bucket(t, b, &c, &s);
+		else
+			rbc_digest_bucket(t, b, &c, &s);
+		*count += c;
+		*sum += s;
+	}
+}
+
 bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 {
 	return !memcmp(a, b, sizeof(*a));
@@ -730,8 +750,6 @@ static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table 
 	}
 	res = fetch_apply(r, t, b, opts, optlen, from_source, now);
 	count_result(r, res);
-	if (from_source)
-		fetch_record(r, t, b, res, now);
 	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
 	    after.expires_ms - before.expires_ms < VRRP_HA_LIFETIME_UNIT_S * 1000u)
 		return;

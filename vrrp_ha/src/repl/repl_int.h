@@ -197,6 +197,8 @@ void bmap_fill_range(uint64_t *m, unsigned first, unsigned n);
  * Returns: ranges written. */
 unsigned bmap_ranges(const uint64_t *m, struct vrrp_ha_ext_range *out, unsigned max);
 bool addr_eq(const struct in6_addr *a, const struct in6_addr *b);
+void repl_range_digest(struct vrrp_ha_rbc *t, unsigned first, unsigned n, bool marked,
+                       uint32_t *count, uint64_t *sum);
 bool addr_is_ll(const struct in6_addr *a);
 
 /* repl.c */
@@ -262,15 +264,13 @@ void fetch_timer(struct repl *r, uint64_t now, uint64_t *next);
 bool fetch_hears(struct repl *r, const struct in6_addr *src, bool *source);
 /* A master merging the table of src (split brain)? */
 bool repl_merging(const struct repl *r, const struct in6_addr *src, uint64_t now);
-/* A record from our fetch's source was applied with res. */
-void fetch_record(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
-                  enum rbc_result res, uint64_t now);
 void fetch_on_sync(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_sync *s,
                    const struct vrrp_ha_ext_digest *proofs, unsigned nproofs, uint64_t now);
 void fetch_on_digest(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_digest *d,
                      unsigned n, bool in_answer, uint64_t now);
 void fetch_on_table(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_table *t);
-/* Apply a peer's record the way a fetch from src wants it. */
+/* Apply a peer's record the way the fetch wants it (counted and marked
+ * when from_source). */
 enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
                             const uint8_t *opts, size_t optlen, bool from_source, uint64_t now);
 enum vrrp_ha_sync_state fetch_state(const struct repl *r);

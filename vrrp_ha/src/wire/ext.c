@@ -244,7 +244,8 @@ static enum vrrp_ha_ext_reason dec_pmipv6(struct ext_ctx *c, const uint8_t *rec,
 	vrrp_ha_rd_init(&r, rec, len);
 	if (vrrp_ha_rd_be16(&r, &p.lifetime) || vrrp_ha_rd_be16(&r, &p.flags) ||
 	    vrrp_ha_rd_u8(&r, &p.att) || vrrp_ha_rd_u8(&r, &rsvd8) ||
-	    vrrp_ha_rd_be16(&r, &rsvd16) || ext_rd_be32(&r, &p.tunnel_id) || rd_ptr(&r, 16, &p.pcoa))
+	    vrrp_ha_rd_be16(&r, &rsvd16) || ext_rd_be32(&r, &p.tunnel_id) ||
+	    rd_ptr(&r, 16, &p.pcoa))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
 	if (!ext_addr_ok(p.pcoa))
 		return VRRP_HA_EXT_R_PMIP_BAD_PCOA;
@@ -567,8 +568,8 @@ size_t vrrp_ha_ext_room(const struct vrrp_ha_ext_wr *x)
 	return x->w.cap - x->w.off;
 }
 
-int ext_put_parts(struct vrrp_ha_ext_wr *x, uint8_t kind, const void *a, size_t alen,
-                     const void *b, size_t blen)
+int ext_put_parts(struct vrrp_ha_ext_wr *x, uint8_t kind, const void *a, size_t alen, const void *b,
+                  size_t blen)
 {
 	size_t len = alen + blen, need;
 	bool cont;
