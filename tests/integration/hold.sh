@@ -130,14 +130,18 @@ wait_for 5 "o took the unicast request" moved o rx_request "$WORK/o.c0"
 wait_for 5 "b read the unicast request" moved b rx_ok "$WORK/b.c0"
 check "b counted it as a request (answered in its grace after MASTER, or ignored)" \
 	[ $(($(delta b rx_request "$WORK/b.c0") + $(delta b rx_request_ignored "$WORK/b.c0"))) -ge 1 ]
+stats_to o "$WORK/o.c1"
 inject inj -d fe80::1 -t 14 -r 77
-sleep 0.5
+# a barrier: a good request sent behind it on the same socket is counted
+# only after the VRID 77 one was read
+inject inj -d fe80::1 -t 14
+wait_for 5 "o took the request behind it" moved o rx_request "$WORK/o.c1"
 check "o: a request for another VRID never reaches the library" \
 	[ "$(delta o rx_vrid_mismatch "$WORK/o.c0")" -eq 0 ]
 
 log "--- d. a router without vrrp-ha as master: one warning per HA node"
 KA_NO_CTL_WAIT=1 start_ka s
-sleep 1
+wait_for 10 "s BACKUP" grep -q '(VI_1) Entering BACKUP STATE' "$WORK/s/keepalived.log"
 ctl o hold 1 >/dev/null
 wait_for 10 "s MASTER" grep -q '(VI_1) Entering MASTER STATE' "$WORK/s/keepalived.log"
 wait_for 10 "o BACKUP" is_state o BACKUP
