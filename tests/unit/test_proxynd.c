@@ -938,7 +938,18 @@ int main(void)
 		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
 		return 77;
 	}
-	usleep(200000); /* link-local addresses */
+	/* both ends carry traffic and have their link-local address: a
+	 * bounded wait on the condition (link watch can take a second or
+	 * more under load) */
+	if (sh("i=0; until ip -o link show dev " IF_HA " | grep -q \"state UP\" && "
+	       "ip -o link show dev " IF_PEER " | grep -q \"state UP\" && "
+	       "ip -6 addr show dev " IF_HA " scope link | grep -q inet6 && "
+	       "ip -6 addr show dev " IF_PEER " scope link | grep -q inet6 && "
+	       "! ip -6 addr show tentative | grep -q inet6; do "
+	       "i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.05; done") != 0) {
+		fprintf(stderr, "FAIL: the veth pair did not come up in 10 s\n");
+		return 1;
+	}
 	test_stale();
 	test_kernel();
 	test_switch();

@@ -806,7 +806,14 @@ static int test_socket(const char *tool)
 			       "ip -6 addr add 2001:db8:f::2/64 dev frv1 nodad && "
 			       "ip -6 route add " VHA_S " via 2001:db8:f::fe dev frv1") != 0)
 				_exit(1);
-			/* neighbour discovery between frv1 and frv0 needs a moment */
+			/* the veth pair passes nothing until the kernel has
+			 * activated both ends (link watch: a second or more
+			 * under load) and neighbour discovery is done: wait,
+			 * bounded, for a reply before the tool sends */
+			if (sh("i=0; until ping -6 -n -q -c 1 -W 1 2001:db8:f::fe "
+			       ">/dev/null 2>&1; do i=$((i+1)); [ $i -lt 20 ] || exit 1; "
+			       "sleep 0.1; done") != 0)
+				_exit(2);
 			execl(tool, tool, "-s", "2001:db8:aa::2", "-d", VHA_S, "-o",
 			      "2001:db8:f::2", "-n", "3", "-i", "200000", (char *)NULL);
 			_exit(127);
@@ -822,7 +829,7 @@ static int test_socket(const char *tool)
 		close(down[0]);
 		close(down[1]);
 		w.want = 2;
-		CHECK(test_loop_run_until(loop, reached, &w, 5000));
+		CHECK(test_loop_run_until(loop, reached, &w, 30000));
 		int st = 0;
 		CHECK_EQ(waitpid(pid, &st, 0), pid);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
