@@ -328,7 +328,7 @@ static void test_bus_nested(void)
 static const char *const expect_words[VRRP_HA_E__COUNT] = {
         "ADD",           "UPDATE",        "REFRESH",  "DELETE",     "EXPIRE",
         "RESTORE",       "RECOVER",       "ACTIVATE", "DEACTIVATE", "SYNC_START",
-        "SYNC_COMPLETE", "SYNC_DIVERGED", "STATE",
+        "SYNC_COMPLETE", "SYNC_DIVERGED", "STATE",    "SWITCH",     "HA_SWITCH",
 };
 
 static void test_words(void)

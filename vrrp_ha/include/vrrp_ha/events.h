@@ -40,6 +40,8 @@ enum vrrp_ha_event_type {
 	VRRP_HA_E_SYNC_COMPLETE, /* SYNC_COMPLETE: it ended; count, duration_ms */
 	VRRP_HA_E_SYNC_DIVERGED, /* SYNC_DIVERGED: it could not complete */
 	VRRP_HA_E_STATE,         /* STATE: prev -> state */
+	VRRP_HA_E_SWITCH,        /* SWITCH: a step of a SwitchOver / SwitchBack (harp.md) */
+	VRRP_HA_E_HA_SWITCH,     /* HA_SWITCH: an RFC 5142 Home Agent Switch sent to one MN */
 	VRRP_HA_E__COUNT
 };
 
@@ -92,6 +94,9 @@ struct vrrp_ha_event {
 	/* SYNC_*: "request" (we asked), "answer" (we sent our table),
 	 * "takeover", "refresh"; DIVERGED: why. NULL otherwise. */
 	const char *detail;
+	/* SWITCH: the other HA; its status code (harp.md). NULL / 0 otherwise. */
+	const struct in6_addr *peer;
+	unsigned status;
 };
 
 /* Returns: the event's word ("ADD", ..., "STATE"), "UNKNOWN" if out of range. */

@@ -61,7 +61,9 @@
 #define VRRP_HA_EXT_K_DIGEST  9  /* count + digest of a range of buckets */
 #define VRRP_HA_EXT_K_RANGE   10 /* a range of buckets a REQUEST asks for */
 #define VRRP_HA_EXT_K_TABLE   11 /* the sender's table: size, digest, state */
-#define VRRP_HA_EXT_K__MAX    11 /* highest kind this code knows */
+/* 12 SWITCH (harp.md: Hello / SwitchOver / SwitchBack) and 13 KEYS (State
+ * Synchronization Request: the keys asked for) are reserved. */
+#define VRRP_HA_EXT_K__MAX 11 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8

@@ -25,6 +25,8 @@ static const char *const words[VRRP_HA_E__COUNT] = {
         [VRRP_HA_E_SYNC_COMPLETE] = "SYNC_COMPLETE",
         [VRRP_HA_E_SYNC_DIVERGED] = "SYNC_DIVERGED",
         [VRRP_HA_E_STATE] = "STATE",
+        [VRRP_HA_E_SWITCH] = "SWITCH",
+        [VRRP_HA_E_HA_SWITCH] = "HA_SWITCH",
 };
 
 const char *vrrp_ha_event_word(enum vrrp_ha_event_type t)
