@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
+#include "vrrp_ha/switch.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -101,6 +102,7 @@ struct ctl_client {
 	/* watch: events stream into the output buffer; what does not fit
 	 * below CTL_OUT_HIGH is counted and reported by a DROPPED line */
 	unsigned watch_id;
+	bool sw_wait; /* switchover / switchback: input waits for the result */
 	bool watch_json;
 	uint32_t watch_mask;
 	uint64_t watch_dropped;
@@ -676,6 +678,35 @@ static void cmd_stats(struct ctl_client *cl, char **tok, int ntok)
 }
 
 /* The hold and the group's routers, for state: text lines or JSON members. */
+/* The switch engine's view (switch.h): phase, its peer, the last result. */
+static void state_switch(struct ctl_client *cl, bool json)
+{
+	struct vrrp_ha_switch_info si;
+	char a[INET6_ADDRSTRLEN] = "none";
+	bool busy;
+
+	vrrp_ha_switch_get_info(cl->srv->h, &si);
+	busy = strcmp(si.phase, "idle") != 0;
+	if (busy)
+		inet_ntop(AF_INET6, &si.peer, a, sizeof(a));
+	if (json) {
+		out_printf(cl, ",\"switch\":{\"phase\":\"%s\",\"peer\":", si.phase);
+		if (busy)
+			out_printf(cl, "\"%s\"", a);
+		else
+			out_str(cl, "null");
+		out_printf(cl, ",\"last\":");
+		if (si.have_last)
+			out_printf(cl, "\"%s\"", vrrp_ha_switch_status_name(si.last_status));
+		else
+			out_str(cl, "null");
+		out_printf(cl, ",\"tracked_priority\":%u}", si.tracked);
+	} else {
+		out_printf(cl, "switch %s%s%s last %s\n", si.phase, busy ? " " : "", busy ? a : "",
+		           si.have_last ? vrrp_ha_switch_status_name(si.last_status) : "none");
+	}
+}
+
 static void state_hold_peers(struct ctl_client *cl, bool json)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -728,6 +759,7 @@ static void state_hold_peers(struct ctl_client *cl, bool json)
 	}
 	if (json)
 		out_str(cl, "]");
+	state_switch(cl, json);
 }
 
 static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
@@ -788,10 +820,12 @@ static void cmd_hold(struct ctl_client *cl, char **tok, int ntok)
 static void cmd_release(struct ctl_client *cl, char **tok, int ntok)
 {
 	struct vrrp_ha *h = cl->srv->h;
-	bool had = vrrp_ha_hold_reason_prio(h, VRRP_HA_HOLD_OPERATOR) != 0;
+	bool had = vrrp_ha_hold_reason_prio(h, VRRP_HA_HOLD_OPERATOR) != 0 ||
+	           vrrp_ha_hold_reason_prio(h, VRRP_HA_HOLD_SWITCH) != 0;
 	char why[64];
 
 	vrrp_ha_hold(h, VRRP_HA_HOLD_OPERATOR, 0, "vrrp-ha-ctl release");
+	vrrp_ha_hold(h, VRRP_HA_HOLD_SWITCH, 0, "vrrp-ha-ctl release");
 	vrrp_ha_hold_reasons_text(h, why, sizeof(why));
 	if (vrrp_ha_held_prio(h))
 		out_printf(cl, "OK %s; still held at %u (%s)\n", had ? "released" : "not held",
@@ -801,6 +835,54 @@ static void cmd_release(struct ctl_client *cl, char **tok, int ntok)
 }
 
 static int client_rewatch(struct ctl_client *cl);
+
+static void process_lines(struct ctl_client *cl);
+
+/* The result of a switch this client started: one status line, then the
+ * client's next lines are read again. "ERR <status> <name>: ..." lets the
+ * CLI map each status to its exit code. */
+static void switch_done(void *arg, unsigned status, const struct in6_addr *peer, const char *detail)
+{
+	struct ctl_client *cl = arg;
+	char a[INET6_ADDRSTRLEN] = "-";
+
+	if (peer)
+		inet_ntop(AF_INET6, peer, a, sizeof(a));
+	cl->sw_wait = false;
+	if (status)
+		out_printf(cl, "ERR %u %s: %s\n", status, vrrp_ha_switch_status_name(status),
+		           detail);
+	else
+		out_printf(cl, "OK switched (peer %s): %s\n", a, detail);
+	client_cb(cl, cl->fd, 0); /* write it, read what waited, or close */
+}
+
+static void cmd_switch(struct ctl_client *cl, enum vrrp_ha_switch_kind kind, char **tok, int ntok)
+{
+	struct in6_addr peer;
+	char err[200];
+
+	if (ntok == 1 && inet_pton(AF_INET6, tok[0], &peer) != 1) {
+		out_printf(cl, "ERR bad address '%.64s'\n", tok[0]);
+		return;
+	}
+	if (vrrp_ha_switch_start(cl->srv->h, kind, ntok == 1 ? &peer : NULL, switch_done, cl, err,
+	                         sizeof(err))) {
+		out_printf(cl, "ERR %s\n", err);
+		return;
+	}
+	cl->sw_wait = true;
+}
+
+static void cmd_switchover(struct ctl_client *cl, char **tok, int ntok)
+{
+	cmd_switch(cl, VRRP_HA_SWITCHOVER, tok, ntok);
+}
+
+static void cmd_switchback(struct ctl_client *cl, char **tok, int ntok)
+{
+	cmd_switch(cl, VRRP_HA_SWITCHBACK, tok, ntok);
+}
 
 /* Tell a watcher how many lines it lost, once its buffer has room again. */
 static void watch_report_dropped(struct ctl_client *cl)
@@ -897,7 +979,11 @@ static const struct ctl_cmd {
         {"state", cmd_state, 0, 1, "[json]", "instance state, table sizes, hold, peers"},
         {"hold", cmd_hold, 0, 1, "[<prio>]",
          "hold the VRRP priority at prio (default 1) until release"},
-        {"release", cmd_release, 0, 0, "", "end the hold of the hold command"},
+        {"release", cmd_release, 0, 0, "", "end the hold of the hold command (and a switch's)"},
+        {"switchover", cmd_switchover, 0, 0, "",
+         "standby: ask the active HA to hand over to this node; waits for the result"},
+        {"switchback", cmd_switchback, 0, 1, "[<peer>]",
+         "active HA: hand over to peer (default: the best in-sync standby)"},
         {"watch", cmd_watch, 0, 2, "[json] [all]",
          "stream events until the connection closes (all: with REFRESH)"},
         {"persistent", cmd_persistent, 0, 0, "",
@@ -956,6 +1042,8 @@ static bool input_ready(const struct ctl_client *cl)
 {
 	size_t avail = cl->in_len - cl->in_off;
 
+	if (cl->sw_wait)
+		return false;
 	if (!avail)
 		return false;
 	if (memchr(cl->in + cl->in_off, '\n', avail))
@@ -980,7 +1068,8 @@ static void process_lines(struct ctl_client *cl)
 {
 	unsigned budget = CTL_LINES_PER_EVENT;
 
-	while (budget && !cl->closing && !cl->show_active && out_pending(cl) < CTL_OUT_HIGH) {
+	while (budget && !cl->closing && !cl->show_active && !cl->sw_wait &&
+	       out_pending(cl) < CTL_OUT_HIGH) {
 		char *start = cl->in + cl->in_off;
 		size_t avail = cl->in_len - cl->in_off;
 		char *nl = memchr(start, '\n', avail);
@@ -1077,6 +1166,8 @@ static void client_close(struct ctl_client *cl)
 
 	if (cl->watch_id)
 		vrrp_ha_unsubscribe(c->h, cl->watch_id);
+	if (cl->sw_wait)
+		vrrp_ha_switch_detach(c->h, cl);
 	if (cl->watched)
 		c->ops->unwatch_fd(c->ctx, cl->fd);
 	close(cl->fd);
@@ -1133,7 +1224,7 @@ static void client_cb(void *data, int fd, int events)
 		goto gone;
 
 	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active &&
-	    (cl->closing || !input_ready(cl)))
+	    (cl->closing || (!input_ready(cl) && !cl->sw_wait)))
 		goto gone;
 	client_rewatch(cl);
 	return;
@@ -1148,7 +1239,8 @@ gone:
 static bool client_idle(const struct ctl_client *cl)
 {
 	return !cl->persistent && !cl->watch_id && !cl->show_active && !cl->closing &&
-	       cl->mode == CTL_MODE_CMD && !out_pending(cl) && cl->in_len == cl->in_off;
+	       !cl->sw_wait && cl->mode == CTL_MODE_CMD && !out_pending(cl) &&
+	       cl->in_len == cl->in_off;
 }
 
 static void client_say_close(struct ctl_client *cl, const char *why)

@@ -67,6 +67,7 @@ struct cli {
 	size_t rlen, rcap;
 	int status; /* -1 until the status line arrived, then the exit code */
 
+	bool sw;         /* switchover / switchback: the status picks the exit code */
 	bool watch;      /* "watch": after OK, print event lines until EOF */
 	bool watching;   /* the OK came */
 	long watch_left; /* events still to print; -1 = until EOF */
@@ -92,7 +93,11 @@ static void usage(FILE *f, const char *prog)
 	        "  state [--json]                      instance state, table sizes, hold, peers\n"
 	        "  hold [PRIO]                         hold the VRRP priority at PRIO (1..254,\n"
 	        "                                      default 1): a backup takes over\n"
-	        "  release                             end the hold of 'hold'\n"
+	        "  release                             end the hold of 'hold' (and of a switch)\n"
+	        "  switchover                          standby: ask the active HA to hand over\n"
+	        "                                      to this node, wait for the result\n"
+	        "  switchback [PEER]                   active HA: hand over to PEER (link-local;\n"
+	        "                                      default: the best in-sync standby)\n"
 	        "  watch [--json] [--all] [--count N]  print events as they happen (--all: with\n"
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
@@ -100,7 +105,9 @@ static void usage(FILE *f, const char *prog)
 	        "  help                                the server's command list\n"
 	        "  raw LINE...                         send one protocol line as is\n"
 	        "\n"
-	        "exit status: 0 OK, 1 the server answered ERR, 2 usage, connection or I/O error\n",
+	        "exit status: 0 OK, 1 the server answered ERR, 2 usage, connection or I/O error;\n"
+	        "  switchover/switchback: 3 not active / already active (128), 4 prohibited\n"
+	        "  (129), 5 not in sync (130), 6 busy (131), 7 timeout, 8 no standby answered\n",
 	        prog, prog, DEFAULT_TIMEOUT_S);
 }
 
@@ -236,6 +243,26 @@ static bool import_wants_input(const struct cli *c)
 }
 
 /* One line of the answer (NUL-terminated, LF removed). */
+/* switchover / switchback: "ERR <status> <name>: ..." (docs/vrrp-ha-ctl.8). */
+static int switch_exit(const char *rest)
+{
+	static const struct {
+		unsigned status;
+		int code;
+	} map[] = {{128, 3}, {129, 4}, {130, 5}, {131, 6}, {1000, 7}, {1001, 8}};
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(rest, &end, 10);
+	if (errno || end == rest || *end != ' ')
+		return EXIT_ERR; /* refused before anything was sent */
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].status == v)
+			return map[i].code;
+	return EXIT_ERR;
+}
+
 static void answer_line(struct cli *c, char *line)
 {
 	bool ok = !strcmp(line, "OK") || !strncmp(line, "OK ", 3);
@@ -264,6 +291,8 @@ static void answer_line(struct cli *c, char *line)
 		return;
 	}
 	c->status = ok ? 0 : EXIT_ERR;
+	if (c->sw && err)
+		c->status = switch_exit(line + 3);
 	if (c->raw) {
 		fputs(line, stdout);
 		fputc('\n', stdout);
@@ -507,6 +536,13 @@ static int build(struct cli *c, char **argv, int argc)
 	if (!strcmp(cmd, "hold") || !strcmp(cmd, "release")) {
 		c->ok_text = true;
 		if (n > (cmd[0] == 'h' ? 1 : 0))
+			goto bad_count;
+		return put_words(c, cmd, a, n, false);
+	}
+	if (!strcmp(cmd, "switchover") || !strcmp(cmd, "switchback")) {
+		c->ok_text = true;
+		c->sw = true;
+		if (n > (cmd[6] == 'b' ? 1 : 0))
 			goto bad_count;
 		return put_words(c, cmd, a, n, false);
 	}

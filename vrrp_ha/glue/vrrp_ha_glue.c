@@ -44,6 +44,7 @@
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/ha.h"
+#include "vrrp_ha/switch.h"
 #include "vrrp_ha_glue.h"
 #include "vrrp_ha_snmp.h"
 
@@ -242,6 +243,18 @@ static void glue_set_hold(void *ctx, unsigned prio)
 		vrrp_set_effective_priority(g->vrrp);
 }
 
+/* A consented switch (switch.h): keepalived's own master-down path, now
+ * (keepalived-patch 0006). */
+static int glue_become_master(void *ctx)
+{
+	struct vrrp_ha_glue *g = ctx;
+
+	if (!g->vrrp || !vrrp_ha_expire_master_down(g->vrrp))
+		return -1;
+	log_message(LOG_INFO, "(%s) mipv6_ha: switch: taking over now", g->vrrp->iname);
+	return 0;
+}
+
 static void ucast_open(struct vrrp_ha_glue *g);
 
 static void glue_timer_thread(thread_ref_t thread)
@@ -412,6 +425,7 @@ static const struct vrrp_ha_ops glue_ops = {
         .now_us = glue_now_us,
         .send_to = glue_send_to,
         .set_hold = glue_set_hold,
+        .become_master = glue_become_master,
 };
 
 /* ---- configuration ---------------------------------------------------- */
@@ -789,6 +803,7 @@ UNSIGNED_KEYWORD(cfg_refresh, refresh_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_digest, digest_interval_ms, 0, 600000)
 UNSIGNED_KEYWORD(cfg_sync_hold_timeout, sync_hold_s, 0, 86400)
 UNSIGNED_KEYWORD(cfg_sync_hold_prio, sync_hold_prio, VRRP_HA_HOLD_PRIO_MIN, VRRP_HA_HOLD_PRIO_MAX)
+UNSIGNED_KEYWORD(cfg_switch_timeout, switch_timeout_ms, 100, 600000)
 
 static void cfg_dataplane(const vector_t *strvec)
 {
@@ -859,6 +874,18 @@ static void cfg_proxy_nd(const vector_t *strvec)
 {
 	if (current_glue())
 		get_bool(strvec, &current_glue()->cfg.proxy_nd);
+}
+
+static void cfg_switch_accept(const vector_t *strvec)
+{
+	if (current_glue())
+		get_bool(strvec, &current_glue()->cfg.switch_accept);
+}
+
+static void cfg_switch_on_track(const vector_t *strvec)
+{
+	if (current_glue())
+		get_bool(strvec, &current_glue()->cfg.switch_on_track);
 }
 
 static void cfg_full_recovery(const vector_t *strvec)
@@ -1039,6 +1066,9 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("proxy_nd", &cfg_proxy_nd);
 	install_keyword("proxy_nd_kernel_max", &cfg_pnd_kernel_max);
 	install_keyword("full_recovery", &cfg_full_recovery);
+	install_keyword("switch_accept", &cfg_switch_accept);
+	install_keyword("switch_timeout", &cfg_switch_timeout);
+	install_keyword("switch_on_track", &cfg_switch_on_track);
 	install_keyword("full_recovery_rate", &cfg_fr_rate);
 	install_keyword("full_recovery_burst", &cfg_fr_burst);
 	install_keyword("full_recovery_margin", &cfg_fr_margin);
@@ -1205,7 +1235,13 @@ bool vrrp_ha_glue_held(const vrrp_t *vrrp)
 
 uint8_t vrrp_ha_glue_priority(const vrrp_t *vrrp, uint8_t prio)
 {
-	const struct vrrp_ha_glue *g = glue_of(vrrp);
+	struct vrrp_ha_glue *g = glue_of(vrrp);
+
+	/* keepalived's own priority with track weights, before any hold:
+	 * failure triggers (keepalived ignores weights of a priority-255
+	 * owner, so only a lower priority can trigger) */
+	if (g && g->h)
+		vrrp_ha_switch_tracked(g->h, prio);
 
 	/* a hold only ever lowers: track weights below it still count */
 	if (g && g->hold_prio && g->hold_prio < prio)

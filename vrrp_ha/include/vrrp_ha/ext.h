@@ -61,9 +61,9 @@
 #define VRRP_HA_EXT_K_DIGEST  9  /* count + digest of a range of buckets */
 #define VRRP_HA_EXT_K_RANGE   10 /* a range of buckets a REQUEST asks for */
 #define VRRP_HA_EXT_K_TABLE   11 /* the sender's table: size, digest, state */
-/* 12 SWITCH (harp.md: Hello / SwitchOver / SwitchBack) and 13 KEYS (State
- * Synchronization Request: the keys asked for) are reserved. */
-#define VRRP_HA_EXT_K__MAX 11 /* highest kind this code knows */
+#define VRRP_HA_EXT_K_SWITCH  12 /* HARP Hello / SwitchOver / SwitchBack (harp.md) */
+/* 13 KEYS (State Synchronization Request: the keys asked for) is reserved. */
+#define VRRP_HA_EXT_K__MAX 12 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8
@@ -76,6 +76,7 @@
 #define VRRP_HA_EXT_DIGEST_LEN     16
 #define VRRP_HA_EXT_RANGE_LEN      4
 #define VRRP_HA_EXT_TABLE_LEN      24
+#define VRRP_HA_EXT_SWITCH_LEN     40
 #define VRRP_HA_EXT_MAX_REC_LEN    0xffff
 
 /* The key space of a table is cut into this many buckets (store.h
@@ -138,6 +139,7 @@ enum vrrp_ha_ext_reason {
 	VRRP_HA_EXT_R_BAD_REQUEST,        /* REQUEST: unknown what, responder not :: / link-local */
 	VRRP_HA_EXT_R_BAD_SYNC,           /* SYNC: unknown phase */
 	VRRP_HA_EXT_R_BAD_RANGE,          /* DIGEST / RANGE: empty or past the last bucket */
+	VRRP_HA_EXT_R_BAD_SWITCH,         /* SWITCH: unknown op, id 0, reserved bits set */
 	VRRP_HA_EXT_R__COUNT
 };
 
@@ -274,6 +276,46 @@ struct vrrp_ha_ext_table {
 	uint32_t flags; /* 0 */
 };
 
+/* SWITCH ops (docs/harp.md): the HARP draft's Hello Request / Hello (6.1.1,
+ * 6.1.2), SwitchOver Request / Reply (6.1.5, 6.1.6), SwitchBack Request /
+ * Reply (6.1.7, 6.1.8). */
+enum vrrp_ha_switch_op {
+	VRRP_HA_SW_HELLO_REQUEST = 1,
+	VRRP_HA_SW_HELLO = 2,
+	VRRP_HA_SW_SWITCHOVER_REQUEST = 3,
+	VRRP_HA_SW_SWITCHOVER_REPLY = 4,
+	VRRP_HA_SW_SWITCHBACK_REQUEST = 5,
+	VRRP_HA_SW_SWITCHBACK_REPLY = 6,
+};
+#define VRRP_HA_SW_OP_MAX 6
+
+/* Status of a reply: the HARP draft's 0, 128, 129, then ours. */
+#define VRRP_HA_SW_SUCCESS     0
+#define VRRP_HA_SW_NOT_ACTIVE  128 /* SwitchOver: not the active HA; SwitchBack: already active */
+#define VRRP_HA_SW_PROHIBITED  129 /* administratively prohibited */
+#define VRRP_HA_SW_NOT_IN_SYNC 130 /* the HA that would become active lacks the table */
+#define VRRP_HA_SW_BUSY        131 /* another switch is in progress */
+
+/* SWITCH flags */
+#define VRRP_HA_SW_F_IN_SYNC 0x01 /* HELLO: the sender's table equals the asker's */
+#define VRRP_HA_SW_F_HELD    0x02 /* the sender's priority is held (hold.h) */
+#define VRRP_HA_SW_F_KNOWN   0x03
+
+/* A SWITCH record (40 bytes, docs/protocol.md "SWITCH"). */
+struct vrrp_ha_ext_switch {
+	uint8_t op;             /* enum vrrp_ha_switch_op */
+	uint8_t vrrp_state;     /* the sender's (host.h enum vrrp_ha_state) */
+	uint16_t status;        /* replies; 0 in the others */
+	uint32_t id;            /* a request's; echoed by its reply / Hello; never 0 */
+	uint8_t priority;       /* the sender's configured priority */
+	uint8_t eff_priority;   /* what it advertises (held, tracked) */
+	uint8_t sync_state;     /* ha.h enum vrrp_ha_sync_state */
+	uint8_t flags;          /* VRRP_HA_SW_F_* */
+	uint32_t count;         /* the sender's table: served (MASTER) or RBC */
+	uint64_t sum;           /* its digest (docs/sync.md) */
+	struct in6_addr target; /* the HA it is meant for; :: = any (HELLO_REQUEST) */
+};
+
 /* What the caller wants to receive. Any callback may be NULL (the record is
  * still decoded, checked and counted). */
 struct vrrp_ha_ext_cb {
@@ -291,6 +333,7 @@ struct vrrp_ha_ext_cb {
 	void (*digest)(void *arg, const struct vrrp_ha_ext_digest *r);
 	void (*range)(void *arg, const struct vrrp_ha_ext_range *r);
 	void (*table)(void *arg, const struct vrrp_ha_ext_table *r);
+	void (*sw)(void *arg, const struct vrrp_ha_ext_switch *r);
 };
 
 /*
@@ -382,6 +425,7 @@ int vrrp_ha_ext_put_sync(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_sync
 int vrrp_ha_ext_put_digest(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_digest *r);
 int vrrp_ha_ext_put_range(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_range *r);
 int vrrp_ha_ext_put_table(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_table *r);
+int vrrp_ha_ext_put_switch(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_switch *r);
 
 /*
  * Finish: writes the number of sections into byte 3.

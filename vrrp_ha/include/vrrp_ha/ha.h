@@ -103,6 +103,10 @@ struct vrrp_ha_config {
 	enum vrrp_ha_auth_alg auth_cipher; /* default aes-256-gcm */
 	char *auth_key_file;               /* required unless auth is off */
 	char *auth_epoch_file;             /* NULL: /var/lib/vrrp-ha/<iname>.epoch */
+	/* SwitchOver / SwitchBack (switch.h, docs/harp.md) */
+	bool switch_accept;         /* grant switches asked by peers (default true; no = 129) */
+	unsigned switch_timeout_ms; /* a switch gives up after this (default 5000) */
+	bool switch_on_track;       /* a track priority drop as MASTER switches back (default on) */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */

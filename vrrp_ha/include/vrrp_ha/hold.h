@@ -33,10 +33,15 @@ enum vrrp_ha_hold_reason {
 	VRRP_HA_HOLD_SYNC = 0,
 	/* vrrp-ha-ctl hold / release: stays until released, also as MASTER */
 	VRRP_HA_HOLD_OPERATOR,
+	/* a SwitchBack or an accepted SwitchOver (harp.md): the HA handing
+	 * over holds below the one taking over, so it gives way and does not
+	 * preempt it back; released when it becomes MASTER again, by a
+	 * failed handover, or by vrrp-ha-ctl release */
+	VRRP_HA_HOLD_SWITCH,
 	VRRP_HA_HOLD__COUNT
 };
 
-/* Returns: "sync", "operator" or "unknown". */
+/* Returns: "sync", "operator", "switch" or "unknown". */
 const char *vrrp_ha_hold_reason_name(enum vrrp_ha_hold_reason why);
 
 /*

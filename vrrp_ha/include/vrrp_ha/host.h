@@ -76,6 +76,12 @@ struct vrrp_ha_ops {
 	 * priority rules apply again. Called on every change of the effective
 	 * hold (hold.h reasons, vrrp_ha_hold()). */
 	void (*set_hold)(void *ctx, unsigned prio);
+	/* Optional: a consented switch (harp.md): a BACKUP instance takes over
+	 * now, through the host's own master-down path, as if the master had
+	 * stopped advertising (its adverts, addresses, notify scripts follow).
+	 * Called from the library's timer only, never inside vrrp_ha_rx().
+	 * Returns: 0 if the host started it, -1 (not BACKUP, unsupported). */
+	int (*become_master)(void *ctx);
 };
 
 #endif

@@ -14,6 +14,7 @@
 #ifndef VRRP_HA_MODULE_H
 #define VRRP_HA_MODULE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vrrp_ha/counters.h"
@@ -44,6 +45,11 @@ struct vrrp_ha_module {
 	/* The instance timer fired at now_ms. Returns: the absolute time the
 	 * module wants to run again (UINT64_MAX: no need). */
 	uint64_t (*timer)(void *m, uint64_t now_ms);
+	/* Optional. A consented switch (switch.h): on = this BACKUP takes over
+	 * at once, so what MASTER switches on may be switched on now (the data
+	 * plane: on before the old master releases the address); off = it did
+	 * not happen after all (still not MASTER): undo that. */
+	void (*prepare_master)(void *m, bool on);
 };
 
 #endif

@@ -33,6 +33,9 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->extensions = VRRP_HA_EXT_AUTO;
 	c->auth = VRRP_HA_AUTH_OFF;
 	c->auth_cipher = VRRP_HA_AUTH_AES256GCM;
+	c->switch_accept = true;
+	c->switch_timeout_ms = 5000;
+	c->switch_on_track = true;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)

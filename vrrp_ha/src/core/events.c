@@ -102,6 +102,21 @@ int vrrp_ha_event_format(const struct vrrp_ha_event *ev, bool json, char *buf, s
 			    ev->b->flags, vrrp_ha_origin_name(ev->origin));
 		return (int)f.off;
 	}
+	if (ev->type == VRRP_HA_E_SWITCH) {
+		char peer[INET6_ADDRSTRLEN] = "-";
+
+		if (ev->peer)
+			inet_ntop(AF_INET6, ev->peer, peer, sizeof(peer));
+		if (json)
+			put(&f,
+			    "{\"event\":\"%s\",\"detail\":\"%s\",\"peer\":\"%s\",\"status\":%u,"
+			    "\"time_ms\":%" PRIu64 "}",
+			    w, ev->detail ? ev->detail : "", peer, ev->status, ev->time_ms);
+		else
+			put(&f, "%s detail=%s peer=%s status=%u", w, ev->detail ? ev->detail : "-",
+			    peer, ev->status);
+		return (int)f.off;
+	}
 	if (json) {
 		put(&f, "{\"event\":\"%s\"", w);
 		if (ev->type == VRRP_HA_E_STATE)

@@ -37,6 +37,7 @@ struct hold {
 static const char *const reason_names[VRRP_HA_HOLD__COUNT] = {
         [VRRP_HA_HOLD_SYNC] = "sync",
         [VRRP_HA_HOLD_OPERATOR] = "operator",
+        [VRRP_HA_HOLD_SWITCH] = "switch",
 };
 
 const char *vrrp_ha_hold_reason_name(enum vrrp_ha_hold_reason why)
@@ -208,6 +209,8 @@ static const struct vrrp_ha_counter_def hold_defs[] = {
         {"releases_sync", offsetof(struct hold_counters, releases[VRRP_HA_HOLD_SYNC]), false},
         {"releases_operator", offsetof(struct hold_counters, releases[VRRP_HA_HOLD_OPERATOR]),
          false},
+        {"holds_switch", offsetof(struct hold_counters, holds[VRRP_HA_HOLD_SWITCH]), false},
+        {"releases_switch", offsetof(struct hold_counters, releases[VRRP_HA_HOLD_SWITCH]), false},
         {"held", offsetof(struct hold_counters, held), true},
         {"sync_hold_timeouts", offsetof(struct hold_counters, sync_hold_timeouts), false},
 };

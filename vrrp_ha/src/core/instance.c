@@ -178,6 +178,13 @@ bool vrrp_ha_on_home_link(const struct vrrp_ha *h, const struct in6_addr *hoa)
 	return true;
 }
 
+void vrrp_ha_prepare_master(struct vrrp_ha *h, bool on)
+{
+	for (size_t i = 0; i < NMOD; i++)
+		if (modules[i]->prepare_master && h->mod[i])
+			modules[i]->prepare_master(h->mod[i], on);
+}
+
 void *vrrp_ha_module_state(const struct vrrp_ha *h, const struct vrrp_ha_module *def)
 {
 	for (size_t i = 0; i < NMOD; i++)

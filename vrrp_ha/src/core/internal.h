@@ -90,6 +90,9 @@ enum vrrp_ha_sync_state vrrp_ha_repl_sync_state(const void *repl);
  * router of the group (peers.c, "Mixed groups"). */
 void vrrp_ha_peer_ha(struct vrrp_ha *h, const struct in6_addr *src);
 
+/* A consented switch: every module's prepare_master(on) (module.h). */
+void vrrp_ha_prepare_master(struct vrrp_ha *h, bool on);
+
 /* Returns: a module's state by its definition (NULL if not created). */
 void *vrrp_ha_module_state(const struct vrrp_ha *h, const struct vrrp_ha_module *def);
 

@@ -222,6 +222,17 @@ static void begin_repair(struct repl *r, const uint64_t *map, const struct in6_a
 	ask(r, VRRP_HA_EXT_REQ_DIGESTS, map, now);
 }
 
+void fetch_check(struct repl *r, const struct in6_addr *master, const char *why)
+{
+	bucket_map all;
+
+	if (r->f.active || !repl_ext_active(r))
+		return;
+	memset(all, 0xff, sizeof(all));
+	begin_repair(r, all, master, vrrp_ha_now(r->h));
+	r->f.why = why;
+}
+
 void fetch_stop(struct repl *r)
 {
 	reset(&r->f);

@@ -825,7 +825,8 @@ struct ext_rx {
 	enum vrrp_ha_table tid;
 	unsigned records;
 	/* control records, dispatched after the parse */
-	bool has_request, has_sync, has_table;
+	bool has_request, has_sync, has_table, has_switch;
+	struct vrrp_ha_ext_switch sw;
 	struct vrrp_ha_ext_request req;
 	struct vrrp_ha_ext_sync sync;
 	struct vrrp_ha_ext_table table;
@@ -911,6 +912,14 @@ static void ext_table(void *arg, const struct vrrp_ha_ext_table *t)
 	x->table = *t;
 }
 
+static void ext_switch(void *arg, const struct vrrp_ha_ext_switch *m)
+{
+	struct ext_rx *x = arg;
+
+	x->has_switch = true; /* one a message: the last counts */
+	x->sw = *m;
+}
+
 static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason why)
 {
 	struct ext_rx *x = arg;
@@ -938,7 +947,8 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	                            .sync = ext_sync,
 	                            .digest = ext_digest,
 	                            .range = ext_range,
-	                            .table = ext_table};
+	                            .table = ext_table,
+	                            .sw = ext_switch};
 	struct vrrp_ha_ext_hdr hd;
 	enum vrrp_ha_ext_reason why;
 	static struct ext_rx xbuf; /* large (digests); the loop is single-threaded */
@@ -977,6 +987,8 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	}
 	if (x->has_table)
 		fetch_on_table(r, src, &x->table);
+	if (x->has_switch)
+		switch_rx(r, src, &x->sw, x->now);
 	if (x->has_sync)
 		fetch_on_sync(r, src, &x->sync, x->digests, x->ndigests, x->now);
 	else if (x->ndigests)
@@ -1276,7 +1288,7 @@ static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
 	 * (a late answer to those must not pass for the answer to a new one) */
 	r->f.next_id = (uint32_t)(vrrp_ha_now(h) * 2654435761u) | 1;
 	auth_setup(r);
-	if (alloc_buffers(r) || register_counters(r, reg) ||
+	if (alloc_buffers(r) || register_counters(r, reg) || switch_init(r, reg) ||
 	    (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
 	    !vrrp_ha_bus_subscribe(
 	            bus,
@@ -1324,6 +1336,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		rbc_clear_dirty(vrrp_ha_send_table(h));
 		r->dirty_since = 0;
 	}
+	switch_on_state(r, prev, s);
 	if (!vrrp_ha_state_settled(s)) {
 		answer_reset(r);
 		fetch_stop(r);
@@ -1365,6 +1378,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 	bool more = false;
 
 	fetch_timer(r, now, &next);
+	switch_timer(r, now, &next);
 
 	if (r->caps_answer_due) {
 		/* a peer asked who speaks extensions: answer, at most once a

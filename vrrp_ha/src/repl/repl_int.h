@@ -19,6 +19,7 @@
 
 #include "core/internal.h"
 #include "vrrp_ha/ext.h"
+#include "vrrp_ha/switch.h"
 
 #define NBUCKETS   VRRP_HA_EXT_BUCKETS
 #define BMAP_WORDS (NBUCKETS / 64)
@@ -123,6 +124,66 @@ struct fetch {
 	const char *why;
 };
 
+/* Standbys that answered a Hello Request (switch.c). */
+#define SW_MAX_CANDS 8
+
+struct sw_counters {
+	uint64_t tx[VRRP_HA_SW_OP_MAX + 1]; /* per op */
+	uint64_t rx[VRRP_HA_SW_OP_MAX + 1];
+	uint64_t rx_unauthenticated; /* auth off: switch messages are never taken */
+	uint64_t rx_not_for_us;      /* target is another HA */
+	uint64_t rx_not_master;      /* a SwitchBack / Hello Request not from our master */
+	uint64_t rx_unexpected;      /* a reply / Hello nobody here waits for */
+	uint64_t rx_rate_limited;
+	uint64_t accepted;  /* requests answered 0 */
+	uint64_t refused;   /* requests answered >= 128 */
+	uint64_t took_over; /* ops->become_master after a consent */
+	uint64_t gave_way;  /* left MASTER while handing over */
+	uint64_t done;      /* switches started here that succeeded */
+	uint64_t failed;    /* ... that did not */
+	uint64_t timeouts;
+	uint64_t track_triggers; /* switchbacks started by a priority drop */
+};
+
+/* The switch engine (switch.c, docs/harp.md). */
+struct repl_switch {
+	/* a switch started here */
+	int phase;  /* SWP_* */
+	uint8_t op; /* the request we send */
+	uint32_t id, next_id;
+	bool peer_given;
+	struct in6_addr peer;
+	uint64_t deadline, next_tx;
+	unsigned tries;
+	vrrp_ha_switch_done_fn fn;
+	void *arg;
+	const char *why;
+	struct vrrp_ha_ext_switch cands[SW_MAX_CANDS];
+	struct in6_addr cand_addr[SW_MAX_CANDS];
+	unsigned ncands;
+	unsigned last_refusal; /* status of the last refusing reply */
+	/* taking over: a peer consented; we wait for its lowered advert */
+	bool take;
+	struct in6_addr take_from;
+	uint64_t take_since, take_until;
+	/* giving way: we hold below the peer until we leave MASTER */
+	bool give;
+	struct in6_addr give_to;
+	uint64_t give_until;
+	/* the last request we answered: a retransmit gets the same answer */
+	struct in6_addr ans_from;
+	uint32_t ans_id;
+	uint8_t ans_op;
+	uint16_t ans_status;
+	bool answered;
+	/* the host's priority (track weights) and the trigger's edge */
+	unsigned tracked;
+	bool track_low;
+	unsigned last_status;
+	bool have_last;
+	struct sw_counters cnt;
+};
+
 struct repl {
 	struct vrrp_ha *h;
 	struct vrrp_ha_auth *auth; /* the handle (also when auth is off) */
@@ -169,6 +230,8 @@ struct repl {
 
 	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
+
+	struct repl_switch sw;
 };
 
 static inline const struct vrrp_ha_config *repl_cfg(const struct repl *r)
@@ -258,6 +321,9 @@ void repl_fetch_ended(struct repl *r);
 /* fetch.c */
 void fetch_begin(struct repl *r, const char *why);
 void fetch_stop(struct repl *r);
+/* Compare every bucket with master's (a digest repair round), unless a
+ * fetch runs: a switch found our table differs. */
+void fetch_check(struct repl *r, const struct in6_addr *master, const char *why);
 void fetch_on_master(struct repl *r);
 void fetch_timer(struct repl *r, uint64_t now, uint64_t *next);
 /* May records from src be taken now? sets *source if src answers our fetch. */
@@ -274,5 +340,12 @@ void fetch_on_table(struct repl *r, const struct in6_addr *src, const struct vrr
 enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
                             const uint8_t *opts, size_t optlen, bool from_source, uint64_t now);
 enum vrrp_ha_sync_state fetch_state(const struct repl *r);
+
+/* switch.c */
+int switch_init(struct repl *r, struct vrrp_ha_counters_reg *reg);
+void switch_rx(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_switch *m,
+               uint64_t now);
+void switch_on_state(struct repl *r, enum vrrp_ha_state prev, enum vrrp_ha_state s);
+void switch_timer(struct repl *r, uint64_t now, uint64_t *next);
 
 #endif

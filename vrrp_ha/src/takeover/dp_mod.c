@@ -25,6 +25,7 @@ struct dp_mod {
 	struct vrrp_ha_dp *dp; /* NULL: owner, or dataplane none */
 	bool owner;            /* what dp was built for */
 	uint8_t vrid;
+	bool early; /* activated by prepare_master, before MASTER */
 	struct dp_counters cnt;
 };
 
@@ -224,18 +225,48 @@ static void dp_reconfigure(void *m, const struct vrrp_ha_config *old)
 		setup(d);
 }
 
+static void dp_prepare_master(void *m, bool on);
+
 static void dp_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s)
 {
 	struct dp_mod *d = m;
 
 	if (!d->dp)
 		return;
+	if (d->early && s != VRRP_HA_ST_MASTER) {
+		dp_prepare_master(d, false);
+		return;
+	}
 	if (prev == VRRP_HA_ST_MASTER && vrrp_ha_dp_deactivate(d->dp) == 0) {
 		d->cnt.dp_deactivations++;
 		emit_activation(d, false);
 	}
-	if (s == VRRP_HA_ST_MASTER)
+	if (s == VRRP_HA_ST_MASTER) {
+		if (d->early)
+			d->early = false; /* a switch switched it on already */
+		else
+			activate(d);
+	}
+}
+
+/* A consented switch: forwarding on before this node takes the address, so
+ * it is on before the old master lets it go (docs/harp.md). */
+static void dp_prepare_master(void *m, bool on)
+{
+	struct dp_mod *d = m;
+
+	if (!d->dp)
+		return;
+	if (on && !d->early && vrrp_ha_get_state(d->h) != VRRP_HA_ST_MASTER) {
 		activate(d);
+		d->early = true;
+	} else if (!on && d->early && vrrp_ha_get_state(d->h) != VRRP_HA_ST_MASTER) {
+		d->early = false;
+		if (vrrp_ha_dp_deactivate(d->dp) == 0) {
+			d->cnt.dp_deactivations++;
+			emit_activation(d, false);
+		}
+	}
 }
 
 static uint64_t dp_timer(void *m, uint64_t now)
@@ -262,4 +293,5 @@ const struct vrrp_ha_module vrrp_ha_mod_dataplane = {
         .reconfigure = dp_reconfigure,
         .on_state = dp_on_state,
         .timer = dp_timer,
+        .prepare_master = dp_prepare_master,
 };

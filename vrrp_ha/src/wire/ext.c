@@ -49,6 +49,7 @@ static const char *const reason_names[VRRP_HA_EXT_R__COUNT] = {
         [VRRP_HA_EXT_R_BAD_REQUEST] = "bad_request",
         [VRRP_HA_EXT_R_BAD_SYNC] = "bad_sync",
         [VRRP_HA_EXT_R_BAD_RANGE] = "bad_range",
+        [VRRP_HA_EXT_R_BAD_SWITCH] = "bad_switch",
 };
 
 const char *vrrp_ha_ext_reason_name(enum vrrp_ha_ext_reason r)
@@ -352,6 +353,8 @@ static const struct ext_kind ext_kinds[VRRP_HA_EXT_K__MAX + 1] = {
                                  VRRP_HA_EXT_RANGE_LEN, ext_dec_range},
         [VRRP_HA_EXT_K_TABLE] = {VRRP_HA_EXT_K_TABLE, "table", VRRP_HA_EXT_TABLE_LEN,
                                  VRRP_HA_EXT_TABLE_LEN, ext_dec_table},
+        [VRRP_HA_EXT_K_SWITCH] = {VRRP_HA_EXT_K_SWITCH, "switch", VRRP_HA_EXT_SWITCH_LEN,
+                                  VRRP_HA_EXT_SWITCH_LEN, ext_dec_switch},
 };
 
 static const struct ext_kind *kind_lookup(uint8_t kind)

@@ -110,6 +110,41 @@ enum vrrp_ha_ext_reason ext_dec_table(struct ext_ctx *c, const uint8_t *rec, siz
 	return VRRP_HA_EXT_OK;
 }
 
+/* SWITCH (harp.md): an op the table knows, a request id, no unknown flag;
+ * only replies carry a status, only a Hello Request may be for anyone. */
+static bool switch_ok(const struct vrrp_ha_ext_switch *s)
+{
+	bool reply = s->op == VRRP_HA_SW_SWITCHOVER_REPLY || s->op == VRRP_HA_SW_SWITCHBACK_REPLY;
+
+	if (s->op < 1 || s->op > VRRP_HA_SW_OP_MAX || !s->id || (s->flags & ~VRRP_HA_SW_F_KNOWN))
+		return false;
+	if (!reply && s->status)
+		return false;
+	if (s->op != VRRP_HA_SW_HELLO_REQUEST && IN6_IS_ADDR_UNSPECIFIED(&s->target))
+		return false;
+	return IN6_IS_ADDR_UNSPECIFIED(&s->target) || IN6_IS_ADDR_LINKLOCAL(&s->target);
+}
+
+enum vrrp_ha_ext_reason ext_dec_switch(struct ext_ctx *c, const uint8_t *rec, size_t len)
+{
+	struct vrrp_ha_ext_switch s;
+	struct vrrp_ha_rd r;
+
+	vrrp_ha_rd_init(&r, rec, len);
+	if (vrrp_ha_rd_u8(&r, &s.op) || vrrp_ha_rd_u8(&r, &s.vrrp_state) ||
+	    vrrp_ha_rd_be16(&r, &s.status) || ext_rd_be32(&r, &s.id) ||
+	    vrrp_ha_rd_u8(&r, &s.priority) || vrrp_ha_rd_u8(&r, &s.eff_priority) ||
+	    vrrp_ha_rd_u8(&r, &s.sync_state) || vrrp_ha_rd_u8(&r, &s.flags) ||
+	    ext_rd_be32(&r, &s.count) || ext_rd_be64(&r, &s.sum) ||
+	    vrrp_ha_rd_bytes(&r, s.target.s6_addr, 16))
+		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
+	if (!switch_ok(&s))
+		return VRRP_HA_EXT_R_BAD_SWITCH;
+	if (c->cb && c->cb->sw)
+		c->cb->sw(c->cb->arg, &s);
+	return VRRP_HA_EXT_OK;
+}
+
 /* ---- builders ---------------------------------------------------------- */
 
 int vrrp_ha_ext_put_request(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_request *q)
@@ -191,4 +226,26 @@ int vrrp_ha_ext_put_table(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_tab
 	ext_wr_be32(&w, t->flags);
 	ext_wr_be32(&w, 0);
 	return ext_put_parts(x, VRRP_HA_EXT_K_TABLE, rec, sizeof(rec), NULL, 0);
+}
+
+int vrrp_ha_ext_put_switch(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_switch *s)
+{
+	uint8_t rec[VRRP_HA_EXT_SWITCH_LEN];
+	struct vrrp_ha_wr w;
+
+	if (!s || !switch_ok(s))
+		return -EINVAL;
+	vrrp_ha_wr_init(&w, rec, sizeof(rec));
+	vrrp_ha_wr_u8(&w, s->op);
+	vrrp_ha_wr_u8(&w, s->vrrp_state);
+	vrrp_ha_wr_be16(&w, s->status);
+	ext_wr_be32(&w, s->id);
+	vrrp_ha_wr_u8(&w, s->priority);
+	vrrp_ha_wr_u8(&w, s->eff_priority);
+	vrrp_ha_wr_u8(&w, s->sync_state);
+	vrrp_ha_wr_u8(&w, s->flags);
+	ext_wr_be32(&w, s->count);
+	ext_wr_be64(&w, s->sum);
+	vrrp_ha_wr_bytes(&w, s->target.s6_addr, 16);
+	return ext_put_parts(x, VRRP_HA_EXT_K_SWITCH, rec, sizeof(rec), NULL, 0);
 }
