@@ -91,6 +91,36 @@ static void on_skip(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reas
 	((struct got *)arg)->nskip++;
 }
 
+/* A delivered SWITCH record encodes to bytes that parse back to it. */
+static void on_sw_rec(const struct vrrp_ha_ext_switch *r, void *arg);
+static void on_sw(void *arg, const struct vrrp_ha_ext_switch *r)
+{
+	uint8_t out[128];
+	struct vrrp_ha_ext_wr x;
+	struct vrrp_ha_ext_cb cb = {.arg = (void *)r};
+	size_t n;
+
+	(void)arg;
+	cb.sw = (void (*)(void *, const struct vrrp_ha_ext_switch *))on_sw_rec;
+	FUZZ_ASSERT(vrrp_ha_ext_begin(&x, out, sizeof(out), 1) == 0);
+	FUZZ_ASSERT(vrrp_ha_ext_put_switch(&x, r) == 0);
+	n = vrrp_ha_ext_finish(&x);
+	FUZZ_ASSERT(n == 8 + 4 + VRRP_HA_EXT_SWITCH_LEN);
+	FUZZ_ASSERT(vrrp_ha_ext_parse(out, n, NULL, &cb, NULL) == VRRP_HA_EXT_OK);
+}
+
+static void on_sw_rec(const struct vrrp_ha_ext_switch *back, void *arg)
+{
+	const struct vrrp_ha_ext_switch *r = arg;
+
+	FUZZ_ASSERT(back->op == r->op && back->vrrp_state == r->vrrp_state &&
+	            back->status == r->status && back->id == r->id &&
+	            back->priority == r->priority && back->eff_priority == r->eff_priority &&
+	            back->sync_state == r->sync_state && back->flags == r->flags &&
+	            back->count == r->count && back->sum == r->sum &&
+	            !memcmp(&back->target, &r->target, 16));
+}
+
 static bool got_init(struct got *g, const uint8_t *pkt, size_t len)
 {
 	memset(g, 0, sizeof(*g));
@@ -114,7 +144,7 @@ static enum vrrp_ha_ext_reason parse(const uint8_t *pkt, size_t len, struct got 
                                      struct vrrp_ha_ext_stats *st)
 {
 	struct vrrp_ha_ext_cb cb = {g,    on_caps, on_mip, on_pmip, on_att, on_skip,
-	                            NULL, NULL,    NULL,   NULL,    NULL,   NULL};
+	                            NULL, NULL,    NULL,   NULL,    NULL,   on_sw};
 
 	FUZZ_ASSERT(got_init(g, pkt, len));
 	memset(st, 0, sizeof(*st));

@@ -114,6 +114,15 @@ ext = {
     + sec(2, [rec40(150, 1, "2001:db8::1", "2001:db8:9::1")]) + sec(4, [pmip(PMIP_OPTS)])
     + sec(5, [attach_mip("2001:db8::1", VEND)]),
 }
+def sw(op, ident, status=0, target="fe80::2", flags=0):
+    return struct.pack(">BBHIBBBBIQ", op, 2, status, ident, 200, 200, 0, flags, 400, 0x1122334455667788) + a(target)
+
+
+ext["switch.bin"] = hdr(3) + sec(12, [sw(1, 9, target="::")]) + sec(12, [sw(5, 10), sw(6, 10, 130)]) \
+    + sec(12, [sw(3, 11, flags=3)])
+# unknown op, id 0, status in a request, a reserved flag, a global target
+ext["switch_bad.bin"] = hdr(1) + sec(12, [sw(7, 1), sw(5, 0), sw(5, 2, 128), sw(2, 3, flags=4),
+                                          sw(5, 4, target="2001:db8::1")])
 ext["many_new.bin"] = hdr(2) + sec(3, [a("2001:db8::%x" % (i + 1)) for i in range(70)]) \
     + sec(2, [rec40(10, 1, "2001:db8::1", "2001:db8:9::1")])
 for k, v in ext.items():
