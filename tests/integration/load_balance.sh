@@ -185,6 +185,14 @@ for victim in $NODES; do
 		check "C's pairs are staged on $t (C's backup)" sh -c \
 			"ip netns exec $PFX$t nft list set ip6 vrrp_ha_1053 pairs | grep -q '$(mn_coa 3)'"
 		ns mnr3 ip -6 rule del pref 590
+		log "--- $t (MASTER of A, BACKUP of C) does not tunnel to C's MN itself"
+		pr_cap_start "$t" eth0 own -p 41 -I out -D "$(lb_hoa 53)"
+		ns "$t" ping -6 -c 2 -i 0.1 -W 1 "$(lb_hoa 53)" >/dev/null 2>&1 || true
+		pr_cap_stop own
+		check "A's open gate does not switch on C's staged table on $t ($(head -2 "$WORK/own.cap"))" \
+			[ "$(grep -c . "$WORK/own.cap")" -eq 0 ]
+		check "$t: A and C have gate bits of their own" sh -c \
+			"[ \$(ip netns exec $PFX$t ip -6 rule show | grep -E 'lookup 10(51|53)' | grep -o 'fwmark 0x[0-9a-f]*' | sort -u | wc -l) -eq 2 ]"
 	fi
 
 	log "--- $victim restarts: $vv comes back to it, nothing lost"

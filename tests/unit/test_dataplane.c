@@ -672,12 +672,12 @@ static int cap_open(void)
 }
 
 /*
- * Read frames for up to 2 s until an IPv6-in-IPv6 packet whose inner
+ * Read frames for up to secs until an IPv6-in-IPv6 packet whose inner
  * destination is hoa arrives; its outer source in *src. Returns: 1 found, 0 not.
  */
-static int cap_tunnelled(int fd, const struct in6_addr *hoa, struct in6_addr *src)
+static int cap_tunnelled(int fd, const struct in6_addr *hoa, struct in6_addr *src, double secs)
 {
-	double end = now_s() + 2.0;
+	double end = now_s() + secs;
 	unsigned char b[2048];
 
 	while (now_s() < end) {
@@ -712,7 +712,7 @@ static int outer_src_is(int fd, const char *hoa_s, const struct in6_addr *want)
 
 	inet_pton(AF_INET6, hoa_s, &hoa);
 	ping1(hoa_s);
-	if (!cap_tunnelled(fd, &hoa, &src)) {
+	if (!cap_tunnelled(fd, &hoa, &src, 2.0)) {
 		fprintf(stderr, "  no tunnel packet to %s seen\n", hoa_s);
 		return 0;
 	}
@@ -772,12 +772,24 @@ static void test_two(enum vrrp_ha_dp_src mode)
 		CHECK(sh("nft list chain ip6 vrrp_ha_1002 src_out | grep -q 'saddr set "
 		         "2001:db8:1::200'") == 0);
 	}
-	CHECK(vrrp_ha_dp_activate(a) == 0);
+	/* one gate bit each: b's gate does not switch on a's staged table */
+	fprintf(stderr, "  gate marks 0x%x 0x%x\n", vrrp_ha_dp_gate_mark(a),
+	        vrrp_ha_dp_gate_mark(b));
+	CHECK(vrrp_ha_dp_gate_mark(a) != 0 && vrrp_ha_dp_gate_mark(b) != 0);
+	CHECK((vrrp_ha_dp_gate_mark(a) & vrrp_ha_dp_gate_mark(b)) == 0);
 	CHECK(vrrp_ha_dp_activate(b) == 0);
+	{
+		struct in6_addr src;
+
+		inet_pton(AF_INET6, "2001:db8:100::a", &h);
+		ping1("2001:db8:100::a");
+		CHECK(!cap_tunnelled(fd, &h, &src, 0.5)); /* a is BACKUP: not tunnelled */
+	}
+	CHECK(vrrp_ha_dp_activate(a) == 0);
 	/* both masters: each VHA's MN gets its own VHA as the outer source */
 	if (mode == VRRP_HA_DP_SRC_TUNSRC) {
 		/* the documented limit: one source per namespace, the last activation's */
-		CHECK(outer_src_is(fd, "2001:db8:100::a", &cb.vha));
+		CHECK(outer_src_is(fd, "2001:db8:100::b", &ca.vha));
 		goto out;
 	}
 	CHECK(outer_src_is(fd, "2001:db8:100::a", &ca.vha));

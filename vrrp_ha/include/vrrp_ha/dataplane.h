@@ -84,7 +84,9 @@ struct vrrp_ha_dp_config {
 	                                 are installed once, "fwmark M/M lookup table", and
 	                                 activation adds an nftables rule setting M; a fib
 	                                 rule change costs O(all routes) in the kernel, this
-	                                 does not. 0 = add/remove fib rules (default 0x400000) */
+	                                 does not. 0 = add/remove fib rules (default 0x400000).
+	                                 A single bit heads a pool of 8 (it and the 7 below
+	                                 it): each instance of a namespace takes a free one */
 	enum vrrp_ha_dp_src seg6_src; /* seg6 outer source (default AUTO) */
 };
 
@@ -129,6 +131,9 @@ enum vrrp_ha_dp_backend vrrp_ha_dp_backend(const struct vrrp_ha_dp *dp);
 /* Returns: how the seg6 outer source is set (never AUTO; ROUTE for ip6tnl,
  * whose routes always carry it; TUNSRC for none). */
 enum vrrp_ha_dp_src vrrp_ha_dp_src_mode(const struct vrrp_ha_dp *dp);
+/* Returns: the gate mark bit in use (cfg->gate_mark, or a lower bit of its
+ * pool when another instance in the namespace holds it), 0 if not gated. */
+uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp);
 
 /* Queue "HoA -> CoA" (add or replace) / removal of HoA; nothing reaches the
  * kernel before vrrp_ha_dp_commit(). A HoA is queued at most once: the last

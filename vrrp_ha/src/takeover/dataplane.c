@@ -71,6 +71,7 @@
  * source, struct in6_addr; older headers (Debian 12's) lack it */
 #define DP_SEG6_IPTUNNEL_SRC 2
 #define DP_RTPROT_KERNEL     2 /* the boot-time "lookup local" rule's protocol */
+#define GATE_POOL            8 /* gate mark bits: cfg->gate_mark and the 7 below it */
 
 enum { OP_ADD = 1, OP_DEL };
 
@@ -654,6 +655,7 @@ static long flush_rules(struct vrrp_ha_dp *dp)
 struct ns_rules {
 	struct vrrp_ha_dp *dp;
 	unsigned others;     /* tagged rules of other instances */
+	uint32_t marks;      /* fwmarks of those rules (their gate bits) */
 	int local0;          /* "pref 0 lookup local" is there */
 	int local_moved;     /* "pref 1000 lookup local" is there (any protocol) */
 	int local_moved_tag; /* ... and it carries our protocol: one of us moved it */
@@ -688,8 +690,11 @@ static int ns_rules_cb(void *arg, const struct nlmsghdr *h)
 		return 0;
 	}
 	if (proto == c->protocol && !((pref == c->rule_pref && table == c->table) ||
-	                              (pref == c->rule_pref - 1 && table == c->decap_table)))
+	                              (pref == c->rule_pref - 1 && table == c->decap_table))) {
 		n->others++;
+		if (tb[FRA_FWMARK] && nla_len(tb[FRA_FWMARK]) == 4)
+			n->marks |= nla_get_u32(tb[FRA_FWMARK]);
+	}
 	return 0;
 }
 
@@ -964,6 +969,36 @@ static int setup_seg6(struct vrrp_ha_dp *dp)
 
 static int rules_install(struct vrrp_ha_dp *dp);
 
+/*
+ * Several gated instances in one netns need a gate bit each: with one
+ * shared bit, any MASTER's gate would mark every packet and so switch on
+ * the staged tables of the instances that are BACKUP here. A single-bit
+ * cfg->gate_mark is the first of a pool of GATE_POOL bits (that bit and the
+ * ones below it); the first bit no other instance's rule uses is taken
+ * (again read from the kernel's rules, after our own stale ones went).
+ */
+static void pick_gate_mark(struct vrrp_ha_dp *dp)
+{
+	uint32_t m = dp->cfg.gate_mark;
+	struct ns_rules n;
+	unsigned i;
+
+	if (!m || (m & (m - 1)) || ns_rules_read(dp, &n) || !(n.marks & m))
+		return; /* none, several bits (taken as given), or free */
+	for (i = 1; i < GATE_POOL && (m >> i); i++)
+		if (!(n.marks & (m >> i))) {
+			dp->cfg.gate_mark = m >> i;
+			dp_log(dp, LOG_INFO,
+			       "dataplane: gate mark 0x%x (0x%x is another instance's)",
+			       dp->cfg.gate_mark, m);
+			return;
+		}
+	dp_log(dp, LOG_WARNING,
+	       "dataplane: every gate mark bit 0x%x..0x%x in use: sharing 0x%x (a MASTER's gate "
+	       "also opens the other instances' staged tables)",
+	       m >> (GATE_POOL - 1), m, m);
+}
+
 struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_dp_log_fn log,
                                   void *log_arg)
 {
@@ -1009,6 +1044,8 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	n = flush_table(dp, dp->cfg.decap_table);
 	if (n > 0)
 		dp->ctr.flushed_stale += (uint64_t)n;
+	if (dp->cfg.filter)
+		pick_gate_mark(dp);
 
 	if (dp->backend == VRRP_HA_DP_AUTO || dp->backend == VRRP_HA_DP_IP6TNL) {
 		err = tnl_setup(dp);
@@ -1043,9 +1080,10 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	if (dp->gated && rules_install(dp))
 		goto fail;
 	dp_log(dp, LOG_INFO,
-	       "dataplane: backend %s, outer source by %s, table %u, %llu stale entries flushed",
+	       "dataplane: backend %s, outer source by %s, gate mark 0x%x, table %u, %llu stale "
+	       "entries flushed",
 	       vrrp_ha_dp_backend_name(dp->backend), vrrp_ha_dp_src_name(dp->src_mode),
-	       dp->cfg.table, (unsigned long long)dp->ctr.flushed_stale);
+	       vrrp_ha_dp_gate_mark(dp), dp->cfg.table, (unsigned long long)dp->ctr.flushed_stale);
 	return dp;
 fail:
 	vrrp_ha_dp_free(dp);
@@ -1060,6 +1098,11 @@ enum vrrp_ha_dp_backend vrrp_ha_dp_backend(const struct vrrp_ha_dp *dp)
 enum vrrp_ha_dp_src vrrp_ha_dp_src_mode(const struct vrrp_ha_dp *dp)
 {
 	return dp->src_mode;
+}
+
+uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp)
+{
+	return dp->gated ? dp->cfg.gate_mark : 0;
 }
 
 /* ------------------------------------------------------------------ */
