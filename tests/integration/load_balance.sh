@@ -29,9 +29,13 @@
 # other VHAs' masters stay MASTER. In the first round a forged tunnel packet
 # (MN 3's router, CoA and HoA of C's RBC, to VHA A whose master is now ha2,
 # which holds C's pairs as C's backup) is dropped by A's filter, not
-# decapsulated. Then the victim restarts: its VHA comes back to it, its BC
-# restored with every binding (none lost), its backup instances' RBCs
-# refilled, the temporary master deactivated, and all MNs flow again.
+# decapsulated, also as a flood while real MN traffic flows; and ha2 (MASTER
+# of A, BACKUP of C) does not tunnel its own packets to C's MN (one gate bit
+# per instance). Then the victim restarts with 5 % of its incoming VRRP/BC
+# packets dropped (nftables numgen): its VHA comes back to it, its BC
+# restored with every binding (compared binding by binding), its backup
+# instances' RBCs refilled, the temporary master deactivated, and all MNs
+# flow again. Last, a graceful stop of ha1 leaves no state of ours behind.
 TEST_NAME=load_balance
 . "$(dirname "$0")/lib.sh"
 [ -x "${TOOLS:-}/pcap-lite" ] || skip "TOOLS/pcap-lite missing"
@@ -137,8 +141,10 @@ sources_ok base
 for victim in $NODES; do
 	vv=$(vrid_of $victim) t=$(taker_of "$(vrid_of $victim)")
 	log "--- $victim (owner of $vv) crashes; $t takes $vv over"
+	t0=$(now_ms)
 	lb_crash "$victim"
 	wait_for 10 "$t MASTER of $vv" lb_is "$t" "$vv" MASTER
+	log "takeover of $vv by $t: $(($(now_ms) - t0)) ms after the crash (advert_int $LB_ADVERT_INT)"
 	wait_for 5 "$t's gate for $vv open" gate_open "$t" "$vv"
 	ok "$t MASTER of $vv, its data plane active"
 	for v in $VRIDS; do
@@ -171,7 +177,13 @@ for victim in $NODES; do
 		pr_cap_start cn eth0 forged -I in -d $FORGED_DST
 		pr_cap_start "$t" eth0 forged_in -q -I in -d "$(lb_vha 51)" -S "$(lb_hoa 53)"
 		ns mnh3 ping -6 -c 5 -i 0.1 -W 1 $FORGED_DST >/dev/null 2>&1 || true
-		check "MN 3's real traffic to its own VHA still flows" pings mnh3 $PR_CN 2
+		# and a flood of them (300, as fast as ping goes) while MN 3's real traffic flows
+		ns mnh3 ping -6 -q -c 300 -i 0.002 -W 1 $FORGED_DST >/dev/null 2>&1 &
+		FLOOD=$!
+		bg_started $FLOOD
+		check "MN 3's real traffic to its own VHA still flows (during the flood)" pings mnh3 $PR_CN 2
+		check "MN 1's traffic through $t still flows (during the flood)" pings mnh1 $PR_CN 2
+		wait "$FLOOD" 2>/dev/null || true
 		pr_cap_stop forged
 		pr_cap_stop forged_in
 		check "$t received the forged packets ($(cat "$WORK/forged_in.cap"))" \
@@ -181,7 +193,7 @@ for victim in $NODES; do
 		check "none was decapsulated to the CN ($(head -3 "$WORK/forged.data"))" \
 			[ "$(grep -c . "$WORK/forged.data")" -eq 0 ]
 		d1=$(drops)
-		check "A's filter on $t dropped them (drop counter $d0 -> $d1)" [ "$((d1 - d0))" -ge 5 ]
+		check "A's filter on $t dropped them all (drop counter $d0 -> $d1)" [ "$((d1 - d0))" -ge 305 ]
 		check "C's pairs are staged on $t (C's backup)" sh -c \
 			"ip netns exec $PFX$t nft list set ip6 vrrp_ha_1053 pairs | grep -q '$(mn_coa 3)'"
 		ns mnr3 ip -6 rule del pref 590
@@ -195,9 +207,14 @@ for victim in $NODES; do
 			"[ \$(ip netns exec $PFX$t ip -6 rule show | grep -E 'lookup 10(51|53)' | grep -o 'fwmark 0x[0-9a-f]*' | sort -u | wc -l) -eq 2 ]"
 	fi
 
-	log "--- $victim restarts: $vv comes back to it, nothing lost"
+	log "--- $victim restarts, 5 % of its VRRP/BC packets lost: $vv comes back to it, nothing lost"
 	pr_link_up "$victim"
 	hand "$victim"
+	ns "$victim" nft -f - <<N
+table ip6 lb_loss {
+	chain in { type filter hook prerouting priority -400; meta l4proto 112 numgen random mod 100 < 5 counter drop; }
+}
+N
 	lb_start "$victim" $VRIDS
 	wait_for 10 "$victim MASTER of $vv again" lb_is "$victim" "$vv" MASTER
 	wait_for 10 "$t BACKUP of $vv again" lb_is "$t" "$vv" BACKUP
@@ -212,6 +229,8 @@ for victim in $NODES; do
 			"[ \$(ip netns exec $PFX$victim ip -6 route show table 10$v proto $PR_PROTO | grep -c .) -eq $NB ]"
 		check "$victim: gate of $v closed" sh -c "! ip netns exec $PFX$victim nft list chain ip6 vrrp_ha_10$v gate_in | grep -q 'mark set'"
 	done
+	log "$victim: $(ns "$victim" nft list table ip6 lb_loss | grep -o 'packets [0-9]*') VRRP/BC packets dropped on the way in"
+	ns "$victim" nft delete table ip6 lb_loss
 	wait_for 5 "$t's gate for $vv closed" sh -c "! ip netns exec $PFX$t nft list chain ip6 vrrp_ha_10$vv gate_in | grep -q 'mark set'"
 	ok "$t deactivated $vv"
 	caps_start "b$vv"
