@@ -714,3 +714,138 @@ watch_bg_ready() {
 	wait_for 5 "watcher $2 connected" sh -c "ls -l /proc/$p/fd 2>/dev/null | grep -q 'socket:'"
 	ctl "$1" state >/dev/null
 }
+
+# ---- load balance: several VHAs, one vrrp_instance each, on every HA --------
+# (load_balance.sh; draft-deng 3 and 6: HA1 master of VHA A and backup of B
+# and C, ...). Instance VRID V: VHA lb_vha V, link-local VIP fe80::V, HoA
+# prefix 2001:db8:V::/48 routed by rt to that VHA, control socket
+# $WORK/NODE/ctl-V.sock.
+lb_vha() { echo "2001:db8:1::$1"; }
+lb_hoa() { echo "2001:db8:$1::1"; }
+
+# lb_write_conf NAME ADVERT_INT "VRID:PRIO ..." [EXTRA_MIPV6_HA_LINES]: one
+# vrrp_instance per VRID (priority 255: the owner, state MASTER)
+lb_write_conf() {
+	name=$1 adv=$2 list=$3 extra=${4:-}
+	{
+		printf 'global_defs {\n    router_id %s\n    %s\n}\n' "$name" "$GLOBAL_DEFS_EXTRA"
+		for vp in $list; do
+			v=${vp%%:*} p=${vp#*:} st=BACKUP
+			[ "$p" -eq 255 ] && st=MASTER
+			cat <<EOF
+vrrp_instance VI_$v {
+    state $st
+    interface eth0
+    virtual_router_id $v
+    priority $p
+    advert_int $adv
+    virtual_ipaddress {
+        fe80::$v/64
+        $(lb_vha "$v")/64
+    }
+    mipv6_ha {
+        control_socket $WORK/$name/ctl-$v.sock
+        $extra
+    }
+}
+EOF
+		done
+	} >"$WORK/$name/keepalived.conf"
+}
+
+# lb_ctl NAME VRID ARGS...: vrrp-ha-ctl on one instance
+lb_ctl() {
+	n=$1 v=$2
+	shift 2
+	"$VRRP_HA_CTL" -s "$WORK/$n/ctl-$v.sock" "$@"
+}
+lb_state() { lb_ctl "$1" "$2" state 2>/dev/null | awk '$1=="state"{print $2}'; }
+lb_is() { [ "$(lb_state "$1" "$2")" = "$3" ]; }
+lb_rbc_is() { [ "$(lb_ctl "$1" "$2" state 2>/dev/null | awk '$1=="rbc"{print $2}')" = "$3" ]; }
+lb_bc_is() { [ "$(lb_ctl "$1" "$2" state 2>/dev/null | awk '$1=="bc"{print $2}')" = "$3" ]; }
+# lb_table NAME VRID [--bc]: "hoa coa seq flags", sorted
+lb_table() {
+	# shellcheck disable=SC2086 # $3: an optional option
+	lb_ctl "$1" "$2" show ${3:-} | awk '$1 != "HOA" {print $1, $2, $3, $4}' | LC_ALL=C sort
+}
+
+# lb_start NAME VRID...: start_ka, then wait for every instance's control socket
+lb_start() {
+	n=$1
+	shift
+	KA_NO_CTL_WAIT=1 start_ka "$n"
+	for v in "$@"; do
+		wait_for 10 "control socket $v of $n" test -S "$WORK/$n/ctl-$v.sock"
+	done
+}
+
+# lb_crash NAME: crash NAME linkdown, and its instances' sockets gone
+lb_crash() {
+	crash "$1" linkdown
+	rm -f "$WORK/$1"/ctl-*.sock
+}
+
+# lb_mn K VRID: mobile node K (mnrK, mnhK, link fK on rt) of VHA VRID, HoA
+# lb_hoa VRID, CoA mn_coa K; its router tunnels to and from that VHA
+lb_mn() {
+	k=$1 hoa=$(lb_hoa "$2") coa=$(mn_coa "$1") vha=$(lb_vha "$2")
+	add_ns "mnr$k"
+	add_ns "mnh$k"
+	veth_link rt "f$k" "mnr$k" eth0
+	veth_link "mnr$k" eth1 "mnh$k" eth0
+	ns rt ip -6 addr add "2001:db8:f:$k::1/64" dev "f$k" nodad
+	ns rt ip -6 route add "2001:db8:$2::/48" via "$vha" dev eth0
+	ns "mnr$k" ip -6 -batch - <<B
+addr add $coa/64 dev eth0 nodad
+route add default via 2001:db8:f:$k::1 dev eth0
+addr add 2001:db8:e:$k::1/64 dev eth1 nodad
+sr tunsrc set $coa
+rule add pref 1000 lookup local
+rule del pref 0 lookup local
+rule add pref 500 to $coa/128 ipproto ipv6 lookup 100
+route add $coa/128 encap seg6local action End.DX6 nh6 2001:db8:e:$k::2 dev eth1 table 100
+rule add pref 600 from $hoa/128 lookup 200
+route add default encap seg6 mode encap.red segs $vha dev eth0 table 200
+B
+	ns "mnh$k" ip -6 -batch - <<B
+addr add 2001:db8:e:$k::2/64 dev eth0 nodad
+addr add $hoa/128 dev eth0 nodad
+route add default via 2001:db8:e:$k::1 dev eth0 src $hoa
+B
+}
+
+# lb_home NODES...: bridge with NODES (ha1 = index 1, ...), rt (fe), cn behind rt
+lb_home() {
+	setup_bridge
+	i=1
+	for n in "$@"; do
+		add_node "$n" $i
+		ns "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
+		i=$((i + 1))
+	done
+	add_node rt fe
+	ns rt sysctl -qw net.ipv6.conf.all.forwarding=1
+	add_ns cn
+	veth_link rt eth1 cn eth0
+	ns rt ip -6 addr add 2001:db8:c::1/64 dev eth1 nodad
+	ns cn ip -6 addr add $PR_CN/64 dev eth0 nodad
+	ns cn ip -6 route add default via 2001:db8:c::1 dev eth0
+	for n in "$@"; do ns "$n" ip -6 route add default via $PR_RT dev eth0; done
+}
+
+# lb_hand_tunnel NODE VRID HOA COA: the owner's mobility daemon, by hand
+# (as pr_tunnel, for VHA lb_vha VRID; tables 90/91, prefs 90/91, tunsrc of
+# the namespace = that VHA: the product's own routes do not depend on it)
+lb_hand_tunnel() {
+	n=$1 vha=$(lb_vha "$2") hoa=$3 coa=$4
+	ns "$n" ip sr tunsrc set "$vha"
+	if ns "$n" ip -6 rule show | grep -q '^0:.*lookup local'; then
+		ns "$n" ip -6 rule add pref 1000 lookup local
+		ns "$n" ip -6 rule del pref 0 lookup local
+	fi
+	ns "$n" ip -6 route replace "$hoa/128" encap seg6 mode encap.red segs "$coa" dev eth0 table 90
+	ns "$n" ip -6 route replace "$vha/128" encap seg6local action End.DX6 nh6 :: dev eth0 table 91
+	ns "$n" ip -6 rule show | grep -q "^90:.*lookup 90\$" || ns "$n" ip -6 rule add pref 90 lookup 90
+	ns "$n" ip -6 rule show | grep -q "^91:.*lookup 91\$" ||
+		ns "$n" ip -6 rule add pref 91 to "$vha/128" ipproto ipv6 lookup 91
+}

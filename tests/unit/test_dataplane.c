@@ -12,12 +12,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/lwtunnel.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/seg6.h>
 #include <linux/seg6_iptunnel.h>
 #include <linux/seg6_local.h>
+#include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,9 +140,9 @@ out:
 }
 
 struct route {
-	struct in6_addr dst, seg;
+	struct in6_addr dst, seg, src; /* src: SEG6_IPTUNNEL_SRC (2), if the kernel keeps it */
 	uint32_t table;
-	int encap_type, mode, action, ok;
+	int encap_type, mode, action, ok, has_src;
 };
 
 struct routes {
@@ -180,6 +184,10 @@ static void route_cb(void *arg, const struct nlmsghdr *h)
 			if (t[4 + 1] == 2 && t[4 + 2] == 4) {
 				memcpy(&r.seg, t + 4 + 8, 16);
 				r.ok = 1;
+			}
+			if (enc[2].len == 16) {
+				memcpy(&r.src, enc[2].p, 16);
+				r.has_src = 1;
 			}
 		} else if (r.encap_type == LWTUNNEL_ENCAP_SEG6_LOCAL &&
 		           enc[SEG6_LOCAL_ACTION].len == 4) {
@@ -544,8 +552,11 @@ static void test_crash(void)
 	CHECK_EQ(ru.n, 4);
 	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 0);
 	vrrp_ha_dp_free(dp);
-	/* the dead instance moved the local rule: still at 1000, put it back by hand */
-	sh("ip -6 rule add pref 0 lookup local; ip -6 rule del pref 1000 lookup local");
+	/* the dead instance moved the local rule (tagged with our protocol): the
+	 * last instance's free puts it back */
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2);
+	CHECK_EQ(has_rule(&ru, 0, 255), 1);
 }
 
 /* 100k routes as fast as they go: exercises the ENOMEM re-queue path. */
@@ -643,6 +654,170 @@ static void test_none(void)
 	CHECK(strcmp(vrrp_ha_dp_backend_name(VRRP_HA_DP_SEG6), "seg6") == 0);
 }
 
+/* ---- two instances (two VHAs) in one namespace: load balance ---- */
+
+/* An AF_PACKET socket on dph1 (the far end of dph0): what left dph0. */
+static int cap_open(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+	                          .sll_protocol = htons(ETH_P_IPV6),
+	                          .sll_ifindex = (int)if_nametoindex("dph1")};
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Read frames for up to secs until an IPv6-in-IPv6 packet whose inner
+ * destination is hoa arrives; its outer source in *src. Returns: 1 found, 0 not.
+ */
+static int cap_tunnelled(int fd, const struct in6_addr *hoa, struct in6_addr *src, double secs)
+{
+	double end = now_s() + secs;
+	unsigned char b[2048];
+
+	while (now_s() < end) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, b, sizeof(b), 0);
+		/* cooked by the kernel? no: SOCK_RAW, 14-byte Ethernet header first */
+		if (n < 14 + 80 || b[14 + 6] != IPPROTO_IPV6 || memcmp(b + 14 + 40 + 24, hoa, 16))
+			continue;
+		memcpy(src, b + 14 + 8, 16);
+		return 1;
+	}
+	return 0;
+}
+
+/* ping once from this namespace (the packet is tunnelled by gate_out's mark) */
+static void ping1(const char *dst)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "ping -6 -c 1 -W 0.2 %s >/dev/null 2>&1", dst);
+	sh(cmd);
+}
+
+static int outer_src_is(int fd, const char *hoa_s, const struct in6_addr *want)
+{
+	struct in6_addr hoa, src;
+	char b1[INET6_ADDRSTRLEN];
+
+	inet_pton(AF_INET6, hoa_s, &hoa);
+	ping1(hoa_s);
+	if (!cap_tunnelled(fd, &hoa, &src, 2.0)) {
+		fprintf(stderr, "  no tunnel packet to %s seen\n", hoa_s);
+		return 0;
+	}
+	fprintf(stderr, "  %s tunnelled, outer source %s\n", hoa_s,
+	        inet_ntop(AF_INET6, &src, b1, sizeof(b1)));
+	return !memcmp(&src, want, 16);
+}
+
+static void test_two(enum vrrp_ha_dp_src mode)
+{
+	struct vrrp_ha_dp_config ca, cb;
+	struct vrrp_ha_dp *a, *b;
+	struct in6_addr h, k;
+	struct routes rs;
+	struct rules ru;
+	int fd = cap_open();
+
+	fprintf(stderr, "two instances, outer source mode %s\n", vrrp_ha_dp_src_name(mode));
+	CHECK(fd >= 0);
+	base_config(&ca);
+	ca.seg6_src = mode;
+	vrrp_ha_dp_config_defaults(&cb, 2);
+	cb.seg6_src = mode;
+	inet_pton(AF_INET6, "2001:db8:1::200", &cb.vha);
+	snprintf(cb.ifname, sizeof(cb.ifname), "dph0");
+	a = vrrp_ha_dp_new(&ca, logger, NULL);
+	b = vrrp_ha_dp_new(&cb, logger, NULL);
+	CHECK(a != NULL && b != NULL);
+	if (!a || !b || fd < 0) {
+		vrrp_ha_dp_free(a);
+		vrrp_ha_dp_free(b);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	CHECK_EQ(vrrp_ha_dp_src_mode(a),
+	         mode == VRRP_HA_DP_SRC_AUTO ? vrrp_ha_dp_src_mode(b) : mode);
+	inet_pton(AF_INET6, "2001:db8:100::a", &h);
+	inet_pton(AF_INET6, "2001:db8:2::a", &k);
+	CHECK(vrrp_ha_dp_stage(a, &h, &k) == 0);
+	inet_pton(AF_INET6, "2001:db8:100::b", &h);
+	inet_pton(AF_INET6, "2001:db8:2::b", &k);
+	CHECK(vrrp_ha_dp_stage(b, &h, &k) == 0);
+	CHECK_EQ(commit_all(a), 0);
+	CHECK_EQ(commit_all(b), 0);
+	/* each route carries its own instance's source where the kernel keeps it */
+	if (vrrp_ha_dp_src_mode(a) == VRRP_HA_DP_SRC_ROUTE) {
+		rs = routes_of(TABLE);
+		CHECK(rs.n == 1 && rs.r[0].has_src && !memcmp(&rs.r[0].src, &ca.vha, 16));
+		free(rs.r);
+		rs = routes_of(1002);
+		CHECK(rs.n == 1 && rs.r[0].has_src && !memcmp(&rs.r[0].src, &cb.vha, 16));
+		free(rs.r);
+	} else if (vrrp_ha_dp_src_mode(a) == VRRP_HA_DP_SRC_REWRITE) {
+		CHECK(sh("nft list chain ip6 vrrp_ha_1001 src_out | grep -q 'saddr set "
+		         "2001:db8:1::100'") == 0);
+		CHECK(sh("nft list chain ip6 vrrp_ha_1002 src_out | grep -q 'saddr set "
+		         "2001:db8:1::200'") == 0);
+	}
+	/* one gate bit each: b's gate does not switch on a's staged table */
+	fprintf(stderr, "  gate marks 0x%x 0x%x\n", vrrp_ha_dp_gate_mark(a),
+	        vrrp_ha_dp_gate_mark(b));
+	CHECK(vrrp_ha_dp_gate_mark(a) != 0 && vrrp_ha_dp_gate_mark(b) != 0);
+	CHECK((vrrp_ha_dp_gate_mark(a) & vrrp_ha_dp_gate_mark(b)) == 0);
+	CHECK(vrrp_ha_dp_activate(b) == 0);
+	{
+		struct in6_addr src;
+
+		inet_pton(AF_INET6, "2001:db8:100::a", &h);
+		ping1("2001:db8:100::a");
+		CHECK(!cap_tunnelled(fd, &h, &src, 0.5)); /* a is BACKUP: not tunnelled */
+	}
+	CHECK(vrrp_ha_dp_activate(a) == 0);
+	/* both masters: each VHA's MN gets its own VHA as the outer source */
+	if (mode == VRRP_HA_DP_SRC_TUNSRC) {
+		/* the documented limit: one source per namespace, the last activation's */
+		CHECK(outer_src_is(fd, "2001:db8:100::b", &ca.vha));
+		goto out;
+	}
+	CHECK(outer_src_is(fd, "2001:db8:100::a", &ca.vha));
+	CHECK(outer_src_is(fd, "2001:db8:100::b", &cb.vha));
+	/* free of one leaves the other working, and the shared state in place */
+	vrrp_ha_dp_free(a);
+	a = NULL;
+	ru = rules_now();
+	CHECK_EQ(has_rule(&ru, 1000, 255), 1);
+	CHECK_EQ(has_rule(&ru, 0, 255), 0);
+	CHECK_EQ(has_rule(&ru, PREF, 1002), 1);
+	CHECK_EQ(has_rule(&ru, PREF - 1, 2002), 1);
+	CHECK_EQ(has_rule(&ru, PREF, TABLE), 0);
+	rs = routes_of(2002);
+	CHECK_EQ(rs.n, 1);
+	free(rs.r);
+	CHECK(outer_src_is(fd, "2001:db8:100::b", &cb.vha));
+	CHECK_EQ(vrrp_ha_dp_filter_count(b), 1);
+out:
+	vrrp_ha_dp_free(a);
+	vrrp_ha_dp_free(b);
+	/* the last one out puts the local rule back */
+	ru = rules_now();
+	CHECK_EQ(ru.n, 2);
+	CHECK_EQ(has_rule(&ru, 0, 255), 1);
+	close(fd);
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
@@ -652,7 +827,9 @@ int main(void)
 	}
 	if (sh("ip link set lo up && ip link add dph0 type veth peer name dph1 && "
 	       "ip link set dph0 up && ip link set dph1 up && "
-	       "ip -6 addr add 2001:db8:1::1/64 dev dph0 nodad") != 0) {
+	       "ip -6 addr add 2001:db8:1::1/64 dev dph0 nodad && "
+	       "ip -6 neigh add fe80::2 lladdr 02:00:00:00:00:02 dev dph0 nud permanent && "
+	       "ip -6 route add default via fe80::2 dev dph0") != 0) {
 		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
 		return 77;
 	}
@@ -660,6 +837,9 @@ int main(void)
 	test_main();
 	test_ungated();
 	test_crash();
+	test_two(VRRP_HA_DP_SRC_AUTO);
+	test_two(VRRP_HA_DP_SRC_REWRITE);
+	test_two(VRRP_HA_DP_SRC_TUNSRC);
 	test_bulk();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);

@@ -9,9 +9,12 @@
  * decapsulated and forwarded. Two backends behind this one interface:
  *
  *   seg6    SRv6 "encap seg6 mode encap.red segs CoA" routes (one segment:
- *           plain IPv6-in-IPv6 on the wire; outer source is per network
- *           namespace: "ip sr tunsrc") and a seg6local End.DX6 route for the
- *           decapsulation. The only backend this project's build machines have.
+ *           plain IPv6-in-IPv6 on the wire) and a seg6local End.DX6 route for
+ *           the decapsulation. The only backend this project's build machines
+ *           have. The outer source is carried by each route where the kernel
+ *           has SEG6_IPTUNNEL_SRC (probed at start), else written by an
+ *           nftables rule of the instance's filter table, so several
+ *           instances (VHAs) can share one network namespace.
  *   ip6tnl  one ip6tnl device in external (collect_md) mode and one route per
  *           binding "HoA/128 encap ip6 dst CoA src VHA dev <that device>".
  *
@@ -50,23 +53,41 @@ enum vrrp_ha_dp_backend {
 /* Returns: "auto", "seg6", "ip6tnl", "none" (static strings). */
 const char *vrrp_ha_dp_backend_name(enum vrrp_ha_dp_backend b);
 
+/* How the seg6 backend puts the VHA into the outer source (docs/dataplane.md
+ * "Several instances in one namespace"). */
+enum vrrp_ha_dp_src {
+	VRRP_HA_DP_SRC_AUTO = 0, /* ROUTE if the kernel keeps it (probed), else
+	                            REWRITE if the filter is on, else TUNSRC */
+	VRRP_HA_DP_SRC_ROUTE,    /* per route: SEG6_IPTUNNEL_SRC (Linux 6.1x) */
+	VRRP_HA_DP_SRC_REWRITE,  /* nftables postrouting rule: outer source := VHA
+	                            for (CoA . HoA) of our set; needs the filter */
+	VRRP_HA_DP_SRC_TUNSRC,   /* "ip sr tunsrc" of the namespace, set at
+	                            activation: one VHA per namespace only */
+};
+
+/* Returns: "auto", "route", "rewrite", "tunsrc" (static strings). */
+const char *vrrp_ha_dp_src_name(enum vrrp_ha_dp_src s);
+
 struct vrrp_ha_dp_config {
 	enum vrrp_ha_dp_backend backend;
-	struct in6_addr vha;        /* virtual HA address: outer source */
-	char ifname[IF_NAMESIZE];   /* home link (the instance's interface) */
-	uint32_t table;             /* encap routes (pre-staged), e.g. 1000 + VRID */
-	uint32_t decap_table;       /* decapsulation route, e.g. 2000 + VRID */
-	uint32_t rule_pref;         /* activation rule preference, e.g. 100 */
-	uint8_t protocol;           /* rtm_protocol tag of our routes (default 0xb4 = 180) */
-	unsigned batch;             /* netlink messages per sendmsg (default 128) */
-	char tnl_name[IF_NAMESIZE]; /* ip6tnl device name (default "vrrpha0") */
-	bool filter;                /* nftables (CoA . HoA) check on tunnelled packets to the VHA
-	                               (default true; false leaves an open decapsulator) */
-	uint32_t gate_mark;         /* activation by packet mark (needs filter): the rules
-	                               are installed once, "fwmark M/M lookup table", and
-	                               activation adds an nftables rule setting M; a fib
-	                               rule change costs O(all routes) in the kernel, this
-	                               does not. 0 = add/remove fib rules (default 0x400000) */
+	struct in6_addr vha;          /* virtual HA address: outer source */
+	char ifname[IF_NAMESIZE];     /* home link (the instance's interface) */
+	uint32_t table;               /* encap routes (pre-staged), e.g. 1000 + VRID */
+	uint32_t decap_table;         /* decapsulation route, e.g. 2000 + VRID */
+	uint32_t rule_pref;           /* activation rule preference, e.g. 100 */
+	uint8_t protocol;             /* rtm_protocol tag of our routes (default 0xb4 = 180) */
+	unsigned batch;               /* netlink messages per sendmsg (default 128) */
+	char tnl_name[IF_NAMESIZE];   /* ip6tnl device name (default "vrrpha0") */
+	bool filter;                  /* nftables (CoA . HoA) check on tunnelled packets to the VHA
+	                                 (default true; false leaves an open decapsulator) */
+	uint32_t gate_mark;           /* activation by packet mark (needs filter): the rules
+	                                 are installed once, "fwmark M/M lookup table", and
+	                                 activation adds an nftables rule setting M; a fib
+	                                 rule change costs O(all routes) in the kernel, this
+	                                 does not. 0 = add/remove fib rules (default 0x400000).
+	                                 A single bit heads a pool of 8 (it and the 7 below
+	                                 it): each instance of a namespace takes a free one */
+	enum vrrp_ha_dp_src seg6_src; /* seg6 outer source (default AUTO) */
 };
 
 /*
@@ -98,13 +119,21 @@ typedef void (*vrrp_ha_dp_log_fn)(void *arg, int prio, const char *msg);
  */
 struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_dp_log_fn log,
                                   void *log_arg);
-/* Deactivate, remove every route and rule of ours, the filter table and
- * the ip6tnl device, move the local rule back if we moved it, reset the
- * seg6 tunnel source if we set it, close. NULL is fine. */
+/* Deactivate, remove every route and rule of ours and the filter table;
+ * if no other instance of ours is left in the namespace (none of their
+ * rules, tagged with cfg->protocol, remains), also move the local rule back
+ * if one of us moved it and remove the ip6tnl device; reset the seg6 tunnel
+ * source if we set it (TUNSRC only); close. NULL is fine. */
 void vrrp_ha_dp_free(struct vrrp_ha_dp *dp);
 
 /* Returns: the backend in use (never AUTO). */
 enum vrrp_ha_dp_backend vrrp_ha_dp_backend(const struct vrrp_ha_dp *dp);
+/* Returns: how the seg6 outer source is set (never AUTO; ROUTE for ip6tnl,
+ * whose routes always carry it; TUNSRC for none). */
+enum vrrp_ha_dp_src vrrp_ha_dp_src_mode(const struct vrrp_ha_dp *dp);
+/* Returns: the gate mark bit in use (cfg->gate_mark, or a lower bit of its
+ * pool when another instance in the namespace holds it), 0 if not gated. */
+uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp);
 
 /* Queue "HoA -> CoA" (add or replace) / removal of HoA; nothing reaches the
  * kernel before vrrp_ha_dp_commit(). A HoA is queued at most once: the last
@@ -124,10 +153,11 @@ int vrrp_ha_dp_unstage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa);
 size_t vrrp_ha_dp_commit(struct vrrp_ha_dp *dp, size_t max);
 
 /* Switch forwarding on (MASTER) / off: constant number of kernel operations.
- * Gated (gate_mark): seg6 tunsrc + one nftables transaction; the fib rules
- * (and the moved local rule) were installed by new(). Not gated: seg6
- * tunsrc + decapsulation rule + activation rule (the first activation also
- * moves the local rule); ip6tnl: the activation rule. Idempotent.
+ * Gated (gate_mark): one nftables transaction; the fib rules (and the
+ * moved local rule) were installed by new(). Not gated: decapsulation rule
+ * + activation rule (the first activation also moves the local rule);
+ * ip6tnl: the activation rule. seg6 with TUNSRC also sets the namespace's
+ * tunnel source. Idempotent.
  * Deactivation leaves routes, filter and tunsrc staged.
  * Returns: 0, or -1 (logged). */
 int vrrp_ha_dp_activate(struct vrrp_ha_dp *dp);

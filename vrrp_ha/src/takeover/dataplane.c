@@ -7,17 +7,19 @@
  * Kernel state of one instance (cfg = struct vrrp_ha_dp_config):
  *
  *   seg6 backend
- *     table cfg->table:        HoA/128 encap seg6 mode encap.red segs CoA dev <ifname>
- *                              (one per binding; proto cfg->protocol)
+ *     table cfg->table:        HoA/128 encap seg6 mode encap.red segs CoA [src VHA] dev <ifname>
+ *                              (one per binding; proto cfg->protocol; "src" where the
+ *                              kernel keeps SEG6_IPTUNNEL_SRC, probed at new())
  *     table cfg->decap_table:  VHA/128 encap seg6local action End.DX6 nh6 :: dev <ifname>
  *     rules (while active):    pref rule_pref-1 to VHA/128 ipproto ipv6 lookup decap_table
  *                              pref rule_pref lookup table
- *     per netns:               ip sr tunsrc VHA (set at activation);
- *                              "lookup local" moved from pref 0 to pref 1000 at the
- *                              first activation (End.DX6 must be reached before local
- *                              delivery of VHA), moved back at free if we moved it
+ *     per netns:               "lookup local" moved from pref 0 to pref 1000 (End.DX6
+ *                              must be reached before local delivery of VHA), tagged
+ *                              with cfg->protocol; moved back by the last instance's
+ *                              free(); ip sr tunsrc VHA only in TUNSRC mode
  *   ip6tnl backend
- *     device cfg->tnl_name:    ip6tnl external (collect_md), up
+ *     device cfg->tnl_name:    ip6tnl external (collect_md), up; shared by the
+ *                              instances of a netns, removed by the last one
  *     table cfg->table:        HoA/128 encap ip6 dst CoA src VHA dev <tnl>
  *     rule (while active):     pref rule_pref lookup table
  *                              (the external device decapsulates by itself)
@@ -26,12 +28,11 @@
  *     (dp_filter.c): tunnelled packets to the VHA are only decapsulated when
  *     outer source . inner source is a staged binding.
  *
- * Limits: the seg6 outer source and the moved local rule are per network
- * namespace, so two instances in one netns share them (the last activation
- * sets tunsrc; the first free moves the local rule back); ip6tnl allows one
- * external device per netns. The route needs an output device although
- * seg6 looks the outer destination up again after encapsulating: the home
- * link is given.
+ * Several instances in one netns (load balance, docs/dataplane.md): every
+ * rule we add carries cfg->protocol, so the kernel's rule list itself tells
+ * an instance whether others are left (no shared state in user space). The
+ * route needs an output device although seg6 looks the outer destination up
+ * again after encapsulating: the home link is given.
  *
  * In user space: a hash of bindings (HoA -> CoA wanted / CoA in the kernel)
  * and a FIFO of HoAs with a change to send (each HoA at most once). No
@@ -66,6 +67,11 @@
 #define NL_BUFSIZE         (8 << 20) /* socket buffers: acks of large batches */
 #define ERR_LOG_PER_COMMIT 5         /* route errors logged one by one per commit() */
 #define TRANSIENT_ROUNDS   200       /* flush(): commit rounds before giving up */
+/* include/uapi/linux/seg6_iptunnel.h (Linux 6.1x): the encap's own outer
+ * source, struct in6_addr; older headers (Debian 12's) lack it */
+#define DP_SEG6_IPTUNNEL_SRC 2
+#define DP_RTPROT_KERNEL     2 /* the boot-time "lookup local" rule's protocol */
+#define GATE_POOL            8 /* gate mark bits: cfg->gate_mark and the 7 below it */
 
 enum { OP_ADD = 1, OP_DEL };
 
@@ -92,7 +98,8 @@ struct vrrp_ha_dp {
 	int gated;   /* activation by nftables mark (dpf_gate), rules permanent */
 	int oif;     /* route output device: home link (seg6) or tunnel */
 	int tnl_idx; /* ip6tnl device we created, 0 if none */
-	int active, tunsrc_set, local_added, local0_removed;
+	int active, tunsrc_set;
+	enum vrrp_ha_dp_src src_mode; /* resolved at new(), never AUTO */
 	/* bindings: open addressing, linear probing, backward-shift delete */
 	struct dp_entry *tab;
 	size_t cap, used, staged;
@@ -124,6 +131,21 @@ const char *vrrp_ha_dp_backend_name(enum vrrp_ha_dp_backend b)
 	return "?";
 }
 
+const char *vrrp_ha_dp_src_name(enum vrrp_ha_dp_src s)
+{
+	switch (s) {
+	case VRRP_HA_DP_SRC_AUTO:
+		return "auto";
+	case VRRP_HA_DP_SRC_ROUTE:
+		return "route";
+	case VRRP_HA_DP_SRC_REWRITE:
+		return "rewrite";
+	case VRRP_HA_DP_SRC_TUNSRC:
+		return "tunsrc";
+	}
+	return "?";
+}
+
 void vrrp_ha_dp_config_defaults(struct vrrp_ha_dp_config *c, uint8_t vrid)
 {
 	memset(c, 0, sizeof(*c));
@@ -135,6 +157,7 @@ void vrrp_ha_dp_config_defaults(struct vrrp_ha_dp_config *c, uint8_t vrid)
 	c->batch = 128;
 	c->filter = true;
 	c->gate_mark = 0x00400000;
+	c->seg6_src = VRRP_HA_DP_SRC_AUTO;
 	snprintf(c->tnl_name, sizeof(c->tnl_name), "vrrpha0");
 }
 
@@ -356,6 +379,8 @@ static struct nl_msg *encap_route_msg(struct vrrp_ha_dp *dp, const struct in6_ad
 		bad = nla_put_u16(m, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_SEG6);
 		enc = bad ? NULL : nla_nest_start(m, RTA_ENCAP);
 		bad = !enc || nla_put(m, SEG6_IPTUNNEL_SRH, sizeof(raw), raw);
+		if (!bad && dp->src_mode == VRRP_HA_DP_SRC_ROUTE)
+			bad = nla_put(m, DP_SEG6_IPTUNNEL_SRC, 16, &dp->cfg.vha);
 	} else if (!bad) {
 		bad = nla_put_u16(m, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_IP6);
 		enc = bad ? NULL : nla_nest_start(m, RTA_ENCAP);
@@ -390,9 +415,11 @@ static struct nl_msg *decap_route_msg(struct vrrp_ha_dp *dp)
 	return m;
 }
 
-/* A rule: pref, table, optionally "to dst/128 ipproto ipv6", optionally "fwmark mark/mark". */
+/* A rule: pref, table, optionally "to dst/128 ipproto ipv6", optionally
+ * "fwmark mark/mark", optionally "protocol proto" (0: none given; a delete
+ * with a protocol only matches a rule carrying it). */
 static struct nl_msg *rule_msg(int type, int flags, uint32_t pref, uint32_t table,
-                               const struct in6_addr *dst, uint32_t mark)
+                               const struct in6_addr *dst, uint32_t mark, uint8_t proto)
 {
 	struct fib_rule_hdr h = {
 	        .family = AF_INET6,
@@ -407,7 +434,8 @@ static struct nl_msg *rule_msg(int type, int flags, uint32_t pref, uint32_t tabl
 	if (nlmsg_append(m, &h, sizeof(h), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, FRA_PRIORITY, pref) || nla_put_u32(m, FRA_TABLE, table) ||
 	    (dst && (nla_put(m, FRA_DST, 16, dst) || nla_put_u8(m, FRA_IP_PROTO, IPPROTO_IPV6))) ||
-	    (mark && (nla_put_u32(m, FRA_FWMARK, mark) || nla_put_u32(m, FRA_FWMASK, mark)))) {
+	    (mark && (nla_put_u32(m, FRA_FWMARK, mark) || nla_put_u32(m, FRA_FWMASK, mark))) ||
+	    (proto && nla_put_u8(m, FRA_PROTOCOL, proto))) {
 		nlmsg_free(m);
 		return NULL;
 	}
@@ -553,6 +581,7 @@ struct rule_list {
 		int has_dst;
 		struct in6_addr dst;
 		uint32_t mark;
+		uint8_t proto;
 	} r[8];
 	unsigned n;
 };
@@ -583,6 +612,9 @@ static int rule_dump_cb(void *arg, const struct nlmsghdr *h)
 		memcpy(&l->r[l->n].dst, nla_data(tb[FRA_DST]), 16);
 	l->r[l->n].mark =
 	        tb[FRA_FWMARK] && nla_len(tb[FRA_FWMARK]) == 4 ? nla_get_u32(tb[FRA_FWMARK]) : 0;
+	l->r[l->n].proto = tb[FRA_PROTOCOL] && nla_len(tb[FRA_PROTOCOL]) == 1
+	                           ? nla_get_u8(tb[FRA_PROTOCOL])
+	                           : 0;
 	l->n++;
 	return 0;
 }
@@ -603,14 +635,85 @@ static long flush_rules(struct vrrp_ha_dp *dp)
 	err = dpnl_dump(&dp->nl, req, rule_dump_cb, &l);
 	nlmsg_free(req);
 	for (i = 0; !err && i < l.n; i++) {
-		struct nl_msg *m = rule_msg(RTM_DELRULE, 0, l.r[i].pref, l.r[i].table,
-		                            l.r[i].has_dst ? &l.r[i].dst : NULL, l.r[i].mark);
+		struct nl_msg *m =
+		        rule_msg(RTM_DELRULE, 0, l.r[i].pref, l.r[i].table,
+		                 l.r[i].has_dst ? &l.r[i].dst : NULL, l.r[i].mark, l.r[i].proto);
 
 		err = request(dp, m);
 		if (err == -ENOENT)
 			err = 0;
 	}
 	return err ? err : (long)l.n;
+}
+
+/*
+ * What the namespace's rule list says about the instances sharing it: each
+ * instance's rules carry cfg->protocol, so counting the tagged rules that
+ * are not ours is a reference count kept by the kernel itself (it survives
+ * a crash of any one keepalived, and needs no state shared in user space).
+ */
+struct ns_rules {
+	struct vrrp_ha_dp *dp;
+	unsigned others;     /* tagged rules of other instances */
+	uint32_t marks;      /* fwmarks of those rules (their gate bits) */
+	int local0;          /* "pref 0 lookup local" is there */
+	int local_moved;     /* "pref 1000 lookup local" is there (any protocol) */
+	int local_moved_tag; /* ... and it carries our protocol: one of us moved it */
+};
+
+static int ns_rules_cb(void *arg, const struct nlmsghdr *h)
+{
+	struct ns_rules *n = arg;
+	const struct vrrp_ha_dp_config *c = &n->dp->cfg;
+	struct nlattr *tb[FRA_MAX + 1];
+	const struct fib_rule_hdr *f;
+	uint32_t table, pref;
+	uint8_t proto;
+
+	if (h->nlmsg_type != RTM_NEWRULE ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(*f), tb, FRA_MAX, NULL) < 0)
+		return 0;
+	f = nlmsg_data(h);
+	if (f->family != AF_INET6)
+		return 0;
+	table = tb[FRA_TABLE] ? nla_get_u32(tb[FRA_TABLE]) : f->table;
+	pref = tb[FRA_PRIORITY] ? nla_get_u32(tb[FRA_PRIORITY]) : 0;
+	proto = tb[FRA_PROTOCOL] && nla_len(tb[FRA_PROTOCOL]) == 1 ? nla_get_u8(tb[FRA_PROTOCOL])
+	                                                           : 0;
+	if (table == RT_TABLE_LOCAL && f->action == FR_ACT_TO_TBL) {
+		if (pref == 0)
+			n->local0 = 1;
+		else if (pref == LOCAL_PREF) {
+			n->local_moved = 1;
+			n->local_moved_tag |= proto == c->protocol;
+		}
+		return 0;
+	}
+	if (proto == c->protocol && !((pref == c->rule_pref && table == c->table) ||
+	                              (pref == c->rule_pref - 1 && table == c->decap_table))) {
+		n->others++;
+		if (tb[FRA_FWMARK] && nla_len(tb[FRA_FWMARK]) == 4)
+			n->marks |= nla_get_u32(tb[FRA_FWMARK]);
+	}
+	return 0;
+}
+
+/* Returns: 0 (n filled) or a negative errno. */
+static int ns_rules_read(struct vrrp_ha_dp *dp, struct ns_rules *n)
+{
+	struct fib_rule_hdr h = {.family = AF_INET6};
+	struct nl_msg *req = nlmsg_alloc_simple(RTM_GETRULE, 0);
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	n->dp = dp;
+	if (!req || nlmsg_append(req, &h, sizeof(h), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(req);
+		return -ENOMEM;
+	}
+	err = dpnl_dump(&dp->nl, req, ns_rules_cb, n);
+	nlmsg_free(req);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -713,15 +816,28 @@ static int link_delete(struct vrrp_ha_dp *dp, int ifindex)
 	return request(dp, m);
 }
 
-/* Create the external ip6tnl (a stale one of the same name is replaced). */
+/*
+ * Create the external ip6tnl. The kernel allows one per netns: if the name
+ * exists and another instance of ours is in the netns (its tagged rules),
+ * the device is theirs too and is shared; otherwise it is a crashed run's
+ * and is replaced. The last instance's free() removes it.
+ */
 static int tnl_setup(struct vrrp_ha_dp *dp)
 {
 	int err = tnl_create(dp), idx;
+	struct ns_rules n;
 
 	if (err == -EEXIST && (idx = (int)if_nametoindex(dp->cfg.tnl_name)) > 0) {
-		dp_log(dp, LOG_INFO, "dataplane: replacing stale %s", dp->cfg.tnl_name);
-		link_delete(dp, idx);
-		err = tnl_create(dp);
+		if (ns_rules_read(dp, &n) == 0 && n.others) {
+			dp_log(dp, LOG_INFO,
+			       "dataplane: sharing %s with %u rules of other instances",
+			       dp->cfg.tnl_name, n.others);
+			err = 0;
+		} else {
+			dp_log(dp, LOG_INFO, "dataplane: replacing stale %s", dp->cfg.tnl_name);
+			link_delete(dp, idx);
+			err = tnl_create(dp);
+		}
 	}
 	if (err)
 		return err;
@@ -733,6 +849,94 @@ static int tnl_setup(struct vrrp_ha_dp *dp)
 }
 
 /* ------------------------------------------------------------------ */
+
+struct probe_find {
+	const struct in6_addr *dst, *src;
+	int found, has_src;
+};
+
+static int probe_cb(void *arg, const struct nlmsghdr *h)
+{
+	struct probe_find *p = arg;
+	struct nlattr *tb[RTA_MAX + 1], *enc[DP_SEG6_IPTUNNEL_SRC + 1];
+
+	if (h->nlmsg_type != RTM_NEWROUTE ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(struct rtmsg), tb, RTA_MAX, NULL) < 0 ||
+	    !tb[RTA_DST] || nla_len(tb[RTA_DST]) != 16 || memcmp(nla_data(tb[RTA_DST]), p->dst, 16))
+		return 0;
+	p->found = 1;
+	if (tb[RTA_ENCAP] &&
+	    nla_parse_nested(enc, DP_SEG6_IPTUNNEL_SRC, tb[RTA_ENCAP], NULL) == 0 &&
+	    enc[DP_SEG6_IPTUNNEL_SRC] && nla_len(enc[DP_SEG6_IPTUNNEL_SRC]) == 16 &&
+	    !memcmp(nla_data(enc[DP_SEG6_IPTUNNEL_SRC]), p->src, 16))
+		p->has_src = 1;
+	return 0;
+}
+
+/*
+ * Does the kernel keep a per-route seg6 source? An older kernel ignores the
+ * unknown attribute (liberal parsing) rather than refusing it, so the probe
+ * reads the route back: one test route VHA/128 with src VHA in our own table
+ * (empty now, and no rule sends unmarked packets to it), then removed.
+ * Returns: 1 yes, 0 no.
+ */
+static int probe_route_src(struct vrrp_ha_dp *dp)
+{
+	struct probe_find p = {.dst = &dp->cfg.vha, .src = &dp->cfg.vha};
+	struct rtmsg r = {.rtm_family = AF_INET6,
+	                  .rtm_table =
+	                          dp->cfg.table < 256 ? (uint8_t)dp->cfg.table : RT_TABLE_UNSPEC,
+	                  .rtm_protocol = dp->cfg.protocol};
+	struct nl_msg *req;
+	int err, saved = dp->src_mode;
+
+	dp->src_mode = VRRP_HA_DP_SRC_ROUTE;
+	err = request_retry(dp, encap_route_msg(dp, &dp->cfg.vha, &dp->cfg.vha));
+	dp->src_mode = saved;
+	if (err) {
+		dp_log(dp, LOG_INFO, "dataplane: seg6 route with its own source refused: %s",
+		       strerror(-err));
+		return 0;
+	}
+	req = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	if (req && nlmsg_append(req, &r, sizeof(r), NLMSG_ALIGNTO) == 0 &&
+	    nla_put_u32(req, RTA_TABLE, dp->cfg.table) == 0)
+		err = dpnl_dump(&dp->nl, req, probe_cb, &p);
+	else
+		err = -ENOMEM;
+	nlmsg_free(req);
+	request(dp, rt_msg(dp, RTM_DELROUTE, 0, &dp->cfg.vha, dp->cfg.table));
+	return !err && p.found && p.has_src;
+}
+
+/* Pick the seg6 outer source mode (cfg->seg6_src; AUTO probes). */
+static int pick_src_mode(struct vrrp_ha_dp *dp)
+{
+	enum vrrp_ha_dp_src want = dp->cfg.seg6_src;
+	int route = want == VRRP_HA_DP_SRC_AUTO || want == VRRP_HA_DP_SRC_ROUTE
+	                    ? probe_route_src(dp)
+	                    : 0;
+
+	if (want == VRRP_HA_DP_SRC_ROUTE && !route) {
+		dp_log(dp, LOG_ERR, "dataplane: this kernel keeps no per-route seg6 source");
+		return -EOPNOTSUPP;
+	}
+	if (want == VRRP_HA_DP_SRC_REWRITE && !dp->cfg.filter) {
+		dp_log(dp, LOG_ERR, "dataplane: the source rewrite needs the filter");
+		return -EINVAL;
+	}
+	if (route)
+		dp->src_mode = VRRP_HA_DP_SRC_ROUTE;
+	else if (want == VRRP_HA_DP_SRC_AUTO)
+		dp->src_mode = dp->cfg.filter ? VRRP_HA_DP_SRC_REWRITE : VRRP_HA_DP_SRC_TUNSRC;
+	else
+		dp->src_mode = want;
+	if (dp->src_mode == VRRP_HA_DP_SRC_TUNSRC)
+		dp_log(dp, LOG_WARNING,
+		       "dataplane: seg6 outer source from \"ip sr tunsrc\": one VHA per network "
+		       "namespace");
+	return 0;
+}
 
 static int setup_seg6(struct vrrp_ha_dp *dp)
 {
@@ -753,6 +957,9 @@ static int setup_seg6(struct vrrp_ha_dp *dp)
 		dp_log(dp, LOG_ERR, "dataplane: SEG6 generic netlink family: %s", strerror(-err));
 		return err;
 	}
+	err = pick_src_mode(dp);
+	if (err)
+		return err;
 	err = request_retry(dp, decap_route_msg(dp));
 	if (err)
 		dp_log(dp, LOG_ERR, "dataplane: seg6local End.DX6 route in table %u: %s",
@@ -761,6 +968,36 @@ static int setup_seg6(struct vrrp_ha_dp *dp)
 }
 
 static int rules_install(struct vrrp_ha_dp *dp);
+
+/*
+ * Several gated instances in one netns need a gate bit each: with one
+ * shared bit, any MASTER's gate would mark every packet and so switch on
+ * the staged tables of the instances that are BACKUP here. A single-bit
+ * cfg->gate_mark is the first of a pool of GATE_POOL bits (that bit and the
+ * ones below it); the first bit no other instance's rule uses is taken
+ * (again read from the kernel's rules, after our own stale ones went).
+ */
+static void pick_gate_mark(struct vrrp_ha_dp *dp)
+{
+	uint32_t m = dp->cfg.gate_mark;
+	struct ns_rules n;
+	unsigned i;
+
+	if (!m || (m & (m - 1)) || ns_rules_read(dp, &n) || !(n.marks & m))
+		return; /* none, several bits (taken as given), or free */
+	for (i = 1; i < GATE_POOL && (m >> i); i++)
+		if (!(n.marks & (m >> i))) {
+			dp->cfg.gate_mark = m >> i;
+			dp_log(dp, LOG_INFO,
+			       "dataplane: gate mark 0x%x (0x%x is another instance's)",
+			       dp->cfg.gate_mark, m);
+			return;
+		}
+	dp_log(dp, LOG_WARNING,
+	       "dataplane: every gate mark bit 0x%x..0x%x in use: sharing 0x%x (a MASTER's gate "
+	       "also opens the other instances' staged tables)",
+	       m >> (GATE_POOL - 1), m, m);
+}
 
 struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_dp_log_fn log,
                                   void *log_arg)
@@ -778,6 +1015,9 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	if (!dp->cfg.batch)
 		dp->cfg.batch = 128;
 	dp->backend = cfg->backend;
+	/* ip6tnl routes carry "src VHA" anyway; none has no routes */
+	dp->src_mode =
+	        cfg->backend == VRRP_HA_DP_NONE ? VRRP_HA_DP_SRC_TUNSRC : VRRP_HA_DP_SRC_ROUTE;
 	if (getrandom(&dp->seed, sizeof(dp->seed), GRND_NONBLOCK) != sizeof(dp->seed))
 		dp->seed = (uint64_t)(uintptr_t)dp ^ (uint64_t)time(NULL);
 	dp->slots = calloc(dp->cfg.batch, sizeof(*dp->slots));
@@ -804,6 +1044,8 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	n = flush_table(dp, dp->cfg.decap_table);
 	if (n > 0)
 		dp->ctr.flushed_stale += (uint64_t)n;
+	if (dp->cfg.filter)
+		pick_gate_mark(dp);
 
 	if (dp->backend == VRRP_HA_DP_AUTO || dp->backend == VRRP_HA_DP_IP6TNL) {
 		err = tnl_setup(dp);
@@ -823,7 +1065,9 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	if (dp->backend == VRRP_HA_DP_SEG6 && setup_seg6(dp))
 		goto fail;
 	if (dp->cfg.filter) {
-		err = dpf_open(&dp->filter, dp->cfg.table, &dp->cfg.vha, dp->cfg.gate_mark);
+		err = dpf_open(&dp->filter, dp->cfg.table, &dp->cfg.vha, dp->cfg.gate_mark,
+		               dp->backend == VRRP_HA_DP_SEG6 &&
+		                       dp->src_mode == VRRP_HA_DP_SRC_REWRITE);
 		if (err) {
 			dp_log(dp, LOG_ERR,
 			       "dataplane: nftables filter: %s (set filter off to run without)",
@@ -835,9 +1079,11 @@ struct vrrp_ha_dp *vrrp_ha_dp_new(const struct vrrp_ha_dp_config *cfg, vrrp_ha_d
 	}
 	if (dp->gated && rules_install(dp))
 		goto fail;
-	dp_log(dp, LOG_INFO, "dataplane: backend %s, table %u, %llu stale entries flushed",
-	       vrrp_ha_dp_backend_name(dp->backend), dp->cfg.table,
-	       (unsigned long long)dp->ctr.flushed_stale);
+	dp_log(dp, LOG_INFO,
+	       "dataplane: backend %s, outer source by %s, gate mark 0x%x, table %u, %llu stale "
+	       "entries flushed",
+	       vrrp_ha_dp_backend_name(dp->backend), vrrp_ha_dp_src_name(dp->src_mode),
+	       vrrp_ha_dp_gate_mark(dp), dp->cfg.table, (unsigned long long)dp->ctr.flushed_stale);
 	return dp;
 fail:
 	vrrp_ha_dp_free(dp);
@@ -847,6 +1093,16 @@ fail:
 enum vrrp_ha_dp_backend vrrp_ha_dp_backend(const struct vrrp_ha_dp *dp)
 {
 	return dp->backend;
+}
+
+enum vrrp_ha_dp_src vrrp_ha_dp_src_mode(const struct vrrp_ha_dp *dp)
+{
+	return dp->src_mode;
+}
+
+uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp)
+{
+	return dp->gated ? dp->cfg.gate_mark : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1055,8 +1311,8 @@ size_t vrrp_ha_dp_commit(struct vrrp_ha_dp *dp, size_t max)
 static int rule_add(struct vrrp_ha_dp *dp, uint32_t pref, uint32_t table,
                     const struct in6_addr *dst, uint32_t mark)
 {
-	int err = request(dp,
-	                  rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, pref, table, dst, mark));
+	int err = request(dp, rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, pref, table, dst,
+	                               mark, dp->cfg.protocol));
 
 	return err == -EEXIST ? 0 : err;
 }
@@ -1064,41 +1320,62 @@ static int rule_add(struct vrrp_ha_dp *dp, uint32_t pref, uint32_t table,
 static int rule_del(struct vrrp_ha_dp *dp, uint32_t pref, uint32_t table,
                     const struct in6_addr *dst, uint32_t mark)
 {
-	int err = request(dp, rule_msg(RTM_DELRULE, 0, pref, table, dst, mark));
+	int err = request(dp, rule_msg(RTM_DELRULE, 0, pref, table, dst, mark, dp->cfg.protocol));
 
 	return err == -ENOENT ? 0 : err;
 }
 
-/* Put "lookup local" behind our decapsulation rule, once per netns. */
+/*
+ * Put "lookup local" behind our decapsulation rule, once per netns: the
+ * first instance adds it at LOCAL_PREF tagged with our protocol (the tag
+ * says "one of us moved it"), later ones find it there.
+ */
 static int move_local_rule(struct vrrp_ha_dp *dp)
 {
-	int err;
+	struct ns_rules n;
+	int err = ns_rules_read(dp, &n);
 
-	if (dp->local0_removed)
-		return 0;
-	err = request(dp, rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, LOCAL_PREF,
-	                           RT_TABLE_LOCAL, NULL, 0));
-	if (err == 0)
-		dp->local_added = 1;
-	else if (err != -EEXIST)
+	if (err)
 		return err;
-	err = request(dp, rule_msg(RTM_DELRULE, 0, 0, RT_TABLE_LOCAL, NULL, 0));
-	if (err == 0) {
-		dp->local0_removed = 1;
+	if (!n.local_moved) {
+		err = rule_add(dp, LOCAL_PREF, RT_TABLE_LOCAL, NULL, 0);
+		if (err)
+			return err;
+	}
+	if (!n.local0)
+		return 0;
+	err = request(dp, rule_msg(RTM_DELRULE, 0, 0, RT_TABLE_LOCAL, NULL, 0, 0));
+	if (err == 0)
 		dp_log(dp, LOG_INFO, "dataplane: moved rule \"lookup local\" from pref 0 to %u",
 		       LOCAL_PREF);
-	}
 	return err == -ENOENT ? 0 : err;
 }
 
-static void restore_local_rule(struct vrrp_ha_dp *dp)
+/*
+ * At free(), after our own rules went: the last instance of the netns (no
+ * tagged rule of another is left) puts "lookup local" back at pref 0 if one
+ * of us moved it, and removes the shared ip6tnl device.
+ */
+static void release_shared(struct vrrp_ha_dp *dp)
 {
-	if (dp->local0_removed && request(dp, rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, 0,
-	                                               RT_TABLE_LOCAL, NULL, 0)) == 0)
-		dp->local0_removed = 0;
-	if (!dp->local0_removed && dp->local_added)
-		if (rule_del(dp, LOCAL_PREF, RT_TABLE_LOCAL, NULL, 0) == 0)
-			dp->local_added = 0;
+	struct ns_rules n;
+	int idx;
+
+	if (ns_rules_read(dp, &n))
+		return;
+	if (n.others) {
+		dp_log(dp, LOG_INFO,
+		       "dataplane: %u rules of other instances left: shared state kept", n.others);
+		return;
+	}
+	if (n.local_moved_tag) {
+		if (!n.local0)
+			request(dp, rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, 0,
+			                     RT_TABLE_LOCAL, NULL, 0, DP_RTPROT_KERNEL));
+		rule_del(dp, LOCAL_PREF, RT_TABLE_LOCAL, NULL, 0);
+	}
+	if (dp->backend == VRRP_HA_DP_IP6TNL && (idx = (int)if_nametoindex(dp->cfg.tnl_name)) > 0)
+		link_delete(dp, idx);
 }
 
 /*
@@ -1146,7 +1423,7 @@ int vrrp_ha_dp_activate(struct vrrp_ha_dp *dp)
 		dp->active = 1;
 		return 0;
 	}
-	if (dp->backend == VRRP_HA_DP_SEG6) {
+	if (dp->backend == VRRP_HA_DP_SEG6 && dp->src_mode == VRRP_HA_DP_SRC_TUNSRC) {
 		err = seg6_set_tunsrc(dp, &dp->cfg.vha);
 		if (err) {
 			dp_log(dp, LOG_ERR, "dataplane: seg6 tunsrc: %s", strerror(-err));
@@ -1229,9 +1506,8 @@ void vrrp_ha_dp_free(struct vrrp_ha_dp *dp)
 		flush_rules(dp);
 		flush_table(dp, dp->cfg.table);
 		flush_table(dp, dp->cfg.decap_table);
-		restore_local_rule(dp);
-		if (dp->tnl_idx)
-			link_delete(dp, dp->tnl_idx);
+		if (dp->backend == VRRP_HA_DP_SEG6 || dp->tnl_idx)
+			release_shared(dp);
 	}
 	if (dp->tunsrc_set && dp->gnl.sk) {
 		struct in6_addr any = IN6ADDR_ANY_INIT;

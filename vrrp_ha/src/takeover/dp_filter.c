@@ -36,6 +36,20 @@
  * empty while BACKUP; MASTER adds "meta mark set meta mark | M" to both,
  * and the permanent fib rule "fwmark M/M lookup <table>" starts matching.
  *
+ * Where the kernel cannot carry the outer source per seg6 route (no
+ * SEG6_IPTUNNEL_SRC), the namespace's single "ip sr tunsrc" would give
+ * every instance's tunnels the same source; the REWRITE mode adds
+ *
+ *     chain src_out {
+ *       type filter hook postrouting priority raw; policy accept;
+ *       ip6 nexthdr ipv6 ip6 daddr . @nh,512,128 @pairs counter ip6 saddr set VHA
+ *     }
+ *
+ * which matches what we encapsulated (outer destination CoA, inner
+ * destination HoA: bytes 64..79) and writes this instance's VHA into the
+ * outer source (bytes 8..23; no checksum covers them: the outer next
+ * header is IPv6).
+ *
  * Element changes go out as one nf_tables transaction per dpf_commit(); a
  * refused transaction changes nothing (the caller then rebuilds the set).
  */
@@ -54,6 +68,7 @@
 #define CHAIN_NAME   "tunnel_in"
 #define GATE_IN      "gate_in"
 #define GATE_OUT     "gate_out"
+#define SRC_OUT      "src_out"
 #define ELEM_MSG_MAX 1024  /* elements per message: 44 bytes each, stays < 64 KiB */
 #define TX_ELEM_MAX  16384 /* elements per transaction before an early send */
 #define KEY_TYPE_IP6 8     /* nft's TYPE_IP6ADDR; concatenation: (a << 6) | b */
@@ -233,6 +248,71 @@ static int expr_verdict(struct nl_msg *m, int verdict)
 /* Rule kinds of the chain, in order. */
 enum { RULE_PAIR_ACCEPT, RULE_DROP_IPV6, RULE_DROP_IPIP, RULE_COUNT };
 
+/* payload write: bytes off..off+len-1 of the network header := register sreg */
+static int expr_payload_set(struct nl_msg *m, uint32_t sreg, uint32_t off, uint32_t len)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "payload"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_PAYLOAD_SREG, sreg) ||
+	    put_be32(m, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER) ||
+	    put_be32(m, NFTA_PAYLOAD_OFFSET, off) || put_be32(m, NFTA_PAYLOAD_LEN, len) ||
+	    put_be32(m, NFTA_PAYLOAD_CSUM_TYPE, NFT_PAYLOAD_CSUM_NONE))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+/* register dreg := data (len bytes) */
+static int expr_imm_data(struct nl_msg *m, uint32_t dreg, const void *data, int len)
+{
+	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d, *v;
+
+	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "immediate"))
+		return -1;
+	d = NEST(m, NFTA_EXPR_DATA);
+	if (!d || put_be32(m, NFTA_IMMEDIATE_DREG, dreg))
+		return -1;
+	v = NEST(m, NFTA_IMMEDIATE_DATA);
+	if (!v || nla_put(m, NFTA_DATA_VALUE, len, data))
+		return -1;
+	nla_nest_end(m, v);
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
+/* src_out: ip6 nexthdr ipv6 ip6 daddr . @nh,512,128 @pairs counter ip6 saddr set VHA */
+static int add_rewrite_rule_msg(struct dp_filter *f, struct dp_batch *b, uint32_t set_id)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
+	const uint8_t proto = IPPROTO_IPV6;
+	struct nlattr *l;
+	int bad, err = -ENOMEM;
+
+	if (!m)
+		return err;
+	bad = nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
+	      nla_put_string(m, NFTA_RULE_CHAIN, SRC_OUT);
+	l = bad ? NULL : NEST(m, NFTA_RULE_EXPRESSIONS);
+	/* outer destination (24..39) . inner destination (40 + 24 = 64..79):
+	 * the set's key (CoA . HoA) */
+	bad = !l || expr_payload(m, NFT_REG_1, 6, 1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
+	      expr_payload(m, NFT_REG_1, 24, 16) || expr_payload(m, NFT_REG_2, 64, 16) ||
+	      expr_lookup(m, NFT_REG_1, set_id) || expr_counter(m) ||
+	      expr_imm_data(m, NFT_REG_1, &f->vha, sizeof(f->vha)) ||
+	      expr_payload_set(m, NFT_REG_1, 8, 16);
+	if (!bad) {
+		nla_nest_end(m, l);
+		err = dpb_add(&f->nl, b, m, 1);
+	}
+	nlmsg_free(m);
+	return err;
+}
+
 static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind, uint32_t set_id)
 {
 	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
@@ -407,7 +487,8 @@ int dpf_gate(struct dp_filter *f, int on)
 	return err;
 }
 
-int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint32_t gate_mark)
+int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint32_t gate_mark,
+             int rewrite_src)
 {
 	struct dp_batch b = {0};
 	const uint32_t set_id = 1;
@@ -417,6 +498,7 @@ int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint3
 	snprintf(f->table, sizeof(f->table), "vrrp_ha_%u", id);
 	f->vha = *vha;
 	f->gate_mark = gate_mark;
+	f->rewrite_src = rewrite_src;
 	err = dpnl_open(&f->nl, NETLINK_NETFILTER, 8 << 20);
 	if (err)
 		return err;
@@ -434,8 +516,12 @@ int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint3
 		err = add_chain_msg(f, &b, GATE_IN, NF_INET_PRE_ROUTING, "filter");
 	if (!err && gate_mark)
 		err = add_chain_msg(f, &b, GATE_OUT, NF_INET_LOCAL_OUT, "route");
+	if (!err && rewrite_src)
+		err = add_chain_msg(f, &b, SRC_OUT, NF_INET_POST_ROUTING, "filter");
 	for (k = 0; !err && k < RULE_COUNT; k++)
 		err = add_rule_msg(f, &b, k, set_id);
+	if (!err && rewrite_src)
+		err = add_rewrite_rule_msg(f, &b, set_id);
 	if (!err)
 		err = tx_send(f, &b);
 	dpb_free(&b);

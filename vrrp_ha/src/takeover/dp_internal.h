@@ -92,6 +92,7 @@ struct dp_filter {
 	char table[32];
 	struct in6_addr vha;
 	uint32_t gate_mark;       /* activation mark bit(s), 0: no gate chains */
+	int rewrite_src;          /* chain src_out: outer source := VHA (seg6 REWRITE) */
 	struct dp_batch tx;       /* pending element changes, one transaction */
 	struct nl_msg *add, *del; /* element list messages being filled */
 	struct nlattr *add_nest, *del_nest;
@@ -102,10 +103,13 @@ struct dp_filter {
 
 /*
  * Create (after deleting a stale one) table, set, chain and rules; with
- * gate_mark != 0 also the (empty) gate chains. Returns: 0, or a negative
- * errno (nothing left behind).
+ * gate_mark != 0 also the (empty) gate chains; with rewrite_src the
+ * postrouting chain that writes the VHA into the outer source of our
+ * tunnel packets (outer destination . inner destination in the set).
+ * Returns: 0, or a negative errno (nothing left behind).
  */
-int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint32_t gate_mark);
+int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint32_t gate_mark,
+             int rewrite_src);
 /*
  * Open (on) or close the gate: one transaction that empties the gate
  * chains and, for on, adds "meta mark set mark | gate_mark" to each.
