@@ -27,22 +27,7 @@ add_node inj 9
 write_conf o 255 $ADV "request_timeout_ms 3000"
 write_conf b 100 $ADV
 # s: an ordinary VRRP router of the group (no mipv6_ha block)
-cat >"$WORK/s/keepalived.conf" <<EOF
-global_defs {
-    router_id s
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 51
-    priority 150
-    advert_int $ADV
-    virtual_ipaddress {
-        fe80::100/64
-        $VHA/64
-    }
-}
-EOF
+write_stock_conf s 150 $ADV
 
 held_of() { ctl "$1" state 2>/dev/null | awk '$1=="held"{print $2}'; }
 held_is() { [ "$(held_of "$1")" = "$2" ]; }

@@ -198,6 +198,28 @@ vrrp_instance VI_1 {
 EOF
 }
 
+# write_stock_conf NAME PRIORITY ADVERT_INT [EXTRA_INSTANCE_LINES]: an
+# ordinary VRRP router of the group (no mipv6_ha block): stock keepalived
+write_stock_conf() {
+	cat >"$WORK/$1/keepalived.conf" <<EOF
+global_defs {
+    router_id $1
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority $2
+    advert_int $3
+    ${4:-}
+    virtual_ipaddress {
+        fe80::100/64
+        $VHA/64
+    }
+}
+EOF
+}
+
 # start_ka NAME: start keepalived (VRRP only) in the node's namespace.
 start_ka() {
 	name=$1
@@ -659,8 +681,14 @@ pr_mn() {
 	veth_link rt "f$k" "mnr$k" eth0
 	veth_link "mnr$k" eth1 "mnh$k" eth0
 	ns rt ip -6 addr add "2001:db8:f:$k::1/64" dev "f$k" nodad
-	# the MN router: End.DX6 to the host for what comes from the VHA, encap.red
-	# to the VHA for what the HoA sends (the local rule below both)
+	mn_tunnels "$k" "$hoa" "$coa" "$VHA"
+}
+
+# mn_tunnels K HOA COA VHA: the MN router K: End.DX6 to the host for what
+# comes from the VHA, encap.red to the VHA for what the HoA sends (the local
+# rule below both); the MN host with its HoA
+mn_tunnels() {
+	k=$1 hoa=$2 coa=$3 vha=$4
 	ns "mnr$k" ip -6 -batch - <<B
 addr add $coa/64 dev eth0 nodad
 route add default via 2001:db8:f:$k::1 dev eth0
@@ -671,7 +699,7 @@ rule del pref 0 lookup local
 rule add pref 500 to $coa/128 ipproto ipv6 lookup 100
 route add $coa/128 encap seg6local action End.DX6 nh6 2001:db8:e:$k::2 dev eth1 table 100
 rule add pref 600 from $hoa/128 lookup 200
-route add default encap seg6 mode encap.red segs $VHA dev eth0 table 200
+route add default encap seg6 mode encap.red segs $vha dev eth0 table 200
 B
 	ns "mnh$k" ip -6 -batch - <<B
 addr add 2001:db8:e:$k::2/64 dev eth0 nodad
@@ -795,23 +823,7 @@ lb_mn() {
 	veth_link "mnr$k" eth1 "mnh$k" eth0
 	ns rt ip -6 addr add "2001:db8:f:$k::1/64" dev "f$k" nodad
 	ns rt ip -6 route add "2001:db8:$2::/48" via "$vha" dev eth0
-	ns "mnr$k" ip -6 -batch - <<B
-addr add $coa/64 dev eth0 nodad
-route add default via 2001:db8:f:$k::1 dev eth0
-addr add 2001:db8:e:$k::1/64 dev eth1 nodad
-sr tunsrc set $coa
-rule add pref 1000 lookup local
-rule del pref 0 lookup local
-rule add pref 500 to $coa/128 ipproto ipv6 lookup 100
-route add $coa/128 encap seg6local action End.DX6 nh6 2001:db8:e:$k::2 dev eth1 table 100
-rule add pref 600 from $hoa/128 lookup 200
-route add default encap seg6 mode encap.red segs $vha dev eth0 table 200
-B
-	ns "mnh$k" ip -6 -batch - <<B
-addr add 2001:db8:e:$k::2/64 dev eth0 nodad
-addr add $hoa/128 dev eth0 nodad
-route add default via 2001:db8:e:$k::1 dev eth0 src $hoa
-B
+	mn_tunnels "$k" "$hoa" "$coa" "$vha"
 }
 
 # lb_home NODES...: bridge with NODES (ha1 = index 1, ...), rt (fe), cn behind rt

@@ -57,23 +57,7 @@ conf b 150 "" "dataplane seg6"
 echo 0 >"$WORK/a/trk"
 { printf 'vrrp_track_file %strk {\n    file %s\n}\n' "$PFX" "$WORK/a/trk"; cat "$WORK/a/keepalived.conf"; } >"$WORK/a/k.tmp"
 mv "$WORK/a/k.tmp" "$WORK/a/keepalived.conf"
-cat >"$WORK/s/keepalived.conf" <<EOF
-global_defs {
-    router_id s
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 51
-    priority 100
-    nopreempt
-    advert_int $ADV
-    virtual_ipaddress {
-        fe80::100/64
-        $VHA/64
-    }
-}
-EOF
+write_stock_conf s 100 $ADV nopreempt
 
 sv() { ctl "$1" state 2>/dev/null | awk -v k="$2" '$1==k{print $2}'; }
 held_is() { [ "$(sv "$1" held)" = "$2" ]; }
