@@ -10,6 +10,9 @@
 #  2. switchover on a: a is active again, b standby;
 #  3. refusals: b held by the operator answers 129 (exit 4), a stays
 #     MASTER; a switchover on the active HA is refused locally (exit 1);
+#  3b. b missed a delete (its extension messages dropped for a moment; no
+#     periodic digest in this test): b answers 130 and repairs its table
+#     at once; a asks again and the switchback completes (exit 0);
 #  4. the target crashes (SIGSTOP) in the middle: a gets no reply, exits 7
 #     after switch_timeout, stays MASTER, no hold left;
 #  5. a forged (unauthenticated) SwitchBack Request from inj spoofing a, and
@@ -44,6 +47,7 @@ conf() {
         auth_key_file $f
         auth_epoch_file $WORK/$1/VI_1.epoch
         switch_timeout 4000
+        digest_interval 0
         ${4:-}" "nopreempt
     ${3:-}"
 }
@@ -175,6 +179,34 @@ run_sw a switchover
 check "3: switchover on the active HA: refused here, exit 1 ($RC)" [ "$RC" -eq 1 ]
 run_sw b switchback
 check "3: switchback on a standby: refused here, exit 1 ($RC)" [ "$RC" -eq 1 ]
+
+log "=== 3b. not in sync: b missed a delete"
+H1=2001:db8:aa:0:1::1 C1=2001:db8:cc:0:1::1
+ns b nft -f - <<EOF
+table inet ${PFX}cut {
+	chain input {
+		type filter hook input priority 0;
+		meta l4proto 112 @nh,320,8 0x3c counter drop
+	}
+}
+EOF
+cut_dropped() { ns b nft list chain inet "${PFX}cut" input | grep -q 'packets [1-9]'; }
+ctl a del $H1 >/dev/null
+wait_for 10 "b dropped a's delete" cut_dropped
+ns b nft delete table inet "${PFX}cut"
+check "3b: b still holds $H1 ($(sv b rbc) bindings)" [ "$(sv b rbc)" = "$N" ]
+snap
+run_sw a switchback $B_LL
+check "3b: switchback exits 0 after the repair ($RC)" [ "$RC" -eq 0 ]
+by "3b: refused once" b switch_refused 1
+check "3b: b repaired (sync_repairs moved)" moved b sync_repairs "$WORK/b.c"
+wait_for 10 "b MASTER" is_state b MASTER
+check "3b: b no longer holds $H1" [ "$(sv b rbc)" = "$((N - 1))" ]
+run_sw a switchover
+check "3b: switchover back exits 0 ($RC)" [ "$RC" -eq 0 ]
+wait_for 10 "a MASTER" is_state a MASTER
+ctl a add $H1 $C1 3600 2 AH >/dev/null
+wait_for 20 "tables equal" same_tab
 
 log "=== 4. the target stops in the middle"
 kill -STOP "$(vrrp_pid b)"

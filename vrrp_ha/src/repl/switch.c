@@ -422,6 +422,14 @@ static void rx_hello(struct repl *r, const struct in6_addr *src, const struct vr
 	sw->cands[i] = *m;
 }
 
+/* Request ids are never 0 (the draft) */
+static uint32_t new_id(struct repl_switch *sw)
+{
+	if (!sw->next_id)
+		sw->next_id = 1;
+	return sw->next_id++;
+}
+
 static void rx_reply(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_switch *m,
                      uint64_t now)
 {
@@ -438,6 +446,7 @@ static void rx_reply(struct repl *r, const struct in6_addr *src, const struct vr
 		 * again a little later, within the deadline */
 		sw->last_refusal = m->status;
 		sw->next_tx = now + SW_RETRY_MS;
+		sw->id = new_id(sw); /* a new question: the old id has its answer */
 		vrrp_ha_arm_at(r->h, sw->next_tx);
 		return;
 	}
@@ -519,14 +528,6 @@ static int best_cand(const struct repl_switch *sw, unsigned *why_none)
 			best = (int)i;
 	}
 	return best;
-}
-
-/* Request ids are never 0 (the draft) */
-static uint32_t new_id(struct repl_switch *sw)
-{
-	if (!sw->next_id)
-		sw->next_id = 1;
-	return sw->next_id++;
 }
 
 static void start_hello(struct repl *r, uint64_t now)
