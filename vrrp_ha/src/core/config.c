@@ -33,6 +33,8 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->extensions = VRRP_HA_EXT_AUTO;
 	c->auth = VRRP_HA_AUTH_OFF;
 	c->auth_cipher = VRRP_HA_AUTH_AES256GCM;
+	c->ha_switch_rate = 1000;
+	c->ha_switch_burst = 16;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)
