@@ -104,11 +104,11 @@ struct vrrp_ha_config {
 	char *auth_key_file;               /* required unless auth is off */
 	char *auth_epoch_file;             /* NULL: /var/lib/vrrp-ha/<iname>.epoch */
 	/* hard switch (RFC 5142, docs/hard-switch.md): switch_mode hard */
-	bool hard_switch;            /* default false (switch_mode virtual) */
-	struct in6_addr ha_address;  /* this HA's own unicast address (mandatory in hard mode) */
-	unsigned ha_switch_rate;     /* Home Agent Switch messages per second (default 1000) */
-	unsigned ha_switch_burst;    /* sent at once at most (default 16) */
-	bool ha_switch_to_hoa;       /* send to the HoA instead of the CoA (default false) */
+	bool hard_switch;           /* default false (switch_mode virtual) */
+	struct in6_addr ha_address; /* this HA's own unicast address (mandatory in hard mode) */
+	unsigned ha_switch_rate;    /* Home Agent Switch messages per second (default 1000) */
+	unsigned ha_switch_burst;   /* sent at once at most (default 16) */
+	bool ha_switch_to_hoa;      /* send to the HoA instead of the CoA (default false) */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */
