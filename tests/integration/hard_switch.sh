@@ -9,7 +9,9 @@
 #     ha_address, from ha_address, with a correct checksum (computed here from
 #     the capture), at the configured pace (N at R/s take >= (N-1)/R s); its
 #     counters and the HA_SWITCH events of `vrrp-ha-ctl watch` match;
-#  c. adversary: the new master is killed in the middle of a second run and
+#  c. the owner returns while the new master runs (slowed to 10/s by a
+#     reload): it preempts, the new master leaves MASTER and its run stops;
+#  d. adversary: the new master is killed in the middle of a run and
 #     restarted: it comes back with an empty RBC (no state survives a crash)
 #     and sends nothing more: no duplicate flood.
 TEST_NAME=hard_switch
@@ -127,9 +129,11 @@ check "b: no run as a BACKUP" [ "$(counter b hsw_runs)" = 0 ]
 acc=$(counter b ctl_accepted)
 ctl b watch >"$WORK/watch.b" 2>"$WORK/watch.b.err" &
 bg_started $!
+ctl b watch --json >"$WORK/watch.bj" 2>"$WORK/watch.bj.err" &
+bg_started $!
 # accepted (the check below proves it subscribed before the run: its first
 # line is b's STATE change, published before the first message leaves)
-wait_for 5 "watch on b accepted" ctr_ge b ctl_accepted $((acc + 2))
+wait_for 5 "watches on b accepted" ctr_ge b ctl_accepted $((acc + 3))
 crash a linkdown
 wait_for 10 "b MASTER" is_state b MASTER
 wait_for 20 "b: run complete" ctr_is b hsw_runs_complete 1
@@ -197,36 +201,75 @@ check "watch: $N HA_SWITCH events, one per HoA, naming b and the CoA" \
 		"$WORK/watch.b" | LC_ALL=C sort -u | wc -l)" -eq $N ]
 check "watch: subscribed before the run (STATE to MASTER first)" \
 	sh -c "head -1 '$WORK/watch.b' | grep -q '^STATE .*to=MASTER'"
+wait_for 5 "$N HA_SWITCH JSON events" nlines_ge "$WORK/watch.bj" '"event":"HA_SWITCH"' $N
+check "watch --json: $N HA_SWITCH objects naming b, the binding and to=coa" \
+	[ "$(grep '"event":"HA_SWITCH","table":"rbc","hoa":"2001:db8:aa:' "$WORK/watch.bj" |
+		grep -c "\"ha\":\"$HA_B\",\"to\":\"coa\",\"time_ms\":")" -eq $N ]
 check "watch: HA_SWITCH events == hsw_sent" \
 	[ "$(grep -c '^HA_SWITCH ' "$WORK/watch.b")" = "$(counter b hsw_sent)" ]
 
-log "--- c. the owner returns; crashes again; b is killed mid-run and restarted"
+log "--- c. the owner returns; b paced down to 10/s by a reload; the owner crashes again"
+log "       and returns mid-run: b leaves MASTER and its run stops"
 link_up a
 start_ka a
 wait_for 30 "a MASTER again" is_state a MASTER
 wait_for 10 "b BACKUP again" is_state b BACKUP
 wait_for 20 "a restored $N" bc_is a $N
 wait_for 20 "b has $N in its RBC" rbc_is b $N
-before=$(nmh)
-check "the owner's return sends nothing" [ "$before" -eq $N ]
+check "the owner's return sends nothing" [ "$(nmh)" -eq $N ]
+nreload() { grep -c 'Reload complete' "$WORK/$1/keepalived.log" || true; }
+reloaded() { [ "$(nreload "$1")" -gt "$2" ]; }
+rb=$(nreload b)
+sed -i "s/ha_switch_rate $RATE/ha_switch_rate 10/" "$WORK/b/keepalived.conf"
+reload b
+wait_for 10 "b reloaded" reloaded b "$rb"
+wait_for 10 "b BACKUP after the reload" is_state b BACKUP
+t2=$(date +%s.%N)
 crash a linkdown
 wait_for 10 "b MASTER (second run)" is_state b MASTER
-wait_for 10 "b: 50 sent in the second run" ctr_ge b hsw_sent $((N + 50))
+wait_for 10 "b: 20 sent in the second run" ctr_ge b hsw_sent $((N + 20))
+link_up a
+start_ka a
+wait_for 30 "a MASTER (preempts b)" is_state a MASTER
+wait_for 10 "b BACKUP (the run stops)" is_state b BACKUP
+t_backup=$(date +%s.%N)
+check "b: hsw_runs 2, hsw_runs_stopped 1" \
+	[ "$(counter b hsw_runs) $(counter b hsw_runs_stopped)" = "2 1" ]
+check "b: hsw_pending 0 after the stop" ctr_is b hsw_pending 0
+wait_for 20 "a restored $N again" bc_is a $N
+past() { [ "$(date +%s%3N)" -ge "$1" ]; }
+wait_for 5 "one second after b left MASTER" past $(($(date +%s%3N) + 1000))
+tshark -r "$CAP" -Y "mip6.mhtype == 12 && frame.time_epoch >= $t2" -T fields \
+	-e frame.time_epoch >"$WORK/run2.txt" 2>/dev/null
+second=$(wc -l <"$WORK/run2.txt")
+span2=$(awk 'NR==1{f=$1} {l=$1} END{printf "%d", (l-f)*1000}' "$WORK/run2.txt")
+log "second run: $second messages in $span2 ms at 10/s before b left MASTER"
+check "second run stopped part way (20 <= $second < $N)" [ "$second" -ge 20 -a "$second" -lt $N ]
+check "second run at the reloaded pace ($span2 >= $(((second - 1) * 100 * 9 / 10)) ms)" \
+	[ "$span2" -ge $(((second - 1) * 100 * 9 / 10)) ]
+check "nothing after b left MASTER" [ "$(nmh "frame.time_epoch >= $t_backup")" -eq 0 ]
+check "hsw_sent == messages captured" [ "$(counter b hsw_sent)" -eq $((N + second)) ]
+
+log "--- d. the owner crashes again; b is killed mid-run and restarted"
+sent=$(counter b hsw_sent)
+crash a linkdown
+wait_for 10 "b MASTER (third run)" is_state b MASTER
+wait_for 10 "b: 20 sent in the third run" ctr_ge b hsw_sent $((sent + 20))
 crash b
 restart_at=$(date +%s.%N)
 start_ka b
 wait_for 20 "restarted b MASTER" is_state b MASTER
 wait_for 10 "restarted b: its run complete" ctr_is b hsw_runs_complete 1
 check "restarted b: empty RBC" rbc_is b 0
-check "restarted b: hsw_sent 0" [ "$(counter b hsw_sent)" = 0 ]
-# a barrier: an advert of b captured after its run ended (a flood would be
-# in the file before it); the capture holds MH only: count what arrived
-past() { [ "$(date +%s%3N)" -ge "$1" ]; }
+check "restarted b: hsw_sent 0" ctr_is b hsw_sent 0
 wait_for 5 "one second after the run" past $(($(date +%s%3N) + 1000))
 after=$(nmh "frame.time_epoch >= $restart_at")
-second=$(($(nmh) - N - after))
-log "b killed after $second messages of its second run; $after after its restart"
-check "b was killed mid-run (50 <= $second < $N)" [ "$second" -ge 50 -a "$second" -lt $N ]
+third=$(($(nmh) - N - second - after))
+log "b killed after $third messages of its third run; $after after its restart"
+check "b was killed mid-run (20 <= $third < $N)" [ "$third" -ge 20 -a "$third" -lt $N ]
 check "no message after the restart ($after)" [ "$after" -eq 0 ]
+check "no mobile node got more than one message per run" \
+	[ "$(tshark -r "$CAP" -Y "mip6.mhtype == 12" -T fields -e ipv6.dst 2>/dev/null |
+		LC_ALL=C sort | uniq -c | awk '$1 > 3' | wc -l)" -eq 0 ]
 
 finish
