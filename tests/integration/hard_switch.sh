@@ -156,10 +156,10 @@ check "every one lists one address: b's ha_address" \
 	[ "$(awk -v s=$HA_B '$4!=1 || $5!=s' "$WORK/has.txt" | wc -l)" -eq 0 ]
 span=$(awk 'NR==1{f=$1} {l=$1} END{printf "%d", (l-f)*1000}' "$WORK/has.txt")
 log "$N messages in $span ms at $RATE/s"
-check "paced: $N at $RATE/s take >= $(((N - 1) * 1000 / RATE * 9 / 10)) ms ($span)" \
-	[ "$span" -ge $(((N - 1) * 1000 / RATE * 9 / 10)) ]
-check "paced: and not much longer ($span < $(((N - 1) * 1000 / RATE * 2)) ms)" \
-	[ "$span" -lt $(((N - 1) * 1000 / RATE * 2)) ]
+check "paced: $N at $RATE/s take >= $(((N - 1) * 9000 / (RATE * 10))) ms ($span)" \
+	[ "$span" -ge $(((N - 1) * 9000 / (RATE * 10))) ]
+check "paced: and not much longer ($span < $(((N - 1) * 2000 / RATE)) ms)" \
+	[ "$span" -lt $(((N - 1) * 2000 / RATE)) ]
 # checksum (RFC 6275 6.1.1, the kernel's with IPV6_CHECKSUM 4) and layout,
 # from the captured bytes
 python3 - "$CAP" >"$WORK/csum.out" 2>&1 <<'PY' || true

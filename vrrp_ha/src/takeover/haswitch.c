@@ -210,10 +210,12 @@ int vrrp_ha_hsw_added(struct vrrp_ha_hsw *s, const struct in6_addr *hoa)
 {
 	if (!s->active || set_has(&s->qu, hoa))
 		return 0;
-	if (set_put(&s->qu, hoa))
-		return -1;
 	if (queue_push(&s->qu, hoa))
-		return -1; /* stays in the set: the walk skips it, as documented */
+		return -1;
+	if (set_put(&s->qu, hoa)) {
+		s->qu.len--; /* take it back: only the walk may still meet it */
+		return -1;
+	}
 	s->cnt.added_in_run++;
 	update_pending(s);
 	return 0;
