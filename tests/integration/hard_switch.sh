@@ -9,6 +9,8 @@
 #     ha_address, from ha_address, with a correct checksum (computed here from
 #     the capture), at the configured pace (N at R/s take >= (N-1)/R s); its
 #     counters and the HA_SWITCH events of `vrrp-ha-ctl watch` match;
+#     meanwhile a third host floods b's ha_address and the VHA with forged
+#     Home Agent Switch messages: b (which never reads them) is unaffected;
 #  c. the owner returns while the new master runs (slowed to 10/s by a
 #     reload): it preempts, the new master leaves MASTER and its run stops;
 #  d. adversary: the new master is killed in the middle of a run and
@@ -29,6 +31,8 @@ BURST=${HSW_BURST:-1}
 # ctest runs the defaults)
 HA_A=2001:db8:1::1 # add_node's addresses double as the HAs' own addresses
 HA_B=2001:db8:1::2
+EVIL=2001:db8:1::254 # r: also the adversary that floods forged switch messages
+FLOOD=${HSW_FLOOD:-40000} # about 4 s: before, during and after the run
 
 setup_bridge
 add_node a 1
@@ -108,8 +112,10 @@ CAP_PID=$!
 bg_started $CAP_PID
 wait_for 15 "capture running" grep -q "Capturing on" "$WORK/cap.err"
 # nmh [FILTER]: Home Agent Switch messages captured so far (and FILTER)
+# (not counting the forged ones of the flooding host r)
+MINE="mip6.mhtype == 12 && ipv6.src != $EVIL"
 nmh() {
-	tshark -r "$CAP" -Y "mip6.mhtype == 12${1:+ && ($1)}" -T fields -e frame.number 2>/dev/null |
+	tshark -r "$CAP" -Y "$MINE${1:+ && ($1)}" -T fields -e frame.number 2>/dev/null |
 		grep -c . || true
 }
 nmh_ge() { [ "$(nmh "${2:-}")" -ge "$1" ]; }
@@ -138,11 +144,30 @@ bg_started $!
 # line is b's STATE change, published before the first message leaves)
 wait_for 5 "watches on b accepted" ctr_ge b ctl_accepted $((acc + 3))
 crash a linkdown
+# adversary: r floods b's ha_address (and the VHA) with forged Home Agent
+# Switch messages naming r, the kernel filling their checksums, while b runs
+ns r python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 135)
+m = bytes([59, 2, 12, 0, 0, 0, 1, 0]) + socket.inet_pton(socket.AF_INET6, sys.argv[1])
+import time
+for i in range(int(sys.argv[2])):
+    if i % 100 == 99:
+        time.sleep(0.01)  # spread over the run: about 10k/s
+    try:
+        s.sendto(m, (sys.argv[3 + i % 2], 0))
+    except OSError:
+        pass' "$EVIL" "$FLOOD" "$HA_B" "$VHA" >"$WORK/flood.out" 2>&1 &
+FLOOD_PID=$!
+bg_started $FLOOD_PID
 wait_for 10 "b MASTER" is_state b MASTER
 wait_for 20 "b: run complete" ctr_is b hsw_runs_complete 1
 wait_for 10 "$N messages captured" nmh_ge "$N"
-tshark -r "$CAP" -Y "mip6.mhtype == 12" -T fields -E separator=' ' -e frame.time_epoch \
-	-e ipv6.src -e ipv6.dst -e mip6.has.num_addrs -e mip6.has.address >"$WORK/has.txt" 2>/dev/null
+wait_for 30 "the flood ended" sh -c "! kill -0 $FLOOD_PID 2>/dev/null"
+# (tshark may find the live file's last packet cut short: exit 2, what was
+# read is printed; hence "|| true" after every read of it)
+tshark -r "$CAP" -Y "$MINE" -T fields -E separator=' ' -e frame.time_epoch \
+	-e ipv6.src -e ipv6.dst -e mip6.has.num_addrs -e mip6.has.address >"$WORK/has.txt" 2>/dev/null ||
+	true
 # canon FILE COLUMN: that column's addresses in one spelling, sorted
 canon() {
 	python3 -c 'import ipaddress, sys
@@ -166,9 +191,10 @@ check "paced: and not much longer ($span < $(((N - 1) * 2000 / RATE)) ms)" \
 	[ "$span" -lt $(((N - 1) * 2000 / RATE)) ]
 # checksum (RFC 6275 6.1.1, the kernel's with IPV6_CHECKSUM 4) and layout,
 # from the captured bytes
-python3 - "$CAP" >"$WORK/csum.out" 2>&1 <<'PY' || true
-import struct, sys
+python3 - "$CAP" "$EVIL" >"$WORK/csum.out" 2>&1 <<'PY' || true
+import ipaddress, struct, sys
 d = open(sys.argv[1], "rb").read()
+evil = ipaddress.IPv6Address(sys.argv[2]).packed
 le = d[:4] == b"\xd4\xc3\xb2\xa1"
 e = "<" if le else ">"
 off, good, bad = 24, 0, 0
@@ -180,7 +206,7 @@ while off + 16 <= len(d):
         continue
     ip = pkt[14:54]
     mh = pkt[54:54 + struct.unpack(">H", ip[4:6])[0]]
-    if mh[2] != 12:
+    if mh[2] != 12 or ip[8:24] == evil:
         continue
     ph = ip[8:40] + struct.pack(">IxxxB", len(mh), 135) + mh
     if len(ph) % 2:
@@ -195,6 +221,11 @@ while off + 16 <= len(d):
 print("good", good, "bad", bad)
 PY
 check "checksums and layout verify: $(cat "$WORK/csum.out")" grep -qx "good $N bad 0" "$WORK/csum.out"
+nflood=$(tshark -r "$CAP" -Y "mip6.mhtype == 12 && ipv6.src == $EVIL" -T fields \
+	-e frame.number 2>/dev/null | grep -c . || true)
+log "forged messages captured: $nflood of $FLOOD"
+check "the flood happened (>= $((FLOOD / 4)) forged captured)" [ "$nflood" -ge $((FLOOD / 4)) ]
+check "b survived the flood" alive b
 check "b: hsw_sent $N" [ "$(counter b hsw_sent)" = "$N" ]
 check "b: hsw_send_errors 0" [ "$(counter b hsw_send_errors)" = 0 ]
 check "b: hsw_runs 1" [ "$(counter b hsw_runs)" = 1 ]
@@ -243,8 +274,8 @@ check "b: hsw_pending 0 after the stop" ctr_is b hsw_pending 0
 wait_for 20 "a restored $N again" bc_is a "$N"
 past() { [ "$(date +%s%3N)" -ge "$1" ]; }
 wait_for 5 "one second after b left MASTER" past $(($(date +%s%3N) + 1000))
-tshark -r "$CAP" -Y "mip6.mhtype == 12 && frame.time_epoch >= $t2" -T fields \
-	-e frame.time_epoch >"$WORK/run2.txt" 2>/dev/null
+tshark -r "$CAP" -Y "$MINE && frame.time_epoch >= $t2" -T fields \
+	-e frame.time_epoch >"$WORK/run2.txt" 2>/dev/null || true
 second=$(wc -l <"$WORK/run2.txt")
 span2=$(awk 'NR==1{f=$1} {l=$1} END{printf "%d", (l-f)*1000}' "$WORK/run2.txt")
 log "second run: $second messages in $span2 ms at 10/s before b left MASTER"
@@ -273,7 +304,7 @@ log "b killed after $third messages of its third run; $after after its restart"
 check "b was killed mid-run (20 <= $third < $N)" [ "$third" -ge 20 -a "$third" -lt "$N" ]
 check "no message after the restart ($after)" [ "$after" -eq 0 ]
 check "no mobile node got more than one message per run" \
-	[ "$(tshark -r "$CAP" -Y "mip6.mhtype == 12" -T fields -e ipv6.dst 2>/dev/null |
+	[ "$(tshark -r "$CAP" -Y "$MINE" -T fields -e ipv6.dst 2>/dev/null |
 		LC_ALL=C sort | uniq -c | awk '$1 > 3' | wc -l)" -eq 0 ]
 
 finish
