@@ -525,9 +525,10 @@ static uint64_t hsw_timer(void *mp, uint64_t now)
 
 	if (was && !vrrp_ha_hsw_active(m->run))
 		vrrp_ha_logf(m->h, LOG_INFO,
-		             "home agent switch: run complete, %llu sent, %llu errors in %llu ms",
-		             (unsigned long long)c->sent, (unsigned long long)c->send_errors,
-		             (unsigned long long)c->last_run_ms);
+		             "home agent switch: run complete in %llu ms (since start: %llu sent, "
+		             "%llu send errors)",
+		             (unsigned long long)c->last_run_ms, (unsigned long long)c->sent,
+		             (unsigned long long)c->send_errors);
 	return next;
 }
 
