@@ -6,13 +6,23 @@
  * truncated prefix, every refusal reason; and the paced, resumable run
  * (takeover/hsw_int.h) over a fake table and a fake clock: exactly one
  * message per binding, the pace, bindings added and deleted during the run,
- * stop, send errors.
+ * stop, send errors. Then the module inside a real instance (nodes.h):
+ * a non-owner that becomes MASTER in hard mode runs once over its RBC, an
+ * owner or virtual mode never does, leaving MASTER stops the run, every
+ * message sent is one HA_SWITCH event. That part runs in a private network
+ * namespace when it can (no route: every send fails, counted), so nothing
+ * ever leaves the host; without root the raw socket fails, counted too.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "nodes.h"
 #include "takeover/hsw_int.h"
+#include "vrrp_ha/ha.h"
 #include "vrrp_ha/mh.h"
 #include "vrrp_ha/mopt.h"
 
@@ -409,6 +419,110 @@ static void test_stop_and_errors(void)
 	vrrp_ha_hsw_free(s);
 }
 
+/* ---- the module in an instance ---------------------------------------- */
+
+static bool routed; /* sends can succeed */
+static unsigned ev_switch, ev_with_peer;
+static struct in6_addr ev_last_peer;
+
+static void count_ev(void *arg, const struct vrrp_ha_event *ev)
+{
+	(void)arg;
+	if (ev->type != VRRP_HA_E_HA_SWITCH)
+		return;
+	ev_switch++;
+	if (ev->peer && ev->b && ev->table == VRRP_HA_T_RBC) {
+		ev_with_peer++;
+		ev_last_peer = *ev->peer;
+	}
+}
+
+/* nodes_advance jumps the clock and runs what is due once: step 1 ms at a time */
+static void step(struct node *nd, unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++)
+		nodes_advance(nd, 1, 1);
+}
+
+static void test_module(void)
+{
+	struct vrrp_ha_config ca, cb;
+	struct in6_addr hoa, coa, ha_b = A("2001:db8:1::2");
+	struct node n[2];
+	const unsigned nb = 100;
+
+	vrrp_ha_config_defaults(&ca);
+	vrrp_ha_config_defaults(&cb);
+	ca.hard_switch = cb.hard_switch = true;
+	ca.ha_address = A("2001:db8:1::1");
+	cb.ha_address = ha_b;
+	cb.ha_switch_rate = 100; /* 100 at 100/s, burst 16: about 840 ms */
+	nodes_pair(n, &ca, &cb, 2000);
+	for (unsigned i = 0; i < nb; i++) {
+		nodes_addr(&hoa, "2001:db8:aa::", i + 1);
+		nodes_addr(&coa, "2001:db8:cc::", i + 1);
+		vrrp_ha_bc_add(n[0].h, &hoa, &coa, 3600, 1, 0xc000);
+	}
+	nodes_settle(n, 2, 3000);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), nb);
+	/* the owner as MASTER never runs; a BACKUP neither */
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "hsw_runs"), 0);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs"), 0);
+	CHECK(vrrp_ha_subscribe(n[1].h, VRRP_HA_EMASK(VRRP_HA_E_HA_SWITCH), count_ev, NULL));
+
+	/* takeover: the owner fails, b becomes MASTER as a non-owner */
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_FAULT);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs"), 1);
+	step(&n[1], 300);
+	CHECK(vrrp_ha_counter(n[1].h, "hsw_pending") > 0); /* paced: not all at once */
+	CHECK(vrrp_ha_counter(n[1].h, "hsw_pending") < nb);
+	step(&n[1], 2000);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs_complete"), 1);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_pending"), 0);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_sent") + vrrp_ha_counter(n[1].h, "hsw_send_errors"),
+	         nb);
+	if (routed) {
+		CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_sent"), nb);
+		CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_send_errors"), 0);
+	}
+	CHECK_EQ(ev_switch, vrrp_ha_counter(n[1].h, "hsw_sent"));
+	CHECK_EQ(ev_with_peer, ev_switch);
+	if (ev_switch)
+		CHECK(!memcmp(&ev_last_peer, &ha_b, sizeof(ha_b)));
+
+	/* leaving MASTER stops a run */
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs"), 2);
+	step(&n[1], 100);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs_stopped"), 1);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_pending"), 0);
+	{
+		uint64_t done = vrrp_ha_counter(n[1].h, "hsw_sent") +
+		                vrrp_ha_counter(n[1].h, "hsw_send_errors");
+
+		CHECK(done > nb && done < 2 * nb);
+		step(&n[1], 3000);
+		CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_sent") +
+		                 vrrp_ha_counter(n[1].h, "hsw_send_errors"),
+		         done);
+	}
+	node_free(&n[0]);
+	node_free(&n[1]);
+
+	/* virtual mode: no run */
+	cb.hard_switch = false;
+	nodes_pair(n, NULL, &cb, 2000);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_FAULT);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	nodes_advance(&n[1], 1, 100);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "hsw_runs"), 0);
+	node_free(&n[0]);
+	node_free(&n[1]);
+}
+
 int main(void)
 {
 	test_kat();
@@ -417,6 +531,19 @@ int main(void)
 	test_pace_and_once();
 	test_changes_during_run();
 	test_stop_and_errors();
+	/* nothing may leave the host: a namespace without routes (or, without
+	 * root, no raw socket at all) */
+	if (geteuid() == 0 && unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cannot unshare the network namespace: module part skipped\n");
+	} else {
+		/* root: a route for the CoAs into lo, so the sends succeed and
+		 * the events can be checked (the packets die there) */
+		if (geteuid() == 0 &&
+		    system("ip link set lo up && ip -6 addr add 2001:db8:1::2/128 dev lo nodad && "
+		           "ip -6 route add 2001:db8:cc::/48 dev lo") == 0)
+			routed = true;
+		test_module();
+	}
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	return failures ? 1 : 0;
