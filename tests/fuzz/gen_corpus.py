@@ -247,3 +247,45 @@ ctl = {
 }
 for k, v in ctl.items():
     write("ctl", k, v)
+
+
+# ---- Home Agent Switch (RFC 5142 4; byte 0 bit 0: src + dst follow) -------
+def mh_csum(src, dst, mh):
+    d = a(src) + a(dst) + struct.pack(">IxxxB", len(mh), 135) + mh
+    if len(d) % 2:
+        d += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(d) // 2), d))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def has(addrs, opts=b"", proto=59, mhtype=12, n=None, hlen=None, src=None, dst=None):
+    body = bytes([n if n is not None else len(addrs), 0]) + b"".join(a(x) for x in addrs) + opts
+    total = 6 + len(body)
+    m = bytes([proto, hlen if hlen is not None else total // 8 - 1, mhtype, 0, 0, 0]) + body
+    if src:
+        c = mh_csum(src, dst, m)
+        m = m[:4] + struct.pack(">H", c) + m[6:]
+        return b"\x01" + a(src) + a(dst) + m
+    return b"\x00" + m
+
+
+HA1, HA2, MN = "2001:db8:1::2", "2001:db8:2::3", "2001:db8:99::1"
+mh = {
+    "one.bin": has([HA1]),
+    "one_csum.bin": has([HA1], src=HA1, dst=MN),
+    "two_opts.bin": has([HA1, HA2], opts=opt(200, b"\xaa") + opt(1, b"\x00\x00\x00"), src=HA1, dst=MN),
+    "empty_list.bin": has([]),
+    "bad_csum.bin": has([HA1], src=HA1, dst=MN)[:38] + b"\x00\x01" + has([HA1], src=HA1, dst=MN)[40:],
+    "count_too_big.bin": has([HA1], n=9),
+    "hlen_wrong.bin": has([HA1], hlen=7),
+    "type_ba.bin": has([HA1], mhtype=6),
+    "proto_tcp.bin": has([HA1], proto=6),
+    "multicast.bin": has(["ff02::1"]),
+    "opts_past_end.bin": has([HA1], opts=b"\xc8\x09" + b"\x00" * 6),
+    "max.bin": has(["2001:db8::%x" % (i + 1) for i in range(127)]),
+    "short.bin": b"\x00\x3b\x02\x0c",
+}
+for k, v in mh.items():
+    write("mh", k, v)

@@ -904,6 +904,55 @@ UNSIGNED_KEYWORD(cfg_dp_decap_table, dp_decap_table, 1, 0xfffffffe)
 UNSIGNED_KEYWORD(cfg_dp_rule_pref, dp_rule_pref, 1, 32765)
 UNSIGNED_KEYWORD(cfg_dp_batch, dp_batch, 1, 4096)
 
+/* ---- hard switch (RFC 5142, docs/hard-switch.md) ---------------------------- */
+
+static void cfg_switch_mode(const vector_t *strvec)
+{
+	static const struct choice tab[] = {{"virtual", 0}, {"hard", 1}};
+	int v;
+
+	if (!current_glue())
+		return;
+	v = current_glue()->cfg.hard_switch;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "virtual or hard");
+	current_glue()->cfg.hard_switch = v != 0;
+}
+
+static void cfg_ha_address(const vector_t *strvec)
+{
+	struct vrrp_ha_glue *g = current_glue();
+	struct in6_addr a;
+
+	if (!g || !want_args(strvec, 1, 1))
+		return;
+	/* the MN sends its Binding Update there (RFC 5142 6.1): a global
+	 * unicast address of this node */
+	if (inet_pton(AF_INET6, strvec_slot(strvec, 1), &a) != 1 || vrrp_ha_addr_unusable(&a) ||
+	    IN6_IS_ADDR_SITELOCAL(&a)) {
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: ha_address '%s' must be a global IPv6 unicast "
+		                    "address of this home agent",
+		                    current_vrrp()->iname, strvec_slot(strvec, 1));
+		return;
+	}
+	g->cfg.ha_address = a;
+}
+
+static void cfg_ha_switch_to(const vector_t *strvec)
+{
+	static const struct choice tab[] = {{"coa", 0}, {"hoa", 1}};
+	int v;
+
+	if (!current_glue())
+		return;
+	v = current_glue()->cfg.ha_switch_to_hoa;
+	get_choice(strvec, tab, sizeof(tab) / sizeof(tab[0]), &v, "coa or hoa");
+	current_glue()->cfg.ha_switch_to_hoa = v != 0;
+}
+
+UNSIGNED_KEYWORD(cfg_ha_switch_rate, ha_switch_rate, 1, 1000000)
+UNSIGNED_KEYWORD(cfg_ha_switch_burst, ha_switch_burst, 1, 100000)
+
 /* ---- sync authentication (auth.h, docs/auth.md) ---------------------------- */
 
 static void cfg_auth(const vector_t *strvec)
@@ -1006,6 +1055,11 @@ static void cfg_block_end(void)
 
 	if (!g || !g->cfg.enabled || g->auth_key_failed)
 		return;
+	if (g->cfg.hard_switch && IN6_IS_ADDR_UNSPECIFIED(&g->cfg.ha_address))
+		report_config_error(CONFIG_GENERAL_ERROR,
+		                    "(%s) mipv6_ha: switch_mode hard needs ha_address (this home "
+		                    "agent's own global address)",
+		                    g->vrrp->iname);
 	if (g->cfg.auth == VRRP_HA_AUTH_OFF) {
 		config_warning("(%s) mipv6_ha: sync is unauthenticated (auth off): any host on the "
 		               "link can forge bindings",
@@ -1081,6 +1135,11 @@ void vrrp_ha_glue_install_keywords(void)
 	install_keyword("auth_cipher", &cfg_auth_cipher);
 	install_keyword("auth_key_file", &cfg_auth_key_file);
 	install_keyword("auth_epoch_file", &cfg_auth_epoch_file);
+	install_keyword("switch_mode", &cfg_switch_mode);
+	install_keyword("ha_address", &cfg_ha_address);
+	install_keyword("ha_switch_rate", &cfg_ha_switch_rate);
+	install_keyword("ha_switch_burst", &cfg_ha_switch_burst);
+	install_keyword("ha_switch_to", &cfg_ha_switch_to);
 	/* at sublevel 1 this names mipv6_ha's own closing brace */
 	install_sublevel_end_handler(&cfg_block_end);
 	install_sublevel_end();

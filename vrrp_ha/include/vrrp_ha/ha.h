@@ -107,6 +107,12 @@ struct vrrp_ha_config {
 	bool switch_accept;         /* grant switches asked by peers (default true; no = 129) */
 	unsigned switch_timeout_ms; /* a switch gives up after this (default 5000) */
 	bool switch_on_track;       /* a track priority drop as MASTER switches back (default on) */
+	/* hard switch (RFC 5142, docs/hard-switch.md): switch_mode hard */
+	bool hard_switch;           /* default false (switch_mode virtual) */
+	struct in6_addr ha_address; /* this HA's own unicast address (mandatory in hard mode) */
+	unsigned ha_switch_rate;    /* Home Agent Switch messages per second (default 1000) */
+	unsigned ha_switch_burst;   /* sent at once at most (default 16) */
+	bool ha_switch_to_hoa;      /* send to the HoA instead of the CoA (default false) */
 };
 
 /* Fill *c with the defaults above (enabled = false, strings NULL). */

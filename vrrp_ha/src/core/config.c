@@ -36,6 +36,8 @@ void vrrp_ha_config_defaults(struct vrrp_ha_config *c)
 	c->switch_accept = true;
 	c->switch_timeout_ms = 5000;
 	c->switch_on_track = true;
+	c->ha_switch_rate = 1000;
+	c->ha_switch_burst = 16;
 }
 
 void vrrp_ha_config_clear(struct vrrp_ha_config *c)

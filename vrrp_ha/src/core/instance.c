@@ -29,13 +29,14 @@
 /* Bindings deleted per slice of a flush (each is one DELETE event). */
 #define FLUSH_SLICE 256
 
+extern const struct vrrp_ha_module vrrp_ha_mod_haswitch; /* takeover/haswitch.c */
 /* Modules in the order they are created, see a state change and run from
  * the timer: the group's routers and the priority holds first (they only
  * keep state), then the takeover modules switch forwarding on before the
  * replication engine sends anything as a new master. */
 static const struct vrrp_ha_module *const modules[] = {
-        &vrrp_ha_mod_peers,    &vrrp_ha_mod_hold, &vrrp_ha_mod_dataplane, &vrrp_ha_mod_proxynd,
-        &vrrp_ha_mod_recovery, &vrrp_ha_mod_repl, &vrrp_ha_mod_notify,
+        &vrrp_ha_mod_peers,    &vrrp_ha_mod_hold,     &vrrp_ha_mod_dataplane, &vrrp_ha_mod_proxynd,
+        &vrrp_ha_mod_recovery, &vrrp_ha_mod_haswitch, &vrrp_ha_mod_repl,      &vrrp_ha_mod_notify,
 };
 #define NMOD (sizeof(modules) / sizeof(modules[0]))
 
