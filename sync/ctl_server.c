@@ -22,6 +22,8 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
+#include "vrrp_ha/mopt.h"
+#include "vrrp_ha/rbc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -575,6 +577,8 @@ static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
 	show_fill(cl);
 }
 
+static size_t show_atts(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json);
+
 /* Produce rows until the output buffer is high or the walk is done. */
 static void show_fill(struct ctl_client *cl)
 {
@@ -600,19 +604,36 @@ static void show_fill(struct ctl_client *cl)
 			char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], fl[8];
 			int len;
 
+			const uint8_t *opts = NULL;
+			size_t optlen = 0;
+			char *atts = NULL;
+
 			inet_ntop(AF_INET6, &v[i].hoa, hoa, sizeof(hoa));
 			inet_ntop(AF_INET6, &v[i].coa, coa, sizeof(coa));
 			flags_text(v[i].flags, cl->show_json, fl, sizeof(fl));
+			if (rbc_opts_count(t) &&
+			    rbc_lookup_opts(t, &v[i].hoa, vrrp_ha_now(h), &opts, &optlen) && optlen) {
+				size_t acap = optlen * 2 + 80 * (optlen / 7 + 1) + 32;
+
+				atts = malloc(acap);
+				if (atts)
+					atts[show_atts(atts, acap, opts, optlen, cl->show_json)] = 0;
+				if (atts && out_reserve(cl, (n - i) * 192 + strlen(atts)) < 0) {
+					free(atts);
+					return;
+				}
+			}
 			if (cl->show_json)
 				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
 				               "%s{\"hoa\":\"%s\",\"coa\":\"%s\",\"seq\":%u,"
-				               "\"flags\":\"%s\",\"lifetime\":%" PRIu32 "}\n",
+				               "\"flags\":\"%s\",\"lifetime\":%" PRIu32 "%s}\n",
 				               cl->show_count ? "," : "", hoa, coa, v[i].seq, fl,
-				               v[i].lifetime_s);
+				               v[i].lifetime_s, atts ? atts : "");
 			else
 				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
-				               "%s %s %u %s %" PRIu32 "\n", hoa, coa, v[i].seq, fl,
-				               v[i].lifetime_s);
+				               "%s %s %u %s %" PRIu32 "%s\n", hoa, coa, v[i].seq, fl,
+				               v[i].lifetime_s, atts ? atts : "");
+			free(atts);
 			if (len > 0)
 				cl->out_len += (size_t)len;
 			cl->show_count++;
@@ -881,6 +902,194 @@ static void cmd_quit(struct ctl_client *cl, char **tok, int ntok)
 	cl->closing = true;
 }
 
+/* ---- attach: AAA / vendor state of a binding (docs/attachments.md) ------ */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hex digits (an even number, optional "0x") into out. Returns: bytes, -1 bad. */
+static ssize_t parse_hex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return -1;
+	for (; s[0]; s += 2) {
+		int hi = hexval((unsigned char)s[0]), lo = s[1] ? hexval((unsigned char)s[1]) : -1;
+
+		if (hi < 0 || lo < 0 || n == cap)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return (ssize_t)n;
+}
+
+/* "aaa CODE" or "vendor VENDOR:SUBTYPE" into a. Returns: NULL or the error. */
+static const char *parse_att_id(const char *type, const char *code, struct vrrp_ha_att *a)
+{
+	unsigned long v, sub;
+	char *end;
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(type, "aaa")) {
+		a->type = VRRP_HA_ATT_AAA;
+		errno = 0;
+		v = strtoul(code, &end, 10);
+		if (errno || *end || end == code || !isdigit((unsigned char)code[0]) ||
+		    v > UINT32_MAX)
+			return "bad AAA code: an AVP code, 0..4294967295";
+		a->code = (uint32_t)v;
+		return NULL;
+	}
+	if (strcmp(type, "vendor"))
+		return "bad attachment type: aaa or vendor";
+	a->type = VRRP_HA_ATT_VENDOR;
+	errno = 0;
+	v = strtoul(code, &end, 10);
+	if (errno || *end != ':' || end == code || !isdigit((unsigned char)code[0]) ||
+	    v > UINT32_MAX)
+		return "bad vendor code: VENDOR_ID:SUBTYPE (enterprise number, 0..255)";
+	code = end + 1;
+	sub = strtoul(code, &end, 10);
+	if (errno || *end || end == code || !isdigit((unsigned char)code[0]) || sub > 255)
+		return "bad vendor code: VENDOR_ID:SUBTYPE (enterprise number, 0..255)";
+	a->vendor = (uint32_t)v;
+	a->subtype = (uint8_t)sub;
+	if (a->vendor == VRRP_HA_ATT_PEN && a->subtype == VRRP_HA_ATT_AAA_SUBTYPE)
+		return "vendor 32473:1 is where AAA attachments go: use aaa";
+	return NULL;
+}
+
+/* attach HOA aaa|vendor CODE HEX|- : set or remove one attachment of a
+ * binding of the daemon's BC copy (this node's daemon owns it). */
+static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_rbc *t = vrrp_ha_get_bc(h);
+	uint8_t data[VRRP_HA_ATT_VENDOR_MAX], out[RBC_OPTS_MAX];
+	struct vrrp_ha_att a;
+	struct in6_addr hoa;
+	const uint8_t *cur;
+	size_t curlen, outlen = 0;
+	bool remove = !strcmp(tok[3], "-");
+	const char *err;
+	uint64_t now = vrrp_ha_now(h);
+	ssize_t n = 0;
+	int rc;
+
+	(void)ntok;
+	if (inet_pton(AF_INET6, tok[0], &hoa) != 1) {
+		out_printf(cl, "ERR bad HoA '%.64s': not an IPv6 address\n", tok[0]);
+		return;
+	}
+	if ((err = parse_att_id(tok[1], tok[2], &a)) != NULL) {
+		out_printf(cl, "ERR %s\n", err);
+		return;
+	}
+	if (!remove) {
+		size_t max = a.type == VRRP_HA_ATT_AAA ? VRRP_HA_ATT_AAA_MAX : VRRP_HA_ATT_VENDOR_MAX;
+
+		n = parse_hex(tok[3], data, sizeof(data));
+		if (n < 0 && strlen(tok[3]) / 2 > max) {
+			out_printf(cl, "ERR attachment too long: %zu bytes, at most %zu\n",
+			           strlen(tok[3]) / 2, max);
+			return;
+		}
+		if (n < 0) {
+			out_str(cl, "ERR bad data: hex digits, an even number of them (or - to "
+			            "remove)\n");
+			return;
+		}
+		if ((size_t)n > max) {
+			out_printf(cl, "ERR attachment too long: %zd bytes, at most %zu\n", n, max);
+			return;
+		}
+		a.data = data;
+		a.len = (size_t)n;
+	}
+	if (!t || !rbc_lookup_opts(t, &hoa, now, &cur, &curlen)) {
+		out_printf(cl, "ERR no binding for HoA %s in this node's bc\n", tok[0]);
+		return;
+	}
+	rc = vrrp_ha_att_edit(cur, curlen, &a, remove, RBC_OPTS_MAX, out, sizeof(out), &outlen);
+	if (rc == -ENOENT) {
+		out_str(cl, "ERR no such attachment\n");
+		return;
+	}
+	if (rc == -E2BIG) {
+		out_printf(cl, "ERR the binding's attachments would exceed %u bytes: nothing changed\n",
+		           RBC_OPTS_MAX);
+		return;
+	}
+	if (rc) {
+		out_str(cl, "ERR attachment refused (malformed options)\n");
+		return;
+	}
+	switch (rbc_set_opts_local(t, &hoa, outlen ? out : NULL, outlen, now)) {
+	case RBC_UPDATED:
+	case RBC_REFRESHED:
+		out_printf(cl, "OK %s (%zu bytes of options)\n", remove ? "removed" : "attached",
+		           outlen);
+		break;
+	case RBC_NOT_FOUND:
+		out_printf(cl, "ERR no binding for HoA %s in this node's bc\n", tok[0]);
+		break;
+	default:
+		out_str(cl, "ERR out of memory\n");
+		break;
+	}
+}
+
+/* The attachments of a binding for show: text " aaa:CODE=HEX vendor:V:S=HEX"
+ * or JSON ',"attachments":[...]'. Returns: bytes written (0: none). */
+static size_t show_atts(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json)
+{
+	struct vrrp_ha_mopt_it it;
+	struct vrrp_ha_att a;
+	size_t off = 0;
+	unsigned k = 0;
+	int n;
+
+	if (!len)
+		return 0;
+	vrrp_ha_mopt_begin(&it, opts, len);
+	if (json && (n = snprintf(buf, cap, ",\"attachments\":[")) > 0)
+		off += (size_t)n;
+	while (off < cap && vrrp_ha_att_next(&it, &a) == 1) {
+		if (a.type == VRRP_HA_ATT_AAA)
+			n = snprintf(buf + off, cap - off,
+			             json ? "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\""
+			                  : "%saaa:%" PRIu32 "=",
+			             json ? (k ? "," : "") : " ", a.code);
+		else
+			n = snprintf(buf + off, cap - off,
+			             json ? "%s{\"type\":\"vendor\",\"vendor\":%" PRIu32
+			                    ",\"subtype\":%u,\"data\":\""
+			                  : "%svendor:%" PRIu32 ":%u=",
+			             json ? (k ? "," : "") : " ", a.vendor, a.subtype);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+		for (size_t i = 0; i < a.len && off + 3 < cap; i++)
+			off += (size_t)snprintf(buf + off, cap - off, "%02x", a.data[i]);
+		if (json && off + 2 < cap)
+			off += (size_t)snprintf(buf + off, cap - off, "\"}");
+		k++;
+	}
+	if (json && off + 1 < cap)
+		off += (size_t)snprintf(buf + off, cap - off, "]");
+	if (!json && !k)
+		return 0;
+	return off < cap ? off : cap - 1;
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	void (*fn)(struct ctl_client *cl, char **tok, int ntok);
@@ -893,6 +1102,8 @@ static const struct ctl_cmd {
         {"flush", cmd_flush, 0, 0, "", "delete every binding"},
         {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
         {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
+        {"attach", cmd_attach, 4, 4, "<hoa> aaa|vendor <code> <hex>|-",
+         "set (or - remove) AAA / vendor state of a binding"},
         {"stats", cmd_stats, 0, 1, "[json]", "counters"},
         {"state", cmd_state, 0, 1, "[json]", "instance state, table sizes, hold, peers"},
         {"hold", cmd_hold, 0, 1, "[<prio>]",

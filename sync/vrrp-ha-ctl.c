@@ -97,6 +97,9 @@ static void usage(FILE *f, const char *prog)
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
 	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
+	        "  attach HOA aaa|vendor CODE HEX|-    set (or - remove) AAA / vendor state of a\n"
+	        "                                      binding (aaa CODE: AVP code; vendor CODE:\n"
+	        "                                      ENTERPRISE:SUBTYPE)\n"
 	        "  help                                the server's command list\n"
 	        "  raw LINE...                         send one protocol line as is\n"
 	        "\n"
@@ -485,6 +488,21 @@ static int put_view(struct cli *c, const char *cmd, char **w, int n, bool table_
 	return 0;
 }
 
+/* attach HOA aaa|vendor CODE HEX|- (docs/attachments.md). Returns: 0, -1 (usage). */
+static int build_attach(struct cli *c, char **a, int n)
+{
+	c->ok_text = true;
+	if (n != 4) {
+		fprintf(stderr, "%s: attach HOA aaa|vendor CODE HEX|-\n", c->prog);
+		return -1;
+	}
+	if (strcmp(a[1], "aaa") && strcmp(a[1], "vendor")) {
+		fprintf(stderr, "%s: attach: the type is aaa or vendor, not '%s'\n", c->prog, a[1]);
+		return -1;
+	}
+	return put_words(c, "attach", a, n, false);
+}
+
 /* Build the request from the command line. Returns: 0, or -1 (usage). */
 static int build(struct cli *c, char **argv, int argc)
 {
@@ -518,6 +536,8 @@ static int build(struct cli *c, char **argv, int argc)
 	}
 	if (!strcmp(cmd, "show"))
 		return put_view(c, "show", a, n, true);
+	if (!strcmp(cmd, "attach"))
+		return build_attach(c, a, n);
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "state"))
 		return put_view(c, cmd, a, n, false);
 	if (!strcmp(cmd, "watch")) {

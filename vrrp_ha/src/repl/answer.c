@@ -310,15 +310,15 @@ static size_t fill_records(struct repl *r, struct answer *a, uint64_t now, bool 
 {
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
 	bool all = a->flags & VRRP_HA_EXT_SYNC_FULL;
-	size_t n = 0, scanned = 0;
+	size_t n = 0, scanned = 0, max = repl_step_recs(r);
 
 	*done = false;
-	while (n < r->recs_per_pkt && scanned < SCAN_BUDGET) {
+	while (n < max && scanned < SCAN_BUDGET) {
 		/* a merge carries the deletes it remembers too (tombstones) */
 		size_t got = a->kind == FULL_MERGE ? rbc_walk_all(t, &a->cursor, r->recs + n,
-		                                                  r->recs_per_pkt - n, now)
+		                                                  max - n, now)
 		                                   : rbc_walk(t, &a->cursor, r->recs + n,
-		                                              r->recs_per_pkt - n, now),
+		                                              max - n, now),
 		       k;
 
 		if (!got) {
@@ -365,7 +365,7 @@ static bool step_draft(struct repl *r, struct answer *a, uint64_t now)
 		                0);
 	}
 	for (;;) {
-		n = rbc_walk(t, &a->cursor, r->recs, r->recs_per_pkt, now);
+		n = rbc_walk(t, &a->cursor, r->recs, repl_step_recs(r), now);
 		a->records += n;
 		if (a->wrapped && a->cursor >= a->stop_at) {
 			if (n)

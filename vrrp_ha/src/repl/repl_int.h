@@ -32,9 +32,12 @@ typedef uint64_t bucket_map[BMAP_WORDS];
 #define RATE_SLOTS 16
 /* Peers a requester remembers from TABLE answers. */
 #define MAX_CANDS 8
-/* Packets staged per burst step: a draft BC_UPDATE and up to three
- * extension messages (NEW copies, or the framing around it). */
-#define NOUT 4
+/* Packets staged per burst step: a draft BC_UPDATE and up to seven
+ * extension messages (NEW copies, bindings with options, the framing). */
+#define NOUT 8
+/* Records a step takes while the table holds options (each may need an
+ * extension message of its own; one slot stays for the framing). */
+#define OPT_STEP_RECS (NOUT - 2)
 
 /* Why a whole-table walk runs (the SYNC_* events' detail). */
 enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH, FULL_MERGE };
@@ -211,6 +214,9 @@ int repl_ext_begin(struct repl *r, struct vrrp_ha_ext_wr *x);
 /* Stage r->recs[0..n) (draft BC_UPDATE, or extension records with auth)
  * into the out slots, to dst if unicast. Returns: records staged. */
 size_t repl_stage_records(struct repl *r, size_t n, bool unicast, const struct in6_addr *dst);
+/* Records one burst step may take from the table: recs_per_pkt, fewer
+ * while bindings carry options. */
+size_t repl_step_recs(struct repl *r);
 /* Stage one finished extension message (in scratch) into the next free out
  * slot. Returns: 0, or -1 when no slot is free. */
 int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
