@@ -577,8 +577,6 @@ static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
 	show_fill(cl);
 }
 
-static size_t show_atts(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json);
-
 /* Produce rows until the output buffer is high or the walk is done. */
 static void show_fill(struct ctl_client *cl)
 {
@@ -613,11 +611,11 @@ static void show_fill(struct ctl_client *cl)
 			flags_text(v[i].flags, cl->show_json, fl, sizeof(fl));
 			if (rbc_opts_count(t) &&
 			    rbc_lookup_opts(t, &v[i].hoa, vrrp_ha_now(h), &opts, &optlen) && optlen) {
-				size_t acap = optlen * 2 + 80 * (optlen / 7 + 1) + 32;
+				size_t acap = VRRP_HA_ATT_FORMAT_MAX(optlen);
 
 				atts = malloc(acap);
 				if (atts)
-					atts[show_atts(atts, acap, opts, optlen, cl->show_json)] = 0;
+					atts[vrrp_ha_att_format(atts, acap, opts, optlen, cl->show_json)] = 0;
 				if (atts && out_reserve(cl, (n - i) * 192 + strlen(atts)) < 0) {
 					free(atts);
 					return;
@@ -1045,49 +1043,6 @@ static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
 		out_str(cl, "ERR out of memory\n");
 		break;
 	}
-}
-
-/* The attachments of a binding for show: text " aaa:CODE=HEX vendor:V:S=HEX"
- * or JSON ',"attachments":[...]'. Returns: bytes written (0: none). */
-static size_t show_atts(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json)
-{
-	struct vrrp_ha_mopt_it it;
-	struct vrrp_ha_att a;
-	size_t off = 0;
-	unsigned k = 0;
-	int n;
-
-	if (!len)
-		return 0;
-	vrrp_ha_mopt_begin(&it, opts, len);
-	if (json && (n = snprintf(buf, cap, ",\"attachments\":[")) > 0)
-		off += (size_t)n;
-	while (off < cap && vrrp_ha_att_next(&it, &a) == 1) {
-		if (a.type == VRRP_HA_ATT_AAA)
-			n = snprintf(buf + off, cap - off,
-			             json ? "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\""
-			                  : "%saaa:%" PRIu32 "=",
-			             json ? (k ? "," : "") : " ", a.code);
-		else
-			n = snprintf(buf + off, cap - off,
-			             json ? "%s{\"type\":\"vendor\",\"vendor\":%" PRIu32
-			                    ",\"subtype\":%u,\"data\":\""
-			                  : "%svendor:%" PRIu32 ":%u=",
-			             json ? (k ? "," : "") : " ", a.vendor, a.subtype);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-		for (size_t i = 0; i < a.len && off + 3 < cap; i++)
-			off += (size_t)snprintf(buf + off, cap - off, "%02x", a.data[i]);
-		if (json && off + 2 < cap)
-			off += (size_t)snprintf(buf + off, cap - off, "\"}");
-		k++;
-	}
-	if (json && off + 1 < cap)
-		off += (size_t)snprintf(buf + off, cap - off, "]");
-	if (!json && !k)
-		return 0;
-	return off < cap ? off : cap - 1;
 }
 
 static const struct ctl_cmd {

@@ -210,4 +210,16 @@ int vrrp_ha_att_next(struct vrrp_ha_mopt_it *it, struct vrrp_ha_att *a);
 int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *a, bool remove,
                      size_t max, uint8_t *out, size_t cap, size_t *outlen);
 
+/*
+ * The attachments of an option list as text, for show and the notify lines:
+ * text " aaa:CODE=HEX vendor:VENDOR:SUBTYPE=HEX" (a blank before each), or
+ * JSON ',"attachments":[{"type":"aaa","code":N,"data":"HEX"},
+ * {"type":"vendor","vendor":N,"subtype":N,"data":"HEX"}]'. cap:
+ * VRRP_HA_ATT_FORMAT_MAX(len) always suffices (less truncates).
+ * Returns: bytes written, NUL excluded (0 when there is none: text, or
+ * JSON of an empty list).
+ */
+size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json);
+#define VRRP_HA_ATT_FORMAT_MAX(len) ((len) * 2 + 80 * ((len) / 7 + 1) + 32)
+
 #endif

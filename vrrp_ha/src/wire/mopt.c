@@ -4,6 +4,9 @@
  * rules, builder. See mopt.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vrrp_ha/mopt.h"
@@ -346,4 +349,68 @@ int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *
 		return rc == -ENOSPC ? -E2BIG : rc;
 	*outlen = w.off;
 	return 0;
+}
+
+/* snprintf at *off, never past cap; Returns: nothing (truncation is sticky). */
+static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off = (size_t)n >= cap - *off ? cap : *off + (size_t)n;
+}
+
+size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json)
+{
+	struct vrrp_ha_mopt_it it;
+	struct vrrp_ha_att a;
+	size_t off = 0;
+	unsigned k = 0;
+
+	if (!cap)
+		return 0;
+	buf[0] = 0;
+	if (!len)
+		return 0;
+	vrrp_ha_mopt_begin(&it, opts, len);
+	if (json)
+		fmt_at(buf, cap, &off, ",\"attachments\":[");
+	while (vrrp_ha_att_next(&it, &a) == 1) {
+		if (a.type == VRRP_HA_ATT_AAA && json)
+			fmt_at(buf, cap, &off, "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\"",
+			       k ? "," : "", a.code);
+		else if (a.type == VRRP_HA_ATT_AAA)
+			fmt_at(buf, cap, &off, " aaa:%" PRIu32 "=", a.code);
+		else if (json)
+			fmt_at(buf, cap, &off,
+			       "%s{\"type\":\"vendor\",\"vendor\":%" PRIu32
+			       ",\"subtype\":%u,\"data\":\"",
+			       k ? "," : "", a.vendor, a.subtype);
+		else
+			fmt_at(buf, cap, &off, " vendor:%" PRIu32 ":%u=", a.vendor, a.subtype);
+		for (size_t i = 0; i < a.len; i++)
+			fmt_at(buf, cap, &off, "%02x", a.data[i]);
+		if (json)
+			fmt_at(buf, cap, &off, "\"}");
+		k++;
+	}
+	if (!k) {
+		buf[0] = 0;
+		return 0;
+	}
+	if (json)
+		fmt_at(buf, cap, &off, "]");
+	if (off >= cap)
+		off = cap - 1;
+	buf[off] = 0;
+	return off;
 }
