@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
+#include "vrrp_ha/attach.h"
 #include "vrrp_ha/mopt.h"
 #include "vrrp_ha/rbc.h"
 
@@ -610,12 +611,14 @@ static void show_fill(struct ctl_client *cl)
 			inet_ntop(AF_INET6, &v[i].coa, coa, sizeof(coa));
 			flags_text(v[i].flags, cl->show_json, fl, sizeof(fl));
 			if (rbc_opts_count(t) &&
-			    rbc_lookup_opts(t, &v[i].hoa, vrrp_ha_now(h), &opts, &optlen) && optlen) {
+			    rbc_lookup_opts(t, &v[i].hoa, vrrp_ha_now(h), &opts, &optlen) &&
+			    optlen) {
 				size_t acap = VRRP_HA_ATT_FORMAT_MAX(optlen);
 
 				atts = malloc(acap);
 				if (atts)
-					atts[vrrp_ha_att_format(atts, acap, opts, optlen, cl->show_json)] = 0;
+					atts[vrrp_ha_att_format(atts, acap, opts, optlen,
+					                        cl->show_json)] = 0;
 				if (atts && out_reserve(cl, (n - i) * 192 + strlen(atts)) < 0) {
 					free(atts);
 					return;
@@ -629,8 +632,8 @@ static void show_fill(struct ctl_client *cl)
 				               v[i].lifetime_s, atts ? atts : "");
 			else
 				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
-				               "%s %s %u %s %" PRIu32 "%s\n", hoa, coa, v[i].seq, fl,
-				               v[i].lifetime_s, atts ? atts : "");
+				               "%s %s %u %s %" PRIu32 "%s\n", hoa, coa, v[i].seq,
+				               fl, v[i].lifetime_s, atts ? atts : "");
 			free(atts);
 			if (len > 0)
 				cl->out_len += (size_t)len;
@@ -969,18 +972,13 @@ static const char *parse_att_id(const char *type, const char *code, struct vrrp_
  * binding of the daemon's BC copy (this node's daemon owns it). */
 static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
 {
-	struct vrrp_ha *h = cl->srv->h;
-	struct vrrp_ha_rbc *t = vrrp_ha_get_bc(h);
-	uint8_t data[VRRP_HA_ATT_VENDOR_MAX], out[RBC_OPTS_MAX];
+	uint8_t data[VRRP_HA_ATT_VENDOR_MAX];
 	struct vrrp_ha_att a;
 	struct in6_addr hoa;
-	const uint8_t *cur;
-	size_t curlen, outlen = 0;
 	bool remove = !strcmp(tok[3], "-");
 	const char *err;
-	uint64_t now = vrrp_ha_now(h);
-	ssize_t n = 0;
-	int rc;
+	size_t optlen = 0;
+	ssize_t n;
 
 	(void)ntok;
 	if (inet_pton(AF_INET6, tok[0], &hoa) != 1) {
@@ -992,52 +990,43 @@ static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
 		return;
 	}
 	if (!remove) {
-		size_t max = a.type == VRRP_HA_ATT_AAA ? VRRP_HA_ATT_AAA_MAX : VRRP_HA_ATT_VENDOR_MAX;
+		size_t max =
+		        a.type == VRRP_HA_ATT_AAA ? VRRP_HA_ATT_AAA_MAX : VRRP_HA_ATT_VENDOR_MAX;
+		size_t digits =
+		        strlen(tok[3]) - (tok[3][0] == '0' && (tok[3][1] | 0x20) == 'x' ? 2 : 0);
 
-		n = parse_hex(tok[3], data, sizeof(data));
-		if (n < 0 && strlen(tok[3]) / 2 > max) {
+		if (digits / 2 > max) {
 			out_printf(cl, "ERR attachment too long: %zu bytes, at most %zu\n",
-			           strlen(tok[3]) / 2, max);
+			           digits / 2, max);
 			return;
 		}
+		n = parse_hex(tok[3], data, sizeof(data));
 		if (n < 0) {
 			out_str(cl, "ERR bad data: hex digits, an even number of them (or - to "
 			            "remove)\n");
 			return;
 		}
-		if ((size_t)n > max) {
-			out_printf(cl, "ERR attachment too long: %zd bytes, at most %zu\n", n, max);
-			return;
-		}
 		a.data = data;
 		a.len = (size_t)n;
 	}
-	if (!t || !rbc_lookup_opts(t, &hoa, now, &cur, &curlen)) {
-		out_printf(cl, "ERR no binding for HoA %s in this node's bc\n", tok[0]);
-		return;
-	}
-	rc = vrrp_ha_att_edit(cur, curlen, &a, remove, RBC_OPTS_MAX, out, sizeof(out), &outlen);
-	if (rc == -ENOENT) {
-		out_str(cl, "ERR no such attachment\n");
-		return;
-	}
-	if (rc == -E2BIG) {
-		out_printf(cl, "ERR the binding's attachments would exceed %u bytes: nothing changed\n",
-		           RBC_OPTS_MAX);
-		return;
-	}
-	if (rc) {
-		out_str(cl, "ERR attachment refused (malformed options)\n");
-		return;
-	}
-	switch (rbc_set_opts_local(t, &hoa, outlen ? out : NULL, outlen, now)) {
-	case RBC_UPDATED:
-	case RBC_REFRESHED:
+	switch (vrrp_ha_attach(cl->srv->h, &hoa, &a, remove, &optlen)) {
+	case 0:
 		out_printf(cl, "OK %s (%zu bytes of options)\n", remove ? "removed" : "attached",
-		           outlen);
+		           optlen);
 		break;
-	case RBC_NOT_FOUND:
+	case -ENOENT:
 		out_printf(cl, "ERR no binding for HoA %s in this node's bc\n", tok[0]);
+		break;
+	case -ESRCH:
+		out_str(cl, "ERR no such attachment\n");
+		break;
+	case -E2BIG:
+		out_printf(cl,
+		           "ERR the binding's attachments would exceed %u bytes: nothing changed\n",
+		           RBC_OPTS_MAX);
+		break;
+	case -EINVAL:
+		out_str(cl, "ERR attachment refused (malformed options)\n");
 		break;
 	default:
 		out_str(cl, "ERR out of memory\n");

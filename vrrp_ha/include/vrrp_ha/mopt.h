@@ -220,6 +220,6 @@ int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *
  * JSON of an empty list).
  */
 size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json);
-#define VRRP_HA_ATT_FORMAT_MAX(len) ((len) * 2 + 80 * ((len) / 7 + 1) + 32)
+#define VRRP_HA_ATT_FORMAT_MAX(len) ((len)*2 + 80 * ((len) / 7 + 1) + 32)
 
 #endif

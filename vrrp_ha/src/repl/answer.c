@@ -315,10 +315,9 @@ static size_t fill_records(struct repl *r, struct answer *a, uint64_t now, bool 
 	*done = false;
 	while (n < max && scanned < SCAN_BUDGET) {
 		/* a merge carries the deletes it remembers too (tombstones) */
-		size_t got = a->kind == FULL_MERGE ? rbc_walk_all(t, &a->cursor, r->recs + n,
-		                                                  max - n, now)
-		                                   : rbc_walk(t, &a->cursor, r->recs + n,
-		                                              max - n, now),
+		size_t got = a->kind == FULL_MERGE
+		                     ? rbc_walk_all(t, &a->cursor, r->recs + n, max - n, now)
+		                     : rbc_walk(t, &a->cursor, r->recs + n, max - n, now),
 		       k;
 
 		if (!got) {

@@ -478,8 +478,7 @@ int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
 /* The options (attachments) of b's binding in the sending table, looked up
  * only when some binding there has options; *o stays valid while staging
  * (nothing changes the table meanwhile). */
-static void rec_opts(struct repl *r, const struct vrrp_ha_binding *b, const uint8_t **o,
-                     size_t *n)
+static void rec_opts(struct repl *r, const struct vrrp_ha_binding *b, const uint8_t **o, size_t *n)
 {
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
 
@@ -502,8 +501,8 @@ size_t repl_step_recs(struct repl *r)
  * marked new, their MIPV6 records with their options; as many per message
  * as fit. count: the records count as sent by these messages (with auth;
  * without, the draft BC_UPDATE carried them). Returns: records staged. */
-static size_t stage_ext_list(struct repl *r, const size_t *idx, size_t n, bool count,
-                             bool unicast, const struct in6_addr *dst)
+static size_t stage_ext_list(struct repl *r, const size_t *idx, size_t n, bool count, bool unicast,
+                             const struct in6_addr *dst)
 {
 	size_t room = r->scratch_cap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN -
 	              2 * VRRP_HA_EXT_SEC_HDR_LEN;

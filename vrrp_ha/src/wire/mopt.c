@@ -353,7 +353,7 @@ int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *
 
 /* snprintf at *off, never past cap; Returns: nothing (truncation is sticky). */
 static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
 {
 	va_list ap;
@@ -386,8 +386,9 @@ size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len
 		fmt_at(buf, cap, &off, ",\"attachments\":[");
 	while (vrrp_ha_att_next(&it, &a) == 1) {
 		if (a.type == VRRP_HA_ATT_AAA && json)
-			fmt_at(buf, cap, &off, "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\"",
-			       k ? "," : "", a.code);
+			fmt_at(buf, cap, &off,
+			       "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\"", k ? "," : "",
+			       a.code);
 		else if (a.type == VRRP_HA_ATT_AAA)
 			fmt_at(buf, cap, &off, " aaa:%" PRIu32 "=", a.code);
 		else if (json)
