@@ -23,6 +23,7 @@
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/attach.h"
+#include "vrrp_ha/resync.h"
 #include "vrrp_ha/mopt.h"
 #include "vrrp_ha/rbc.h"
 
@@ -107,6 +108,9 @@ struct ctl_client {
 	bool watch_json;
 	uint32_t watch_mask;
 	uint64_t watch_dropped;
+
+	/* resync: waiting for the answer of State Synchronization Request */
+	uint32_t resync_id;
 };
 
 struct vrrp_ha_ctl {
@@ -1034,6 +1038,97 @@ static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
 	}
 }
 
+/* ---- resync: State Synchronization Request (resync.h) ------------------- */
+
+/* The answer came (or the retries ran out): one line per key, then the
+ * status: "OK resynced N", "ERR timeout: ..." */
+static void resync_done(void *arg, uint32_t id, const struct in6_addr *keys, const uint8_t *st,
+                        unsigned n, int result)
+{
+	struct ctl_client *cl = arg;
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_rbc *t = vrrp_ha_get_rbc(h);
+	unsigned got = 0;
+
+	if (cl->resync_id != id)
+		return;
+	cl->resync_id = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN];
+		struct rbc_view v;
+
+		inet_ntop(AF_INET6, &keys[i], hoa, sizeof(hoa));
+		if (st[i] == VRRP_HA_RESYNC_PRESENT && t &&
+		    rbc_lookup(t, &keys[i], vrrp_ha_now(h), &v)) {
+			const uint8_t *opts;
+			size_t ol;
+			char atts[VRRP_HA_ATT_FORMAT_MAX(RBC_OPTS_MAX)];
+
+			atts[0] = 0;
+			if (rbc_lookup_opts(t, &keys[i], vrrp_ha_now(h), &opts, &ol) && ol)
+				vrrp_ha_att_format(atts, sizeof(atts), opts, ol, false);
+			inet_ntop(AF_INET6, &v.coa, coa, sizeof(coa));
+			out_printf(cl, "%s present %s %u %" PRIu32 "%s\n", hoa, coa, v.seq,
+			           v.lifetime_s, atts);
+			got++;
+		} else if (st[i] == VRRP_HA_RESYNC_PRESENT) {
+			out_printf(cl, "%s present (not kept here)\n", hoa);
+			got++;
+		} else if (st[i] == VRRP_HA_RESYNC_NONE) {
+			out_printf(cl, "%s none\n", hoa);
+			got++;
+		} else {
+			out_printf(cl, "%s no answer\n", hoa);
+		}
+	}
+	if (result)
+		out_printf(cl, "ERR timeout: %u of %u answered\n", got, n);
+	else
+		out_printf(cl, "OK resynced %u\n", n);
+	(void)client_rewatch(cl); /* the loop writes it out */
+}
+
+/* resync HOA [HOA...]: ask the master for these bindings; the answer
+ * comes when it arrives (resync_done). */
+static void cmd_resync(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct in6_addr keys[CTL_MAX_TOKENS];
+	uint32_t id = 0;
+	int rc;
+
+	if (cl->resync_id) {
+		out_str(cl, "ERR refused: a resync of this connection is still waiting\n");
+		return;
+	}
+	for (int i = 0; i < ntok; i++)
+		if (inet_pton(AF_INET6, tok[i], &keys[i]) != 1 || vrrp_ha_addr_unusable(&keys[i])) {
+			out_printf(cl, "ERR bad HoA '%.64s'\n", tok[i]);
+			return;
+		}
+	rc = vrrp_ha_resync(cl->srv->h, keys, (unsigned)ntok, resync_done, cl, &id);
+	switch (rc) {
+	case 0:
+		cl->resync_id = id;
+		break;
+	case -EOPNOTSUPP:
+		out_str(cl, "ERR refused: extensions are off (the draft-deng wire has no such "
+		            "request)\n");
+		break;
+	case -EPERM:
+		out_str(cl, "ERR refused: not a backup (a master is the reference itself)\n");
+		break;
+	case -ENOTCONN:
+		out_str(cl, "ERR refused: no master followed yet\n");
+		break;
+	case -EBUSY:
+		out_str(cl, "ERR refused: too many requests waiting, try again\n");
+		break;
+	default:
+		out_str(cl, "ERR refused: bad request\n");
+		break;
+	}
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	void (*fn)(struct ctl_client *cl, char **tok, int ntok);
@@ -1046,6 +1141,8 @@ static const struct ctl_cmd {
         {"flush", cmd_flush, 0, 0, "", "delete every binding"},
         {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
         {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
+        {"resync", cmd_resync, 1, CTL_MAX_TOKENS - 1, "<hoa> [<hoa>...]",
+         "ask the master for these bindings and wait for its answer"},
         {"attach", cmd_attach, 4, 4, "<hoa> aaa|vendor <code> <hex>|-",
          "set (or - remove) AAA / vendor state of a binding"},
         {"stats", cmd_stats, 0, 1, "[json]", "counters"},
@@ -1232,6 +1329,8 @@ static void client_close(struct ctl_client *cl)
 
 	if (cl->watch_id)
 		vrrp_ha_unsubscribe(c->h, cl->watch_id);
+	if (cl->resync_id)
+		vrrp_ha_resync_cancel(c->h, cl->resync_id);
 	if (cl->watched)
 		c->ops->unwatch_fd(c->ctx, cl->fd);
 	close(cl->fd);
@@ -1287,7 +1386,7 @@ static void client_cb(void *data, int fd, int events)
 	if (out_flush(cl) < 0)
 		goto gone;
 
-	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active &&
+	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active && !cl->resync_id &&
 	    (cl->closing || !input_ready(cl)))
 		goto gone;
 	client_rewatch(cl);
@@ -1303,7 +1402,8 @@ gone:
 static bool client_idle(const struct ctl_client *cl)
 {
 	return !cl->persistent && !cl->watch_id && !cl->show_active && !cl->closing &&
-	       cl->mode == CTL_MODE_CMD && !out_pending(cl) && cl->in_len == cl->in_off;
+	       cl->mode == CTL_MODE_CMD && !out_pending(cl) && cl->in_len == cl->in_off &&
+	       !cl->resync_id;
 }
 
 static void client_say_close(struct ctl_client *cl, const char *why)
@@ -1576,6 +1676,11 @@ void vrrp_ha_ctl_rebind(struct vrrp_ha_ctl *c, struct vrrp_ha *h, void *ctx)
 		for (unsigned i = 0; i < c->ncl; i++) {
 			struct ctl_client *cl = c->cl[i];
 
+			if (cl->resync_id) {
+				vrrp_ha_resync_cancel(c->h, cl->resync_id);
+				cl->resync_id = 0;
+				out_str(cl, "ERR timeout: instance reconfigured during resync\n");
+			}
 			if (cl->show_active) {
 				cl->show_active = false;
 				if (cl->show_json)

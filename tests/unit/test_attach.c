@@ -6,6 +6,7 @@
  * live changes, a fresh backup's framed full sync, a failover and the
  * owner's restore, with and without auth.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "nodes.h"
 #include "test_loop.h"
 #include "vrrp_ha/attach.h"
+#include "vrrp_ha/ext.h"
+#include "vrrp_ha/resync.h"
 #include "vrrp_ha/ha.h"
 #include "vrrp_ha/mopt.h"
 #include "vrrp_ha/rbc.h"
@@ -372,6 +375,208 @@ static void test_replication(bool auth)
 		node_free(&n[i]);
 }
 
+/* ---- State Synchronization Request (resync.c) ---------------------------- */
+
+/* KEYS known answer: built byte by byte, then by the encoder; every prefix
+ * refused whole. */
+static unsigned keys_seen, keys_none, req_seen;
+
+static void on_keys(void *arg, const struct vrrp_ha_ext_keys *k)
+{
+	(void)arg;
+	keys_seen++;
+	keys_none += (k->flags & VRRP_HA_EXT_KEYS_NONE) != 0;
+}
+
+static void on_req(void *arg, const struct vrrp_ha_ext_request *q)
+{
+	(void)arg;
+	req_seen += q->what == VRRP_HA_EXT_REQ_KEYS;
+}
+
+static void test_keys_codec(void)
+{
+	static const uint8_t msg[] = {
+	        0x3c, 51, 1, 2,  0,    0,    0,    0, /* header, 2 sections */
+	        7,    1,  0, 24,                      /* REQUEST x1, len 24 */
+	        0,    0,  0, 9,  3,    2,    0,    0, /* id 9, KEYS, MIPV6, flags */
+	        0,    0,  0, 0,  0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, /* :: */
+	        13,   2,  0, 20, /* KEYS x2, len 20 */
+	        2,    0,  0, 0,  0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	        2,    1,  0, 0,  0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	struct vrrp_ha_ext_cb cb = {.request = on_req, .keys = on_keys};
+	struct vrrp_ha_ext_request rq = {
+	        .req_id = 9, .what = VRRP_HA_EXT_REQ_KEYS, .table_kind = VRRP_HA_EXT_K_MIPV6};
+	struct vrrp_ha_ext_keys k1 = {.table_kind = VRRP_HA_EXT_K_MIPV6}, k2;
+	struct vrrp_ha_ext_stats st;
+	struct vrrp_ha_ext_wr x;
+	uint8_t buf[256];
+	size_t len;
+
+	inet_pton(AF_INET6, "2001:db8::1", &k1.hoa);
+	k2 = k1;
+	inet_pton(AF_INET6, "2001:db8::2", &k2.hoa);
+	k2.flags = VRRP_HA_EXT_KEYS_NONE;
+	CHECK_EQ(vrrp_ha_ext_begin(&x, buf, sizeof(buf), 51), 0);
+	CHECK_EQ(vrrp_ha_ext_put_request(&x, &rq), 0);
+	CHECK_EQ(vrrp_ha_ext_put_keys(&x, &k1), 0);
+	CHECK_EQ(vrrp_ha_ext_put_keys(&x, &k2), 0);
+	len = vrrp_ha_ext_finish(&x);
+	CHECK_EQ(len, sizeof(msg));
+	CHECK(!memcmp(buf, msg, sizeof(msg)));
+	memset(&st, 0, sizeof(st));
+	keys_seen = keys_none = req_seen = 0;
+	CHECK_EQ(vrrp_ha_ext_parse(msg, sizeof(msg), NULL, &cb, &st), VRRP_HA_EXT_OK);
+	CHECK_EQ(req_seen, 1);
+	CHECK_EQ(keys_seen, 2);
+	CHECK_EQ(keys_none, 1);
+	CHECK_EQ(st.delivered[VRRP_HA_EXT_K_KEYS], 2);
+	for (size_t p = 0; p < sizeof(msg); p++) {
+		uint8_t *cp = malloc(p ? p : 1);
+
+		memcpy(cp, msg, p);
+		keys_seen = req_seen = 0;
+		CHECK(vrrp_ha_ext_parse(cp, p, NULL, &cb, &st) != VRRP_HA_EXT_OK);
+		CHECK_EQ(keys_seen + req_seen, 0);
+		free(cp);
+	}
+	/* bad records: kind not MIPV6, unknown flag, unusable HoA; the
+	 * encoder refuses them */
+	{
+		uint8_t bad[sizeof(msg)];
+
+		memcpy(bad, msg, sizeof(msg));
+		bad[40] = 4; /* first KEYS: table kind PMIPV6 */
+		bad[61] = 2; /* second: flag 0x02 */
+		memset(&st, 0, sizeof(st));
+		keys_seen = 0;
+		CHECK_EQ(vrrp_ha_ext_parse(bad, sizeof(bad), NULL, &cb, &st), VRRP_HA_EXT_OK);
+		CHECK_EQ(keys_seen, 0);
+		CHECK_EQ(st.reason[VRRP_HA_EXT_R_BAD_REQUEST], 2);
+		k1.flags = 4;
+		CHECK_EQ(vrrp_ha_ext_put_keys(&x, &k1), -EINVAL);
+		inet_pton(AF_INET6, "fe80::1", &k2.hoa);
+		k2.flags = 0;
+		CHECK_EQ(vrrp_ha_ext_put_keys(&x, &k2), -EINVAL);
+	}
+}
+
+struct rs_res {
+	int calls, result;
+	unsigned n;
+	uint8_t st[VRRP_HA_RESYNC_MAX];
+};
+
+static void rs_cb(void *arg, uint32_t id, const struct in6_addr *keys, const uint8_t *st,
+                  unsigned n, int result)
+{
+	struct rs_res *r = arg;
+
+	(void)id;
+	(void)keys;
+	r->calls++;
+	r->result = result;
+	r->n = n;
+	memcpy(r->st, st, n);
+}
+
+static void test_resync(bool auth)
+{
+	struct node n[2];
+	struct vrrp_ha_config ca, cb;
+	struct in6_addr k[3], coa;
+	struct rs_res res = {0};
+	uint32_t id = 0;
+	struct rbc_view v;
+
+	cfg_for(&ca, auth, "A");
+	cfg_for(&cb, auth, "B");
+	nodes_pair(n, &ca, &cb, 3000);
+	add_n(n[0].h, 10, 5);
+	attach_n(n[0].h, 0, 2);
+	nodes_settle(n, 2, 500);
+	CHECK_EQ(rbc_count(vrrp_ha_get_rbc(n[1].h)), 10);
+
+	/* b asks for a binding a has (with attachments), one a lost, one
+	 * nobody has: present, none (b's stale copy dropped), none */
+	nodes_addr(&k[0], "2001:db8:aa::", 1);
+	nodes_addr(&k[1], "2001:db8:aa::", 3);
+	nodes_addr(&k[2], "2001:db8:ab::", 1);
+	CHECK_EQ(vrrp_ha_bc_del(n[0].h, &k[1]), RBC_DELETED);
+	rbc_clear_dirty(vrrp_ha_get_bc(n[0].h)); /* the delete is "lost" */
+	{
+		struct vrrp_ha_rbc *rb = vrrp_ha_get_rbc(n[1].h);
+		const uint8_t *o;
+		size_t ol;
+
+		/* b's copy of k[0] lost its attachments and went ahead */
+		CHECK(rbc_lookup(rb, &k[0], vrrp_ha_now(n[1].h), &v));
+		CHECK_EQ(rbc_set_opts_local(rb, &k[0], NULL, 0, vrrp_ha_now(n[1].h)), RBC_UPDATED);
+		CHECK(rbc_lookup_opts(rb, &k[0], vrrp_ha_now(n[1].h), &o, &ol) && ol == 0);
+	}
+	CHECK_EQ(vrrp_ha_resync(n[1].h, k, 3, rs_cb, &res, &id), 0);
+	CHECK(id != 0);
+	nodes_settle(n, 2, 200);
+	CHECK_EQ(res.calls, 1);
+	CHECK_EQ(res.result, 0);
+	CHECK_EQ(res.st[0], VRRP_HA_RESYNC_PRESENT);
+	CHECK_EQ(res.st[1], VRRP_HA_RESYNC_NONE);
+	CHECK_EQ(res.st[2], VRRP_HA_RESYNC_NONE);
+	CHECK_EQ(count_attached(n[1].h, vrrp_ha_get_rbc(n[1].h), 0, 2), 2);
+	CHECK(!rbc_lookup(vrrp_ha_get_rbc(n[1].h), &k[1], vrrp_ha_now(n[1].h), NULL));
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "resync_dropped"), 1);
+	CHECK_EQ(vrrp_ha_counter(n[0].h, "resync_served"), 1);
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[1].h));
+
+	/* refused: a master asks nobody; bad keys */
+	CHECK_EQ(vrrp_ha_resync(n[0].h, k, 1, rs_cb, &res, NULL), -EPERM);
+	CHECK_EQ(vrrp_ha_resync(n[1].h, k, 0, rs_cb, &res, NULL), -EINVAL);
+	CHECK_EQ(vrrp_ha_resync(n[1].h, k, VRRP_HA_RESYNC_MAX + 1, rs_cb, &res, NULL), -EINVAL);
+
+	/* request on our own: b holds k[0] with a newer seq than a's (a
+	 * divergence the sequence rules cannot repair); a's next record of
+	 * it is stale on b, b asks, and a's answer is the reference */
+	{
+		struct vrrp_ha_binding b = {
+		        .hoa = k[0], .lifetime = 900, .seq = 40, .flags = 0xc000};
+
+		nodes_addr(&b.coa, "2001:db8:ee::", 1);
+		CHECK_EQ(rbc_apply(vrrp_ha_get_rbc(n[1].h), &b, vrrp_ha_now(n[1].h)), RBC_UPDATED);
+		nodes_addr(&coa, "2001:db8:cc::", 1);
+		vrrp_ha_bc_add(n[0].h, &k[0], &coa, 3600, 5, 0xc000);
+		nodes_settle(n, 2, 300);
+		CHECK(rbc_lookup(vrrp_ha_get_rbc(n[1].h), &k[0], vrrp_ha_now(n[1].h), &v));
+		CHECK_EQ(v.seq, 5);
+		CHECK(!memcmp(&v.coa, &coa, 16));
+		CHECK_EQ(vrrp_ha_counter(n[1].h, "resync_auto_asked"), 1);
+		digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[1].h));
+	}
+
+	/* no answer: the packets are not carried; given up after 0.5+1+2+4 s */
+	memset(&res, 0, sizeof(res));
+	CHECK_EQ(vrrp_ha_resync(n[1].h, k, 2, rs_cb, &res, NULL), 0);
+	test_loop_clear_packets(n[1].loop);
+	n[1].fed = 0;
+	for (int i = 0; i < 80 && !res.calls; i++) {
+		nodes_advance(n + 1, 1, 100);
+		test_loop_clear_packets(n[1].loop);
+		n[1].fed = 0;
+	}
+	CHECK_EQ(res.calls, 1);
+	CHECK_EQ(res.result, -ETIMEDOUT);
+	CHECK_EQ(res.st[0], VRRP_HA_RESYNC_PENDING);
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "resync_sent"), 6); /* 1 + 1 auto + 4 */
+	CHECK_EQ(vrrp_ha_counter(n[1].h, "resync_timeouts"), 1);
+	/* a cancelled request calls nobody */
+	memset(&res, 0, sizeof(res));
+	CHECK_EQ(vrrp_ha_resync(n[1].h, k, 1, rs_cb, &res, &id), 0);
+	vrrp_ha_resync_cancel(n[1].h, id);
+	nodes_settle(n, 2, 8000);
+	CHECK_EQ(res.calls, 0);
+	for (int i = 0; i < 2; i++)
+		node_free(&n[i]);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -381,6 +586,9 @@ int main(void)
 	test_table();
 	test_replication(false);
 	test_replication(true);
+	test_keys_codec();
+	test_resync(false);
+	test_resync(true);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

@@ -81,7 +81,7 @@ bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now)
 	return true;
 }
 
-static void rate_drop(struct repl *r, const struct in6_addr *src)
+void answer_rate_drop(struct repl *r, const struct in6_addr *src)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	uint64_t sup;
@@ -144,7 +144,7 @@ void answer_request(struct repl *r, const struct in6_addr *src, const struct vrr
 			return;
 		}
 	if (!answer_rate_ok(r, src, now)) {
-		rate_drop(r, src);
+		answer_rate_drop(r, src);
 		return;
 	}
 	a = enqueue(r);
@@ -229,7 +229,7 @@ void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t n
 			return;
 		}
 	if (!answer_rate_ok(r, src, now)) {
-		rate_drop(r, src);
+		answer_rate_drop(r, src);
 		return;
 	}
 	if (start_walk(r, FULL_ANSWER, ops->send_to != NULL, src))

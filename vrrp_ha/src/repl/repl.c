@@ -788,6 +788,11 @@ static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table 
 	}
 	res = fetch_apply(r, t, b, opts, optlen, from_source, now);
 	count_result(r, res);
+	/* the master we follow sent an older version than ours: ask it for
+	 * the binding, whose answer is the reference (resync.c) */
+	if (res == RBC_STALE && !from_source && !restore && !r->rx_reference &&
+	    vrrp_ha_get_state(r->h) == VRRP_HA_ST_BACKUP)
+		resync_on_stale(r, &b->hoa, now);
 	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
 	    after.expires_ms - before.expires_ms < VRRP_HA_LIFETIME_UNIT_S * 1000u)
 		return;
@@ -869,6 +874,13 @@ struct ext_rx {
 	struct vrrp_ha_ext_table table;
 	struct vrrp_ha_ext_range ranges[MAX_RANGES];
 	unsigned nranges, ranges_over;
+	/* State Synchronization Request (resync.c): keys asked, or in an
+	 * answer to ours, the keys present (records) and NONE */
+	struct in6_addr keys[VRRP_HA_EXT_MAX_KEYS], none[VRRP_HA_EXT_MAX_KEYS];
+	struct in6_addr present[VRRP_HA_EXT_MAX_KEYS];
+	unsigned nkeys, nnone, npresent;
+	bool keys_over, keys_answer;
+	uint32_t keys_id;
 	struct vrrp_ha_ext_digest digests[RX_MAX_DIGESTS];
 	unsigned ndigests;
 };
@@ -905,6 +917,22 @@ static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
 	x->records++;
 	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, m->is_new, x->from_source,
 	          x->now);
+	if (x->keys_answer && x->npresent < VRRP_HA_EXT_MAX_KEYS)
+		x->present[x->npresent++] = b.hoa;
+}
+
+static void ext_keys(void *arg, const struct vrrp_ha_ext_keys *k)
+{
+	struct ext_rx *x = arg;
+
+	if (k->flags & VRRP_HA_EXT_KEYS_NONE) {
+		if (x->nnone < VRRP_HA_EXT_MAX_KEYS)
+			x->none[x->nnone++] = k->hoa;
+	} else if (x->nkeys < VRRP_HA_EXT_MAX_KEYS) {
+		x->keys[x->nkeys++] = k->hoa;
+	} else {
+		x->keys_over = true;
+	}
 }
 
 static void ext_request(void *arg, const struct vrrp_ha_ext_request *q)
@@ -919,6 +947,18 @@ static void ext_sync(void *arg, const struct vrrp_ha_ext_sync *s)
 {
 	struct ext_rx *x = arg;
 
+	if (s->phase == VRRP_HA_EXT_SYNC_KEYS) {
+		/* an answer to our State Synchronization Request: its records
+		 * (after it in the message) are the reference */
+		if (!x->keys_answer && resync_is_answer(x->r, x->src, s)) {
+			x->keys_answer = true;
+			x->keys_id = s->req_id;
+			x->r->rx_reference = true;
+		} else if (!x->keys_answer) {
+			x->r->rs.cnt.unmatched++;
+		}
+		return;
+	}
 	x->has_sync = true;
 	x->sync = *s;
 }
@@ -976,19 +1016,23 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	                            .sync = ext_sync,
 	                            .digest = ext_digest,
 	                            .range = ext_range,
-	                            .table = ext_table};
+	                            .table = ext_table,
+	                            .keys = ext_keys};
 	struct vrrp_ha_ext_hdr hd;
 	enum vrrp_ha_ext_reason why;
 	static struct ext_rx xbuf; /* large (digests); the loop is single-threaded */
 
 	x = &xbuf;
-	memset(x, 0, offsetof(struct ext_rx, digests));
+	memset(x, 0, offsetof(struct ext_rx, keys));
+	x->nkeys = x->nnone = x->npresent = 0;
+	x->keys_over = x->keys_answer = false;
 	x->ndigests = 0;
 	x->r = r;
 	x->src = src;
 	x->now = vrrp_ha_now(r->h);
 	cb.arg = x;
 	why = vrrp_ha_ext_parse(pkt, len, &hd, &cb, &r->xst);
+	r->rx_reference = false;
 	if (why != VRRP_HA_EXT_OK) {
 		char a[INET6_ADDRSTRLEN] = "?";
 		uint64_t sup;
@@ -1005,9 +1049,20 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	}
 	repl_cnt(r)->ext_rx++;
 	repl_cnt(r)->rx_reason[VRRP_HA_OK]++;
+	if (x->keys_answer) {
+		if (!x->target_known) {
+			x->target_known = true;
+			x->t = rx_gate(r, src, &x->restore, &x->tid, &x->from_source);
+		}
+		if (x->t)
+			resync_on_answer(r, src, x->keys_id, x->present, x->npresent, x->none,
+			                 x->nnone, x->t, x->tid, x->now);
+	}
 	if (x->t)
 		rx_done(r, x->t, x->now);
-	if (x->has_request) {
+	if (x->has_request && x->req.what == VRRP_HA_EXT_REQ_KEYS) {
+		resync_on_request(r, src, &x->req, x->keys, x->nkeys, x->keys_over, x->now);
+	} else if (x->has_request) {
 		if (x->ranges_over)
 			repl_cnt(r)->rx_request_ignored++;
 		else
@@ -1232,7 +1287,8 @@ static int register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg)
 	char name[VRRP_HA_COUNTER_NAME_MAX];
 
 	if (vrrp_ha_counters_add_table(reg, "sync", "ext_", xst_defs,
-	                               sizeof(xst_defs) / sizeof(xst_defs[0]), xst_block, r))
+	                               sizeof(xst_defs) / sizeof(xst_defs[0]), xst_block, r) ||
+	    resync_register_counters(r, reg))
 		return -1;
 	for (int i = 1; i < VRRP_HA_EXT_R__COUNT; i++) {
 		snprintf(name, sizeof(name), "ext_%s",
@@ -1403,6 +1459,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 	bool more = false;
 
 	fetch_timer(r, now, &next);
+	resync_timer(r, now, &next);
 
 	if (r->caps_answer_due) {
 		/* a peer asked who speaks extensions: answer, at most once a

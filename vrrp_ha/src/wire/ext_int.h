@@ -72,5 +72,6 @@ enum vrrp_ha_ext_reason ext_dec_sync(struct ext_ctx *c, const uint8_t *rec, size
 enum vrrp_ha_ext_reason ext_dec_digest(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_range(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_table(struct ext_ctx *c, const uint8_t *rec, size_t len);
+enum vrrp_ha_ext_reason ext_dec_keys(struct ext_ctx *c, const uint8_t *rec, size_t len);
 
 #endif
