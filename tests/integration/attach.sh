@@ -19,6 +19,15 @@
 #      empty, its restore brings bindings and attachments back into its bc,
 #      and the FIFO's RESTORE lines carry the attachments; a, master again,
 #      replicates a new attachment to b.
+#   6. State Synchronization Request: `resync HOA...` on b prints each HoA
+#      present (with its attachments) or none, exit 0; on a (master) it is
+#      refused (exit 4); with b's extension input dropped it times out
+#      (exit 3); 50 forged unprotected KEYS requests to a are counted
+#      unauthenticated and answered by nothing.
+#   7. Both restarted with auth off: `resync` works without auth; 100 KEYS
+#      requests at once from one spoofed source are rate limited
+#      (rx_request + rx_rate_limited = 100, rx_rate_limited >= 100 - 16 - 8 s
+#      worth of refill) and a answers exactly those it took.
 TEST_NAME=attach
 . "$(dirname "$0")/lossy_lib.sh"
 
@@ -245,4 +254,99 @@ wait_for 20 "b follows a" follows_a
 ctl a attach $H1 aaa 6 0606 >/dev/null
 wait_for 10 "b: a's new attachment after the restore" sh -c "\"$VRRP_HA_CTL\" -s $WORK/b/ctl.sock show | grep -q 'aaa:6=0606'"
 wait_for 10 "b in sync with a" in_sync
+
+log "=== 6. State Synchronization Request"
+# keys_req ID HOA_HEX...: an unprotected extension message REQUEST KEYS
+keys_req() {
+	id=$1
+	shift
+	printf '3c3301020000000007010018%08x03020000%032d0d%02x0014' "$id" 0 $#
+	for k in "$@"; do printf '02000000%s' "$k"; done
+}
+set +e
+ctl b resync $H1 2001:db8:dead::1 >"$WORK/rs.out" 2>&1
+rc=$?
+set -e
+check "resync on b: exit 0 ($rc)" [ $rc -eq 0 ]
+check "resync on b: $H1 present with its attachments" \
+	grep -Eq "^$H1 present $H1C 5 [0-9]+ vendor:10415:3=ff00 aaa:1=0a0b0c0d aaa:6=0606\$" "$WORK/rs.out"
+check "resync on b: the unknown HoA none" grep -qx "2001:db8:dead::1 none" "$WORK/rs.out"
+check "resync on b: ends resynced 2" grep -qx "resynced 2" "$WORK/rs.out"
+check "resync on b: a served it" counter_ge a resync_served 1
+set +e
+ctl a resync $H1 >"$WORK/rs.out" 2>&1
+rc=$?
+set -e
+check "resync on a (master): refused, exit 4 ($rc)" [ $rc -eq 4 ]
+check "resync on a: says why" grep -q "not a backup" "$WORK/rs.out"
+# b's extension input (type 12, first byte 0x3c) dropped, adverts kept
+ns b nft -f - <<EOF
+table inet ${PFX}ext {
+	chain input {
+		type filter hook input priority 0;
+		meta l4proto 112 @th,0,8 0x3c counter drop
+	}
+}
+EOF
+set +e
+T0=$(now_ms)
+ctl b resync $H1 >"$WORK/rs.out" 2>&1
+rc=$?
+T1=$(now_ms)
+set -e
+ns b nft delete table inet "${PFX}ext"
+check "resync without answers: exit 3 ($rc)" [ $rc -eq 3 ]
+check "resync without answers: $H1 no answer" grep -qx "$H1 no answer" "$WORK/rs.out"
+check "resync without answers: gave up after the retries ($((T1 - T0)) ms, about 7500)" \
+	[ $((T1 - T0)) -ge 7000 ] && [ $((T1 - T0)) -lt 12000 ]
+figure resync_timeout_ms $((T1 - T0))
+wait_for 20 "b follows a" follows_a
+ns inj ip -6 addr add fe80::c1/64 dev eth0 nodad
+stats_to a "$WORK/a.c"
+inject inj -q -s fe80::c1 -x "$(keys_req 77 $H1_HEX)" -n 50
+inject inj -q -V 2 -R $GOOD
+wait_for 20 "a: barrier packet" moved a rx_bad_version "$WORK/a.c"
+by "forged KEYS requests" a rx_unauthenticated 50
+by "forged KEYS requests" a resync_served 0
+wait_for 10 "b in sync with a" in_sync
+
+log "=== 7. auth off: resync, and a KEYS request flood from one source"
+crash b
+crash a
+for n in a b; do
+	sed -i '/auth /d; /auth_key_file/d; /auth_epoch_file/d; /notify_fifo/d' "$WORK/$n/keepalived.conf"
+	sed -i "s#^\( *\)control_socket \(.*\)#\1control_socket \2\n\1extensions on#" "$WORK/$n/keepalived.conf"
+done
+start_ka a
+wait_for 20 "a MASTER (auth off)" is_state a MASTER
+ctl a add $H1 $H1C 3600 5 AH >/dev/null
+ctl a attach $H1 aaa 1 0a0b >/dev/null
+start_ka b
+wait_for 20 "b BACKUP (auth off)" is_state b BACKUP
+wait_for 30 "b in sync with a (auth off)" in_sync
+wait_for 20 "b follows a (auth off)" follows_a
+set +e
+ctl b resync $H1 >"$WORK/rs.out" 2>&1
+rc=$?
+set -e
+check "auth off: resync exit 0 ($rc)" [ $rc -eq 0 ]
+check "auth off: $H1 present with its attachment" grep -Eq "^$H1 present $H1C 5 [0-9]+ aaa:1=0a0b\$" "$WORK/rs.out"
+# a's own start-up fetch (nobody answered it: b was down) must be over:
+# until then a does not serve
+a_serves() { [ "$(ctl a state | awk '$1=="sync"{print $2}')" = in_sync ] && backlog_is a 0; }
+wait_for 20 "a in sync and idle" a_serves
+stats_to a "$WORK/a.c"
+T0=$(now_ms)
+inject inj -q -s fe80::c1 -x "$(keys_req 78 $H1_HEX)" -n 100
+inject inj -q -V 2 -R $GOOD
+wait_for 20 "a: barrier packet" moved a rx_bad_version "$WORK/a.c"
+T1=$(now_ms)
+took=$(((T1 - T0 + 999) / 1000))
+req=$(delta a rx_request "$WORK/a.c") lim=$(delta a rx_rate_limited "$WORK/a.c")
+srv=$(delta a resync_served "$WORK/a.c")
+log "flood: rx_request +$req rx_rate_limited +$lim rx_request_ignored +$(delta a rx_request_ignored "$WORK/a.c")"
+check "flood: rx_request + rx_rate_limited = 100 ($req + $lim)" [ $((req + lim)) -eq 100 ]
+check "flood: rate limited ($lim >= $((100 - 16 - 8 * took)))" [ "$lim" -ge $((100 - 16 - 8 * took)) ]
+check "flood: answered only those taken ($srv = $req)" [ "$srv" -eq "$req" ]
+figure resync_flood_answered "$srv"
 finish
