@@ -1047,7 +1047,8 @@ static void resync_done(void *arg, uint32_t id, const struct in6_addr *keys, con
 {
 	struct ctl_client *cl = arg;
 	struct vrrp_ha *h = cl->srv->h;
-	struct vrrp_ha_rbc *t = vrrp_ha_get_rbc(h);
+	/* a backup keeps peers' records in its RBC, an owner in its bc */
+	struct vrrp_ha_rbc *t = vrrp_ha_is_owner(h) ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
 	unsigned got = 0;
 
 	if (cl->resync_id != id)
