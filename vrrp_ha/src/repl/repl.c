@@ -789,8 +789,10 @@ static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table 
 	res = fetch_apply(r, t, b, opts, optlen, from_source, now);
 	count_result(r, res);
 	/* the master we follow sent an older version than ours: ask it for
-	 * the binding, whose answer is the reference (resync.c) */
-	if (res == RBC_STALE && !from_source && !restore && !r->rx_reference &&
+	 * the binding, whose answer is the reference (resync.c). Only for an
+	 * extension record: a draft copy may be stale where the NEW copy
+	 * right behind it is not */
+	if (res == RBC_STALE && r->rx_in_ext && !from_source && !restore && !r->rx_reference &&
 	    vrrp_ha_get_state(r->h) == VRRP_HA_ST_BACKUP)
 		resync_on_stale(r, &b->hoa, now);
 	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
@@ -1031,7 +1033,9 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	x->src = src;
 	x->now = vrrp_ha_now(r->h);
 	cb.arg = x;
+	r->rx_in_ext = true;
 	why = vrrp_ha_ext_parse(pkt, len, &hd, &cb, &r->xst);
+	r->rx_in_ext = false;
 	r->rx_reference = false;
 	if (why != VRRP_HA_EXT_OK) {
 		char a[INET6_ADDRSTRLEN] = "?";

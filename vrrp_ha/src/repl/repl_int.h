@@ -209,6 +209,7 @@ struct repl {
 
 	struct resync rs;
 	bool rx_reference; /* records being applied answer our resync: reference */
+	bool rx_in_ext;    /* records being applied come from an extension message */
 
 	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
