@@ -304,8 +304,8 @@ bool rbc_lookup_opts(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, ui
 enum rbc_result rbc_set_opts_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
                                    const uint8_t *opts, size_t len, uint64_t now_ms);
 
-/* Returns: live MIPv6 bindings that carry options (the sender looks
- * options up only when some binding has them). */
+/* Returns: entries of the table holding options, of any kind or state (a
+ * hint: 0 means no binding has options, so the sender looks none up). */
 size_t rbc_opts_count(const struct vrrp_ha_rbc *t);
 
 #endif
