@@ -23,6 +23,10 @@
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/switch.h"
+#include "vrrp_ha/attach.h"
+#include "vrrp_ha/resync.h"
+#include "vrrp_ha/mopt.h"
+#include "vrrp_ha/rbc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -106,6 +110,9 @@ struct ctl_client {
 	bool watch_json;
 	uint32_t watch_mask;
 	uint64_t watch_dropped;
+
+	/* resync: waiting for the answer of State Synchronization Request */
+	uint32_t resync_id;
 };
 
 struct vrrp_ha_ctl {
@@ -602,19 +609,38 @@ static void show_fill(struct ctl_client *cl)
 			char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], fl[8];
 			int len;
 
+			const uint8_t *opts = NULL;
+			size_t optlen = 0;
+			char *atts = NULL;
+
 			inet_ntop(AF_INET6, &v[i].hoa, hoa, sizeof(hoa));
 			inet_ntop(AF_INET6, &v[i].coa, coa, sizeof(coa));
 			flags_text(v[i].flags, cl->show_json, fl, sizeof(fl));
+			if (rbc_opts_count(t) &&
+			    rbc_lookup_opts(t, &v[i].hoa, vrrp_ha_now(h), &opts, &optlen) &&
+			    optlen) {
+				size_t acap = VRRP_HA_ATT_FORMAT_MAX(optlen);
+
+				atts = malloc(acap);
+				if (atts)
+					atts[vrrp_ha_att_format(atts, acap, opts, optlen,
+					                        cl->show_json)] = 0;
+				if (atts && out_reserve(cl, (n - i) * 192 + strlen(atts)) < 0) {
+					free(atts);
+					return;
+				}
+			}
 			if (cl->show_json)
 				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
 				               "%s{\"hoa\":\"%s\",\"coa\":\"%s\",\"seq\":%u,"
-				               "\"flags\":\"%s\",\"lifetime\":%" PRIu32 "}\n",
+				               "\"flags\":\"%s\",\"lifetime\":%" PRIu32 "%s}\n",
 				               cl->show_count ? "," : "", hoa, coa, v[i].seq, fl,
-				               v[i].lifetime_s);
+				               v[i].lifetime_s, atts ? atts : "");
 			else
 				len = snprintf(cl->out + cl->out_len, cl->out_cap - cl->out_len,
-				               "%s %s %u %s %" PRIu32 "\n", hoa, coa, v[i].seq, fl,
-				               v[i].lifetime_s);
+				               "%s %s %u %s %" PRIu32 "%s\n", hoa, coa, v[i].seq,
+				               fl, v[i].lifetime_s, atts ? atts : "");
+			free(atts);
 			if (len > 0)
 				cl->out_len += (size_t)len;
 			cl->show_count++;
@@ -983,6 +1009,229 @@ static void cmd_quit(struct ctl_client *cl, char **tok, int ntok)
 	cl->closing = true;
 }
 
+/* ---- attach: AAA / vendor state of a binding (docs/attachments.md) ------ */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hex digits (an even number, optional "0x") into out. Returns: bytes, -1 bad. */
+static ssize_t parse_hex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return -1;
+	for (; s[0]; s += 2) {
+		int hi = hexval((unsigned char)s[0]), lo = s[1] ? hexval((unsigned char)s[1]) : -1;
+
+		if (hi < 0 || lo < 0 || n == cap)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return (ssize_t)n;
+}
+
+/* "aaa CODE" or "vendor VENDOR:SUBTYPE" into a. Returns: NULL or the error. */
+static const char *parse_att_id(const char *type, const char *code, struct vrrp_ha_att *a)
+{
+	unsigned long v, sub;
+	char *end;
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(type, "aaa")) {
+		a->type = VRRP_HA_ATT_AAA;
+		errno = 0;
+		v = strtoul(code, &end, 10);
+		if (errno || *end || end == code || !isdigit((unsigned char)code[0]) ||
+		    v > UINT32_MAX)
+			return "bad AAA code: an AVP code, 0..4294967295";
+		a->code = (uint32_t)v;
+		return NULL;
+	}
+	if (strcmp(type, "vendor"))
+		return "bad attachment type: aaa or vendor";
+	a->type = VRRP_HA_ATT_VENDOR;
+	errno = 0;
+	v = strtoul(code, &end, 10);
+	if (errno || *end != ':' || end == code || !isdigit((unsigned char)code[0]) ||
+	    v > UINT32_MAX)
+		return "bad vendor code: VENDOR_ID:SUBTYPE (enterprise number, 0..255)";
+	code = end + 1;
+	sub = strtoul(code, &end, 10);
+	if (errno || *end || end == code || !isdigit((unsigned char)code[0]) || sub > 255)
+		return "bad vendor code: VENDOR_ID:SUBTYPE (enterprise number, 0..255)";
+	a->vendor = (uint32_t)v;
+	a->subtype = (uint8_t)sub;
+	if (a->vendor == VRRP_HA_ATT_PEN && a->subtype == VRRP_HA_ATT_AAA_SUBTYPE)
+		return "vendor 32473:1 is where AAA attachments go: use aaa";
+	return NULL;
+}
+
+/* attach HOA aaa|vendor CODE HEX|- : set or remove one attachment of a
+ * binding of the daemon's BC copy (this node's daemon owns it). */
+static void cmd_attach(struct ctl_client *cl, char **tok, int ntok)
+{
+	uint8_t data[VRRP_HA_ATT_VENDOR_MAX];
+	struct vrrp_ha_att a;
+	struct in6_addr hoa;
+	bool remove = !strcmp(tok[3], "-");
+	const char *err;
+	size_t optlen = 0;
+	ssize_t n;
+
+	(void)ntok;
+	if (inet_pton(AF_INET6, tok[0], &hoa) != 1) {
+		out_printf(cl, "ERR bad HoA '%.64s': not an IPv6 address\n", tok[0]);
+		return;
+	}
+	if ((err = parse_att_id(tok[1], tok[2], &a)) != NULL) {
+		out_printf(cl, "ERR %s\n", err);
+		return;
+	}
+	if (!remove) {
+		size_t max =
+		        a.type == VRRP_HA_ATT_AAA ? VRRP_HA_ATT_AAA_MAX : VRRP_HA_ATT_VENDOR_MAX;
+		size_t digits =
+		        strlen(tok[3]) - (tok[3][0] == '0' && (tok[3][1] | 0x20) == 'x' ? 2 : 0);
+
+		if (digits / 2 > max) {
+			out_printf(cl, "ERR attachment too long: %zu bytes, at most %zu\n",
+			           digits / 2, max);
+			return;
+		}
+		n = parse_hex(tok[3], data, sizeof(data));
+		if (n < 0) {
+			out_str(cl, "ERR bad data: hex digits, an even number of them (or - to "
+			            "remove)\n");
+			return;
+		}
+		a.data = data;
+		a.len = (size_t)n;
+	}
+	switch (vrrp_ha_attach(cl->srv->h, &hoa, &a, remove, &optlen)) {
+	case 0:
+		out_printf(cl, "OK %s (%zu bytes of options)\n", remove ? "removed" : "attached",
+		           optlen);
+		break;
+	case -ENOENT:
+		out_printf(cl, "ERR no binding for HoA %s in this node's bc\n", tok[0]);
+		break;
+	case -ESRCH:
+		out_str(cl, "ERR no such attachment\n");
+		break;
+	case -E2BIG:
+		out_printf(cl,
+		           "ERR the binding's attachments would exceed %u bytes: nothing changed\n",
+		           RBC_OPTS_MAX);
+		break;
+	case -EINVAL:
+		out_str(cl, "ERR attachment refused (malformed options)\n");
+		break;
+	default:
+		out_str(cl, "ERR out of memory\n");
+		break;
+	}
+}
+
+/* ---- resync: State Synchronization Request (resync.h) ------------------- */
+
+/* The answer came (or the retries ran out): one line per key, then the
+ * status: "OK resynced N", "ERR timeout: ..." */
+static void resync_done(void *arg, uint32_t id, const struct in6_addr *keys, const uint8_t *st,
+                        unsigned n, int result)
+{
+	struct ctl_client *cl = arg;
+	struct vrrp_ha *h = cl->srv->h;
+	/* a backup keeps peers' records in its RBC, an owner in its bc */
+	struct vrrp_ha_rbc *t = vrrp_ha_is_owner(h) ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
+	unsigned got = 0;
+
+	if (cl->resync_id != id)
+		return;
+	cl->resync_id = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN];
+		struct rbc_view v;
+
+		inet_ntop(AF_INET6, &keys[i], hoa, sizeof(hoa));
+		if (st[i] == VRRP_HA_RESYNC_PRESENT && t &&
+		    rbc_lookup(t, &keys[i], vrrp_ha_now(h), &v)) {
+			const uint8_t *opts;
+			size_t ol;
+			char atts[VRRP_HA_ATT_FORMAT_MAX(RBC_OPTS_MAX)];
+
+			atts[0] = 0;
+			if (rbc_lookup_opts(t, &keys[i], vrrp_ha_now(h), &opts, &ol) && ol)
+				vrrp_ha_att_format(atts, sizeof(atts), opts, ol, false);
+			inet_ntop(AF_INET6, &v.coa, coa, sizeof(coa));
+			out_printf(cl, "%s present %s %u %" PRIu32 "%s\n", hoa, coa, v.seq,
+			           v.lifetime_s, atts);
+			got++;
+		} else if (st[i] == VRRP_HA_RESYNC_PRESENT) {
+			out_printf(cl, "%s present (not kept here)\n", hoa);
+			got++;
+		} else if (st[i] == VRRP_HA_RESYNC_NONE) {
+			out_printf(cl, "%s none\n", hoa);
+			got++;
+		} else {
+			out_printf(cl, "%s no answer\n", hoa);
+		}
+	}
+	if (result)
+		out_printf(cl, "ERR timeout: %u of %u answered\n", got, n);
+	else
+		out_printf(cl, "OK resynced %u\n", n);
+	(void)client_rewatch(cl); /* the loop writes it out */
+}
+
+/* resync HOA [HOA...]: ask the master for these bindings; the answer
+ * comes when it arrives (resync_done). */
+static void cmd_resync(struct ctl_client *cl, char **tok, int ntok)
+{
+	struct in6_addr keys[CTL_MAX_TOKENS];
+	uint32_t id = 0;
+	int rc;
+
+	if (cl->resync_id) {
+		out_str(cl, "ERR refused: a resync of this connection is still waiting\n");
+		return;
+	}
+	for (int i = 0; i < ntok; i++)
+		if (inet_pton(AF_INET6, tok[i], &keys[i]) != 1 || vrrp_ha_addr_unusable(&keys[i])) {
+			out_printf(cl, "ERR bad HoA '%.64s'\n", tok[i]);
+			return;
+		}
+	rc = vrrp_ha_resync(cl->srv->h, keys, (unsigned)ntok, resync_done, cl, &id);
+	switch (rc) {
+	case 0:
+		cl->resync_id = id;
+		break;
+	case -EOPNOTSUPP:
+		out_str(cl, "ERR refused: extensions are off (the draft-deng wire has no such "
+		            "request)\n");
+		break;
+	case -EPERM:
+		out_str(cl, "ERR refused: not a backup (a master is the reference itself)\n");
+		break;
+	case -ENOTCONN:
+		out_str(cl, "ERR refused: no master followed yet\n");
+		break;
+	case -EBUSY:
+		out_str(cl, "ERR refused: too many requests waiting, try again\n");
+		break;
+	default:
+		out_str(cl, "ERR refused: bad request\n");
+		break;
+	}
+}
+
 static const struct ctl_cmd {
 	const char *name;
 	void (*fn)(struct ctl_client *cl, char **tok, int ntok);
@@ -995,6 +1244,10 @@ static const struct ctl_cmd {
         {"flush", cmd_flush, 0, 0, "", "delete every binding"},
         {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
         {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
+        {"resync", cmd_resync, 1, CTL_MAX_TOKENS - 1, "<hoa> [<hoa>...]",
+         "ask the master for these bindings and wait for its answer"},
+        {"attach", cmd_attach, 4, 4, "<hoa> aaa|vendor <code> <hex>|-",
+         "set (or - remove) AAA / vendor state of a binding"},
         {"stats", cmd_stats, 0, 1, "[json]", "counters"},
         {"state", cmd_state, 0, 1, "[json]", "instance state, table sizes, hold, peers"},
         {"hold", cmd_hold, 0, 1, "[<prio>]",
@@ -1188,6 +1441,8 @@ static void client_close(struct ctl_client *cl)
 		vrrp_ha_unsubscribe(c->h, cl->watch_id);
 	if (cl->sw_wait)
 		vrrp_ha_switch_detach(c->h, cl);
+	if (cl->resync_id)
+		vrrp_ha_resync_cancel(c->h, cl->resync_id);
 	if (cl->watched)
 		c->ops->unwatch_fd(c->ctx, cl->fd);
 	close(cl->fd);
@@ -1243,7 +1498,7 @@ static void client_cb(void *data, int fd, int events)
 	if (out_flush(cl) < 0)
 		goto gone;
 
-	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active &&
+	if ((cl->eof || cl->closing) && !out_pending(cl) && !cl->show_active && !cl->resync_id &&
 	    (cl->closing || (!input_ready(cl) && !cl->sw_wait)))
 		goto gone;
 	client_rewatch(cl);
@@ -1260,7 +1515,7 @@ static bool client_idle(const struct ctl_client *cl)
 {
 	return !cl->persistent && !cl->watch_id && !cl->show_active && !cl->closing &&
 	       !cl->sw_wait && cl->mode == CTL_MODE_CMD && !out_pending(cl) &&
-	       cl->in_len == cl->in_off;
+	       cl->in_len == cl->in_off && !cl->resync_id;
 }
 
 static void client_say_close(struct ctl_client *cl, const char *why)
@@ -1533,6 +1788,11 @@ void vrrp_ha_ctl_rebind(struct vrrp_ha_ctl *c, struct vrrp_ha *h, void *ctx)
 		for (unsigned i = 0; i < c->ncl; i++) {
 			struct ctl_client *cl = c->cl[i];
 
+			if (cl->resync_id) {
+				vrrp_ha_resync_cancel(c->h, cl->resync_id);
+				cl->resync_id = 0;
+				out_str(cl, "ERR timeout: instance reconfigured during resync\n");
+			}
 			if (cl->show_active) {
 				cl->show_active = false;
 				if (cl->show_json)

@@ -25,8 +25,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#define EXIT_ERR   1
-#define EXIT_USAGE 2
+#define EXIT_ERR            1
+#define EXIT_RESYNC_TIMEOUT 3 /* resync: the master did not answer every key */
+#define EXIT_RESYNC_REFUSED 4 /* resync: not asked (not a backup, extensions off, ...) */
+#define EXIT_USAGE          2
 
 #ifndef VRRP_HA_VERSION /* set by CMake from project() */
 #define VRRP_HA_VERSION "unknown"
@@ -53,6 +55,7 @@ struct cli {
 	int timeout_ms; /* without progress; -1 = forever */
 	bool raw;       /* print the status line too */
 	bool ok_text;   /* print the text after OK on stdout */
+	bool resync;    /* "resync": ERR timeout / refused have exit statuses of their own */
 
 	char *sbuf;
 	size_t soff, slen;
@@ -102,12 +105,19 @@ static void usage(FILE *f, const char *prog)
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
 	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
+	        "  attach HOA aaa|vendor CODE HEX|-    set (or - remove) AAA / vendor state of a\n"
+	        "                                      binding (aaa CODE: AVP code; vendor CODE:\n"
+	        "                                      ENTERPRISE:SUBTYPE)\n"
+	        "  resync HOA [HOA...]                 ask the master for these bindings (up to "
+	        "7)\n"
+	        "                                      and print what arrived: present / none\n"
 	        "  help                                the server's command list\n"
 	        "  raw LINE...                         send one protocol line as is\n"
 	        "\n"
 	        "exit status: 0 OK, 1 the server answered ERR, 2 usage, connection or I/O error;\n"
 	        "  switchover/switchback: 3 not active / already active (128), 4 prohibited\n"
-	        "  (129), 5 not in sync (130), 6 busy (131), 7 timeout, 8 no standby answered\n",
+	        "  (129), 5 not in sync (130), 6 busy (131), 7 timeout, 8 no standby answered\n"
+	        "             resync: 3 not every HoA answered in time, 4 refused\n",
 	        prog, prog, DEFAULT_TIMEOUT_S);
 }
 
@@ -242,6 +252,17 @@ static bool import_wants_input(const struct cli *c)
 	       SEND_CAP - (c->slen - c->soff) >= 2 * CHUNK + 8;
 }
 
+/* resync's exit status for its ERR line: 3 no (full) answer in time, 4
+ * refused (not a backup, extensions off, no master, busy), else 1. */
+static int resync_status(const char *line)
+{
+	if (!strncmp(line, "ERR timeout", 11))
+		return EXIT_RESYNC_TIMEOUT;
+	if (!strncmp(line, "ERR refused", 11))
+		return EXIT_RESYNC_REFUSED;
+	return EXIT_ERR;
+}
+
 /* One line of the answer (NUL-terminated, LF removed). */
 /* switchover / switchback: "ERR <status> <name>: ..." (docs/vrrp-ha-ctl.8). */
 static int switch_exit(const char *rest)
@@ -293,6 +314,8 @@ static void answer_line(struct cli *c, char *line)
 	c->status = ok ? 0 : EXIT_ERR;
 	if (c->sw && err)
 		c->status = switch_exit(line + 3);
+	if (err && c->resync)
+		c->status = resync_status(line);
 	if (c->raw) {
 		fputs(line, stdout);
 		fputc('\n', stdout);
@@ -514,6 +537,33 @@ static int put_view(struct cli *c, const char *cmd, char **w, int n, bool table_
 	return 0;
 }
 
+/* resync HOA [HOA...] (docs/attachments.md). Returns: 0, -1 (usage). */
+static int build_resync(struct cli *c, char **a, int n)
+{
+	c->ok_text = true;
+	c->resync = true;
+	if (n < 1 || n > 7) {
+		fprintf(stderr, "%s: resync HOA [HOA...] (1 to 7 HoAs)\n", c->prog);
+		return -1;
+	}
+	return put_words(c, "resync", a, n, false);
+}
+
+/* attach HOA aaa|vendor CODE HEX|- (docs/attachments.md). Returns: 0, -1 (usage). */
+static int build_attach(struct cli *c, char **a, int n)
+{
+	c->ok_text = true;
+	if (n != 4) {
+		fprintf(stderr, "%s: attach HOA aaa|vendor CODE HEX|-\n", c->prog);
+		return -1;
+	}
+	if (strcmp(a[1], "aaa") && strcmp(a[1], "vendor")) {
+		fprintf(stderr, "%s: attach: the type is aaa or vendor, not '%s'\n", c->prog, a[1]);
+		return -1;
+	}
+	return put_words(c, "attach", a, n, false);
+}
+
 /* Build the request from the command line. Returns: 0, or -1 (usage). */
 static int build(struct cli *c, char **argv, int argc)
 {
@@ -554,6 +604,10 @@ static int build(struct cli *c, char **argv, int argc)
 	}
 	if (!strcmp(cmd, "show"))
 		return put_view(c, "show", a, n, true);
+	if (!strcmp(cmd, "attach"))
+		return build_attach(c, a, n);
+	if (!strcmp(cmd, "resync"))
+		return build_resync(c, a, n);
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "state"))
 		return put_view(c, cmd, a, n, false);
 	if (!strcmp(cmd, "watch")) {

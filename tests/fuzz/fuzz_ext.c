@@ -143,8 +143,8 @@ static void got_free(struct got *g)
 static enum vrrp_ha_ext_reason parse(const uint8_t *pkt, size_t len, struct got *g,
                                      struct vrrp_ha_ext_stats *st)
 {
-	struct vrrp_ha_ext_cb cb = {g,    on_caps, on_mip, on_pmip, on_att, on_skip,
-	                            NULL, NULL,    NULL,   NULL,    NULL,   on_sw};
+	struct vrrp_ha_ext_cb cb = {g,    on_caps, on_mip, on_pmip, on_att, on_skip, NULL,
+	                            NULL, NULL,    NULL,   NULL,    on_sw,  NULL};
 
 	FUZZ_ASSERT(got_init(g, pkt, len));
 	memset(st, 0, sizeof(*st));

@@ -123,6 +123,14 @@ ext["switch.bin"] = hdr(3) + sec(12, [sw(1, 9, target="::")]) + sec(12, [sw(5, 1
 # unknown op, id 0, status in a request, a reserved flag, a global target
 ext["switch_bad.bin"] = hdr(1) + sec(12, [sw(7, 1), sw(5, 0), sw(5, 2, 128), sw(2, 3, flags=4),
                                           sw(5, 4, target="2001:db8::1")])
+# State Synchronization Request (kind 13 KEYS): a REQUEST for keys, and an
+# answer (SYNC phase 3, a record with an attachment, a "no such binding")
+KEYREQ = struct.pack(">IBBH", 5, 3, 2, 0) + bytes(16)
+ext["keys_request.bin"] = hdr(2) + sec(7, [KEYREQ]) \
+    + sec(13, [struct.pack(">BBH", 2, 0, 0) + a("2001:db8::%x" % (i + 1)) for i in range(3)])
+ext["keys_answer.bin"] = hdr(3) + sec(8, [struct.pack(">IBBHII", 5, 3, 2, 0, 2, 0)]) \
+    + sec(2, [rec40(150, 1, "2001:db8::1", "2001:db8:9::1") + VEND]) \
+    + sec(13, [struct.pack(">BBH", 2, 1, 0) + a("2001:db8::2"), struct.pack(">BBH", 9, 4, 0) + a("fe80::1")])
 ext["many_new.bin"] = hdr(2) + sec(3, [a("2001:db8::%x" % (i + 1)) for i in range(70)]) \
     + sec(2, [rec40(10, 1, "2001:db8::1", "2001:db8:9::1")])
 for k, v in ext.items():

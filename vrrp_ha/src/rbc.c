@@ -172,10 +172,62 @@ enum rbc_result rbc_set_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
                               const struct in6_addr *coa, uint32_t lifetime_s, uint16_t seq,
                               uint16_t flags, uint64_t now_ms)
 {
-	struct vrrp_ha_record r;
+	struct vrrp_ha_record r, cur;
 
 	rec_mipv6(&r, hoa, coa, lifetime_s, seq, flags);
+	/* the daemon knows nothing of attachments: a live entry keeps its
+	 * options (the same bytes, so the store keeps them without a copy) */
+	if (lifetime_s && store_lookup(t->s, &r.key, now_ms, &cur) && cur.opts_len) {
+		r.opts = cur.opts;
+		r.opts_len = cur.opts_len;
+	}
 	return rbc_res(store_set_local(t->s, &r, now_ms));
+}
+
+bool rbc_lookup_opts(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
+                     const uint8_t **opts, size_t *len)
+{
+	struct vrrp_ha_record r;
+	struct vrrp_ha_key k;
+
+	*opts = NULL;
+	*len = 0;
+	vrrp_ha_key_mipv6(&k, hoa);
+	if (!store_lookup(t->s, &k, now_ms, &r))
+		return false;
+	if (r.opts_len) {
+		*opts = r.opts;
+		*len = r.opts_len;
+	}
+	return true;
+}
+
+enum rbc_result rbc_set_opts_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
+                                   const uint8_t *opts, size_t len, uint64_t now_ms)
+{
+	struct vrrp_ha_record cur, r;
+	struct vrrp_ha_key k;
+	uint64_t rem;
+
+	vrrp_ha_key_mipv6(&k, hoa);
+	if (!store_lookup(t->s, &k, now_ms, &cur))
+		return RBC_NOT_FOUND;
+	if (len > UINT16_MAX || (len && !vrrp_ha_opts_valid(opts, len)))
+		return RBC_NOMEM;
+	/* the same binding, its lifetime running on (rounded up to a second) */
+	rem = cur.expires_ms > now_ms ? cur.expires_ms - now_ms : 0;
+	rec_mipv6(&r, hoa, &cur.u.mipv6.coa, (uint32_t)((rem + 999) / 1000), cur.u.mipv6.seq,
+	          cur.u.mipv6.flags);
+	if (!r.lifetime_s)
+		return RBC_NOT_FOUND;
+	r.opts = len ? opts : NULL;
+	r.opts_len = (uint16_t)len;
+	return rbc_res(store_set_local(t->s, &r, now_ms));
+}
+
+size_t rbc_opts_count(const struct vrrp_ha_rbc *t)
+{
+	return store_opts_entries(t->s);
 }
 
 enum rbc_result rbc_delete_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms)

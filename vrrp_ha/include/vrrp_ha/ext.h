@@ -62,8 +62,10 @@
 #define VRRP_HA_EXT_K_RANGE   10 /* a range of buckets a REQUEST asks for */
 #define VRRP_HA_EXT_K_TABLE   11 /* the sender's table: size, digest, state */
 #define VRRP_HA_EXT_K_SWITCH  12 /* HARP Hello / SwitchOver / SwitchBack (harp.md) */
-/* 13 KEYS (State Synchronization Request: the keys asked for) is reserved. */
-#define VRRP_HA_EXT_K__MAX 12 /* highest kind this code knows */
+#define VRRP_HA_EXT_K_KEYS                                                                         \
+	13                    /* State Synchronization Request (HARP 6.1.3): a key                 \
+	                       * asked for, or answered "no such binding" */
+#define VRRP_HA_EXT_K__MAX 13 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8
@@ -77,6 +79,7 @@
 #define VRRP_HA_EXT_RANGE_LEN      4
 #define VRRP_HA_EXT_TABLE_LEN      24
 #define VRRP_HA_EXT_SWITCH_LEN     40
+#define VRRP_HA_EXT_KEYS_LEN       20
 #define VRRP_HA_EXT_MAX_REC_LEN    0xffff
 
 /* The key space of a table is cut into this many buckets (store.h
@@ -87,12 +90,18 @@
 /* REQUEST what */
 #define VRRP_HA_EXT_REQ_RECORDS 1 /* send the records (a framed sync) */
 #define VRRP_HA_EXT_REQ_DIGESTS 2 /* send per-bucket DIGEST records */
+#define VRRP_HA_EXT_REQ_KEYS    3 /* send the records of the KEYS of this message */
+/* KEYS records one request carries */
+#define VRRP_HA_EXT_MAX_KEYS 32
+/* KEYS flags */
+#define VRRP_HA_EXT_KEYS_NONE 0x01 /* answer: the sender holds no live binding for it */
 /* REQUEST / SYNC flags */
 #define VRRP_HA_EXT_SYNC_FULL  0x0001 /* the whole table (no RANGE records) */
 #define VRRP_HA_EXT_SYNC_MERGE 0x0002 /* a departing master's table (split brain) */
 /* SYNC phase */
 #define VRRP_HA_EXT_SYNC_START 1
 #define VRRP_HA_EXT_SYNC_END   2
+#define VRRP_HA_EXT_SYNC_KEYS  3 /* the records of an answer to a KEYS request */
 
 /* ATTACH attachment types. */
 #define VRRP_HA_EXT_ATT_AAA    1 /* AAA state (e.g. RFC 5778 session) */
@@ -316,6 +325,14 @@ struct vrrp_ha_ext_switch {
 	struct in6_addr target; /* the HA it is meant for; :: = any (HELLO_REQUEST) */
 };
 
+/* KEYS record (len 20): a key of a State Synchronization Request (HARP
+ * 6.1.3 / 7.5), or in its answer a key the sender holds nothing for. */
+struct vrrp_ha_ext_keys {
+	uint8_t table_kind;  /* VRRP_HA_EXT_K_MIPV6 */
+	uint8_t flags;       /* VRRP_HA_EXT_KEYS_NONE (answers only) */
+	struct in6_addr hoa; /* the key: a Home Address */
+};
+
 /* What the caller wants to receive. Any callback may be NULL (the record is
  * still decoded, checked and counted). */
 struct vrrp_ha_ext_cb {
@@ -334,6 +351,7 @@ struct vrrp_ha_ext_cb {
 	void (*range)(void *arg, const struct vrrp_ha_ext_range *r);
 	void (*table)(void *arg, const struct vrrp_ha_ext_table *r);
 	void (*sw)(void *arg, const struct vrrp_ha_ext_switch *r);
+	void (*keys)(void *arg, const struct vrrp_ha_ext_keys *r);
 };
 
 /*
@@ -426,6 +444,7 @@ int vrrp_ha_ext_put_digest(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_di
 int vrrp_ha_ext_put_range(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_range *r);
 int vrrp_ha_ext_put_table(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_table *r);
 int vrrp_ha_ext_put_switch(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_switch *r);
+int vrrp_ha_ext_put_keys(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_keys *r);
 
 /*
  * Finish: writes the number of sections into byte 3.

@@ -22,6 +22,7 @@
 #ifndef VRRP_HA_MOPT_H
 #define VRRP_HA_MOPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -152,5 +153,73 @@ uint64_t vrrp_ha_mopt_timestamp(const struct vrrp_ha_mopt *o);
  * be NULL) the subtype and the data after it. */
 uint32_t vrrp_ha_mopt_vendor(const struct vrrp_ha_mopt *o, uint8_t *subtype, const uint8_t **data,
                              size_t *len);
+
+/* ---- attachments: AAA and vendor state of a binding (docs/attachments.md)
+ *
+ * An attachment is one Vendor-Specific Mobility Option (RFC 5094 3) in the
+ * option list of a MIPv6 binding:
+ *   vendor  vendor id = the vendor's IANA enterprise number, its sub-type,
+ *           data: what the operator gave.
+ *   AAA     vendor id VRRP_HA_ATT_PEN, sub-type VRRP_HA_ATT_AAA_SUBTYPE,
+ *           data: AVP code u32 (big-endian, RFC 6733 4.1) then the AVP's
+ *           value. (HARP's AAA Information Option has no assigned type.)
+ * An attachment is identified by (vendor id, sub-type) for vendor ones and
+ * by the AVP code for AAA ones: setting one replaces the one with the same
+ * identity. Other options of the list are kept as they are.
+ */
+#define VRRP_HA_ATT_PEN         32473u /* enterprise number the AAA option goes under */
+#define VRRP_HA_ATT_AAA_SUBTYPE 1
+#define VRRP_HA_ATT_AAA_HDR     4 /* AVP code */
+/* Largest data of one attachment (the Length octet minus the vendor header). */
+#define VRRP_HA_ATT_VENDOR_MAX (VRRP_HA_MOPT_MAX_DATA - VRRP_HA_MOPT_VENDOR_MIN)
+#define VRRP_HA_ATT_AAA_MAX    (VRRP_HA_ATT_VENDOR_MAX - VRRP_HA_ATT_AAA_HDR)
+/* Default bound of a binding's whole option list (RBC_OPTS_MAX in rbc.h). */
+
+enum vrrp_ha_att_type {
+	VRRP_HA_ATT_AAA = 1,
+	VRRP_HA_ATT_VENDOR = 2,
+};
+
+/* One attachment; data points into the list it was read from (or the
+ * caller's buffer on the way in). */
+struct vrrp_ha_att {
+	uint8_t type;    /* enum vrrp_ha_att_type */
+	uint32_t vendor; /* vendor id (VENDOR) */
+	uint8_t subtype; /* sub-type (VENDOR) */
+	uint32_t code;   /* AVP code (AAA) */
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * Next attachment of an option list (options that are not Vendor-Specific
+ * are stepped over).
+ * Returns: 1 and fills *a, 0 at the end, -1 malformed list.
+ */
+int vrrp_ha_att_next(struct vrrp_ha_mopt_it *it, struct vrrp_ha_att *a);
+
+/*
+ * Write to out (cap bytes) the option list in[0..inlen) with attachment a
+ * set (replacing the one of the same identity, appended otherwise) or, with
+ * remove, taken out (a->data ignored). max: bound of the resulting list.
+ * Returns: 0 and *outlen; -EINVAL (a malformed list in, a type not AAA or
+ * VENDOR, data too long for one option, a vendor attachment that uses the
+ * AAA identity); -ENOENT (remove: no such attachment); -E2BIG (the list
+ * would exceed max or cap). out is then unspecified.
+ */
+int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *a, bool remove,
+                     size_t max, uint8_t *out, size_t cap, size_t *outlen);
+
+/*
+ * The attachments of an option list as text, for show and the notify lines:
+ * text " aaa:CODE=HEX vendor:VENDOR:SUBTYPE=HEX" (a blank before each), or
+ * JSON ',"attachments":[{"type":"aaa","code":N,"data":"HEX"},
+ * {"type":"vendor","vendor":N,"subtype":N,"data":"HEX"}]'. cap:
+ * VRRP_HA_ATT_FORMAT_MAX(len) always suffices (less truncates).
+ * Returns: bytes written, NUL excluded (0 when there is none: text, or
+ * JSON of an empty list).
+ */
+size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json);
+#define VRRP_HA_ATT_FORMAT_MAX(len) ((len)*2 + 80 * ((len) / 7 + 1) + 32)
 
 #endif

@@ -116,7 +116,8 @@ enum rbc_result rbc_apply_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_bindi
 
 /*
  * Set an entry from the local mobility daemon: authoritative, so no seq check
- * (the daemon's own binding cache is the truth on the master).
+ * (the daemon's own binding cache is the truth on the master). The options
+ * of a live entry (its attachments) are kept; a created entry has none.
  * lifetime_s in seconds (> 0; 0 is taken as rbc_delete_local()). Every call
  * queues the entry, a refresh included (the lifetime changed). Creating the
  * entry (RBC_ADDED: the HoA was absent, a tombstone or expired) marks it
@@ -273,5 +274,38 @@ enum rbc_result rbc_apply_sync(struct vrrp_ha_rbc *t, const struct vrrp_ha_bindi
 enum rbc_result rbc_apply_sync_opts(struct vrrp_ha_rbc *t, const struct vrrp_ha_binding *b,
                                     const uint8_t *opts, size_t optlen, uint64_t now_ms,
                                     bool *overrode);
+
+/* ---- mobility options of a binding (attachments, docs/attachments.md) ----
+ * A binding may carry RFC 6275 6.2 options (the store keeps them out of
+ * line); vrrp-ha uses them for the AAA and vendor state attached to a
+ * binding (mopt.h "attachments"). They travel in extension MIPV6 records
+ * only: a draft-deng record has no room for them.
+ */
+
+/* Default bound of one binding's option list, bytes: fits one extension
+ * message at IPv6's minimum MTU (1280) with its AUTH, NEW and record. */
+#define RBC_OPTS_MAX 1024
+
+/*
+ * The options of hoa's live binding: *opts points into the table (valid
+ * until the next call that changes it; NULL with *len 0 when it has none).
+ * Returns: true if hoa has a live binding.
+ */
+bool rbc_lookup_opts(const struct vrrp_ha_rbc *t, const struct in6_addr *hoa, uint64_t now_ms,
+                     const uint8_t **opts, size_t *len);
+
+/*
+ * Replace the options of hoa's live binding, as a change of the local
+ * mobility daemon (authoritative, queued dirty like rbc_set_local(); the
+ * lifetime keeps running as it was).
+ * Returns: RBC_UPDATED, RBC_REFRESHED (the same options), RBC_NOT_FOUND
+ * (no live binding), RBC_NOMEM (or a malformed option list).
+ */
+enum rbc_result rbc_set_opts_local(struct vrrp_ha_rbc *t, const struct in6_addr *hoa,
+                                   const uint8_t *opts, size_t len, uint64_t now_ms);
+
+/* Returns: entries of the table holding options, of any kind or state (a
+ * hint: 0 means no binding has options, so the sender looks none up). */
+size_t rbc_opts_count(const struct vrrp_ha_rbc *t);
 
 #endif

@@ -127,6 +127,10 @@ bool store_lookup_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *
  * ran out counts until store_expire() removes it. */
 size_t store_count(const struct vrrp_ha_store *s, unsigned kind);
 
+/* Returns: entries holding mobility options, of every kind and state (a
+ * hint: 0 means no record of s has options). */
+size_t store_opts_entries(const struct vrrp_ha_store *s);
+
 /* Returns: bytes of heap s holds (slab, heap, indexes, out-of-line keys
  * and options with an estimate of the allocator's overhead). */
 size_t store_memory(const struct vrrp_ha_store *s);

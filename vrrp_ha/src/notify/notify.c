@@ -9,6 +9,9 @@
  */
 #include "notify.h"
 
+#include "vrrp_ha/mopt.h"
+#include "vrrp_ha/rbc.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -121,6 +124,29 @@ static void batch_open(struct notify *n, enum batch_kind k)
 	b->first_ms = vrrp_ha_now(n->h);
 }
 
+/* The attachments of the event's binding as it is in its table now
+ * (docs/attachments.md: " aaa:CODE=HEX vendor:V:S=HEX" after the flags),
+ * or NULL when it has none. The caller frees it. */
+static char *event_atts(struct notify *n, const struct vrrp_ha_event *ev)
+{
+	struct vrrp_ha_rbc *t =
+	        ev->table == VRRP_HA_T_BC ? vrrp_ha_get_bc(n->h) : vrrp_ha_get_rbc(n->h);
+	const uint8_t *opts;
+	size_t len, cap;
+	char *s;
+
+	if (!t || !rbc_opts_count(t) ||
+	    !rbc_lookup_opts(t, &ev->b->hoa, vrrp_ha_now(n->h), &opts, &len) || !len)
+		return NULL;
+	cap = VRRP_HA_ATT_FORMAT_MAX(len);
+	s = malloc(cap);
+	if (s && !vrrp_ha_att_format(s, cap, opts, len, false)) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
 static void on_event(void *arg, const struct vrrp_ha_event *ev)
 {
 	struct notify *n = arg;
@@ -129,6 +155,7 @@ static void on_event(void *arg, const struct vrrp_ha_event *ev)
 	char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], line[256];
 	enum batch_kind k;
 	struct batch *b;
+	char *atts = NULL;
 	int len;
 
 	if (!e)
@@ -138,21 +165,42 @@ static void on_event(void *arg, const struct vrrp_ha_event *ev)
 		return; /* only a restore's deletes go to the daemon */
 	inet_ntop(AF_INET6, &e->hoa, hoa, sizeof(hoa));
 	inet_ntop(AF_INET6, &e->coa, coa, sizeof(coa));
-	len = snprintf(line, sizeof(line), "MIPV6_HA \"%s\" %s %s %s %" PRIu32 " %u 0x%04x\n",
-	               vrrp_ha_iname(n->h), vrrp_ha_event_word(ev->type), hoa, coa, e->lifetime_s,
-	               e->seq, e->flags);
-	vrrp_ha_fifo_write(&n->fifo, line, (size_t)len);
+	if (ev->type != VRRP_HA_E_DELETED)
+		atts = event_atts(n, ev);
+	/* one write per line: instances may share the FIFO */
+	{
+		size_t cap = sizeof(line) + (atts ? strlen(atts) : 0);
+		char *lp = atts ? malloc(cap) : line;
+
+		if (!lp) {
+			lp = line; /* the line without its attachments */
+			cap = sizeof(line);
+		}
+		len = snprintf(lp, cap, "MIPV6_HA \"%s\" %s %s %s %" PRIu32 " %u 0x%04x%s\n",
+		               vrrp_ha_iname(n->h), vrrp_ha_event_word(ev->type), hoa, coa,
+		               e->lifetime_s, e->seq, e->flags, atts && lp != line ? atts : "");
+		if (len > 0 && (size_t)len < cap)
+			vrrp_ha_fifo_write(&n->fifo, lp, (size_t)len);
+		if (lp != line)
+			free(lp);
+	}
 	if (ev->type == VRRP_HA_E_DELETED)
 		return;
 	k = ev->type == VRRP_HA_E_RESTORED ? B_RESTORE : B_RECOVER;
-	if (!script_of(cfg, k))
+	if (!script_of(cfg, k)) {
+		free(atts);
 		return;
+	}
 	b = &n->batch[k];
 	if (!b->f)
 		batch_open(n, k);
-	if (!b->f)
+	if (!b->f) {
+		free(atts);
 		return;
-	fprintf(b->f, "%s %s %" PRIu32 " %u 0x%04x\n", hoa, coa, e->lifetime_s, e->seq, e->flags);
+	}
+	fprintf(b->f, "%s %s %" PRIu32 " %u 0x%04x%s\n", hoa, coa, e->lifetime_s, e->seq, e->flags,
+	        atts ? atts : "");
+	free(atts);
 	if (++b->count >= BATCH_MAX)
 		batch_flush(n, k, cfg);
 	else

@@ -81,7 +81,7 @@ bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now)
 	return true;
 }
 
-static void rate_drop(struct repl *r, const struct in6_addr *src)
+void answer_rate_drop(struct repl *r, const struct in6_addr *src)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	uint64_t sup;
@@ -144,7 +144,7 @@ void answer_request(struct repl *r, const struct in6_addr *src, const struct vrr
 			return;
 		}
 	if (!answer_rate_ok(r, src, now)) {
-		rate_drop(r, src);
+		answer_rate_drop(r, src);
 		return;
 	}
 	a = enqueue(r);
@@ -229,7 +229,7 @@ void answer_draft_request(struct repl *r, const struct in6_addr *src, uint64_t n
 			return;
 		}
 	if (!answer_rate_ok(r, src, now)) {
-		rate_drop(r, src);
+		answer_rate_drop(r, src);
 		return;
 	}
 	if (start_walk(r, FULL_ANSWER, ops->send_to != NULL, src))
@@ -310,15 +310,14 @@ static size_t fill_records(struct repl *r, struct answer *a, uint64_t now, bool 
 {
 	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
 	bool all = a->flags & VRRP_HA_EXT_SYNC_FULL;
-	size_t n = 0, scanned = 0;
+	size_t n = 0, scanned = 0, max = repl_step_recs(r);
 
 	*done = false;
-	while (n < r->recs_per_pkt && scanned < SCAN_BUDGET) {
+	while (n < max && scanned < SCAN_BUDGET) {
 		/* a merge carries the deletes it remembers too (tombstones) */
-		size_t got = a->kind == FULL_MERGE ? rbc_walk_all(t, &a->cursor, r->recs + n,
-		                                                  r->recs_per_pkt - n, now)
-		                                   : rbc_walk(t, &a->cursor, r->recs + n,
-		                                              r->recs_per_pkt - n, now),
+		size_t got = a->kind == FULL_MERGE
+		                     ? rbc_walk_all(t, &a->cursor, r->recs + n, max - n, now)
+		                     : rbc_walk(t, &a->cursor, r->recs + n, max - n, now),
 		       k;
 
 		if (!got) {
@@ -365,7 +364,7 @@ static bool step_draft(struct repl *r, struct answer *a, uint64_t now)
 		                0);
 	}
 	for (;;) {
-		n = rbc_walk(t, &a->cursor, r->recs, r->recs_per_pkt, now);
+		n = rbc_walk(t, &a->cursor, r->recs, repl_step_recs(r), now);
 		a->records += n;
 		if (a->wrapped && a->cursor >= a->stop_at) {
 			if (n)

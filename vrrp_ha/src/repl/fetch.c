@@ -815,8 +815,9 @@ enum rbc_result fetch_apply(struct repl *r, struct vrrp_ha_rbc *t, const struct 
 	/* the node answering our fetch is the reference: its record replaces
 	 * ours even when ours looks newer (docs/sync.md); an owner merges, and
 	 * a draft-deng answer (no framing, no proof) keeps the draft's rules */
-	if (from_source && f->active && f->started && !f->legacy && !vrrp_ha_is_owner(r->h) &&
-	    bmap_test(f->want, bucket)) {
+	if (((from_source && f->active && f->started && !f->legacy && bmap_test(f->want, bucket)) ||
+	     r->rx_reference) &&
+	    !vrrp_ha_is_owner(r->h)) {
 		bool overrode = false;
 
 		res = optlen ? rbc_apply_sync_opts(t, b, opts, optlen, now, &overrode)

@@ -475,44 +475,84 @@ int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
 	return 0;
 }
 
-/* With auth: r->recs[0..nrec) as protected extension messages, NEW ones
- * named in a NEW section; as many records per message as fit. */
-static size_t stage_ext_records(struct repl *r, size_t nrec, bool unicast,
-                                const struct in6_addr *dst)
+/* The options (attachments) of b's binding in the sending table, looked up
+ * only when some binding there has options; *o stays valid while staging
+ * (nothing changes the table meanwhile). */
+static void rec_opts(struct repl *r, const struct vrrp_ha_binding *b, const uint8_t **o, size_t *n)
+{
+	struct vrrp_ha_rbc *t = vrrp_ha_send_table(r->h);
+
+	*o = NULL;
+	*n = 0;
+	if (b->lifetime && rbc_opts_count(t))
+		rbc_lookup_opts(t, &b->hoa, vrrp_ha_now(r->h), o, n);
+}
+
+size_t repl_step_recs(struct repl *r)
+{
+	/* records with options may need a message each: a step takes no
+	 * more than the free extension slots hold */
+	if (rbc_opts_count(vrrp_ha_send_table(r->h)) && r->recs_per_pkt > OPT_STEP_RECS)
+		return OPT_STEP_RECS;
+	return r->recs_per_pkt;
+}
+
+/* r->recs[idx[0..n)] as extension messages: a NEW section naming the ones
+ * marked new, their MIPV6 records with their options; as many per message
+ * as fit. count: the records count as sent by these messages (with auth;
+ * without, the draft BC_UPDATE carried them). Returns: records staged. */
+static size_t stage_ext_list(struct repl *r, const size_t *idx, size_t n, bool count, bool unicast,
+                             const struct in6_addr *dst)
 {
 	size_t room = r->scratch_cap - VRRP_HA_AUTH_OVERHEAD - VRRP_HA_EXT_HDR_LEN -
 	              2 * VRRP_HA_EXT_SEC_HDR_LEN;
 	size_t done = 0;
 
-	while (done < nrec) {
+	while (done < n) {
 		struct vrrp_ha_ext_wr x;
-		size_t k = 0, used = 0, i, len;
-		bool ok;
+		size_t k = 0, used = 0, i, len, prev = 0, ol;
+		const uint8_t *o;
+		bool ok, bare = false;
 
-		/* how many fit: 40 bytes each, 16 more for a NEW one */
-		while (done + k < nrec) {
-			size_t need =
-			        VRRP_HA_EXT_MIPV6_MIN_LEN +
-			        (r->recs[done + k].reserved & VRRP_HA_REC_NEW ? VRRP_HA_EXT_NEW_LEN
-			                                                      : 0);
+		/* how many fit: 40 bytes each, their options, 16 more for a NEW
+		 * one, a section header where the record length changes */
+		while (done + k < n) {
+			const struct vrrp_ha_binding *b = &r->recs[idx[done + k]];
+			size_t need;
 
+			rec_opts(r, b, &o, &ol);
+			need = VRRP_HA_EXT_MIPV6_MIN_LEN + ol +
+			       (b->reserved & VRRP_HA_REC_NEW ? VRRP_HA_EXT_NEW_LEN : 0) +
+			       (k && ol != prev ? VRRP_HA_EXT_SEC_HDR_LEN : 0);
 			if (used + need > room)
 				break;
 			used += need;
+			prev = ol;
 			k++;
 		}
-		ok = k && repl_ext_begin(r, &x) == 0;
+		if (!k) {
+			/* options too long for one message here (a peer's MTU was
+			 * larger): the binding goes without them */
+			k = 1;
+			bare = true;
+			repl_cnt(r)->tx_errors++;
+		}
+		ok = repl_ext_begin(r, &x) == 0;
 		for (i = 0; ok && i < k; i++)
-			if (r->recs[done + i].reserved & VRRP_HA_REC_NEW)
-				ok = vrrp_ha_ext_put_new(&x, &r->recs[done + i].hoa) == 0;
+			if (r->recs[idx[done + i]].reserved & VRRP_HA_REC_NEW)
+				ok = vrrp_ha_ext_put_new(&x, &r->recs[idx[done + i]].hoa) == 0;
 		for (i = 0; ok && i < k; i++) {
-			struct vrrp_ha_binding b = r->recs[done + i];
+			struct vrrp_ha_binding b = r->recs[idx[done + i]];
 
 			b.reserved = 0;
-			ok = vrrp_ha_ext_put_mipv6(&x, &b, NULL, 0) == 0;
+			o = NULL;
+			ol = 0;
+			if (!bare)
+				rec_opts(r, &b, &o, &ol);
+			ok = vrrp_ha_ext_put_mipv6(&x, &b, o, ol) == 0;
 		}
 		len = ok ? vrrp_ha_ext_finish(&x) : 0;
-		if (!len || repl_stage_ext(r, len, (unsigned)k, unicast, dst)) {
+		if (!len || repl_stage_ext(r, len, count ? (unsigned)k : 0, unicast, dst)) {
 			repl_cnt(r)->tx_errors++;
 			break;
 		}
@@ -523,54 +563,52 @@ static size_t stage_ext_records(struct repl *r, size_t nrec, bool unicast,
 
 /* Stage r->recs[0..nrec): byte-exact draft-deng 4.3 BC_UPDATE, Reserved 0.
  * Bindings the sending table just (re)created (VRRP_HA_REC_NEW from
- * rbc_take_dirty) also go in an extension message as NEW + MIPV6 records
- * when extensions are on, so peers that understand it take them over a
- * stale tombstone; the draft copy keeps every other peer served. With
- * auth, only the protected extension messages go. */
+ * rbc_take_dirty), and bindings with options (attachments), also go in an
+ * extension message as (NEW +) MIPV6 records when extensions are on, so
+ * peers that understand it take them over a stale tombstone and get their
+ * options; the draft copy keeps every other peer served. With auth, only
+ * the protected extension messages go. */
 size_t repl_stage_records(struct repl *r, size_t nrec, bool unicast, const struct in6_addr *dst)
 {
-	size_t idx[VRRP_HA_MAX_RECS], nnew = 0, i, done;
-	int slot = 1;
+	size_t idx[VRRP_HA_MAX_RECS], nx = 0, i;
+	bool ext = repl_ext_active(r);
 
-	if (r->auth_on)
-		return stage_ext_records(r, nrec, unicast, dst);
-	for (i = 0; i < nrec; i++) {
-		struct vrrp_ha_binding *b = &r->recs[i];
-
-		if (!(b->reserved & VRRP_HA_REC_NEW))
-			continue;
-		b->reserved = 0;
-		if (b->lifetime)
-			idx[nnew++] = i;
+	if (r->auth_on) {
+		for (i = 0; i < nrec; i++)
+			idx[i] = i;
+		return stage_ext_list(r, idx, nrec, true, unicast, dst);
 	}
-	r->out[0].len = vrrp_ha_encode_update(r->out[0].buf, r->out[0].cap, vrrp_ha_vrid(r->h),
-	                                      r->recs, (unsigned)nrec);
+	for (i = 0; i < nrec; i++) {
+		const struct vrrp_ha_binding *b = &r->recs[i];
+		const uint8_t *o = NULL;
+		size_t ol = 0;
+
+		if (ext && b->lifetime && !(b->reserved & VRRP_HA_REC_NEW))
+			rec_opts(r, b, &o, &ol);
+		if (ext && b->lifetime && ((b->reserved & VRRP_HA_REC_NEW) || ol))
+			idx[nx++] = i;
+	}
+	/* the draft copy: Reserved 0 (its NEW bit is not draft-deng's) */
+	{
+		uint16_t keep[VRRP_HA_MAX_RECS];
+
+		for (i = 0; i < nrec; i++) {
+			keep[i] = r->recs[i].reserved;
+			r->recs[i].reserved = 0;
+		}
+		r->out[0].len = vrrp_ha_encode_update(r->out[0].buf, r->out[0].cap,
+		                                      vrrp_ha_vrid(r->h), r->recs, (unsigned)nrec);
+		for (i = 0; i < nrec; i++)
+			r->recs[i].reserved = keep[i];
+	}
 	r->out[0].recs = (unsigned)nrec;
 	r->out[0].ext = false;
 	r->out[0].unicast = unicast;
 	if (unicast)
 		r->out[0].dst = *dst;
 	r->pending_tries = 0;
-	if (!nnew || !repl_ext_active(r))
-		return nrec;
-	/* per message: one NEW section naming the HoAs, one MIPV6 section
-	 * with their records */
-	for (done = 0; done < nnew && slot < NOUT; slot++) {
-		struct vrrp_ha_ext_wr x;
-		size_t k = nnew - done < r->new_per_pkt ? nnew - done : r->new_per_pkt, len;
-		bool ok = repl_ext_begin(r, &x) == 0;
-
-		for (i = 0; ok && i < k; i++)
-			ok = vrrp_ha_ext_put_new(&x, &r->recs[idx[done + i]].hoa) == 0;
-		for (i = 0; ok && i < k; i++)
-			ok = vrrp_ha_ext_put_mipv6(&x, &r->recs[idx[done + i]], NULL, 0) == 0;
-		len = ok ? vrrp_ha_ext_finish(&x) : 0;
-		if (!len || repl_stage_ext(r, len, 0, unicast, dst)) {
-			repl_cnt(r)->tx_errors++; /* new_per_pkt is sized so it fits */
-			break;
-		}
-		done += k;
-	}
+	if (nx)
+		stage_ext_list(r, idx, nx, false, unicast, dst);
 	return nrec;
 }
 
@@ -586,7 +624,7 @@ static bool send_burst(struct repl *r, uint64_t now)
 			return true;
 		if (rbc_dirty_count(t) &&
 		    (now - r->dirty_since >= repl_cfg(r)->coalesce_ms || answer_busy(r))) {
-			size_t n = rbc_take_dirty(t, r->recs, r->recs_per_pkt, now);
+			size_t n = rbc_take_dirty(t, r->recs, repl_step_recs(r), now);
 
 			if (n)
 				repl_stage_records(r, n, false, NULL);
@@ -750,6 +788,13 @@ static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table 
 	}
 	res = fetch_apply(r, t, b, opts, optlen, from_source, now);
 	count_result(r, res);
+	/* the master we follow sent an older version than ours: ask it for
+	 * the binding, whose answer is the reference (resync.c). Only for an
+	 * extension record: a draft copy may be stale where the NEW copy
+	 * right behind it is not */
+	if (res == RBC_STALE && r->rx_in_ext && !from_source && !restore && !r->rx_reference &&
+	    vrrp_ha_get_state(r->h) == VRRP_HA_ST_BACKUP)
+		resync_on_stale(r, &b->hoa, now);
 	if (dedup && had && res == RBC_REFRESHED && rbc_lookup(t, &b->hoa, now, &after) &&
 	    after.expires_ms - before.expires_ms < VRRP_HA_LIFETIME_UNIT_S * 1000u)
 		return;
@@ -832,6 +877,13 @@ struct ext_rx {
 	struct vrrp_ha_ext_table table;
 	struct vrrp_ha_ext_range ranges[MAX_RANGES];
 	unsigned nranges, ranges_over;
+	/* State Synchronization Request (resync.c): keys asked, or in an
+	 * answer to ours, the keys present (records) and NONE */
+	struct in6_addr keys[VRRP_HA_EXT_MAX_KEYS], none[VRRP_HA_EXT_MAX_KEYS];
+	struct in6_addr present[VRRP_HA_EXT_MAX_KEYS];
+	unsigned nkeys, nnone, npresent;
+	bool keys_over, keys_answer;
+	uint32_t keys_id;
 	struct vrrp_ha_ext_digest digests[RX_MAX_DIGESTS];
 	unsigned ndigests;
 };
@@ -868,6 +920,22 @@ static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
 	x->records++;
 	rx_record(r, x->t, x->tid, x->restore, &b, m->opts, m->optlen, m->is_new, x->from_source,
 	          x->now);
+	if (x->keys_answer && x->npresent < VRRP_HA_EXT_MAX_KEYS)
+		x->present[x->npresent++] = b.hoa;
+}
+
+static void ext_keys(void *arg, const struct vrrp_ha_ext_keys *k)
+{
+	struct ext_rx *x = arg;
+
+	if (k->flags & VRRP_HA_EXT_KEYS_NONE) {
+		if (x->nnone < VRRP_HA_EXT_MAX_KEYS)
+			x->none[x->nnone++] = k->hoa;
+	} else if (x->nkeys < VRRP_HA_EXT_MAX_KEYS) {
+		x->keys[x->nkeys++] = k->hoa;
+	} else {
+		x->keys_over = true;
+	}
 }
 
 static void ext_request(void *arg, const struct vrrp_ha_ext_request *q)
@@ -882,6 +950,18 @@ static void ext_sync(void *arg, const struct vrrp_ha_ext_sync *s)
 {
 	struct ext_rx *x = arg;
 
+	if (s->phase == VRRP_HA_EXT_SYNC_KEYS) {
+		/* an answer to our State Synchronization Request: its records
+		 * (after it in the message) are the reference */
+		if (!x->keys_answer && resync_is_answer(x->r, x->src, s)) {
+			x->keys_answer = true;
+			x->keys_id = s->req_id;
+			x->r->rx_reference = true;
+		} else if (!x->keys_answer) {
+			x->r->rs.cnt.unmatched++;
+		}
+		return;
+	}
 	x->has_sync = true;
 	x->sync = *s;
 }
@@ -948,19 +1028,25 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	                            .digest = ext_digest,
 	                            .range = ext_range,
 	                            .table = ext_table,
-	                            .sw = ext_switch};
+	                            .sw = ext_switch,
+	                            .keys = ext_keys};
 	struct vrrp_ha_ext_hdr hd;
 	enum vrrp_ha_ext_reason why;
 	static struct ext_rx xbuf; /* large (digests); the loop is single-threaded */
 
 	x = &xbuf;
-	memset(x, 0, offsetof(struct ext_rx, digests));
+	memset(x, 0, offsetof(struct ext_rx, keys));
+	x->nkeys = x->nnone = x->npresent = 0;
+	x->keys_over = x->keys_answer = false;
 	x->ndigests = 0;
 	x->r = r;
 	x->src = src;
 	x->now = vrrp_ha_now(r->h);
 	cb.arg = x;
+	r->rx_in_ext = true;
 	why = vrrp_ha_ext_parse(pkt, len, &hd, &cb, &r->xst);
+	r->rx_in_ext = false;
+	r->rx_reference = false;
 	if (why != VRRP_HA_EXT_OK) {
 		char a[INET6_ADDRSTRLEN] = "?";
 		uint64_t sup;
@@ -977,9 +1063,20 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	}
 	repl_cnt(r)->ext_rx++;
 	repl_cnt(r)->rx_reason[VRRP_HA_OK]++;
+	if (x->keys_answer) {
+		if (!x->target_known) {
+			x->target_known = true;
+			x->t = rx_gate(r, src, &x->restore, &x->tid, &x->from_source);
+		}
+		if (x->t)
+			resync_on_answer(r, src, x->keys_id, x->present, x->npresent, x->none,
+			                 x->nnone, x->t, x->tid, x->now);
+	}
 	if (x->t)
 		rx_done(r, x->t, x->now);
-	if (x->has_request) {
+	if (x->has_request && x->req.what == VRRP_HA_EXT_REQ_KEYS) {
+		resync_on_request(r, src, &x->req, x->keys, x->nkeys, x->keys_over, x->now);
+	} else if (x->has_request) {
 		if (x->ranges_over)
 			repl_cnt(r)->rx_request_ignored++;
 		else
@@ -1206,7 +1303,8 @@ static int register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg)
 	char name[VRRP_HA_COUNTER_NAME_MAX];
 
 	if (vrrp_ha_counters_add_table(reg, "sync", "ext_", xst_defs,
-	                               sizeof(xst_defs) / sizeof(xst_defs[0]), xst_block, r))
+	                               sizeof(xst_defs) / sizeof(xst_defs[0]), xst_block, r) ||
+	    resync_register_counters(r, reg))
 		return -1;
 	for (int i = 1; i < VRRP_HA_EXT_R__COUNT; i++) {
 		snprintf(name, sizeof(name), "ext_%s",
@@ -1379,6 +1477,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 
 	fetch_timer(r, now, &next);
 	switch_timer(r, now, &next);
+	resync_timer(r, now, &next);
 
 	if (r->caps_answer_due) {
 		/* a peer asked who speaks extensions: answer, at most once a

@@ -20,6 +20,7 @@
 #include "core/internal.h"
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/switch.h"
+#include "vrrp_ha/resync.h"
 
 #define NBUCKETS   VRRP_HA_EXT_BUCKETS
 #define BMAP_WORDS (NBUCKETS / 64)
@@ -33,9 +34,12 @@ typedef uint64_t bucket_map[BMAP_WORDS];
 #define RATE_SLOTS 16
 /* Peers a requester remembers from TABLE answers. */
 #define MAX_CANDS 8
-/* Packets staged per burst step: a draft BC_UPDATE and up to three
- * extension messages (NEW copies, or the framing around it). */
-#define NOUT 4
+/* Packets staged per burst step: a draft BC_UPDATE and up to seven
+ * extension messages (NEW copies, bindings with options, the framing). */
+#define NOUT 8
+/* Records a step takes while the table holds options (each may need an
+ * extension message of its own; one slot stays for the framing). */
+#define OPT_STEP_RECS (NOUT - 2)
 
 /* Why a whole-table walk runs (the SYNC_* events' detail). */
 enum full_kind { FULL_ANSWER, FULL_TAKEOVER, FULL_REFRESH, FULL_MERGE };
@@ -184,6 +188,42 @@ struct repl_switch {
 	struct sw_counters cnt;
 };
 
+/* State Synchronization Requests (resync.c) */
+#define RESYNC_SLOTS 4
+struct resync_req {
+	bool used;
+	bool autoreq; /* asked on our own (a stale record from the master) */
+	uint32_t id;
+	struct in6_addr to; /* the master asked */
+	uint64_t deadline;
+	unsigned tries;
+	unsigned n, left;
+	struct in6_addr keys[VRRP_HA_EXT_MAX_KEYS];
+	uint8_t st[VRRP_HA_EXT_MAX_KEYS]; /* enum vrrp_ha_resync_status */
+	vrrp_ha_resync_cb cb;
+	void *arg;
+};
+struct resync_counters {
+	uint64_t sent;     /* requests sent (retries included) */
+	uint64_t answered; /* requests every key of which was answered */
+	uint64_t timeouts; /* requests given up */
+	uint64_t keys_present;
+	uint64_t keys_none;   /* "no such binding" answers */
+	uint64_t dropped;     /* our bindings dropped on a "no such binding" */
+	uint64_t auto_asked;  /* keys asked on our own (stale records) */
+	uint64_t auto_over;   /* keys not asked: over the automatic rate */
+	uint64_t served;      /* requests answered */
+	uint64_t served_keys; /* keys in them */
+	uint64_t unmatched;   /* answers to no request of ours */
+};
+struct resync {
+	struct resync_req q[RESYNC_SLOTS];
+	struct in6_addr pend[VRRP_HA_EXT_MAX_KEYS]; /* automatic keys to ask */
+	unsigned npend;
+	uint64_t auto_next_ms; /* at most one automatic request a second */
+	struct resync_counters cnt;
+};
+
 struct repl {
 	struct vrrp_ha *h;
 	struct vrrp_ha_auth *auth; /* the handle (also when auth is off) */
@@ -227,6 +267,10 @@ struct repl {
 	uint64_t caps_answered_ms;
 	bool caps_answer_due;
 	struct vrrp_ha_ext_stats xst;
+
+	struct resync rs;
+	bool rx_reference; /* records being applied answer our resync: reference */
+	bool rx_in_ext;    /* records being applied come from an extension message */
 
 	struct vrrp_ha_ratelog rl[VRRP_HA_R__COUNT];
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
@@ -274,6 +318,9 @@ int repl_ext_begin(struct repl *r, struct vrrp_ha_ext_wr *x);
 /* Stage r->recs[0..n) (draft BC_UPDATE, or extension records with auth)
  * into the out slots, to dst if unicast. Returns: records staged. */
 size_t repl_stage_records(struct repl *r, size_t n, bool unicast, const struct in6_addr *dst);
+/* Records one burst step may take from the table: recs_per_pkt, fewer
+ * while bindings carry options. */
+size_t repl_step_recs(struct repl *r);
 /* Stage one finished extension message (in scratch) into the next free out
  * slot. Returns: 0, or -1 when no slot is free. */
 int repl_stage_ext(struct repl *r, size_t len, unsigned recs, bool unicast,
@@ -310,6 +357,30 @@ void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next);
 int answer_put_table(struct repl *r, struct vrrp_ha_ext_wr *x);
 /* Is a request from src within its rate? (consumes a token) */
 bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now);
+/* Count (rate_limited) and log a request over its sender's rate. */
+void answer_rate_drop(struct repl *r, const struct in6_addr *src);
+
+/* resync.c: State Synchronization Requests (resync.h) */
+int resync_register_counters(struct repl *r, struct vrrp_ha_counters_reg *reg);
+/* A REQUEST for KEYS from src: answered (rate limited) with their records
+ * or "no such binding". */
+void resync_on_request(struct repl *r, const struct in6_addr *src,
+                       const struct vrrp_ha_ext_request *q, const struct in6_addr *keys,
+                       unsigned nkeys, bool over, uint64_t now);
+/* Is SYNC s (phase KEYS) from src the answer to a request of ours? */
+bool resync_is_answer(const struct repl *r, const struct in6_addr *src,
+                      const struct vrrp_ha_ext_sync *s);
+/* The keys an answer message carried: present (records applied to t) and
+ * none (the sender holds nothing: ours are dropped from t). */
+void resync_on_answer(struct repl *r, const struct in6_addr *src, uint32_t id,
+                      const struct in6_addr *present, unsigned np, const struct in6_addr *none,
+                      unsigned nn, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, uint64_t now);
+/* A record from the master we follow was refused as stale: ask for it. */
+void resync_on_stale(struct repl *r, const struct in6_addr *hoa, uint64_t now);
+/* Retries, timeouts, automatic requests. */
+void resync_timer(struct repl *r, uint64_t now, uint64_t *next);
+/* Give up every request (state change, reset): callbacks get -ETIMEDOUT. */
+void resync_reset(struct repl *r);
 
 /* While our own framed fetch runs, our table is not offered as the
  * reference (no push, refresh or digest): its END would let backups sweep

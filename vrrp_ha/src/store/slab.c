@@ -138,6 +138,7 @@ void st_ent_release(struct vrrp_ha_store *s, uint32_t idx)
 	if (e->opts) {
 		free(e->opts);
 		s->ext_bytes -= (size_t)e->opts_len + EXT_OVERHEAD;
+		s->opts_entries--;
 	}
 	e->opts = NULL;
 	e->opts_len = 0;

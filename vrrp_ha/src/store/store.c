@@ -184,11 +184,14 @@ static void opts_install(struct vrrp_ha_store *s, struct st_entry *e, uint8_t *b
 	if (e->opts) {
 		free(e->opts);
 		s->ext_bytes -= (size_t)e->opts_len + EXT_OVERHEAD;
+		s->opts_entries--;
 	}
 	e->opts = buf;
 	e->opts_len = buf ? len : 0;
-	if (buf)
+	if (buf) {
 		s->ext_bytes += (size_t)len + EXT_OVERHEAD;
+		s->opts_entries++;
+	}
 }
 
 /* ---- dirty queues ------------------------------------------------------------- */
@@ -668,6 +671,11 @@ bool store_lookup_next(const struct vrrp_ha_store *s, const struct vrrp_ha_key *
 size_t store_count(const struct vrrp_ha_store *s, unsigned kind)
 {
 	return kind <= VRRP_HA_KIND_MAX ? s->live_n[kind] : 0;
+}
+
+size_t store_opts_entries(const struct vrrp_ha_store *s)
+{
+	return s->opts_entries;
 }
 
 size_t store_memory(const struct vrrp_ha_store *s)

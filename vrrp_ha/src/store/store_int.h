@@ -121,6 +121,7 @@ struct vrrp_ha_store {
 	struct dirty_q q[VRRP_HA_KIND_MAX + 1]; /* by kind; [0] unused */
 	size_t live_n[VRRP_HA_KIND_MAX + 1];    /* by kind; [0] all kinds */
 	size_t ext_bytes;                       /* out-of-line keys, options */
+	size_t opts_entries;                    /* entries holding options (any state) */
 	uint32_t tombstone_ms;
 	uint64_t key[2]; /* SipHash key */
 

@@ -351,6 +351,8 @@ static const struct ext_kind ext_kinds[VRRP_HA_EXT_K__MAX + 1] = {
                                   VRRP_HA_EXT_DIGEST_LEN, ext_dec_digest},
         [VRRP_HA_EXT_K_RANGE] = {VRRP_HA_EXT_K_RANGE, "range", VRRP_HA_EXT_RANGE_LEN,
                                  VRRP_HA_EXT_RANGE_LEN, ext_dec_range},
+        [VRRP_HA_EXT_K_KEYS] = {VRRP_HA_EXT_K_KEYS, "keys", VRRP_HA_EXT_KEYS_LEN,
+                                VRRP_HA_EXT_KEYS_LEN, ext_dec_keys},
         [VRRP_HA_EXT_K_TABLE] = {VRRP_HA_EXT_K_TABLE, "table", VRRP_HA_EXT_TABLE_LEN,
                                  VRRP_HA_EXT_TABLE_LEN, ext_dec_table},
         [VRRP_HA_EXT_K_SWITCH] = {VRRP_HA_EXT_K_SWITCH, "switch", VRRP_HA_EXT_SWITCH_LEN,

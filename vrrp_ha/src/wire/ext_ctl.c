@@ -36,7 +36,8 @@ enum vrrp_ha_ext_reason ext_dec_request(struct ext_ctx *c, const uint8_t *rec, s
 	    vrrp_ha_rd_u8(&r, &q.table_kind) || vrrp_ha_rd_be16(&r, &q.flags) ||
 	    vrrp_ha_rd_bytes(&r, q.responder.s6_addr, 16))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
-	if ((q.what != VRRP_HA_EXT_REQ_RECORDS && q.what != VRRP_HA_EXT_REQ_DIGESTS) ||
+	if ((q.what != VRRP_HA_EXT_REQ_RECORDS && q.what != VRRP_HA_EXT_REQ_DIGESTS &&
+	     q.what != VRRP_HA_EXT_REQ_KEYS) ||
 	    !responder_ok(&q.responder))
 		return VRRP_HA_EXT_R_BAD_REQUEST;
 	if (c->cb && c->cb->request)
@@ -55,7 +56,8 @@ enum vrrp_ha_ext_reason ext_dec_sync(struct ext_ctx *c, const uint8_t *rec, size
 	    vrrp_ha_rd_u8(&r, &s.table_kind) || vrrp_ha_rd_be16(&r, &s.flags) ||
 	    ext_rd_be32(&r, &s.records) || ext_rd_be32(&r, &rsvd))
 		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
-	if (s.phase != VRRP_HA_EXT_SYNC_START && s.phase != VRRP_HA_EXT_SYNC_END)
+	if (s.phase != VRRP_HA_EXT_SYNC_START && s.phase != VRRP_HA_EXT_SYNC_END &&
+	    s.phase != VRRP_HA_EXT_SYNC_KEYS)
 		return VRRP_HA_EXT_R_BAD_SYNC;
 	if (c->cb && c->cb->sync)
 		c->cb->sync(c->cb->arg, &s);
@@ -152,7 +154,9 @@ int vrrp_ha_ext_put_request(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_r
 	uint8_t rec[VRRP_HA_EXT_REQUEST_LEN];
 	struct vrrp_ha_wr w;
 
-	if (!q || (q->what != VRRP_HA_EXT_REQ_RECORDS && q->what != VRRP_HA_EXT_REQ_DIGESTS) ||
+	if (!q ||
+	    (q->what != VRRP_HA_EXT_REQ_RECORDS && q->what != VRRP_HA_EXT_REQ_DIGESTS &&
+	     q->what != VRRP_HA_EXT_REQ_KEYS) ||
 	    !responder_ok(&q->responder))
 		return -EINVAL;
 	vrrp_ha_wr_init(&w, rec, sizeof(rec));
@@ -169,7 +173,8 @@ int vrrp_ha_ext_put_sync(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_sync
 	uint8_t rec[VRRP_HA_EXT_SYNC_LEN];
 	struct vrrp_ha_wr w;
 
-	if (!s || (s->phase != VRRP_HA_EXT_SYNC_START && s->phase != VRRP_HA_EXT_SYNC_END))
+	if (!s || (s->phase != VRRP_HA_EXT_SYNC_START && s->phase != VRRP_HA_EXT_SYNC_END &&
+	           s->phase != VRRP_HA_EXT_SYNC_KEYS))
 		return -EINVAL;
 	vrrp_ha_wr_init(&w, rec, sizeof(rec));
 	ext_wr_be32(&w, s->req_id);
@@ -248,4 +253,44 @@ int vrrp_ha_ext_put_switch(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_sw
 	ext_wr_be64(&w, s->sum);
 	vrrp_ha_wr_bytes(&w, s->target.s6_addr, 16);
 	return ext_put_parts(x, VRRP_HA_EXT_K_SWITCH, rec, sizeof(rec), NULL, 0);
+}
+
+/* ---- KEYS (State Synchronization Request, HARP 6.1.3) ------------------ */
+
+enum vrrp_ha_ext_reason ext_dec_keys(struct ext_ctx *c, const uint8_t *rec, size_t len)
+{
+	struct vrrp_ha_ext_keys k;
+	struct vrrp_ha_rd r;
+	uint16_t rsvd;
+
+	memset(&k, 0, sizeof(k));
+	vrrp_ha_rd_init(&r, rec, len);
+	if (vrrp_ha_rd_u8(&r, &k.table_kind) || vrrp_ha_rd_u8(&r, &k.flags) ||
+	    vrrp_ha_rd_be16(&r, &rsvd) || vrrp_ha_rd_bytes(&r, k.hoa.s6_addr, 16))
+		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
+	/* reserved bits are ignored; a kind we do not keep, or a flag we do
+	 * not know, is a key we cannot answer for */
+	if (k.table_kind != VRRP_HA_EXT_K_MIPV6 || (k.flags & ~VRRP_HA_EXT_KEYS_NONE))
+		return VRRP_HA_EXT_R_BAD_REQUEST;
+	if (vrrp_ha_addr_unusable(&k.hoa))
+		return VRRP_HA_EXT_R_BAD_HOA;
+	if (c->cb && c->cb->keys)
+		c->cb->keys(c->cb->arg, &k);
+	return VRRP_HA_EXT_OK;
+}
+
+int vrrp_ha_ext_put_keys(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_keys *k)
+{
+	uint8_t rec[VRRP_HA_EXT_KEYS_LEN];
+	struct vrrp_ha_wr w;
+
+	if (!k || k->table_kind != VRRP_HA_EXT_K_MIPV6 || (k->flags & ~VRRP_HA_EXT_KEYS_NONE) ||
+	    vrrp_ha_addr_unusable(&k->hoa))
+		return -EINVAL;
+	vrrp_ha_wr_init(&w, rec, sizeof(rec));
+	vrrp_ha_wr_u8(&w, k->table_kind);
+	vrrp_ha_wr_u8(&w, k->flags);
+	vrrp_ha_wr_be16(&w, 0);
+	vrrp_ha_wr_bytes(&w, k->hoa.s6_addr, 16);
+	return ext_put_parts(x, VRRP_HA_EXT_K_KEYS, rec, sizeof(rec), NULL, 0);
 }

@@ -73,5 +73,6 @@ enum vrrp_ha_ext_reason ext_dec_digest(struct ext_ctx *c, const uint8_t *rec, si
 enum vrrp_ha_ext_reason ext_dec_range(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_table(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_switch(struct ext_ctx *c, const uint8_t *rec, size_t len);
+enum vrrp_ha_ext_reason ext_dec_keys(struct ext_ctx *c, const uint8_t *rec, size_t len);
 
 #endif

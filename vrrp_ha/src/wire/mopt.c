@@ -4,6 +4,9 @@
  * rules, builder. See mopt.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vrrp_ha/mopt.h"
@@ -238,4 +241,177 @@ uint32_t vrrp_ha_mopt_vendor(const struct vrrp_ha_mopt *o, uint8_t *subtype, con
 		*len = (size_t)o->len - VRRP_HA_MOPT_VENDOR_MIN;
 	return (uint32_t)o->data[0] << 24 | (uint32_t)o->data[1] << 16 | (uint32_t)o->data[2] << 8 |
 	       o->data[3];
+}
+
+/* ---- attachments (mopt.h, docs/attachments.md) ---------------------------- */
+
+static bool att_of(const struct vrrp_ha_mopt *o, struct vrrp_ha_att *a)
+{
+	const uint8_t *d;
+	size_t n;
+
+	if (o->type != VRRP_HA_MOPT_VENDOR || o->len < VRRP_HA_MOPT_VENDOR_MIN)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->vendor = vrrp_ha_mopt_vendor(o, &a->subtype, &d, &n);
+	if (a->vendor == VRRP_HA_ATT_PEN && a->subtype == VRRP_HA_ATT_AAA_SUBTYPE &&
+	    n >= VRRP_HA_ATT_AAA_HDR) {
+		a->type = VRRP_HA_ATT_AAA;
+		a->code = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+		a->data = d + VRRP_HA_ATT_AAA_HDR;
+		a->len = n - VRRP_HA_ATT_AAA_HDR;
+	} else {
+		a->type = VRRP_HA_ATT_VENDOR;
+		a->data = d;
+		a->len = n;
+	}
+	return true;
+}
+
+int vrrp_ha_att_next(struct vrrp_ha_mopt_it *it, struct vrrp_ha_att *a)
+{
+	struct vrrp_ha_mopt o;
+	int rc;
+
+	while ((rc = vrrp_ha_mopt_next(it, &o, NULL)) == 1)
+		if (att_of(&o, a))
+			return 1;
+	return rc;
+}
+
+static bool att_same_id(const struct vrrp_ha_att *x, const struct vrrp_ha_att *y)
+{
+	if (x->type != y->type)
+		return false;
+	if (x->type == VRRP_HA_ATT_AAA)
+		return x->code == y->code;
+	return x->vendor == y->vendor && x->subtype == y->subtype;
+}
+
+static int att_put(struct vrrp_ha_wr *w, const struct vrrp_ha_att *a)
+{
+	uint8_t buf[VRRP_HA_ATT_VENDOR_MAX];
+
+	if (a->type == VRRP_HA_ATT_VENDOR)
+		return vrrp_ha_mopt_put_vendor(w, a->vendor, a->subtype, a->data, a->len);
+	buf[0] = (uint8_t)(a->code >> 24);
+	buf[1] = (uint8_t)(a->code >> 16);
+	buf[2] = (uint8_t)(a->code >> 8);
+	buf[3] = (uint8_t)a->code;
+	if (a->len)
+		memcpy(buf + VRRP_HA_ATT_AAA_HDR, a->data, a->len);
+	return vrrp_ha_mopt_put_vendor(w, VRRP_HA_ATT_PEN, VRRP_HA_ATT_AAA_SUBTYPE, buf,
+	                               VRRP_HA_ATT_AAA_HDR + a->len);
+}
+
+int vrrp_ha_att_edit(const uint8_t *in, size_t inlen, const struct vrrp_ha_att *a, bool remove,
+                     size_t max, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct vrrp_ha_mopt_it it;
+	struct vrrp_ha_mopt o;
+	struct vrrp_ha_att cur;
+	struct vrrp_ha_wr w;
+	bool found = false;
+	int rc;
+
+	if (a->type == VRRP_HA_ATT_AAA) {
+		if (!remove && (a->len > VRRP_HA_ATT_AAA_MAX || (a->len && !a->data)))
+			return -EINVAL;
+	} else if (a->type == VRRP_HA_ATT_VENDOR) {
+		if (a->vendor == VRRP_HA_ATT_PEN && a->subtype == VRRP_HA_ATT_AAA_SUBTYPE)
+			return -EINVAL; /* that identity is the AAA option's */
+		if (!remove && (a->len > VRRP_HA_ATT_VENDOR_MAX || (a->len && !a->data)))
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (vrrp_ha_mopt_validate(in, inlen, NULL) < 0)
+		return -EINVAL;
+	if (cap > max)
+		cap = max;
+	vrrp_ha_wr_init(&w, out, cap);
+	/* copy every option but the one replaced or removed; padding goes (a
+	 * stored list needs no alignment) */
+	vrrp_ha_mopt_begin(&it, in, inlen);
+	while ((rc = vrrp_ha_mopt_next(&it, &o, NULL)) == 1) {
+		if (att_of(&o, &cur) && att_same_id(&cur, a)) {
+			found = true;
+			continue;
+		}
+		if (vrrp_ha_mopt_put(&w, o.type, o.data, o.len))
+			return -E2BIG;
+	}
+	if (rc < 0)
+		return -EINVAL;
+	if (remove && !found)
+		return -ENOENT;
+	if (!remove && (rc = att_put(&w, a)) != 0)
+		return rc == -ENOSPC ? -E2BIG : rc;
+	*outlen = w.off;
+	return 0;
+}
+
+/* snprintf at *off, never past cap; Returns: nothing (truncation is sticky). */
+static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static void fmt_at(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off = (size_t)n >= cap - *off ? cap : *off + (size_t)n;
+}
+
+size_t vrrp_ha_att_format(char *buf, size_t cap, const uint8_t *opts, size_t len, bool json)
+{
+	struct vrrp_ha_mopt_it it;
+	struct vrrp_ha_att a;
+	size_t off = 0;
+	unsigned k = 0;
+
+	if (!cap)
+		return 0;
+	buf[0] = 0;
+	if (!len)
+		return 0;
+	vrrp_ha_mopt_begin(&it, opts, len);
+	if (json)
+		fmt_at(buf, cap, &off, ",\"attachments\":[");
+	while (vrrp_ha_att_next(&it, &a) == 1) {
+		if (a.type == VRRP_HA_ATT_AAA && json)
+			fmt_at(buf, cap, &off,
+			       "%s{\"type\":\"aaa\",\"code\":%" PRIu32 ",\"data\":\"", k ? "," : "",
+			       a.code);
+		else if (a.type == VRRP_HA_ATT_AAA)
+			fmt_at(buf, cap, &off, " aaa:%" PRIu32 "=", a.code);
+		else if (json)
+			fmt_at(buf, cap, &off,
+			       "%s{\"type\":\"vendor\",\"vendor\":%" PRIu32
+			       ",\"subtype\":%u,\"data\":\"",
+			       k ? "," : "", a.vendor, a.subtype);
+		else
+			fmt_at(buf, cap, &off, " vendor:%" PRIu32 ":%u=", a.vendor, a.subtype);
+		for (size_t i = 0; i < a.len; i++)
+			fmt_at(buf, cap, &off, "%02x", a.data[i]);
+		if (json)
+			fmt_at(buf, cap, &off, "\"}");
+		k++;
+	}
+	if (!k) {
+		buf[0] = 0;
+		return 0;
+	}
+	if (json)
+		fmt_at(buf, cap, &off, "]");
+	if (off >= cap)
+		off = cap - 1;
+	buf[off] = 0;
+	return off;
 }
