@@ -938,32 +938,17 @@ static void watch_event(void *arg, const struct vrrp_ha_event *ev)
 		return;
 	}
 	watch_report_dropped(cl);
-	if (ev->type == VRRP_HA_E_HA_SWITCH && ev->b && ev->peer) {
-		/* RFC 5142 message sent to one MN: which MN, where to, which HA */
-		char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], ha[INET6_ADDRSTRLEN];
-		const char *to = ev->detail ? ev->detail : "coa";
-
-		inet_ntop(AF_INET6, &ev->b->hoa, hoa, sizeof(hoa));
-		inet_ntop(AF_INET6, &ev->b->coa, coa, sizeof(coa));
-		inet_ntop(AF_INET6, ev->peer, ha, sizeof(ha));
-		if (cl->watch_json)
-			n = snprintf(line, sizeof(line),
-			             "{\"event\":\"HA_SWITCH\",\"table\":\"%s\",\"hoa\":\"%s\","
-			             "\"coa\":\"%s\",\"ha\":\"%s\",\"to\":\"%s\","
-			             "\"time_ms\":%llu}",
-			             vrrp_ha_table_name(ev->table), hoa, coa, ha, to,
-			             (unsigned long long)ev->time_ms);
-		else
-			n = snprintf(line, sizeof(line), "HA_SWITCH %s %s %s ha=%s to=%s",
-			             vrrp_ha_table_name(ev->table), hoa, coa, ha, to);
-	} else {
-		n = vrrp_ha_event_format(ev, cl->watch_json, line, sizeof(line));
-	}
+	n = vrrp_ha_event_format(ev, cl->watch_json, line, sizeof(line));
 	if (n > 0 && (size_t)n < sizeof(line)) {
 		line[n] = '\n';
 		out_put(cl, line, (size_t)n + 1);
 	}
-	(void)client_rewatch(cl); /* the loop writes it out */
+	/* a burst (a repair applies thousands of records in one wake-up)
+	 * would fill the buffer before the loop writes it: hand what the
+	 * socket takes now, never waiting */
+	if (out_pending(cl) >= CTL_OUT_HIGH / 4 && out_flush(cl) < 0)
+		cl->closing = true; /* the loop closes it */
+	(void)client_rewatch(cl);   /* the loop writes it out */
 }
 
 static void cmd_watch(struct ctl_client *cl, char **tok, int ntok)

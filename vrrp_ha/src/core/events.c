@@ -102,6 +102,24 @@ int vrrp_ha_event_format(const struct vrrp_ha_event *ev, bool json, char *buf, s
 			    ev->b->flags, vrrp_ha_origin_name(ev->origin));
 		return (int)f.off;
 	}
+	if (ev->type == VRRP_HA_E_HA_SWITCH && ev->b && ev->peer) {
+		/* an RFC 5142 message sent to one MN: which MN, where to, which HA */
+		char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN], ha[INET6_ADDRSTRLEN];
+		const char *to = ev->detail ? ev->detail : "coa";
+
+		inet_ntop(AF_INET6, &ev->b->hoa, hoa, sizeof(hoa));
+		inet_ntop(AF_INET6, &ev->b->coa, coa, sizeof(coa));
+		inet_ntop(AF_INET6, ev->peer, ha, sizeof(ha));
+		if (json)
+			put(&f,
+			    "{\"event\":\"%s\",\"table\":\"%s\",\"hoa\":\"%s\",\"coa\":\"%s\","
+			    "\"ha\":\"%s\",\"to\":\"%s\",\"time_ms\":%" PRIu64 "}",
+			    w, vrrp_ha_table_name(ev->table), hoa, coa, ha, to, ev->time_ms);
+		else
+			put(&f, "%s %s %s %s ha=%s to=%s", w, vrrp_ha_table_name(ev->table), hoa,
+			    coa, ha, to);
+		return (int)f.off;
+	}
 	if (ev->type == VRRP_HA_E_SWITCH) {
 		char peer[INET6_ADDRSTRLEN] = "-";
 
