@@ -121,6 +121,31 @@ static void on_sw_rec(const struct vrrp_ha_ext_switch *back, void *arg)
 	            !memcmp(&back->target, &r->target, 16));
 }
 
+/* A delivered MAGSW record encodes to bytes that parse back to it. */
+static void on_magsw_rec(void *arg, const struct vrrp_ha_ext_magsw *back)
+{
+	const struct vrrp_ha_ext_magsw *r = arg;
+
+	FUZZ_ASSERT(back->op == r->op && back->status == r->status && back->flags == r->flags &&
+	            back->id == r->id && !memcmp(&back->mag, &r->mag, 16) &&
+	            back->mag4 == r->mag4 && back->count == r->count && back->sum == r->sum);
+}
+
+static void on_magsw(void *arg, const struct vrrp_ha_ext_magsw *r)
+{
+	uint8_t out[128];
+	struct vrrp_ha_ext_wr x;
+	struct vrrp_ha_ext_cb cb = {.arg = (void *)r, .magsw = on_magsw_rec};
+	size_t n;
+
+	(void)arg;
+	FUZZ_ASSERT(vrrp_ha_ext_begin(&x, out, sizeof(out), 1) == 0);
+	FUZZ_ASSERT(vrrp_ha_ext_put_magsw(&x, r) == 0);
+	n = vrrp_ha_ext_finish(&x);
+	FUZZ_ASSERT(n == 8 + 4 + VRRP_HA_EXT_MAGSW_LEN);
+	FUZZ_ASSERT(vrrp_ha_ext_parse(out, n, NULL, &cb, NULL) == VRRP_HA_EXT_OK);
+}
+
 static bool got_init(struct got *g, const uint8_t *pkt, size_t len)
 {
 	memset(g, 0, sizeof(*g));
@@ -143,8 +168,14 @@ static void got_free(struct got *g)
 static enum vrrp_ha_ext_reason parse(const uint8_t *pkt, size_t len, struct got *g,
                                      struct vrrp_ha_ext_stats *st)
 {
-	struct vrrp_ha_ext_cb cb = {g,    on_caps, on_mip, on_pmip, on_att, on_skip, NULL,
-	                            NULL, NULL,    NULL,   NULL,    on_sw,  NULL};
+	struct vrrp_ha_ext_cb cb = {.arg = g,
+	                            .caps = on_caps,
+	                            .mipv6 = on_mip,
+	                            .pmipv6 = on_pmip,
+	                            .attach = on_att,
+	                            .skipped = on_skip,
+	                            .sw = on_sw,
+	                            .magsw = on_magsw};
 
 	FUZZ_ASSERT(got_init(g, pkt, len));
 	memset(st, 0, sizeof(*st));

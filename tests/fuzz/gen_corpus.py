@@ -131,6 +131,13 @@ ext["keys_request.bin"] = hdr(2) + sec(7, [KEYREQ]) \
 ext["keys_answer.bin"] = hdr(3) + sec(8, [struct.pack(">IBBHII", 5, 3, 2, 0, 2, 0)]) \
     + sec(2, [rec40(150, 1, "2001:db8::1", "2001:db8:9::1") + VEND]) \
     + sec(13, [struct.pack(">BBH", 2, 1, 0) + a("2001:db8::2"), struct.pack(">BBH", 9, 4, 0) + a("fe80::1")])
+def magsw(op, ident, status=0, mag="2001:db8:3a::1", mag4=0):
+    return struct.pack(">BBHI", op, status, 0, ident) + a(mag) + struct.pack(">IIQ", mag4, 12, 0x0102030405060708)
+
+
+ext["magsw.bin"] = hdr(2) + sec(14, [magsw(0, 5), magsw(1, 5, 128)]) + sec(14, [magsw(2, 5, mag4=0xC0000201)])
+# unknown op, id 0, status in a request, a link-local MAG
+ext["magsw_bad.bin"] = hdr(1) + sec(14, [magsw(6, 1), magsw(0, 0), magsw(3, 2, 130), magsw(0, 3, mag="fe80::1")])
 ext["many_new.bin"] = hdr(2) + sec(3, [a("2001:db8::%x" % (i + 1)) for i in range(70)]) \
     + sec(2, [rec40(10, 1, "2001:db8::1", "2001:db8:9::1")])
 for k, v in ext.items():

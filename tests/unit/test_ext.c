@@ -184,8 +184,12 @@ static void on_skip(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reas
 static enum vrrp_ha_ext_reason parse(const uint8_t *b, size_t n, struct seen *s,
                                      struct vrrp_ha_ext_stats *st)
 {
-	struct vrrp_ha_ext_cb cb = {s,    on_caps, on_mip, on_pmip, on_att, on_skip, NULL,
-	                            NULL, NULL,    NULL,   NULL,    NULL,   NULL};
+	struct vrrp_ha_ext_cb cb = {.arg = s,
+	                            .caps = on_caps,
+	                            .mipv6 = on_mip,
+	                            .pmipv6 = on_pmip,
+	                            .attach = on_att,
+	                            .skipped = on_skip};
 
 	memset(s, 0, sizeof(*s));
 	memset(st, 0, sizeof(*st));
@@ -340,14 +344,14 @@ static void test_kat_caps(void)
 	b8(&p, 1);
 	b8(&p, 0);
 	b16(&p, 0);
-	b32(&p, 0x3ffe);
+	b32(&p, 0x7ffe);
 	CHECK_EQ(p.n, 20);
 	CHECK_EQ(parse(p.b, p.n, &s, &st), VRRP_HA_EXT_OK);
 	CHECK_EQ(s.ncaps, 1);
 	CHECK_EQ(s.caps.ext_version, 1);
-	CHECK_EQ(s.caps.kinds, 0x3ffe);
+	CHECK_EQ(s.caps.kinds, 0x7ffe);
 	CHECK_EQ(st.delivered[VRRP_HA_EXT_K_CAPS], 1);
-	CHECK_EQ(vrrp_ha_ext_known_kinds(), 0x3ffe);
+	CHECK_EQ(vrrp_ha_ext_known_kinds(), 0x7ffe);
 	CHECK_EQ(vrrp_ha_ext_parse(p.b, p.n, &h, NULL, NULL), VRRP_HA_EXT_OK);
 	CHECK_EQ(h.vrid, 7);
 	CHECK_EQ(h.nsections, 1);

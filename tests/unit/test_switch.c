@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_switch.c - the SWITCH section (docs/protocol.md "SWITCH", harp.md):
- * known-answer bytes both ways, every prefix of a valid message refused as
- * a whole, each value rule, the status names.
+ * test_switch.c - the SWITCH section (docs/protocol.md "SWITCH", harp.md)
+ * and the MAGSW section (LMA Inter Switch, pmipv6.md): known-answer bytes
+ * both ways, every prefix of a valid message refused as a whole, each value
+ * rule, the status names.
  */
 #include "check.h"
 #include "vrrp_ha/ext.h"
@@ -206,6 +207,134 @@ static void test_value_rules(void)
 	}
 }
 
+/* ---- MAGSW (LMA Inter Switch for one MAG) ------------------------------ */
+
+struct mseen {
+	unsigned n, nskip;
+	struct vrrp_ha_ext_magsw last;
+	enum vrrp_ha_ext_reason why;
+};
+
+static void on_magsw(void *arg, const struct vrrp_ha_ext_magsw *r)
+{
+	struct mseen *s = arg;
+
+	s->n++;
+	s->last = *r;
+}
+
+static void on_mskip(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason r)
+{
+	struct mseen *s = arg;
+
+	(void)kind;
+	(void)idx;
+	s->nskip++;
+	s->why = r;
+}
+
+static enum vrrp_ha_ext_reason mparse(const uint8_t *p, size_t n, struct mseen *s)
+{
+	struct vrrp_ha_ext_cb cb = {.arg = s, .magsw = on_magsw, .skipped = on_mskip};
+
+	memset(s, 0, sizeof(*s));
+	return vrrp_ha_ext_parse(p, n, NULL, &cb, NULL);
+}
+
+/* A Reply, status 128, id 0x0a0b0c0d, MAG 2001:db8:3a::1 and 192.0.2.1,
+ * 12 bindings, digest 0x0102030405060708. */
+static const uint8_t MKAT[] = {
+        0x3c, 0x07, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, /* VRRP 3 / type 12, VRID 7, ext 1, 1 sec */
+        0x0e, 0x01, 0x00, 0x28,                         /* kind 14, 1 record, 40 bytes */
+        0x01, 0x80, 0x00, 0x00,                         /* op 1, status 128, flags */
+        0x0a, 0x0b, 0x0c, 0x0d,                         /* id */
+        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x3a, 0,    0,    0,    0,
+        0,    0,    0,    0,    0,    0x01, 0xc0, 0x00, 0x02, 0x01, /* IPv4 */
+        0x00, 0x00, 0x00, 0x0c,                                     /* count */
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,             /* sum */
+};
+
+static struct vrrp_ha_ext_magsw mkat_rec(void)
+{
+	struct vrrp_ha_ext_magsw m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = VRRP_HA_MAGSW_REPLY;
+	m.status = VRRP_HA_SW_NOT_ACTIVE;
+	m.id = 0x0a0b0c0d;
+	inet_pton(AF_INET6, "2001:db8:3a::1", &m.mag);
+	inet_pton(AF_INET, "192.0.2.1", &m.mag4);
+	m.count = 12;
+	m.sum = 0x0102030405060708ull;
+	return m;
+}
+
+static void test_magsw(void)
+{
+	struct vrrp_ha_ext_magsw m = mkat_rec();
+	uint8_t out[128], raw[sizeof(MKAT)];
+	struct vrrp_ha_ext_wr x;
+	struct mseen s;
+
+	CHECK_EQ(vrrp_ha_ext_begin(&x, out, sizeof(out), 7), 0);
+	CHECK_EQ(vrrp_ha_ext_put_magsw(&x, &m), 0);
+	CHECK_EQ(vrrp_ha_ext_finish(&x), sizeof(MKAT));
+	CHECK(!memcmp(out + 8, MKAT + 8, sizeof(MKAT) - 8));
+	CHECK_EQ(mparse(MKAT, sizeof(MKAT), &s), VRRP_HA_EXT_OK);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.last.op, VRRP_HA_MAGSW_REPLY);
+	CHECK_EQ(s.last.status, 128);
+	CHECK_EQ(s.last.id, 0x0a0b0c0du);
+	CHECK(!memcmp(&s.last.mag, &m.mag, 16));
+	CHECK(s.last.mag4 == m.mag4);
+	CHECK_EQ(s.last.count, 12);
+	CHECK(s.last.sum == m.sum);
+	CHECK(!strcmp(vrrp_ha_ext_kind_name(VRRP_HA_EXT_K_MAGSW), "magsw"));
+	CHECK(vrrp_ha_ext_known_kinds() & (1u << VRRP_HA_EXT_K_MAGSW));
+	for (size_t n = 0; n < sizeof(MKAT); n++) {
+		CHECK(mparse(MKAT, n, &s) != VRRP_HA_EXT_OK);
+		CHECK_EQ(s.n, 0);
+	}
+	/* each rule: the builder refuses, the parser skips the record */
+	for (int i = 0; i < 5; i++) {
+		m = mkat_rec();
+		switch (i) {
+		case 0:
+			m.op = 6;
+			break;
+		case 1:
+			m.id = 0;
+			break;
+		case 2:
+			m.flags = 1;
+			break;
+		case 3:
+			m.op = VRRP_HA_MAGSW_REQUEST; /* a request with a status */
+			break;
+		default:
+			inet_pton(AF_INET6, "fe80::1", &m.mag);
+			break;
+		}
+		CHECK_EQ(vrrp_ha_ext_begin(&x, out, sizeof(out), 7), 0);
+		CHECK_EQ(vrrp_ha_ext_put_magsw(&x, &m), -EINVAL);
+		memcpy(raw, MKAT, sizeof(MKAT));
+		raw[12] = m.op;
+		raw[13] = m.status;
+		raw[14] = (uint8_t)(m.flags >> 8);
+		raw[15] = (uint8_t)m.flags;
+		raw[16] = (uint8_t)(m.id >> 24);
+		raw[17] = (uint8_t)(m.id >> 16);
+		raw[18] = (uint8_t)(m.id >> 8);
+		raw[19] = (uint8_t)m.id;
+		memcpy(raw + 20, &m.mag, 16);
+		CHECK_EQ(mparse(raw, sizeof(raw), &s), VRRP_HA_EXT_OK);
+		CHECK_EQ(s.n, 0);
+		CHECK_EQ(s.nskip, 1);
+		CHECK_EQ(s.why, VRRP_HA_EXT_R_BAD_MAGSW);
+	}
+	CHECK(!strcmp(vrrp_ha_ext_reason_name(VRRP_HA_EXT_R_BAD_MAGSW), "bad_magsw"));
+}
+
 static void test_names(void)
 {
 	CHECK(!strcmp(vrrp_ha_switch_status_name(0), "success"));
@@ -225,6 +354,7 @@ int main(void)
 	test_prefixes();
 	test_value_rules();
 	test_names();
+	test_magsw();
 	if (failures)
 		fprintf(stderr, "test_switch: %d failure(s)\n", failures);
 	return failures ? 1 : 0;

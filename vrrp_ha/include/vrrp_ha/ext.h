@@ -62,10 +62,11 @@
 #define VRRP_HA_EXT_K_RANGE   10 /* a range of buckets a REQUEST asks for */
 #define VRRP_HA_EXT_K_TABLE   11 /* the sender's table: size, digest, state */
 #define VRRP_HA_EXT_K_SWITCH  12 /* HARP Hello / SwitchOver / SwitchBack (harp.md) */
-#define VRRP_HA_EXT_K_KEYS                                                                         \
-	13                    /* State Synchronization Request (HARP 6.1.3): a key                 \
-	                       * asked for, or answered "no such binding" */
-#define VRRP_HA_EXT_K__MAX 13 /* highest kind this code knows */
+/* 13: a key of a State Synchronization Request (HARP 6.1.3), or a key
+ * answered "no such binding" */
+#define VRRP_HA_EXT_K_KEYS  13
+#define VRRP_HA_EXT_K_MAGSW 14 /* LMA Inter Switch for one MAG (pmipv6.md) */
+#define VRRP_HA_EXT_K__MAX  14 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8
@@ -80,6 +81,7 @@
 #define VRRP_HA_EXT_TABLE_LEN      24
 #define VRRP_HA_EXT_SWITCH_LEN     40
 #define VRRP_HA_EXT_KEYS_LEN       20
+#define VRRP_HA_EXT_MAGSW_LEN      40
 #define VRRP_HA_EXT_MAX_REC_LEN    0xffff
 
 /* The key space of a table is cut into this many buckets (store.h
@@ -149,6 +151,7 @@ enum vrrp_ha_ext_reason {
 	VRRP_HA_EXT_R_BAD_SYNC,           /* SYNC: unknown phase */
 	VRRP_HA_EXT_R_BAD_RANGE,          /* DIGEST / RANGE: empty or past the last bucket */
 	VRRP_HA_EXT_R_BAD_SWITCH,         /* SWITCH: unknown op, id 0, reserved bits set */
+	VRRP_HA_EXT_R_BAD_MAGSW,          /* MAGSW: unknown op, id 0, MAG address unusable */
 	VRRP_HA_EXT_R__COUNT
 };
 
@@ -333,6 +336,33 @@ struct vrrp_ha_ext_keys {
 	struct in6_addr hoa; /* the key: a Home Address */
 };
 
+/* MAGSW ops: the LMA reliability draft's LMA Inter Switch Request (type 0)
+ * and Reply (1) of 6.3, the optional Complete of its Figure 2, and the
+ * same three to give the MAG back (vrrp-ha-ctl switch-back-mag). */
+enum vrrp_ha_magsw_op {
+	VRRP_HA_MAGSW_REQUEST = 0,
+	VRRP_HA_MAGSW_REPLY = 1,
+	VRRP_HA_MAGSW_COMPLETE = 2,
+	VRRP_HA_MAGSW_BACK_REQUEST = 3,
+	VRRP_HA_MAGSW_BACK_REPLY = 4,
+	VRRP_HA_MAGSW_BACK_COMPLETE = 5,
+};
+#define VRRP_HA_MAGSW_OP_MAX 5
+
+/* A MAGSW record (40 bytes, docs/protocol.md "MAGSW"): one MAG's proxy
+ * bindings move between two LMAs of the group. Status (replies): the
+ * SWITCH codes (0, 128 not serving that MAG, 129, 130, 131). */
+struct vrrp_ha_ext_magsw {
+	uint8_t op;          /* enum vrrp_ha_magsw_op */
+	uint8_t status;      /* replies only, else 0 */
+	uint16_t flags;      /* 0 */
+	uint32_t id;         /* never 0; a reply / complete carries its request's */
+	struct in6_addr mag; /* the MAG's proxy-CoA (IPv6) */
+	uint32_t mag4;       /* its IPv4 address (network order), 0 = none */
+	uint32_t count;      /* that MAG's proxy bindings at the sender */
+	uint64_t sum;        /* their digest (docs/sync.md) */
+};
+
 /* What the caller wants to receive. Any callback may be NULL (the record is
  * still decoded, checked and counted). */
 struct vrrp_ha_ext_cb {
@@ -352,6 +382,7 @@ struct vrrp_ha_ext_cb {
 	void (*table)(void *arg, const struct vrrp_ha_ext_table *r);
 	void (*sw)(void *arg, const struct vrrp_ha_ext_switch *r);
 	void (*keys)(void *arg, const struct vrrp_ha_ext_keys *r);
+	void (*magsw)(void *arg, const struct vrrp_ha_ext_magsw *r);
 };
 
 /*
@@ -444,6 +475,7 @@ int vrrp_ha_ext_put_digest(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_di
 int vrrp_ha_ext_put_range(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_range *r);
 int vrrp_ha_ext_put_table(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_table *r);
 int vrrp_ha_ext_put_switch(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_switch *r);
+int vrrp_ha_ext_put_magsw(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_magsw *r);
 int vrrp_ha_ext_put_keys(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_keys *r);
 
 /*

@@ -50,6 +50,7 @@ static const char *const reason_names[VRRP_HA_EXT_R__COUNT] = {
         [VRRP_HA_EXT_R_BAD_SYNC] = "bad_sync",
         [VRRP_HA_EXT_R_BAD_RANGE] = "bad_range",
         [VRRP_HA_EXT_R_BAD_SWITCH] = "bad_switch",
+        [VRRP_HA_EXT_R_BAD_MAGSW] = "bad_magsw",
 };
 
 const char *vrrp_ha_ext_reason_name(enum vrrp_ha_ext_reason r)
@@ -357,6 +358,8 @@ static const struct ext_kind ext_kinds[VRRP_HA_EXT_K__MAX + 1] = {
                                  VRRP_HA_EXT_TABLE_LEN, ext_dec_table},
         [VRRP_HA_EXT_K_SWITCH] = {VRRP_HA_EXT_K_SWITCH, "switch", VRRP_HA_EXT_SWITCH_LEN,
                                   VRRP_HA_EXT_SWITCH_LEN, ext_dec_switch},
+        [VRRP_HA_EXT_K_MAGSW] = {VRRP_HA_EXT_K_MAGSW, "magsw", VRRP_HA_EXT_MAGSW_LEN,
+                                 VRRP_HA_EXT_MAGSW_LEN, ext_dec_magsw},
 };
 
 static const struct ext_kind *kind_lookup(uint8_t kind)

@@ -294,3 +294,51 @@ int vrrp_ha_ext_put_keys(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_keys
 	vrrp_ha_wr_bytes(&w, k->hoa.s6_addr, 16);
 	return ext_put_parts(x, VRRP_HA_EXT_K_KEYS, rec, sizeof(rec), NULL, 0);
 }
+
+/* ---- MAGSW (LMA Inter Switch for one MAG, pmipv6.md) ------------------- */
+
+static bool magsw_ok(const struct vrrp_ha_ext_magsw *m)
+{
+	bool reply = m->op == VRRP_HA_MAGSW_REPLY || m->op == VRRP_HA_MAGSW_BACK_REPLY;
+
+	if (m->op > VRRP_HA_MAGSW_OP_MAX || !m->id || m->flags || (!reply && m->status))
+		return false;
+	return !vrrp_ha_addr_unusable(&m->mag);
+}
+
+enum vrrp_ha_ext_reason ext_dec_magsw(struct ext_ctx *c, const uint8_t *rec, size_t len)
+{
+	struct vrrp_ha_ext_magsw m;
+	struct vrrp_ha_rd r;
+
+	vrrp_ha_rd_init(&r, rec, len);
+	if (vrrp_ha_rd_u8(&r, &m.op) || vrrp_ha_rd_u8(&r, &m.status) ||
+	    vrrp_ha_rd_be16(&r, &m.flags) || ext_rd_be32(&r, &m.id) ||
+	    vrrp_ha_rd_bytes(&r, m.mag.s6_addr, 16) || vrrp_ha_rd_bytes(&r, &m.mag4, 4) ||
+	    ext_rd_be32(&r, &m.count) || ext_rd_be64(&r, &m.sum))
+		return VRRP_HA_EXT_R_BAD_SECTION_LEN;
+	if (!magsw_ok(&m))
+		return VRRP_HA_EXT_R_BAD_MAGSW;
+	if (c->cb && c->cb->magsw)
+		c->cb->magsw(c->cb->arg, &m);
+	return VRRP_HA_EXT_OK;
+}
+
+int vrrp_ha_ext_put_magsw(struct vrrp_ha_ext_wr *x, const struct vrrp_ha_ext_magsw *m)
+{
+	uint8_t rec[VRRP_HA_EXT_MAGSW_LEN];
+	struct vrrp_ha_wr w;
+
+	if (!m || !magsw_ok(m))
+		return -EINVAL;
+	vrrp_ha_wr_init(&w, rec, sizeof(rec));
+	vrrp_ha_wr_u8(&w, m->op);
+	vrrp_ha_wr_u8(&w, m->status);
+	vrrp_ha_wr_be16(&w, m->flags);
+	ext_wr_be32(&w, m->id);
+	vrrp_ha_wr_bytes(&w, m->mag.s6_addr, 16);
+	vrrp_ha_wr_bytes(&w, &m->mag4, 4);
+	ext_wr_be32(&w, m->count);
+	ext_wr_be64(&w, m->sum);
+	return ext_put_parts(x, VRRP_HA_EXT_K_MAGSW, rec, sizeof(rec), NULL, 0);
+}

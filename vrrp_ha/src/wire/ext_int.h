@@ -73,6 +73,7 @@ enum vrrp_ha_ext_reason ext_dec_digest(struct ext_ctx *c, const uint8_t *rec, si
 enum vrrp_ha_ext_reason ext_dec_range(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_table(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_switch(struct ext_ctx *c, const uint8_t *rec, size_t len);
+enum vrrp_ha_ext_reason ext_dec_magsw(struct ext_ctx *c, const uint8_t *rec, size_t len);
 enum vrrp_ha_ext_reason ext_dec_keys(struct ext_ctx *c, const uint8_t *rec, size_t len);
 
 #endif
