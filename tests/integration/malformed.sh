@@ -27,7 +27,7 @@ gen_bindings 20 >"$WORK/bindings"
 ctl a import "$WORK/bindings" >/dev/null
 wait_for 10 "20 bindings on b" rbc_is b 20
 # both start-up syncs over, so no counter moves on its own below
-sync_settled() { ! ctl "$1" state | grep -q '^sync syncing$'; }
+sync_settled() { ! ctl "$1" state | grep -Eq '^sync (syncing|demoted)$'; }
 for x in a b; do wait_for 10 "$x: start-up sync settled" sync_settled $x; done
 sleep 1
 table b >"$WORK/b_initial"

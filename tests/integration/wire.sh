@@ -97,7 +97,7 @@ check "checker: the NEW without record named" grep -q 'marks no live MIPV6' "$WO
 # has NAME HOA "COA SEQ FLAGS": NAME holds the binding so; gone NAME HOA: not at all
 has() { [ "$(entry "$1" "$2" | awk '{print $2, $3, $4}')" = "$3" ]; }
 gone() { [ -z "$(entry "$1" "$2")" ]; }
-sync_settled() { ! ctl "$1" state | grep -q '^sync syncing$'; }
+sync_settled() { ! ctl "$1" state | grep -Eq '^sync (syncing|demoted)$'; }
 # quiet NAME: nothing of NAME's replication moved for 0.5 s
 quiet() {
 	wait_quiet "$1" tx_update 15

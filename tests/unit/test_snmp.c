@@ -297,7 +297,7 @@ static void test_tables(struct node n[2], struct vrrp_ha_snmp *m)
 		CHECK(vrrp_ha_snmp_get(m, io, k, &clk, &v) && v.i == 3);
 		io[k - 2] = 6; /* Owner */
 		CHECK(vrrp_ha_snmp_get(m, io, k, &clk, &v) && v.i == 1);
-		io[k - 2] = 8; /* SyncState: in_sync(1) syncing(2) diverged(3) */
+		io[k - 2] = 8; /* SyncState: in_sync(1) syncing(2) diverged(3) demoted(4) */
 		CHECK(vrrp_ha_snmp_get(m, io, k, &clk, &v) &&
 		      v.i == (int64_t)vrrp_ha_sync_state(n[0].h) + 1);
 		io[k - 2] = 2;

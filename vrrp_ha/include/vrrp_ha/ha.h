@@ -240,8 +240,11 @@ enum vrrp_ha_sync_state {
 	VRRP_HA_SYNC_IN_SYNC = 0, /* no exchange running; the last one completed */
 	VRRP_HA_SYNC_SYNCING,     /* we asked (BC_REQUEST) and updates may still come */
 	VRRP_HA_SYNC_DIVERGED,    /* we asked and nobody answered (non-owner) */
+	VRRP_HA_SYNC_DEMOTED, /* held ("Demoted until synced", hold.h) until the table is complete
+	                       */
 };
-/* Returns: the sync state, and its name ("in_sync", "syncing", "diverged"). */
+/* Returns: the sync state, and its name ("in_sync", "syncing", "diverged",
+ * "demoted"). */
 enum vrrp_ha_sync_state vrrp_ha_sync_state(const struct vrrp_ha *h);
 const char *vrrp_ha_sync_state_name(enum vrrp_ha_sync_state s);
 

@@ -762,6 +762,10 @@ size_t vrrp_ha_tx_backlog(const struct vrrp_ha *h)
 
 enum vrrp_ha_sync_state vrrp_ha_sync_state(const struct vrrp_ha *h)
 {
+	/* the start-up hold says more than "syncing": this node keeps out of
+	 * the election until its table is complete */
+	if (vrrp_ha_hold_reason_prio(h, VRRP_HA_HOLD_SYNC))
+		return VRRP_HA_SYNC_DEMOTED;
 	return vrrp_ha_repl_sync_state(vrrp_ha_module_state(h, &vrrp_ha_mod_repl));
 }
 
@@ -774,6 +778,8 @@ const char *vrrp_ha_sync_state_name(enum vrrp_ha_sync_state s)
 		return "syncing";
 	case VRRP_HA_SYNC_DIVERGED:
 		return "diverged";
+	case VRRP_HA_SYNC_DEMOTED:
+		return "demoted";
 	}
 	return "unknown";
 }
