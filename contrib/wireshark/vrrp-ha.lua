@@ -36,6 +36,7 @@ local type_names = {
 
 local K_CAPS, K_MIPV6, K_NEW, K_PMIPV6, K_ATTACH = 1, 2, 3, 4, 5
 local K_AUTH, K_REQUEST, K_SYNC, K_DIGEST, K_RANGE, K_TABLE = 6, 7, 8, 9, 10, 11
+local K_SWITCH, K_KEYS, K_MAGSW = 12, 13, 14
 local kind_names = {
     [K_CAPS] = "CAPS",
     [K_MIPV6] = "MIPV6",
@@ -48,15 +49,20 @@ local kind_names = {
     [K_DIGEST] = "DIGEST",
     [K_RANGE] = "RANGE",
     [K_TABLE] = "TABLE",
+    [K_SWITCH] = "SWITCH",
+    [K_KEYS] = "KEYS",
+    [K_MAGSW] = "MAGSW",
 }
 -- record lengths per known kind (docs/protocol.md "Kinds"; the record
 -- length field is 16 bits, so 0xffff is "no maximum"). AUTH is not here:
 -- it is taken off before parsing (docs/auth.md), and anywhere but first it
 -- is skipped like an unknown kind.
 local kind_min = { [K_CAPS] = 8, [K_MIPV6] = 40, [K_NEW] = 16, [K_PMIPV6] = 28, [K_ATTACH] = 12,
-    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24 }
+    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24,
+    [K_SWITCH] = 40, [K_KEYS] = 20, [K_MAGSW] = 40 }
 local kind_max = { [K_CAPS] = 8, [K_MIPV6] = 0xffff, [K_NEW] = 16, [K_PMIPV6] = 0xffff, [K_ATTACH] = 0xffff,
-    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24 }
+    [K_REQUEST] = 24, [K_SYNC] = 16, [K_DIGEST] = 16, [K_RANGE] = 4, [K_TABLE] = 24,
+    [K_SWITCH] = 40, [K_KEYS] = 20, [K_MAGSW] = 40 }
 local AUTH_REC_LEN, AUTH_PAYLOAD_OFF = 32, 44
 local BUCKETS = 4096 -- framed sync: buckets of a table (docs/protocol.md "Framed sync")
 
@@ -64,7 +70,14 @@ local BUCKETS = 4096 -- framed sync: buckets of a table (docs/protocol.md "Frame
 local req_what_names = { [1] = "records", [2] = "digests" }
 local sync_phase_names = { [1] = "START", [2] = "END" }
 local vrrp_state_names = { [0] = "INIT", [1] = "BACKUP", [2] = "MASTER", [3] = "FAULT" }
-local sync_state_names = { [0] = "in_sync", [1] = "syncing", [2] = "diverged" }
+local sync_state_names = { [0] = "in_sync", [1] = "syncing", [2] = "diverged", [3] = "demoted" }
+-- SWITCH and MAGSW (docs/harp.md, docs/pmipv6.md)
+local sw_op_names = { [1] = "Hello Request", [2] = "Hello", [3] = "SwitchOver Request",
+    [4] = "SwitchOver Reply", [5] = "SwitchBack Request", [6] = "SwitchBack Reply" }
+local sw_status_names = { [0] = "success", [128] = "not active / already active",
+    [129] = "administratively prohibited", [130] = "not in sync", [131] = "busy" }
+local magsw_op_names = { [0] = "Request", [1] = "Reply", [2] = "Complete", [3] = "Back Request",
+    [4] = "Back Reply", [5] = "Back Complete" }
 local auth_mode_names = { [1] = "encrypt", [2] = "integrity" }
 local auth_alg_names = { [1] = "AES-256-GCM", [2] = "ChaCha20-Poly1305" }
 
@@ -270,6 +283,37 @@ F.tab_count = add(ProtoField.uint32("vrrpha.table.count", "Live entries", base.D
 F.tab_sum = add(ProtoField.uint64("vrrpha.table.sum", "Digest of the whole table", base.HEX))
 F.tab_flags = add(ProtoField.uint32("vrrpha.table.flags", "Flags", base.HEX))
 F.tab_reserved = add(ProtoField.uint32("vrrpha.table.reserved", "Reserved", base.HEX))
+
+-- SWITCH (kind 12)
+F.sw_op = add(ProtoField.uint8("vrrpha.switch.op", "Op", base.DEC, sw_op_names))
+F.sw_vrrp = add(ProtoField.uint8("vrrpha.switch.vrrp_state", "Sender's VRRP state", base.DEC, vrrp_state_names))
+F.sw_status = add(ProtoField.uint16("vrrpha.switch.status", "Status", base.DEC, sw_status_names))
+F.sw_id = add(ProtoField.uint32("vrrpha.switch.id", "Id", base.DEC))
+F.sw_prio = add(ProtoField.uint8("vrrpha.switch.priority", "Configured priority", base.DEC))
+F.sw_eff = add(ProtoField.uint8("vrrpha.switch.eff_priority", "Own priority", base.DEC))
+F.sw_sync = add(ProtoField.uint8("vrrpha.switch.sync_state", "Sync state", base.DEC, sync_state_names))
+F.sw_flags = add(ProtoField.uint8("vrrpha.switch.flags", "Flags", base.HEX))
+F.sw_in_sync = add(ProtoField.bool("vrrpha.switch.flags.in_sync", "IN_SYNC", 8, nil, 0x01))
+F.sw_held = add(ProtoField.bool("vrrpha.switch.flags.held", "HELD", 8, nil, 0x02))
+F.sw_count = add(ProtoField.uint32("vrrpha.switch.count", "Live entries", base.DEC))
+F.sw_sum = add(ProtoField.uint64("vrrpha.switch.sum", "Digest of the table", base.HEX))
+F.sw_target = add(ProtoField.ipv6("vrrpha.switch.target", "Target"))
+
+-- KEYS (kind 13)
+F.keys_kind = add(ProtoField.uint8("vrrpha.keys.table_kind", "Table kind", base.DEC, kind_names))
+F.keys_flags = add(ProtoField.uint8("vrrpha.keys.flags", "Flags", base.HEX))
+F.keys_none = add(ProtoField.bool("vrrpha.keys.flags.none", "NONE (no such binding)", 8, nil, 0x01))
+F.keys_hoa = add(ProtoField.ipv6("vrrpha.keys.hoa", "Home Address"))
+
+-- MAGSW (kind 14)
+F.ms_op = add(ProtoField.uint8("vrrpha.magsw.op", "Op", base.DEC, magsw_op_names))
+F.ms_status = add(ProtoField.uint8("vrrpha.magsw.status", "Status", base.DEC, sw_status_names))
+F.ms_flags = add(ProtoField.uint16("vrrpha.magsw.flags", "Flags", base.HEX))
+F.ms_id = add(ProtoField.uint32("vrrpha.magsw.id", "Id", base.DEC))
+F.ms_mag = add(ProtoField.ipv6("vrrpha.magsw.mag", "MAG address"))
+F.ms_mag4 = add(ProtoField.ipv4("vrrpha.magsw.mag4", "MAG IPv4 address"))
+F.ms_count = add(ProtoField.uint32("vrrpha.magsw.count", "The MAG's proxy bindings", base.DEC))
+F.ms_sum = add(ProtoField.uint64("vrrpha.magsw.sum", "Their digest", base.HEX))
 
 vrrpha.fields = pf
 
@@ -853,6 +897,88 @@ local function rec_table(tvb, off, len, t)
     return "TABLE " .. sum
 end
 
+-- SWITCH (kind 12): the receivers' rules (bad_switch)
+local function rec_switch(tvb, off, len, t)
+    t:set_text("SWITCH")
+    local op, status, id = tvb:range(off, 1):uint(), tvb:range(off + 2, 2):uint(), tvb:range(off + 4, 4):uint()
+    local flags = tvb:range(off + 11, 1):uint()
+    t:add(F.sw_op, tvb:range(off, 1))
+    t:add(F.sw_vrrp, tvb:range(off + 1, 1))
+    t:add(F.sw_status, tvb:range(off + 2, 2))
+    t:add(F.sw_id, tvb:range(off + 4, 4))
+    t:add(F.sw_prio, tvb:range(off + 8, 1))
+    t:add(F.sw_eff, tvb:range(off + 9, 1))
+    t:add(F.sw_sync, tvb:range(off + 10, 1))
+    local fi = t:add(F.sw_flags, tvb:range(off + 11, 1))
+    fi:add(F.sw_in_sync, tvb:range(off + 11, 1))
+    fi:add(F.sw_held, tvb:range(off + 11, 1))
+    t:add(F.sw_count, tvb:range(off + 12, 4))
+    t:add(F.sw_sum, tvb:range(off + 16, 8))
+    t:add(F.sw_target, tvb:range(off + 24, 16))
+    local target = tvb:range(off + 24, 16):ipv6()
+    local any = tostring(target) == "::"
+    local ll = tvb:range(off + 24, 1):uint() == 0xfe and tvb:range(off + 25, 1):uint() >= 0x80
+        and tvb:range(off + 25, 1):uint() < 0xc0
+    local reply = op == 4 or op == 6
+    local why
+    if op < 1 or op > 6 then why = "unknown op"
+    elseif id == 0 then why = "id 0"
+    elseif flags >= 4 then why = "unknown flag"
+    elseif not reply and status ~= 0 then why = "a status in a request"
+    elseif any and op ~= 1 then why = "target :: outside a Hello Request"
+    elseif not any and not ll then why = "target not link-local" end
+    local sum = string.format("%s id %d", sw_op_names[op] or ("op " .. op), id)
+    if reply then sum = sum .. string.format(" status %d", status) end
+    t:append_text(": " .. sum .. (any and "" or (" to " .. tostring(target))))
+    if why then refuse(t, "bad_switch", why) end
+    return "SWITCH " .. sum
+end
+
+-- KEYS (kind 13)
+local function rec_keys(tvb, off, len, t)
+    t:set_text("KEYS")
+    t:add(F.keys_kind, tvb:range(off, 1))
+    local fi = t:add(F.keys_flags, tvb:range(off + 1, 1))
+    fi:add(F.keys_none, tvb:range(off + 1, 1))
+    local _, why = add_addr(tvb, off + 4, t, F.keys_hoa, "Home Address")
+    local none = tvb:range(off + 1, 1):uint() % 2 == 1
+    t:append_text(": " .. tostring(tvb:range(off + 4, 16):ipv6()) .. (none and " (no such binding)" or ""))
+    if tvb:range(off, 1):uint() ~= K_MIPV6 or tvb:range(off + 1, 1):uint() >= 2 then
+        refuse(t, "bad_request", "table kind or flags")
+    elseif why then
+        refuse(t, "bad_hoa")
+    end
+    return none and "KEYS(none)" or "KEYS"
+end
+
+-- MAGSW (kind 14): the receivers' rules (bad_magsw)
+local function rec_magsw(tvb, off, len, t)
+    t:set_text("MAGSW")
+    local op, status, fl = tvb:range(off, 1):uint(), tvb:range(off + 1, 1):uint(), tvb:range(off + 2, 2):uint()
+    local id = tvb:range(off + 4, 4):uint()
+    t:add(F.ms_op, tvb:range(off, 1))
+    t:add(F.ms_status, tvb:range(off + 1, 1))
+    t:add(F.ms_flags, tvb:range(off + 2, 2))
+    t:add(F.ms_id, tvb:range(off + 4, 4))
+    local _, bad = add_addr(tvb, off + 8, t, F.ms_mag, "MAG address")
+    t:add(F.ms_mag4, tvb:range(off + 24, 4))
+    t:add(F.ms_count, tvb:range(off + 28, 4))
+    t:add(F.ms_sum, tvb:range(off + 32, 8))
+    local reply = op == 1 or op == 4
+    local why
+    if op > 5 then why = "unknown op"
+    elseif id == 0 then why = "id 0"
+    elseif fl ~= 0 then why = "flags not 0"
+    elseif not reply and status ~= 0 then why = "a status in a request"
+    elseif bad then why = "MAG address " .. bad end
+    local sum = string.format("%s id %d MAG %s", magsw_op_names[op] or ("op " .. op), id,
+        tostring(tvb:range(off + 8, 16):ipv6()))
+    if reply then sum = sum .. string.format(" status %d", status) end
+    t:append_text(": " .. sum)
+    if why then refuse(t, "bad_magsw", why) end
+    return "MAGSW " .. sum
+end
+
 ---------------------------------------------------------------------------
 -- messages
 ---------------------------------------------------------------------------
@@ -978,7 +1104,8 @@ end
 
 local decoders = { [K_CAPS] = rec_caps, [K_MIPV6] = rec_mipv6, [K_NEW] = rec_new, [K_PMIPV6] = rec_pmipv6,
     [K_ATTACH] = rec_attach, [K_REQUEST] = rec_request, [K_SYNC] = rec_sync, [K_DIGEST] = rec_digest,
-    [K_RANGE] = rec_range, [K_TABLE] = rec_table }
+    [K_RANGE] = rec_range, [K_TABLE] = rec_table, [K_SWITCH] = rec_switch, [K_KEYS] = rec_keys,
+    [K_MAGSW] = rec_magsw }
 -- kinds whose Info summary is the first record's even when there are more
 local summarize_first = { [K_DIGEST] = true, [K_RANGE] = true }
 
