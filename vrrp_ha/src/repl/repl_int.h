@@ -224,6 +224,17 @@ struct resync {
 	struct resync_counters cnt;
 };
 
+/* PMIPv6 records in the replication (pmip.c), sync group "pmip_*". */
+struct pmip_counters {
+	uint64_t tx;         /* records sent */
+	uint64_t tx_no_ext;  /* changes not sent: extensions off (no draft format) */
+	uint64_t tx_errors;  /* records that could not be encoded or staged */
+	uint64_t rx;         /* records taken to the table */
+	uint64_t rx_stale;   /* older timestamp than the entry or its tombstone */
+	uint64_t rx_invalid; /* out of this node's range (MN-ID, HNPs, options) */
+};
+struct vrrp_ha_pmip;
+
 struct repl {
 	struct vrrp_ha *h;
 	struct vrrp_ha_auth *auth; /* the handle (also when auth is off) */
@@ -276,7 +287,27 @@ struct repl {
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
 
 	struct repl_switch sw;
+
+	/* PMIPv6 (pmip.c): a record taken dirty that did not fit the last
+	 * message goes first in the next */
+	struct vrrp_ha_pmip *pmip_held;
+	bool pmip_held_ok;
+	struct pmip_counters pcnt;
 };
+
+/* ---- pmip.c ---- */
+/* PMIPv6 changes waiting in the sending table. */
+size_t repl_pmip_dirty(struct repl *r);
+/* Drop t's queued PMIPv6 changes. */
+void repl_pmip_clear(struct repl *r, struct vrrp_ha_rbc *t);
+/* One extension message of PMIPv6 changes staged (extensions off: dropped,
+ * counted). Returns: records staged. */
+size_t repl_pmip_stage(struct repl *r, uint64_t now);
+/* A peer's PMIPV6 record into t (the gate chose t), with its event. */
+void repl_pmip_rx(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
+                  const struct vrrp_ha_ext_pmipv6 *e, uint64_t now);
+int repl_pmip_register(struct repl *r, struct vrrp_ha_counters_reg *reg);
+void repl_pmip_free(struct repl *r);
 
 static inline const struct vrrp_ha_config *repl_cfg(const struct repl *r)
 {
