@@ -340,6 +340,87 @@ static void test_replication(bool auth)
 		node_free(&n[i]);
 }
 
+/* Framed full sync with its proof, a lost delete repaired by the
+ * anti-entropy digest, the owner's restore after a crash. */
+static void test_sync(bool auth)
+{
+	struct node n[3];
+	struct vrrp_ha_config ca, cb, cc;
+	const unsigned N = 120;
+	uint64_t ts = 0x0000675000000000ull;
+	size_t np;
+
+	cfg_for(&ca, auth, "A");
+	cfg_for(&cb, auth, "B");
+	cfg_for(&cc, auth, "C");
+	nodes_pair(n, &ca, &cb, 3000);
+	add_n(n[0].h, 0, N, ts);
+	nodes_settle(n, 2, 500);
+	CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N);
+
+	/* a fresh backup C: the framed full sync carries them, its END proves it */
+	node_init(&n[2], "C", 100, &cc);
+	vrrp_ha_set_state(n[2].h, VRRP_HA_ST_BACKUP);
+	nodes_settle(n, 3, 3000);
+	CHECK_EQ(vrrp_ha_pmip_count(n[2].h, false), N);
+	CHECK_EQ(count_same(n[2].h, vrrp_ha_get_rbc(n[2].h), 0, N, ts), N);
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[2].h));
+	CHECK(vrrp_ha_counters(n[2].h)->sync_proven >= 1);
+
+	/* three deletes whose packets are lost: the digest finds the
+	 * difference, the repair's proof sweeps them on B and C */
+	for (unsigned i = 0; i < 3; i++) {
+		struct vrrp_ha_pmip p;
+
+		pmip_n(&p, 20 + i, ts);
+		CHECK_EQ(vrrp_ha_pmip_del(n[0].h, p.mnid, p.mnid_len, -1, NULL, 0), 1);
+	}
+	nodes_advance(n, 3, 200);
+	test_loop_packets(n[0].loop, &np);
+	n[0].fed = np; /* lost */
+	CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N);
+	nodes_settle(n, 3, 100);
+	for (unsigned t = 0; t < 40 && (vrrp_ha_pmip_count(n[1].h, false) != N - 3 ||
+	                                vrrp_ha_pmip_count(n[2].h, false) != N - 3);
+	     t++)
+		nodes_settle(n, 3, 250);
+	CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N - 3);
+	CHECK_EQ(vrrp_ha_pmip_count(n[2].h, false), N - 3);
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[1].h));
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[2].h));
+	CHECK(vrrp_ha_counters(n[1].h)->sync_swept >= 3);
+
+	/* the owner crashes; B takes over; the owner comes back empty and
+	 * the restore gives every proxy binding back to its daemon's copy */
+	node_restart(&n[0], "A", 255, &ca);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
+	nodes_settle(n + 1, 2, 500);
+	CHECK_EQ(vrrp_ha_pmip_count(n[2].h, false), N - 3);
+	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_MASTER);
+	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_BACKUP);
+	nodes_settle(n, 3, 5000);
+	CHECK_EQ(vrrp_ha_pmip_count(n[0].h, true), N - 3);
+	CHECK_EQ(count_same(n[0].h, vrrp_ha_get_bc(n[0].h), 0, 20, ts), 20);
+	CHECK(vrrp_ha_counters(n[0].h)->restored >= N - 3);
+	/* master again, the owner replicates its changes as before */
+	add_n(n[0].h, 20, 3, ts + 0x10000);
+	nodes_settle(n, 3, 1000);
+	CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N);
+	CHECK_EQ(vrrp_ha_pmip_count(n[2].h, false), N);
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[1].h));
+	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[2].h));
+	if (getenv("DBG")) {
+		char j[16384];
+
+		for (int k = 0; k < 3; k++) {
+			vrrp_ha_counters_json(n[k].h, j, sizeof(j));
+			fprintf(stderr, "%d: %s\n", k, j);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		node_free(&n[i]);
+}
+
 /* With extensions off nothing can carry them: counted, never sent. */
 static void test_no_ext(void)
 {
@@ -367,6 +448,8 @@ int main(void)
 	test_forms();
 	test_replication(false);
 	test_replication(true);
+	test_sync(false);
+	test_sync(true);
 	test_no_ext();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

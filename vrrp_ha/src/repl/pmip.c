@@ -118,14 +118,29 @@ size_t repl_pmip_stage(struct repl *r, uint64_t now)
 	return n;
 }
 
+/* Is this record part of the answer to our own fetch, the reference
+ * (fetch.c's rule for MIPv6 records: a non-owner takes the answerer's
+ * version; an owner merges)? */
+static bool is_reference(struct repl *r, unsigned bucket, bool from_source)
+{
+	struct fetch *f = &r->f;
+
+	return ((from_source && f->active && f->started && !f->legacy &&
+	         bmap_test(f->want, bucket)) ||
+	        r->rx_reference) &&
+	       !vrrp_ha_is_owner(r->h);
+}
+
 void repl_pmip_rx(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
-                  const struct vrrp_ha_ext_pmipv6 *e, uint64_t now)
+                  const struct vrrp_ha_ext_pmipv6 *e, bool from_source, uint64_t now)
 {
 	struct vrrp_ha_store *s = rbc_store(t);
+	struct fetch *f = &r->f;
 	struct vrrp_ha_pmip p;
 	struct vrrp_ha_pmip_buf b;
 	struct vrrp_ha_record rec, have;
 	enum store_result res;
+	unsigned bucket;
 	int type;
 
 	if (vrrp_ha_pmip_from_ext(e, &p) || vrrp_ha_pmip_to_record(&p, &b, &rec)) {
@@ -138,7 +153,28 @@ void repl_pmip_rx(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid,
 		repl_cnt(r)->rx_rec_over_limit++;
 		return;
 	}
-	res = store_apply(s, &rec, now);
+	bucket = store_bucket_of(&rec.key);
+	if (is_reference(r, bucket, from_source)) {
+		bool overrode = false;
+
+		res = store_apply_sync(s, &rec, now, &overrode);
+		if (overrode)
+			repl_cnt(r)->sync_overrides++;
+	} else {
+		res = store_apply(s, &rec, now);
+	}
+	if (from_source && f->active && f->started && bmap_test(f->want, bucket)) {
+		/* as fetch.c's source_record(): counted and marked */
+		f->records++;
+		f->last_rx = now;
+		if (res == STORE_ADDED || res == STORE_UPDATED || res == STORE_DELETED)
+			bmap_set(f->changed, bucket);
+		if (rec.lifetime_s && f->what == VRRP_HA_EXT_REQ_RECORDS)
+			store_mark(s, &rec.key, now);
+	}
+	/* a change since a proof, in a bucket waiting for the sweep: kept */
+	if (f->active && rec.lifetime_s && bmap_test(f->sweep, bucket))
+		store_mark(s, &rec.key, now);
 	switch (res) {
 	case STORE_STALE:
 		r->pcnt.rx_stale++;
@@ -161,9 +197,161 @@ void repl_pmip_rx(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid,
 		return;
 	vrrp_ha_emit_pmip(r->h, (enum vrrp_ha_event_type)type, tid, VRRP_HA_O_PEER, &have);
 	if (restore && (res == STORE_ADDED || res == STORE_UPDATED)) {
+		/* the owner takes a binding back (draft-deng 4.2.2) */
 		repl_cnt(r)->restored++;
 		vrrp_ha_emit_pmip(r->h, VRRP_HA_E_RESTORED, tid, VRRP_HA_O_PEER, &have);
 	}
+}
+
+/* ---- framed answers, sweeps, digests ------------------------------------ */
+
+/* Records examined per answer step. */
+#define PMIP_SCAN  256
+#define PMIP_BATCH 16
+
+size_t repl_pmip_answer_step(struct repl *r, struct answer *a, uint64_t now, bool *done)
+{
+	struct vrrp_ha_store *s = send_store(r);
+	bool all = a->flags & VRRP_HA_EXT_SYNC_FULL;
+	struct vrrp_ha_record v[PMIP_BATCH];
+	struct vrrp_ha_ext_wr x;
+	size_t scanned = 0, len;
+	unsigned n = 0;
+
+	*done = false;
+	if (!s || !repl_ext_active(r)) {
+		*done = true;
+		return 0;
+	}
+	if (repl_ext_begin(r, &x))
+		return 0;
+	while (scanned < PMIP_SCAN) {
+		uint64_t before = a->pcursor;
+		/* a merge carries the deletes it remembers too (tombstones) */
+		size_t got = a->kind == FULL_MERGE ? store_walk_all(s, VRRP_HA_KIND_PMIPV6,
+		                                                    &a->pcursor, v, PMIP_BATCH, now)
+		                                   : store_walk(s, VRRP_HA_KIND_PMIPV6, &a->pcursor,
+		                                                v, PMIP_BATCH, now);
+		size_t k;
+		bool full = false;
+
+		if (!got) {
+			*done = true;
+			break;
+		}
+		for (k = 0; k < got; k++) {
+			struct vrrp_ha_pmip p;
+			int rc;
+
+			if (!all && !bmap_test(a->want, store_bucket_of(&v[k].key)))
+				continue;
+			if (vrrp_ha_pmip_from_record(&v[k], &p)) {
+				r->pcnt.tx_errors++;
+				continue;
+			}
+			rc = put(&x, &p);
+			if (rc == -ENOSPC && n) {
+				full = true;
+				break;
+			}
+			if (rc) {
+				r->pcnt.tx_errors++;
+				continue;
+			}
+			n++;
+		}
+		if (full) {
+			/* the walk goes on from the record that did not fit: walk
+			 * again from before and skip the ones taken (a cursor is a
+			 * slab index, stable while nothing changes in between) */
+			uint64_t c = before;
+			struct vrrp_ha_record w[PMIP_BATCH];
+
+			a->pcursor = before;
+			if (k)
+				(a->kind == FULL_MERGE ? store_walk_all : store_walk)(
+				        s, VRRP_HA_KIND_PMIPV6, &c, w, k, now);
+			a->pcursor = k ? c : before;
+			break;
+		}
+		scanned += got;
+	}
+	len = n ? vrrp_ha_ext_finish(&x) : 0;
+	if (!len)
+		return 0;
+	if (repl_stage_ext(r, len, n, a->unicast, a->unicast ? &a->to : NULL)) {
+		r->pcnt.tx_errors += n;
+		return 0;
+	}
+	r->pcnt.tx += n;
+	return n;
+}
+
+static void on_swept(void *arg, const struct vrrp_ha_record *rec)
+{
+	struct repl *r = arg;
+
+	repl_cnt(r)->sync_swept++;
+	vrrp_ha_emit_pmip(r->h, VRRP_HA_E_DELETED, VRRP_HA_T_RBC, VRRP_HA_O_PEER, rec);
+}
+
+size_t repl_pmip_sweep_step(struct repl *r, struct vrrp_ha_rbc *t, const uint64_t *bitmap,
+                            uint64_t *cursor, size_t budget, uint64_t now)
+{
+	return t ? store_sweep_step(rbc_store(t), VRRP_HA_KIND_PMIPV6, bitmap, cursor, budget, now,
+	                            on_swept, r)
+	         : 0;
+}
+
+void repl_digest_bucket(struct vrrp_ha_rbc *t, unsigned b, bool marked, uint32_t *count,
+                        uint64_t *sum)
+{
+	uint32_t c;
+	uint64_t s;
+
+	if (marked)
+		rbc_marked_bucket(t, b, count, sum);
+	else
+		rbc_digest_bucket(t, b, count, sum);
+	if (marked)
+		store_marked_bucket(rbc_store(t), VRRP_HA_KIND_PMIPV6, b, &c, &s);
+	else
+		store_digest_bucket(rbc_store(t), VRRP_HA_KIND_PMIPV6, b, &c, &s);
+	*count += c;
+	*sum += s;
+}
+
+void repl_digest_group(struct vrrp_ha_rbc *t, unsigned g, uint32_t *count, uint64_t *sum)
+{
+	uint32_t c;
+	uint64_t s;
+
+	rbc_digest_group(t, g, count, sum);
+	store_digest_group(rbc_store(t), VRRP_HA_KIND_PMIPV6, g, &c, &s);
+	*count += c;
+	*sum += s;
+}
+
+void repl_digest_total(struct vrrp_ha_rbc *t, uint32_t *count, uint64_t *sum)
+{
+	uint32_t c;
+	uint64_t s;
+
+	rbc_digest_total(t, count, sum);
+	store_digest_total(rbc_store(t), VRRP_HA_KIND_PMIPV6, &c, &s);
+	*count += c;
+	*sum += s;
+}
+
+size_t repl_table_count(struct vrrp_ha_rbc *t)
+{
+	return t ? rbc_count(t) + store_count(rbc_store(t), VRRP_HA_KIND_PMIPV6) : 0;
+}
+
+void repl_mark_begin(struct vrrp_ha_rbc *t, const uint64_t *bitmap)
+{
+	rbc_mark_begin(t, bitmap);
+	store_mark_begin(rbc_store(t), VRRP_HA_KIND_PMIPV6, bitmap);
 }
 
 static const void *pcnt_block(const void *arg)

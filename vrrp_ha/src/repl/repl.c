@@ -125,10 +125,7 @@ void repl_range_digest(struct vrrp_ha_rbc *t, unsigned first, unsigned n, bool m
 		uint32_t c;
 		uint64_t s;
 
-		if (marked)
-			rbc_marked_bucket(t, b, &c, &s);
-		else
-			rbc_digest_bucket(t, b, &c, &s);
+		repl_digest_bucket(t, b, marked, &c, &s);
 		*count += c;
 		*sum += s;
 	}
@@ -943,7 +940,7 @@ static void ext_pmipv6(void *arg, const struct vrrp_ha_ext_pmipv6 *m)
 		return;
 	repl_cnt(r)->rx_records++;
 	x->records++;
-	repl_pmip_rx(r, x->t, x->tid, x->restore, m, x->now);
+	repl_pmip_rx(r, x->t, x->tid, x->restore, m, x->from_source, x->now);
 }
 
 static void ext_keys(void *arg, const struct vrrp_ha_ext_keys *k)
@@ -1268,7 +1265,8 @@ void repl_fetch_ended(struct repl *r)
 	if (!r->push_pending)
 		return;
 	r->push_pending = false;
-	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER && rbc_count(vrrp_ha_send_table(r->h)))
+	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER &&
+	    repl_table_count(vrrp_ha_send_table(r->h)))
 		answer_push(r, FULL_TAKEOVER);
 }
 
@@ -1485,7 +1483,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		 * (its END would let backups sweep what it lacks): after */
 		if (repl_fetch_blocks_push(r))
 			r->push_pending = true;
-		else if (rbc_count(vrrp_ha_send_table(h)))
+		else if (repl_table_count(vrrp_ha_send_table(h)))
 			answer_push(r, FULL_TAKEOVER);
 		vrrp_ha_arm_us(h, 0);
 	}
@@ -1526,7 +1524,8 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 		if (now >= r->next_refresh_ms) {
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
-			if (!answer_busy(r) && !repl_fetch_blocks_push(r) && rbc_count(stab)) {
+			if (!answer_busy(r) && !repl_fetch_blocks_push(r) &&
+			    repl_table_count(stab)) {
 				repl_cnt(r)->refreshes++;
 				answer_push(r, FULL_REFRESH);
 			}
