@@ -1117,6 +1117,17 @@ static void state_hold_peers(struct ctl_client *cl, bool json)
 	state_switch(cl, json);
 }
 
+/* The digest of t's PMIPv6 records (store.h): equal tables, equal digests. */
+static uint64_t pmip_digest(struct vrrp_ha_rbc *t)
+{
+	uint32_t c = 0;
+	uint64_t d = 0;
+
+	if (t)
+		store_digest_total(rbc_store(t), VRRP_HA_KIND_PMIPV6, &c, &d);
+	return d;
+}
+
 static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -1142,8 +1153,11 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 		           "\"rbc_digest\":\"%016" PRIx64 "\",\"bc_digest\":\"%016" PRIx64 "\"",
 		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
 		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
-		out_printf(cl, ",\"rbc_pmip\":%zu,\"bc_pmip\":%zu", vrrp_ha_pmip_count(h, false),
-		           vrrp_ha_pmip_count(h, true));
+		out_printf(cl,
+		           ",\"rbc_pmip\":%zu,\"bc_pmip\":%zu,\"rbc_pmip_digest\":\"%016" PRIx64
+		           "\",\"bc_pmip_digest\":\"%016" PRIx64 "\"",
+		           vrrp_ha_pmip_count(h, false), vrrp_ha_pmip_count(h, true),
+		           pmip_digest(rbc), pmip_digest(bc));
 		state_hold_peers(cl, true);
 		out_str(cl, "}\nOK\n");
 		return;
@@ -1155,8 +1169,11 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
 	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc,
 	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
-	out_printf(cl, "rbc_pmip %zu\nbc_pmip %zu\n", vrrp_ha_pmip_count(h, false),
-	           vrrp_ha_pmip_count(h, true));
+	out_printf(cl,
+	           "rbc_pmip %zu\nbc_pmip %zu\nrbc_pmip_digest %016" PRIx64
+	           "\nbc_pmip_digest %016" PRIx64 "\n",
+	           vrrp_ha_pmip_count(h, false), vrrp_ha_pmip_count(h, true), pmip_digest(rbc),
+	           pmip_digest(bc));
 	state_hold_peers(cl, false);
 	out_str(cl, "OK\n");
 }
