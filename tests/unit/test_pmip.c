@@ -331,6 +331,25 @@ static void test_replication(bool auth)
 	CHECK_EQ(count_same(n[1].h, vrrp_ha_get_rbc(n[1].h), 12, 1, ts + 0x20000), 1);
 	digests_equal(vrrp_ha_get_bc(n[0].h), vrrp_ha_get_rbc(n[1].h));
 
+	/* a short lifetime runs out on both nodes: EXPIRE events, no delete sent */
+	{
+		struct vrrp_ha_pmip p;
+
+		pmip_n(&p, 30, ts + 0x30000);
+		p.lifetime_s = 8;
+		CHECK_EQ(vrrp_ha_pmip_add(n[0].h, &p), STORE_UPDATED);
+		nodes_settle(n, 2, 500);
+		CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N - 1);
+		nodes_advance(n, 2, 9000);
+		nodes_carry(n, 2);
+		CHECK_EQ(vrrp_ha_pmip_count(n[0].h, true), N - 2);
+		CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N - 2);
+		CHECK_EQ(ev_pmip[VRRP_HA_E_EXPIRED], 1);
+		add_n(n[0].h, 30, 1, ts + 0x40000);
+		nodes_settle(n, 2, 500);
+		CHECK_EQ(vrrp_ha_pmip_count(n[1].h, false), N - 1);
+	}
+
 	/* a failover: B, master, keeps them and sends its own changes */
 	vrrp_ha_set_state(n[1].h, VRRP_HA_ST_MASTER);
 	vrrp_ha_set_state(n[0].h, VRRP_HA_ST_BACKUP);
