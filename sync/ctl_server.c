@@ -27,6 +27,8 @@
 #include "vrrp_ha/resync.h"
 #include "vrrp_ha/mopt.h"
 #include "vrrp_ha/rbc.h"
+#include "vrrp_ha/pmip.h"
+#include "vrrp_ha/store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -55,7 +57,7 @@
 #define CTL_SHOW_BATCH       256
 #define CTL_IMPORT_ERRS      10
 #define CTL_ACCEPT_PER_EVENT 16
-#define CTL_MAX_TOKENS       8
+#define CTL_MAX_TOKENS       16
 /* At the connection limit the least recently active client idle this long
  * is closed to make room (a fresh connection is never evicted). */
 #define CTL_EVICT_MIN_IDLE_MS 1000
@@ -97,7 +99,7 @@ struct ctl_client {
 	unsigned imp_nmsg;
 	char imp_msg[CTL_IMPORT_ERRS][288];
 
-	bool show_active, show_bc, show_json;
+	bool show_active, show_bc, show_json, show_pmip;
 	uint64_t show_cursor, show_count;
 
 	uint64_t last_active_ms; /* last input read or output written */
@@ -515,6 +517,9 @@ static void import_finish(struct ctl_client *cl, bool terminated)
 	cl->mode = CTL_MODE_CMD;
 }
 
+static const char *pmip_line(struct ctl_client *cl, char **tok, int ntok, char *err, size_t errlen,
+                             char *ok_msg, size_t oklen);
+
 static void import_line(struct ctl_client *cl, char *line)
 {
 	char *tok[CTL_MAX_TOKENS];
@@ -540,6 +545,15 @@ static void import_line(struct ctl_client *cl, char *line)
 		import_error(cl, "too many fields");
 		return;
 	}
+	if (n >= 1 && !strcmp(tok[0], "pmip")) {
+		char ok[64];
+
+		if (pmip_line(cl, tok + 1, n - 1, err, sizeof(err), ok, sizeof(ok)))
+			import_error(cl, err);
+		else
+			cl->imp_ok++;
+		return;
+	}
 	if (!parse_binding(tok, n, &b, err, sizeof(err))) {
 		import_error(cl, err);
 		return;
@@ -551,11 +565,239 @@ static void import_line(struct ctl_client *cl, char *line)
 		cl->imp_ok++;
 }
 
+/* ---- PMIPv6 proxy bindings (docs/pmipv6.md) ------------------------------ */
+
+static ssize_t parse_hex(const char *s, uint8_t *out, size_t cap);
+
+#define PMIP_ADD_USAGE                                                                             \
+	"pmip add <mnid> <hnp/len>[,<hnp/len>...] <pcoa> <lifetime_s> <timestamp> [att <n>] "      \
+	"[llid <hex>] [lla <addr>] [tunnel <id>]"
+#define PMIP_DEL_USAGE "pmip del <mnid> [att <n>] [llid <hex>]"
+
+static bool pmip_mnid(const char *s, uint8_t *out, size_t *len, char *err, size_t errlen)
+{
+	int n = vrrp_ha_pmip_mnid_parse(s, out, VRRP_HA_MNID_MAX);
+
+	if (n < 0) {
+		snprintf(err, errlen,
+		         "bad MN-ID '%.32s': an NAI of 1..%u bytes, or 0x<hex> of the RFC 4283 "
+		         "option body (subtype, id: 2..%u bytes)",
+		         s, VRRP_HA_MNID_MAX - 1, VRRP_HA_MNID_MAX);
+		return false;
+	}
+	*len = (size_t)n;
+	return true;
+}
+
+/* "a/len,b/len": RFC 5213 8.3, prefix length 1..128. */
+static bool pmip_hnps(char *s, struct vrrp_ha_pmip *p, char *err, size_t errlen)
+{
+	char *save = NULL, *h;
+
+	p->nhnp = 0;
+	for (h = strtok_r(s, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+		char *slash = strchr(h, '/');
+		unsigned long plen;
+
+		if (p->nhnp == VRRP_HA_PMIP_MAX_HNP) {
+			snprintf(err, errlen, "more than %u HNPs", VRRP_HA_PMIP_MAX_HNP);
+			return false;
+		}
+		if (!slash || !parse_uint(slash + 1, 1, 128, &plen)) {
+			snprintf(err, errlen, "bad HNP length in '%.64s': <prefix>/<1..128>", h);
+			return false;
+		}
+		*slash = 0;
+		if (inet_pton(AF_INET6, h, &p->hnp[p->nhnp].prefix) != 1) {
+			snprintf(err, errlen, "bad HNP '%.64s': not an IPv6 prefix", h);
+			return false;
+		}
+		p->hnp[p->nhnp++].plen = (uint8_t)plen;
+	}
+	if (!p->nhnp) {
+		snprintf(err, errlen, "no HNP");
+		return false;
+	}
+	return true;
+}
+
+/* RFC 5213 8.8: the 64-bit 48.16 fixed-point value, decimal or 0x hex. */
+static bool pmip_timestamp(const char *s, uint64_t *ts)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*ts = strtoull(s, &end, 0);
+	return !errno && !*end && *ts;
+}
+
+/* [att N] [llid HEX] [lla ADDR] [tunnel ID], each at most once. */
+static bool pmip_extras(char **tok, int ntok, bool del, struct vrrp_ha_pmip *p, int *att, char *err,
+                        size_t errlen)
+{
+	unsigned seen = 0;
+
+	*att = -1;
+	for (int i = 0; i < ntok; i += 2) {
+		const char *k = tok[i], *v = i + 1 < ntok ? tok[i + 1] : NULL;
+		unsigned long n;
+		unsigned bit = !strcmp(k, "att")      ? 1
+		               : !strcmp(k, "llid")   ? 2
+		               : !strcmp(k, "lla")    ? 4
+		               : !strcmp(k, "tunnel") ? 8
+		                                      : 0;
+
+		if (!bit || (del && bit > 2) || !v || (seen & bit)) {
+			snprintf(err, errlen, "bad option '%.32s': expected %s", k,
+			         del ? PMIP_DEL_USAGE : PMIP_ADD_USAGE);
+			return false;
+		}
+		seen |= bit;
+		if (bit == 1) {
+			if (!parse_uint(v, 0, 255, &n)) {
+				snprintf(err, errlen, "bad att '%.32s': 0..255 (RFC 5213 8.5)", v);
+				return false;
+			}
+			p->att = (uint8_t)n;
+			*att = (int)n;
+		} else if (bit == 2) {
+			ssize_t l = parse_hex(v, p->llid, sizeof(p->llid));
+
+			if (l < 1) {
+				snprintf(err, errlen, "bad llid '%.32s': 1..%u bytes of hex", v,
+				         VRRP_HA_PMIP_LLID_MAX);
+				return false;
+			}
+			p->llid_len = (size_t)l;
+		} else if (bit == 4) {
+			if (inet_pton(AF_INET6, v, &p->lla) != 1 ||
+			    !IN6_IS_ADDR_LINKLOCAL(&p->lla)) {
+				snprintf(err, errlen, "bad lla '%.64s': an IPv6 link-local address",
+				         v);
+				return false;
+			}
+			p->has_lla = true;
+		} else {
+			if (!parse_uint(v, 0, UINT32_MAX, &n)) {
+				snprintf(err, errlen, "bad tunnel '%.32s': 0..4294967295", v);
+				return false;
+			}
+			p->tunnel_id = (uint32_t)n;
+		}
+	}
+	return true;
+}
+
+/* MNID HNP[,HNP..] PCOA LIFETIME TIMESTAMP [options] */
+static bool parse_pmip_add(char **tok, int ntok, struct vrrp_ha_pmip *p, char *err, size_t errlen)
+{
+	unsigned long v;
+	int att;
+
+	memset(p, 0, sizeof(*p));
+	if (ntok < 5) {
+		snprintf(err, errlen, "expected %s", PMIP_ADD_USAGE);
+		return false;
+	}
+	if (!pmip_mnid(tok[0], p->mnid, &p->mnid_len, err, errlen) ||
+	    !pmip_hnps(tok[1], p, err, errlen) ||
+	    !parse_addr("PCoA", tok[2], &p->pcoa, err, errlen))
+		return false;
+	if (!parse_uint(tok[3], 1, CTL_LIFETIME_MAX, &v)) {
+		snprintf(err, errlen, "bad lifetime '%.32s': seconds, 1..%u", tok[3],
+		         CTL_LIFETIME_MAX);
+		return false;
+	}
+	p->lifetime_s = (uint32_t)v;
+	if (!pmip_timestamp(tok[4], &p->timestamp)) {
+		snprintf(err, errlen,
+		         "bad timestamp '%.32s': RFC 5213 8.8 64-bit 48.16 fixed point, decimal or "
+		         "0x hex, not 0",
+		         tok[4]);
+		return false;
+	}
+	/* RFC 5213 8.1: the P flag of a Proxy Binding Update */
+	p->flags = 0x0200;
+	return pmip_extras(tok + 5, ntok - 5, false, p, &att, err, errlen);
+}
+
+static const char *pmip_result(int res)
+{
+	switch (res) {
+	case STORE_ADDED:
+		return "OK added";
+	case STORE_UPDATED:
+		return "OK updated";
+	case STORE_REFRESHED:
+		return "OK refreshed";
+	case STORE_STALE:
+		return "ERR stale timestamp (RFC 5213 5.5: older than the binding held)";
+	case STORE_NOMEM:
+		return "ERR table full (max_bindings) or out of memory";
+	default:
+		return "ERR not applied";
+	}
+}
+
+/* One "pmip add|del ..." (tok after "pmip"). Returns: NULL, or the error
+ * written to err; *ok_msg the success text. */
+static const char *pmip_line(struct ctl_client *cl, char **tok, int ntok, char *err, size_t errlen,
+                             char *ok_msg, size_t oklen)
+{
+	struct vrrp_ha_pmip p;
+
+	if (ntok >= 1 && !strcmp(tok[0], "add")) {
+		const char *res;
+
+		if (!parse_pmip_add(tok + 1, ntok - 1, &p, err, errlen))
+			return err;
+		res = pmip_result(vrrp_ha_pmip_add(cl->srv->h, &p));
+		if (!strncmp(res, "ERR ", 4)) {
+			snprintf(err, errlen, "%s", res + 4);
+			return err;
+		}
+		snprintf(ok_msg, oklen, "%s", res);
+		return NULL;
+	}
+	if (ntok >= 2 && !strcmp(tok[0], "del")) {
+		int att;
+		size_t n;
+
+		memset(&p, 0, sizeof(p));
+		if (!pmip_mnid(tok[1], p.mnid, &p.mnid_len, err, errlen) ||
+		    !pmip_extras(tok + 2, ntok - 2, true, &p, &att, err, errlen))
+			return err;
+		n = vrrp_ha_pmip_del(cl->srv->h, p.mnid, p.mnid_len, att,
+		                     p.llid_len ? p.llid : NULL, p.llid_len);
+		if (!n) {
+			snprintf(err, errlen, "not found");
+			return err;
+		}
+		snprintf(ok_msg, oklen, "OK deleted %zu", n);
+		return NULL;
+	}
+	snprintf(err, errlen, "expected %s | %s", PMIP_ADD_USAGE, PMIP_DEL_USAGE);
+	return err;
+}
+
+static void cmd_pmip(struct ctl_client *cl, char **tok, int ntok)
+{
+	char err[256], ok[64];
+
+	if (pmip_line(cl, tok, ntok, err, sizeof(err), ok, sizeof(ok)))
+		out_printf(cl, "ERR %s\n", err);
+	else
+		out_printf(cl, "%s\n", ok);
+}
+
 static void show_fill(struct ctl_client *cl);
+static void show_fill_mipv6(struct ctl_client *cl);
 
 static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
 {
-	bool bc = false, json = false, seen_table = false;
+	bool bc = false, json = false, seen_table = false, pmip = false;
 
 	for (int i = 0; i < ntok; i++) {
 		if (!seen_table && (!strcmp(tok[i], "rbc") || !strcmp(tok[i], "bc"))) {
@@ -563,12 +805,17 @@ static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
 			seen_table = true;
 		} else if (!json && !strcmp(tok[i], "json")) {
 			json = true;
+		} else if (!pmip && !strcmp(tok[i], "pmip")) {
+			pmip = true;
 		} else {
-			out_printf(cl, "ERR usage: show [rbc|bc] [json] (bad argument '%.32s')\n",
-			           tok[i]);
+			out_printf(
+			        cl,
+			        "ERR usage: show [rbc|bc] [json] [pmip] (bad argument '%.32s')\n",
+			        tok[i]);
 			return;
 		}
 	}
+	cl->show_pmip = pmip;
 	cl->show_active = true;
 	cl->show_bc = bc;
 	cl->show_json = json;
@@ -577,15 +824,97 @@ static void cmd_show(struct ctl_client *cl, char **tok, int ntok)
 	if (json) {
 		out_str(cl, "{\"instance\":");
 		out_json_str(cl, vrrp_ha_iname(cl->srv->h));
-		out_printf(cl, ",\"table\":\"%s\",\"bindings\":[\n", bc ? "bc" : "rbc");
+		out_printf(cl, ",\"table\":\"%s\",\"%s\":[\n", bc ? "bc" : "rbc",
+		           pmip ? "pmip" : "bindings");
+	} else if (pmip) {
+		out_str(cl, "MNID HNPS PCOA LIFETIME TIMESTAMP ATT TUNNEL LLID LLA\n");
 	} else {
 		out_str(cl, "HOA COA SEQ FLAGS LIFETIME\n");
 	}
 	show_fill(cl);
 }
 
+/* One PMIPv6 row (text or JSON) into cl's output. */
+static void show_pmip_row(struct ctl_client *cl, const struct vrrp_ha_record *rec)
+{
+	struct vrrp_ha_pmip p;
+	char mnid[2 * VRRP_HA_MNID_MAX + 3], pcoa[INET6_ADDRSTRLEN], lla[INET6_ADDRSTRLEN] = "-";
+	char hnps[VRRP_HA_PMIP_MAX_HNP * (INET6_ADDRSTRLEN + 7) + 1] = "";
+	char llid[2 * VRRP_HA_PMIP_LLID_MAX + 3] = "-";
+	size_t off = 0;
+
+	if (vrrp_ha_pmip_from_record(rec, &p))
+		return;
+	vrrp_ha_pmip_mnid_text(p.mnid, p.mnid_len, mnid, sizeof(mnid));
+	for (unsigned i = 0; i < p.nhnp; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &p.hnp[i].prefix, a, sizeof(a));
+		off += (size_t)snprintf(hnps + off, sizeof(hnps) - off,
+		                        cl->show_json ? "%s\"%s/%u\"" : "%s%s/%u", i ? "," : "", a,
+		                        p.hnp[i].plen);
+	}
+	inet_ntop(AF_INET6, &p.pcoa, pcoa, sizeof(pcoa));
+	if (p.has_lla)
+		inet_ntop(AF_INET6, &p.lla, lla, sizeof(lla));
+	if (p.llid_len) {
+		size_t o = (size_t)snprintf(llid, sizeof(llid), "0x");
+
+		for (size_t i = 0; i < p.llid_len; i++)
+			o += (size_t)snprintf(llid + o, sizeof(llid) - o, "%02x", p.llid[i]);
+	}
+	if (cl->show_json)
+		out_printf(cl,
+		           "%s{\"mnid\":\"%s\",\"hnps\":[%s],\"pcoa\":\"%s\",\"lifetime\":%" PRIu32
+		           ",\"timestamp\":%" PRIu64 ",\"att\":%u,\"tunnel\":%" PRIu32
+		           ",\"flags\":%u%s%s%s%s%s%s}\n",
+		           cl->show_count ? "," : "", mnid, hnps, pcoa, rec->lifetime_s,
+		           p.timestamp, p.att, p.tunnel_id, p.flags,
+		           p.llid_len ? ",\"llid\":\"" : "", p.llid_len ? llid : "",
+		           p.llid_len ? "\"" : "", p.has_lla ? ",\"lla\":\"" : "",
+		           p.has_lla ? lla : "", p.has_lla ? "\"" : "");
+	else
+		out_printf(cl, "%s %s %s %" PRIu32 " 0x%016" PRIx64 " %u %" PRIu32 " %s %s\n", mnid,
+		           hnps, pcoa, rec->lifetime_s, p.timestamp, p.att, p.tunnel_id, llid, lla);
+	cl->show_count++;
+}
+
+/* The PMIPv6 view of show: rows of the table's PMIPv6 records. */
+static void show_fill_pmip(struct ctl_client *cl)
+{
+	struct vrrp_ha *h = cl->srv->h;
+	struct vrrp_ha_rbc *t = cl->show_bc ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
+	struct vrrp_ha_record v[CTL_SHOW_BATCH];
+
+	while (cl->show_active && !cl->closing && out_pending(cl) < CTL_OUT_HIGH) {
+		size_t n = t ? store_walk(rbc_store(t), VRRP_HA_KIND_PMIPV6, &cl->show_cursor, v,
+		                          CTL_SHOW_BATCH, vrrp_ha_now(h))
+		             : 0;
+
+		if (n == 0) {
+			cl->show_active = false;
+			if (cl->show_json)
+				out_str(cl, "]}\nOK\n");
+			else
+				out_printf(cl, "OK %" PRIu64 " proxy bindings\n", cl->show_count);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			show_pmip_row(cl, &v[i]);
+	}
+}
+
 /* Produce rows until the output buffer is high or the walk is done. */
 static void show_fill(struct ctl_client *cl)
+{
+	if (cl->show_pmip) {
+		show_fill_pmip(cl);
+		return;
+	}
+	show_fill_mipv6(cl);
+}
+
+static void show_fill_mipv6(struct ctl_client *cl)
 {
 	struct vrrp_ha *h = cl->srv->h;
 	struct vrrp_ha_rbc *t = cl->show_bc ? vrrp_ha_get_bc(h) : vrrp_ha_get_rbc(h);
@@ -788,6 +1117,17 @@ static void state_hold_peers(struct ctl_client *cl, bool json)
 	state_switch(cl, json);
 }
 
+/* The digest of t's PMIPv6 records (store.h): equal tables, equal digests. */
+static uint64_t pmip_digest(struct vrrp_ha_rbc *t)
+{
+	uint32_t c = 0;
+	uint64_t d = 0;
+
+	if (t)
+		store_digest_total(rbc_store(t), VRRP_HA_KIND_PMIPV6, &c, &d);
+	return d;
+}
+
 static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -813,6 +1153,11 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 		           "\"rbc_digest\":\"%016" PRIx64 "\",\"bc_digest\":\"%016" PRIx64 "\"",
 		           vrrp_ha_is_owner(h) ? "true" : "false", nrbc, nbc, vrrp_ha_tx_backlog(h),
 		           mrbc, mbc, vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
+		out_printf(cl,
+		           ",\"rbc_pmip\":%zu,\"bc_pmip\":%zu,\"rbc_pmip_digest\":\"%016" PRIx64
+		           "\",\"bc_pmip_digest\":\"%016" PRIx64 "\"",
+		           vrrp_ha_pmip_count(h, false), vrrp_ha_pmip_count(h, true),
+		           pmip_digest(rbc), pmip_digest(bc));
 		state_hold_peers(cl, true);
 		out_str(cl, "}\nOK\n");
 		return;
@@ -824,6 +1169,11 @@ static void cmd_state(struct ctl_client *cl, char **tok, int ntok)
 	           vrrp_ha_iname(h), vrrp_ha_vrid(h), vrrp_ha_state_name(vrrp_ha_get_state(h)),
 	           vrrp_ha_is_owner(h) ? "yes" : "no", nrbc, nbc, vrrp_ha_tx_backlog(h), mrbc, mbc,
 	           vrrp_ha_sync_state_name(vrrp_ha_sync_state(h)), drbc, dbc);
+	out_printf(cl,
+	           "rbc_pmip %zu\nbc_pmip %zu\nrbc_pmip_digest %016" PRIx64
+	           "\nbc_pmip_digest %016" PRIx64 "\n",
+	           vrrp_ha_pmip_count(h, false), vrrp_ha_pmip_count(h, true), pmip_digest(rbc),
+	           pmip_digest(bc));
 	state_hold_peers(cl, false);
 	out_str(cl, "OK\n");
 }
@@ -953,14 +1303,15 @@ static void watch_event(void *arg, const struct vrrp_ha_event *ev)
 
 static void cmd_watch(struct ctl_client *cl, char **tok, int ntok)
 {
-	uint32_t mask = VRRP_HA_EMASK_ALL & ~VRRP_HA_EMASK(VRRP_HA_E_REFRESHED);
+	uint32_t mask =
+	        (VRRP_HA_EMASK_ALL & ~VRRP_HA_EMASK(VRRP_HA_E_REFRESHED)) | VRRP_HA_EMASK_PMIP;
 	bool json = false;
 
 	for (int i = 0; i < ntok; i++) {
 		if (!strcmp(tok[i], "json"))
 			json = true;
 		else if (!strcmp(tok[i], "all"))
-			mask = VRRP_HA_EMASK_ALL;
+			mask = VRRP_HA_EMASK_ALL | VRRP_HA_EMASK_PMIP;
 		else {
 			out_str(cl, "ERR usage: watch [json] [all]\n");
 			return;
@@ -1228,7 +1579,12 @@ static const struct ctl_cmd {
         {"del", cmd_del, 1, 1, "<hoa>", "delete a binding"},
         {"flush", cmd_flush, 0, 0, "", "delete every binding"},
         {"import", cmd_import, 0, 0, "", "bindings follow, one a line, up to a line '.'"},
-        {"show", cmd_show, 0, 2, "[rbc|bc] [json]", "list the RBC or the daemon's BC copy"},
+        {"show", cmd_show, 0, 3, "[rbc|bc] [json] [pmip]",
+         "list the RBC or the daemon's BC copy (pmip: its PMIPv6 proxy bindings)"},
+        {"pmip", cmd_pmip, 2, CTL_MAX_TOKENS - 1,
+         "add <mnid> <hnp/len>[,...] <pcoa> <lifetime_s> <timestamp> [att <n>] [llid <hex>] "
+         "[lla <addr>] [tunnel <id>] | del <mnid> [att <n>] [llid <hex>]",
+         "add / update or delete PMIPv6 proxy bindings (docs/pmipv6.md)"},
         {"resync", cmd_resync, 1, CTL_MAX_TOKENS - 1, "<hoa> [<hoa>...]",
          "ask the master for these bindings and wait for its answer"},
         {"attach", cmd_attach, 4, 4, "<hoa> aaa|vendor <code> <hex>|-",

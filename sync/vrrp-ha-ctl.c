@@ -91,7 +91,12 @@ static void usage(FILE *f, const char *prog)
 	        "                                      letters or 0xNNNN; default H)\n"
 	        "  del HOA                             delete a binding\n"
 	        "  flush                               delete every binding\n"
-	        "  show [--bc] [--json]                list the RBC (or the daemon's BC copy)\n"
+	        "  show [--bc] [--json] [--pmip]       list the RBC (or the daemon's BC copy;\n"
+	        "                                      --pmip: its PMIPv6 proxy bindings)\n"
+	        "  pmip add MNID HNP/LEN[,HNP/LEN...] PCOA LIFETIME_S TIMESTAMP [att N]\n"
+	        "       [llid HEX] [lla ADDR] [tunnel ID]\n"
+	        "                                      add or update a PMIPv6 proxy binding\n"
+	        "  pmip del MNID [att N] [llid HEX]    delete an MN's proxy bindings\n"
 	        "  stats [--json]                      counters\n"
 	        "  state [--json]                      instance state, table sizes, hold, peers\n"
 	        "  hold [PRIO]                         hold the VRRP priority at PRIO (1..254,\n"
@@ -104,7 +109,8 @@ static void usage(FILE *f, const char *prog)
 	        "  watch [--json] [--all] [--count N]  print events as they happen (--all: with\n"
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
-	        "                                      HOA COA LIFETIME_S SEQ [FLAGS]\n"
+	        "                                      HOA COA LIFETIME_S SEQ [FLAGS], or\n"
+	        "                                      pmip add|del ... (as the command)\n"
 	        "  attach HOA aaa|vendor CODE HEX|-    set (or - remove) AAA / vendor state of a\n"
 	        "                                      binding (aaa CODE: AVP code; vendor CODE:\n"
 	        "                                      ENTERPRISE:SUBTYPE)\n"
@@ -514,11 +520,13 @@ static int put_words(struct cli *c, const char *cmd, char **w, int n, bool allow
 /* show/stats/state: the options allowed, mapped to protocol words. */
 static int put_view(struct cli *c, const char *cmd, char **w, int n, bool table_opts)
 {
-	bool json = false, bc = false;
+	bool json = false, bc = false, pmip = false;
 
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(w[i], "--json") || !strcmp(w[i], "json")) {
 			json = true;
+		} else if (table_opts && (!strcmp(w[i], "--pmip") || !strcmp(w[i], "pmip"))) {
+			pmip = true;
 		} else if (table_opts && (!strcmp(w[i], "--bc") || !strcmp(w[i], "bc"))) {
 			bc = true;
 		} else if (table_opts && (!strcmp(w[i], "--rbc") || !strcmp(w[i], "rbc"))) {
@@ -533,6 +541,8 @@ static int put_view(struct cli *c, const char *cmd, char **w, int n, bool table_
 		put(c, bc ? " bc" : " rbc", bc ? 3 : 4);
 	if (json)
 		put(c, " json", 5);
+	if (pmip)
+		put(c, " pmip", 5);
 	put(c, "\n", 1);
 	return 0;
 }
@@ -606,6 +616,15 @@ static int build(struct cli *c, char **argv, int argc)
 		return put_view(c, "show", a, n, true);
 	if (!strcmp(cmd, "attach"))
 		return build_attach(c, a, n);
+	if (!strcmp(cmd, "pmip")) {
+		/* docs/pmipv6.md: the server checks every field */
+		c->ok_text = true;
+		if (n < 2 || n > 14 || (strcmp(a[0], "add") && strcmp(a[0], "del"))) {
+			fprintf(stderr, "%s: pmip add|del MNID ... (see --help)\n", c->prog);
+			return -1;
+		}
+		return put_words(c, "pmip", a, n, false);
+	}
 	if (!strcmp(cmd, "resync"))
 		return build_resync(c, a, n);
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "state"))

@@ -22,6 +22,8 @@
 #include "ctl_client.h"
 #include "test_loop.h"
 #include "vrrp_ha/ctl.h"
+#include "vrrp_ha/pmip.h"
+#include "vrrp_ha/store.h"
 
 #include "check.h"
 
@@ -993,6 +995,147 @@ static void run_test(const char *name, void (*fn)(void))
 	        now_s() - t0);
 }
 
+/* PMIPv6 proxy bindings: pmip add / del, import of pmip lines, show pmip,
+ * state, and a clear ERR for every bad field. */
+static void test_pmip(void)
+{
+	struct env e;
+	char *r;
+
+	env_init(&e, 255);
+	e.c = vrrp_ha_ctl_open(e.h, test_loop_ops(), e.l, e.path, 0600);
+	CHECK(status_is(cmd(&e, "pmip add mn1@lma.example 2001:db8:1::/64 2001:db8:ac::1 600 "
+	                        "0x675000000000"),
+	                "OK added"));
+	CHECK(status_is(cmd(&e, "pmip add mn1@lma.example 2001:db8:1::/64 2001:db8:ac::1 600 "
+	                        "0x675000000000"),
+	                "OK refreshed"));
+	CHECK(status_is(cmd(&e, "pmip add mn1@lma.example 2001:db8:1::/64,2001:db8:2::/56 "
+	                        "2001:db8:ac::2 600 0x675000010000 att 4 llid 0x020000000001 lla "
+	                        "fe80::1 tunnel 17"),
+	                "OK updated"));
+	CHECK(status_is(cmd(&e, "pmip add mn1@lma.example 2001:db8:1::/64 2001:db8:ac::2 600 "
+	                        "0x675000000000"),
+	                "ERR stale timestamp (RFC 5213 5.5: older than the binding held)"));
+	CHECK(status_is(cmd(&e, "pmip add 0x016d6e32 2001:db8:3::/64 2001:db8:ac::2 600 1 att 3"),
+	                "OK added"));
+	CHECK_EQ(vrrp_ha_pmip_count(e.h, true), 2);
+	r = cmd(&e, "show bc pmip");
+	CHECK_CONTAINS(r, "MNID HNPS PCOA LIFETIME TIMESTAMP ATT TUNNEL LLID LLA\n");
+	CHECK_CONTAINS(r, "mn1@lma.example 2001:db8:1::/64,2001:db8:2::/56 2001:db8:ac::2 600 "
+	                  "0x0000675000010000 4 17 0x020000000001 fe80::1\n");
+	CHECK_CONTAINS(r, "mn2 2001:db8:3::/64 2001:db8:ac::2 ");
+	CHECK_CONTAINS(r, "OK 2 proxy bindings\n");
+	free(r);
+	r = cmd(&e, "show bc json pmip");
+	CHECK_CONTAINS(r, "\"pmip\":[");
+	CHECK_CONTAINS(r, "{\"mnid\":\"mn1@lma.example\",\"hnps\":[\"2001:db8:1::/64\","
+	                  "\"2001:db8:2::/56\"],\"pcoa\":\"2001:db8:ac::2\"");
+	CHECK_CONTAINS(r, "\"llid\":\"0x020000000001\",\"lla\":\"fe80::1\"}");
+	CHECK(json_ok(r));
+	free(r);
+	r = cmd(&e, "show pmip");
+	CHECK_CONTAINS(r, "OK 0 proxy bindings\n"); /* the RBC holds none */
+	free(r);
+	r = cmd(&e, "state");
+	CHECK_CONTAINS(r, "\nbc_pmip 2\n");
+	CHECK_CONTAINS(r, "\nrbc_pmip 0\n");
+	free(r);
+	r = cmd(&e, "state json");
+	CHECK_CONTAINS(r, "\"bc_pmip\":2");
+	free(r);
+
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+	        {"pmip", "ERR usage: pmip"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600", "ERR expected pmip add <mnid>"},
+	        {"pmip add 0x01 2001:db8:1::/64 2001:db8:ac::1 600 1", "ERR bad MN-ID '0x01'"},
+	        {"pmip add mn 2001:db8:1:: 2001:db8:ac::1 600 1",
+	         "ERR bad HNP length in '2001:db8:1::'"},
+	        {"pmip add mn 2001:db8:1::/129 2001:db8:ac::1 600 1", "ERR bad HNP length"},
+	        {"pmip add mn 2001:db8:1::/0 2001:db8:ac::1 600 1", "ERR bad HNP length"},
+	        {"pmip add mn 2001:db8:zz::/64 2001:db8:ac::1 600 1",
+	         "ERR bad HNP '2001:db8:zz::'"},
+	        {"pmip add mn 2001:db8:1::/64 fe80::1 600 1", "ERR bad PCoA 'fe80::1': link-local"},
+	        {"pmip add mn 2001:db8:1::/64 ff02::1 600 1", "ERR bad PCoA 'ff02::1'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 0 1", "ERR bad lifetime '0'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 0", "ERR bad timestamp '0'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 x12", "ERR bad timestamp 'x12'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 0x1ffffffffffffffff",
+	         "ERR bad timestamp"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 -1", "ERR bad timestamp '-1'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 att 256", "ERR bad att '256'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 att", "ERR bad option 'att'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 att 1 att 2",
+	         "ERR bad option 'att'"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 llid 0xzz", "ERR bad llid"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 lla 2001:db8::1",
+	         "ERR bad lla '2001:db8::1': an IPv6 link-local address"},
+	        {"pmip add mn 2001:db8:1::/64 2001:db8:ac::1 600 1 color red",
+	         "ERR bad option 'color'"},
+	        {"pmip del mn tunnel 3", "ERR bad option 'tunnel'"},
+	        {"pmip del nobody@lma.example", "ERR not found"},
+	        {"pmip frob x", "ERR expected pmip add"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = cmd(&e, "%s", bad[i].line);
+		if (!starts_with(status_of(r), bad[i].want))
+			fprintf(stderr, "line '%s'\n", bad[i].line);
+		CHECK(starts_with(status_of(r), bad[i].want));
+		free(r);
+	}
+	/* MN-ID: an NAI of 254 bytes is the longest (RFC 4283: 255 with the subtype) */
+	{
+		char line[1024], id[300];
+
+		memset(id, 'a', 255);
+		id[255] = 0;
+		snprintf(line, sizeof(line), "pmip add %s 2001:db8:9::/64 2001:db8:ac::1 600 1",
+		         id);
+		r = cmd(&e, "%s", line);
+		CHECK(starts_with(status_of(r), "ERR bad MN-ID"));
+		free(r);
+		id[254] = 0;
+		snprintf(line, sizeof(line), "pmip add %s 2001:db8:9::/64 2001:db8:ac::1 600 1",
+		         id);
+		CHECK(status_is(cmd(&e, "%s", line), "OK added"));
+		snprintf(line, sizeof(line), "pmip del %s", id);
+		CHECK(status_is(cmd(&e, "%s", line), "OK deleted 1"));
+	}
+	CHECK_EQ(vrrp_ha_pmip_count(e.h, true), 2);
+
+	/* del: the ATT / LL-ID filters */
+	CHECK(status_is(cmd(&e, "pmip del mn1@lma.example att 3"), "ERR not found"));
+	CHECK(status_is(cmd(&e, "pmip del mn1@lma.example att 4 llid 0x0200"), "ERR not found"));
+	CHECK(status_is(cmd(&e, "pmip del mn1@lma.example att 4 llid 020000000001"),
+	                "OK deleted 1"));
+	CHECK(status_is(cmd(&e, "pmip del 0x016d6e32"), "OK deleted 1"));
+	CHECK_EQ(vrrp_ha_pmip_count(e.h, true), 0);
+
+	/* import takes both kinds of line */
+	{
+		int fd = cl_connect(e.path);
+		static const char body[] =
+		        "import\n"
+		        "2001:db8:5::1 2001:db8:6::1 10 1 H\n"
+		        "pmip add mn3@lma.example 2001:db8:3::/64 2001:db8:ac::1 600 5\n"
+		        "pmip add mn4@lma.example 2001:db8:4::/64 2001:db8:ac::1 600 5 att 4\n"
+		        "pmip add mn5@lma.example 2001:db8:5::/200 2001:db8:ac::1 600 5\n"
+		        "pmip del mn3@lma.example\n"
+		        ".\n";
+
+		r = xchg_len(&e, fd, body, sizeof(body) - 1, 1, 10);
+		CHECK_CONTAINS(r, "line 4: bad HNP length in '2001:db8:5::/200'");
+		CHECK(!strcmp(status_of(r), "OK imported=4 errors=1\n"));
+		free(r);
+		close(fd);
+		CHECK_EQ(vrrp_ha_pmip_count(e.h, true), 1);
+		CHECK_EQ(rbc_count(vrrp_ha_get_bc(e.h)), 1);
+	}
+	env_fini(&e);
+}
+
 int main(void)
 {
 	run_test("open", test_open);
@@ -1003,6 +1146,7 @@ int main(void)
 	run_test("clients", test_clients);
 	run_test("idle", test_idle);
 	run_test("watch", test_watch);
+	run_test("pmip", test_pmip);
 	fprintf(stderr, "test_ctl: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }

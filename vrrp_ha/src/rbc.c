@@ -276,6 +276,7 @@ struct expire_ctx {
 	void (*cb)(void *arg, const struct rbc_view *v);
 	void *arg;
 	size_t n; /* MIPv6 bindings expired (or swept) */
+	void (*other)(void *arg, const struct vrrp_ha_record *r);
 };
 
 static void on_expire(void *arg, const struct vrrp_ha_record *r)
@@ -283,8 +284,11 @@ static void on_expire(void *arg, const struct vrrp_ha_record *r)
 	struct expire_ctx *x = arg;
 	struct rbc_view v;
 
-	if (r->key.kind != VRRP_HA_KIND_MIPV6)
+	if (r->key.kind != VRRP_HA_KIND_MIPV6) {
+		if (x->other)
+			x->other(x->arg, r);
 		return;
+	}
 	x->n++;
 	if (x->cb) {
 		to_view(r, &v);
@@ -295,7 +299,17 @@ static void on_expire(void *arg, const struct vrrp_ha_record *r)
 size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
                   void (*cb)(void *arg, const struct rbc_view *v), void *arg)
 {
-	struct expire_ctx x = {cb, arg, 0};
+	struct expire_ctx x = {cb, arg, 0, NULL};
+
+	store_expire(t->s, now_ms, max, on_expire, &x);
+	return x.n;
+}
+
+size_t rbc_expire_kinds(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
+                        void (*cb)(void *arg, const struct rbc_view *v),
+                        void (*other)(void *arg, const struct vrrp_ha_record *r), void *arg)
+{
+	struct expire_ctx x = {cb, arg, 0, other};
 
 	store_expire(t->s, now_ms, max, on_expire, &x);
 	return x.n;
@@ -442,7 +456,7 @@ size_t rbc_sweep_step(struct vrrp_ha_rbc *t, const uint64_t *bitmap, uint64_t *c
                       size_t budget, uint64_t now_ms,
                       void (*cb)(void *arg, const struct rbc_view *v), void *arg)
 {
-	struct expire_ctx x = {cb, arg, 0};
+	struct expire_ctx x = {cb, arg, 0, NULL};
 
 	store_sweep_step(t->s, VRRP_HA_KIND_MIPV6, bitmap, cursor, budget, now_ms, on_expire, &x);
 	return x.n;

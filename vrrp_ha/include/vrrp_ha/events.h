@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "vrrp_ha/host.h"
+#include "vrrp_ha/record.h"
 
 enum vrrp_ha_event_type {
 	/* a binding */
@@ -53,6 +54,13 @@ enum vrrp_ha_event_type {
 	 VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) | VRRP_HA_EMASK(VRRP_HA_E_DELETED) |                   \
 	 VRRP_HA_EMASK(VRRP_HA_E_EXPIRED))
 
+/*
+ * Binding events about a PMIPv6 proxy binding (ev->p set, ev->b NULL) go
+ * only to subscribers whose mask has this bit as well as the type's: a
+ * subscriber written for MIPv6 bindings (ev->b) never sees one.
+ */
+#define VRRP_HA_EMASK_PMIP (1u << 31)
+
 /* Which table a binding event is about. */
 enum vrrp_ha_table {
 	VRRP_HA_T_NONE = 0, /* instance events */
@@ -79,13 +87,30 @@ struct vrrp_ha_ev_binding {
 	uint64_t expires_ms; /* absolute, the instance's clock; 0 if none */
 };
 
+/* A PMIPv6 proxy binding as events carry it (pmip.h; a copy). */
+struct vrrp_ha_ev_pmip {
+	uint8_t mnid[VRRP_HA_MNID_MAX]; /* MN-ID option body: subtype, identifier */
+	uint16_t mnid_len;
+	struct in6_addr hnp; /* the first Home Network Prefix (the key's) */
+	uint8_t plen;
+	uint8_t nhnp; /* HNPs of the binding */
+	uint8_t att;
+	struct in6_addr pcoa;
+	uint32_t lifetime_s; /* remaining (0 for a delete/expiry) */
+	uint64_t timestamp;  /* RFC 5213 8.8 */
+	uint32_t tunnel_id;
+	uint64_t expires_ms;
+};
+
 struct vrrp_ha_event {
 	enum vrrp_ha_event_type type;
 	enum vrrp_ha_table table;
 	enum vrrp_ha_origin origin;
 	uint64_t time_ms;
-	/* binding events */
+	/* binding events: a MIPv6 binding (b), or a PMIPv6 one (p, with
+	 * VRRP_HA_EMASK_PMIP); exactly one of them is set */
 	const struct vrrp_ha_ev_binding *b;
+	const struct vrrp_ha_ev_pmip *p;
 	/* STATE */
 	enum vrrp_ha_state prev, state;
 	/* ACTIVATED, SYNC_*: bindings involved; SYNC_COMPLETE: how long */
@@ -120,6 +145,8 @@ static inline bool vrrp_ha_event_is_binding(enum vrrp_ha_event_type t)
 /*
  * Format ev as one line (no newline) into buf:
  *   text: WORD TABLE HOA COA LIFETIME_S SEQ FLAGS_HEX ORIGIN   (binding)
+ *         WORD TABLE pmip MNID HNP/PLEN PCOA LIFETIME_S TIMESTAMP_HEX ATT ORIGIN
+ *                                                              (PMIPv6)
  *         WORD key=value ...                                   (instance)
  *   json: one JSON object.
  * Returns: the length snprintf would have written.

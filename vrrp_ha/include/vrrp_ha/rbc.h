@@ -173,6 +173,14 @@ bool rbc_maintain(struct vrrp_ha_rbc *t, size_t budget);
 size_t rbc_expire(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
                   void (*cb)(void *arg, const struct rbc_view *v), void *arg);
 
+struct vrrp_ha_record;
+/* rbc_expire() that also hands every expired live entry of another kind
+ * (a PMIPv6 proxy binding) to other (may be NULL), with the same arg.
+ * Returns: MIPv6 entries expired. */
+size_t rbc_expire_kinds(struct vrrp_ha_rbc *t, uint64_t now_ms, size_t max,
+                        void (*cb)(void *arg, const struct rbc_view *v),
+                        void (*other)(void *arg, const struct vrrp_ha_record *r), void *arg);
+
 /* Returns: ms until the earliest expiry/tombstone release, UINT64_MAX if none. */
 uint64_t rbc_next_expiry(const struct vrrp_ha_rbc *t, uint64_t now_ms);
 

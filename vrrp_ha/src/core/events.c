@@ -3,6 +3,7 @@
  * events.c - the event vocabulary and the bus (events.h).
  */
 #include "vrrp_ha/events.h"
+#include "vrrp_ha/pmip.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -84,6 +85,28 @@ int vrrp_ha_event_format(const struct vrrp_ha_event *ev, bool json, char *buf, s
 
 	if (cap)
 		buf[0] = 0;
+	if (vrrp_ha_event_is_binding(ev->type) && ev->p) {
+		char mnid[2 * VRRP_HA_MNID_MAX + 3], hnp[INET6_ADDRSTRLEN], pcoa[INET6_ADDRSTRLEN];
+
+		vrrp_ha_pmip_mnid_text(ev->p->mnid, ev->p->mnid_len, mnid, sizeof(mnid));
+		inet_ntop(AF_INET6, &ev->p->hnp, hnp, sizeof(hnp));
+		inet_ntop(AF_INET6, &ev->p->pcoa, pcoa, sizeof(pcoa));
+		if (json)
+			put(&f,
+			    "{\"event\":\"%s\",\"table\":\"%s\",\"kind\":\"pmip\",\"mnid\":\"%s\","
+			    "\"hnp\":\"%s/%u\",\"hnps\":%u,\"pcoa\":\"%s\",\"lifetime\":%" PRIu32
+			    ",\"timestamp\":%" PRIu64 ",\"att\":%u,\"tunnel\":%" PRIu32
+			    ",\"origin\":\"%s\",\"time_ms\":%" PRIu64 "}",
+			    w, vrrp_ha_table_name(ev->table), mnid, hnp, ev->p->plen, ev->p->nhnp,
+			    pcoa, ev->p->lifetime_s, ev->p->timestamp, ev->p->att, ev->p->tunnel_id,
+			    vrrp_ha_origin_name(ev->origin), ev->time_ms);
+		else
+			put(&f, "%s %s pmip %s %s/%u %s %" PRIu32 " 0x%016" PRIx64 " %u %s", w,
+			    vrrp_ha_table_name(ev->table), mnid, hnp, ev->p->plen, pcoa,
+			    ev->p->lifetime_s, ev->p->timestamp, ev->p->att,
+			    vrrp_ha_origin_name(ev->origin));
+		return (int)f.off;
+	}
 	if (vrrp_ha_event_is_binding(ev->type) && ev->b) {
 		char hoa[INET6_ADDRSTRLEN], coa[INET6_ADDRSTRLEN];
 
@@ -173,7 +196,8 @@ struct sub {
 struct queued {
 	struct vrrp_ha_event ev;
 	struct vrrp_ha_ev_binding b;
-	bool has_b;
+	bool has_b, has_p;
+	struct vrrp_ha_ev_pmip p;
 };
 
 struct vrrp_ha_bus {
@@ -256,7 +280,7 @@ static void deliver(struct vrrp_ha_bus *bus, const struct vrrp_ha_event *ev)
 	for (size_t i = 0; i < bus->nsubs; i++) {
 		struct sub s = bus->subs[i];
 
-		if (s.id && (s.mask & bit))
+		if (s.id && (s.mask & bit) && (!ev->p || (s.mask & VRRP_HA_EMASK_PMIP)))
 			s.cb(s.arg, ev);
 	}
 }
@@ -283,6 +307,9 @@ static int enqueue(struct vrrp_ha_bus *bus, const struct vrrp_ha_event *ev)
 	slot->has_b = ev->b != NULL;
 	if (ev->b)
 		slot->b = *ev->b;
+	slot->has_p = ev->p != NULL;
+	if (ev->p)
+		slot->p = *ev->p;
 	bus->qlen++;
 	return 0;
 }
@@ -307,6 +334,7 @@ void vrrp_ha_bus_publish(struct vrrp_ha_bus *bus, const struct vrrp_ha_event *ev
 		bus->qhead = (bus->qhead + 1) % bus->qcap;
 		bus->qlen--;
 		qe.ev.b = qe.has_b ? &qe.b : NULL;
+		qe.ev.p = qe.has_p ? &qe.p : NULL;
 		deliver(bus, &qe.ev);
 	}
 	bus->depth--;

@@ -559,6 +559,17 @@ static void expired_cb(void *arg, const struct rbc_view *v)
 	vrrp_ha_emit_binding(x->h, VRRP_HA_E_EXPIRED, x->t, VRRP_HA_O_TIMER, v);
 }
 
+/* A PMIPv6 proxy binding's lifetime ran out (docs/pmipv6.md). */
+static void expired_other_cb(void *arg, const struct vrrp_ha_record *r)
+{
+	struct expire_ctx *x = arg;
+
+	if (r->key.kind != VRRP_HA_KIND_PMIPV6)
+		return;
+	x->h->cnt.expired++;
+	vrrp_ha_emit_pmip(x->h, VRRP_HA_E_EXPIRED, x->t, VRRP_HA_O_TIMER, r);
+}
+
 void vrrp_ha_timer(struct vrrp_ha *h)
 {
 	uint64_t now = vrrp_ha_now(h);
@@ -567,8 +578,8 @@ void vrrp_ha_timer(struct vrrp_ha *h)
 
 	h->timer_at = UINT64_MAX;
 
-	rbc_expire(h->rbc, now, EXPIRE_BATCH, expired_cb, &xr);
-	rbc_expire(h->bc, now, EXPIRE_BATCH, expired_cb, &xb);
+	rbc_expire_kinds(h->rbc, now, EXPIRE_BATCH, expired_cb, expired_other_cb, &xr);
+	rbc_expire_kinds(h->bc, now, EXPIRE_BATCH, expired_cb, expired_other_cb, &xb);
 
 	for (size_t i = 0; i < NMOD; i++) {
 		if (!modules[i]->timer)

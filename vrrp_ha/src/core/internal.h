@@ -48,6 +48,14 @@ void vrrp_ha_emit(struct vrrp_ha *h, struct vrrp_ha_event *ev);
 void vrrp_ha_emit_binding(struct vrrp_ha *h, enum vrrp_ha_event_type type, enum vrrp_ha_table t,
                           enum vrrp_ha_origin o, const struct rbc_view *v);
 
+/* A PMIPv6 store record as an event's copy, and published as a binding
+ * event (core/pmip.c). */
+struct vrrp_ha_record;
+struct vrrp_ha_ev_pmip;
+void vrrp_ha_pmip_to_ev(const struct vrrp_ha_record *r, struct vrrp_ha_ev_pmip *e);
+void vrrp_ha_emit_pmip(struct vrrp_ha *h, enum vrrp_ha_event_type type, enum vrrp_ha_table t,
+                       enum vrrp_ha_origin o, const struct vrrp_ha_record *r);
+
 /* Returns: the event type of a table change (ADDED, UPDATED, REFRESHED,
  * DELETED), or -1 if the result changed nothing. */
 int vrrp_ha_result_event(enum rbc_result r);

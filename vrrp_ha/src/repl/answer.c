@@ -47,7 +47,7 @@ void answer_reset(struct repl *r)
 size_t answer_backlog(const struct repl *r)
 {
 	/* upper bound: a walk's remainder */
-	return r->nans ? rbc_count(vrrp_ha_send_table(r->h)) : 0;
+	return r->nans ? repl_table_count(vrrp_ha_send_table(r->h)) : 0;
 }
 
 bool answer_rate_ok(struct repl *r, const struct in6_addr *src, uint64_t now)
@@ -276,7 +276,7 @@ static int stage_sync(struct repl *r, struct answer *a, uint8_t phase, uint64_t 
 	struct vrrp_ha_ext_wr x;
 	size_t len;
 
-	s.records = (uint32_t)(phase == VRRP_HA_EXT_SYNC_START ? rbc_count(t) : a->records);
+	s.records = (uint32_t)(phase == VRRP_HA_EXT_SYNC_START ? repl_table_count(t) : a->records);
 	if (repl_ext_begin(r, &x) || vrrp_ha_ext_put_sync(&x, &s))
 		return -1;
 	if (phase == VRRP_HA_EXT_SYNC_END && a->what == VRRP_HA_EXT_REQ_RECORDS) {
@@ -287,7 +287,7 @@ static int stage_sync(struct repl *r, struct answer *a, uint8_t phase, uint64_t 
 		if (a->flags & VRRP_HA_EXT_SYNC_FULL) {
 			d.first = 0;
 			d.n = NBUCKETS;
-			rbc_digest_total(t, &d.count, &d.sum);
+			repl_digest_total(t, &d.count, &d.sum);
 			if (vrrp_ha_ext_put_digest(&x, &d))
 				return -1;
 		}
@@ -360,8 +360,8 @@ static bool step_draft(struct repl *r, struct answer *a, uint64_t now)
 		a->phase = ANS_WALK;
 		a->start_ms = now;
 		repl_cnt(r)->full_syncs++;
-		repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind], rbc_count(t),
-		                0);
+		repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind],
+		                repl_table_count(t), 0);
 	}
 	for (;;) {
 		n = rbc_walk(t, &a->cursor, r->recs, repl_step_recs(r), now);
@@ -401,7 +401,7 @@ static bool step_digests(struct repl *r, struct answer *a)
 
 		if (!bmap_test(a->want, b))
 			continue;
-		rbc_digest_bucket(t, b, &d.count, &d.sum);
+		repl_digest_bucket(t, b, false, &d.count, &d.sum);
 		if (vrrp_ha_ext_put_digest(&x, &d))
 			break;
 		k++;
@@ -467,7 +467,7 @@ bool answer_step(struct repl *r, uint64_t now)
 			}
 			repl_cnt(r)->full_syncs++;
 			repl_sync_event(r, VRRP_HA_E_SYNC_STARTED, repl_full_names[a->kind],
-			                rbc_count(vrrp_ha_send_table(r->h)), 0);
+			                repl_table_count(vrrp_ha_send_table(r->h)), 0);
 		}
 		a->start_ms = now;
 		a->phase = ANS_WALK;
@@ -476,15 +476,22 @@ bool answer_step(struct repl *r, uint64_t now)
 	case ANS_WALK:
 		if (a->what == VRRP_HA_EXT_REQ_DIGESTS)
 			return step_digests(r, a);
+		if (a->pmip_phase) {
+			n = repl_pmip_answer_step(r, a, now, &done);
+			a->records += n;
+			if (done)
+				a->phase = ANS_END;
+			return n || !done;
+		}
 		n = fill_records(r, a, now, &done);
 		a->records += n;
 		if (done)
-			a->phase = ANS_END;
+			a->pmip_phase = true; /* then the PMIPv6 records (pmip.c) */
 		if (n) {
 			repl_stage_records(r, n, a->unicast, dst_of(a));
 			return true;
 		}
-		return !done;
+		return true;
 	case ANS_END:
 		stage_sync(r, a, VRRP_HA_EXT_SYNC_END, now);
 		finish(r, a, now);
@@ -519,7 +526,7 @@ void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next)
 	 * latest one interval late: under steady churn a backup that lost
 	 * updates must still hear it (a difference only in flight costs it a
 	 * digest round that finds nothing) */
-	if ((answer_busy(r) || rbc_dirty_count(t) || repl_pending(r)) &&
+	if ((answer_busy(r) || rbc_dirty_count(t) || repl_pmip_dirty(r) || repl_pending(r)) &&
 	    now < r->next_digest_ms + every) {
 		if (now + 100 < *next)
 			*next = now + 100;
@@ -528,12 +535,12 @@ void answer_digest_tick(struct repl *r, uint64_t now, uint64_t *next)
 	r->next_digest_ms = now + every;
 	if (r->next_digest_ms < *next)
 		*next = r->next_digest_ms;
-	rbc_digest_total(t, &d.count, &d.sum);
+	repl_digest_total(t, &d.count, &d.sum);
 	ok = repl_ext_begin(r, &x) == 0 && vrrp_ha_ext_put_digest(&x, &d) == 0;
 	for (unsigned g = 0; ok && g < NBUCKETS / 64; g++) {
 		d.first = (uint16_t)(g * 64);
 		d.n = 64;
-		rbc_digest_group(t, g, &d.count, &d.sum);
+		repl_digest_group(t, g, &d.count, &d.sum);
 		ok = vrrp_ha_ext_put_digest(&x, &d) == 0;
 	}
 	len = ok ? vrrp_ha_ext_finish(&x) : 0;
@@ -550,6 +557,6 @@ int answer_put_table(struct repl *r, struct vrrp_ha_ext_wr *x)
 	                               .sync_state = (uint8_t)fetch_state(r),
 	                               .priority = (uint8_t)(prio > 255 ? 255 : prio)};
 
-	rbc_digest_total(t, &tb.count, &tb.sum);
+	repl_digest_total(t, &tb.count, &tb.sum);
 	return vrrp_ha_ext_put_table(x, &tb);
 }

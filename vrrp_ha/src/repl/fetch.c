@@ -348,6 +348,7 @@ static void finish(struct repl *r, uint64_t now)
 	if (!vrrp_ha_is_owner(r->h) && !bmap_empty(f->sweep)) {
 		f->sweeping = true;
 		f->sweep_cursor = 0;
+		f->sweep_pmip = false;
 		vrrp_ha_arm_us(r->h, 0);
 		return;
 	}
@@ -397,7 +398,7 @@ static void check_proofs(struct repl *r, const struct vrrp_ha_ext_digest *p, uns
 		const struct vrrp_ha_ext_digest *d = &p[i];
 
 		if (d->n == NBUCKETS)
-			rbc_digest_total(t, &c, &s);
+			repl_digest_total(t, &c, &s);
 		else
 			repl_range_digest(t, d->first, d->n, false, &c, &s);
 		if (same(c, s, d))
@@ -494,7 +495,7 @@ static void begin_marks(struct repl *r)
 	if (f->what != VRRP_HA_EXT_REQ_RECORDS)
 		return;
 	if (f->full || bmap_empty(f->sweep)) {
-		rbc_mark_begin(target(r), f->full ? NULL : f->want);
+		repl_mark_begin(target(r), f->full ? NULL : f->want);
 	} else {
 		/* a bucket proven and waiting for the sweep keeps the marks of
 		 * its proof (a later round's joined range may cover it) */
@@ -502,7 +503,7 @@ static void begin_marks(struct repl *r)
 
 		for (unsigned i = 0; i < BMAP_WORDS; i++)
 			m[i] = f->want[i] & ~f->sweep[i];
-		rbc_mark_begin(target(r), m);
+		repl_mark_begin(target(r), m);
 	}
 }
 
@@ -632,7 +633,7 @@ void fetch_on_digest(struct repl *r, const struct in6_addr *src, const struct vr
 	if (!total)
 		return;
 	repl_cnt(r)->digests_checked++;
-	rbc_digest_total(t, &c, &s);
+	repl_digest_total(t, &c, &s);
 	if (same(c, s, total)) {
 		if (f->diverged) {
 			f->diverged = false;
@@ -853,12 +854,22 @@ void fetch_timer(struct repl *r, uint64_t now, uint64_t *next)
 	struct fetch *f = &r->f;
 
 	if (f->sweeping) {
-		rbc_sweep_step(target(r), f->sweep, &f->sweep_cursor, SWEEP_BUDGET, now, on_swept,
-		               r);
-		if (f->sweep_cursor) {
+		if (!f->sweep_pmip) {
+			rbc_sweep_step(target(r), f->sweep, &f->sweep_cursor, SWEEP_BUDGET, now,
+			               on_swept, r);
+			f->sweep_pmip = !f->sweep_cursor;
+			f->sweep_cursor_pmip = 0;
 			vrrp_ha_arm_us(r->h, 0);
 			return;
 		}
+		/* then the PMIPv6 records of the same buckets (repl/pmip.c) */
+		f->swept += repl_pmip_sweep_step(r, target(r), f->sweep, &f->sweep_cursor_pmip,
+		                                 SWEEP_BUDGET, now);
+		if (f->sweep_cursor_pmip) {
+			vrrp_ha_arm_us(r->h, 0);
+			return;
+		}
+		f->sweep_pmip = false;
 		f->sweeping = false;
 		memset(f->sweep, 0, sizeof(f->sweep));
 		done_ok(r, true, now);

@@ -125,10 +125,7 @@ void repl_range_digest(struct vrrp_ha_rbc *t, unsigned first, unsigned n, bool m
 		uint32_t c;
 		uint64_t s;
 
-		if (marked)
-			rbc_marked_bucket(t, b, &c, &s);
-		else
-			rbc_digest_bucket(t, b, &c, &s);
+		repl_digest_bucket(t, b, marked, &c, &s);
 		*count += c;
 		*sum += s;
 	}
@@ -622,13 +619,17 @@ static bool send_burst(struct repl *r, uint64_t now)
 	while (sent < repl_cfg(r)->burst_packets) {
 		if (!flush_pending(r))
 			return true;
-		if (rbc_dirty_count(t) &&
+		if ((rbc_dirty_count(t) || repl_pmip_dirty(r) || r->pmip_held_ok) &&
 		    (now - r->dirty_since >= repl_cfg(r)->coalesce_ms || answer_busy(r))) {
-			size_t n = rbc_take_dirty(t, r->recs, repl_step_recs(r), now);
+			if (rbc_dirty_count(t)) {
+				size_t n = rbc_take_dirty(t, r->recs, repl_step_recs(r), now);
 
-			if (n)
-				repl_stage_records(r, n, false, NULL);
-			if (!rbc_dirty_count(t))
+				if (n)
+					repl_stage_records(r, n, false, NULL);
+			} else {
+				repl_pmip_stage(r, now);
+			}
+			if (!rbc_dirty_count(t) && !repl_pmip_dirty(r) && !r->pmip_held_ok)
 				r->dirty_since = 0;
 		} else if (answer_busy(r)) {
 			uint64_t w = answer_wait_ms(r, now);
@@ -646,7 +647,8 @@ static bool send_burst(struct repl *r, uint64_t now)
 	}
 	if (!flush_pending(r))
 		return true;
-	return (answer_busy(r) && !answer_wait_ms(r, now)) || rbc_dirty_count(t) || repl_pending(r);
+	return (answer_busy(r) && !answer_wait_ms(r, now)) || rbc_dirty_count(t) ||
+	       repl_pmip_dirty(r) || r->pmip_held_ok || repl_pending(r);
 }
 
 /* Time to the next pacing tick: pace_us after the previous burst started,
@@ -806,9 +808,10 @@ static void rx_record(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table 
  * on to the other backups. */
 static void rx_done(struct repl *r, struct vrrp_ha_rbc *t, uint64_t now)
 {
-	if (vrrp_ha_get_state(r->h) != VRRP_HA_ST_MASTER)
+	if (vrrp_ha_get_state(r->h) != VRRP_HA_ST_MASTER) {
 		rbc_clear_dirty(t);
-	else if (rbc_dirty_count(t)) {
+		repl_pmip_clear(r, t);
+	} else if (rbc_dirty_count(t) || repl_pmip_dirty(r)) {
 		if (!r->dirty_since)
 			r->dirty_since = now;
 		vrrp_ha_arm_at(r->h, now + repl_cfg(r)->coalesce_ms);
@@ -924,6 +927,22 @@ static void ext_mipv6(void *arg, const struct vrrp_ha_ext_mipv6 *m)
 		x->present[x->npresent++] = b.hoa;
 }
 
+static void ext_pmipv6(void *arg, const struct vrrp_ha_ext_pmipv6 *m)
+{
+	struct ext_rx *x = arg;
+	struct repl *r = x->r;
+
+	if (!x->target_known) {
+		x->target_known = true;
+		x->t = rx_gate(r, x->src, &x->restore, &x->tid, &x->from_source);
+	}
+	if (!x->t)
+		return;
+	repl_cnt(r)->rx_records++;
+	x->records++;
+	repl_pmip_rx(r, x->t, x->tid, x->restore, m, x->from_source, x->now);
+}
+
 static void ext_keys(void *arg, const struct vrrp_ha_ext_keys *k)
 {
 	struct ext_rx *x = arg;
@@ -1022,6 +1041,7 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	struct ext_rx *x;
 	struct vrrp_ha_ext_cb cb = {.caps = ext_caps,
 	                            .mipv6 = ext_mipv6,
+	                            .pmipv6 = ext_pmipv6,
 	                            .skipped = ext_skipped,
 	                            .request = ext_request,
 	                            .sync = ext_sync,
@@ -1245,7 +1265,8 @@ void repl_fetch_ended(struct repl *r)
 	if (!r->push_pending)
 		return;
 	r->push_pending = false;
-	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER && rbc_count(vrrp_ha_send_table(r->h)))
+	if (vrrp_ha_get_state(r->h) == VRRP_HA_ST_MASTER &&
+	    repl_table_count(vrrp_ha_send_table(r->h)))
 		answer_push(r, FULL_TAKEOVER);
 }
 
@@ -1263,6 +1284,7 @@ static void on_change(void *arg, const struct vrrp_ha_event *ev)
 	if (ev->origin == VRRP_HA_O_LOCAL && ev->table == VRRP_HA_T_BC) {
 		if (!vrrp_ha_is_owner(h) || vrrp_ha_get_state(h) != VRRP_HA_ST_MASTER) {
 			rbc_clear_dirty(vrrp_ha_get_bc(h));
+			repl_pmip_clear(r, vrrp_ha_get_bc(h));
 			return;
 		}
 		now = vrrp_ha_now(h);
@@ -1386,13 +1408,14 @@ static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
 	 * (a late answer to those must not pass for the answer to a new one) */
 	r->f.next_id = (uint32_t)(vrrp_ha_now(h) * 2654435761u) | 1;
 	auth_setup(r);
-	if (alloc_buffers(r) || register_counters(r, reg) || switch_init(r, reg) ||
-	    (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
-	    !vrrp_ha_bus_subscribe(
-	            bus,
-	            VRRP_HA_EMASK(VRRP_HA_E_ADDED) | VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
-	                    VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) | VRRP_HA_EMASK(VRRP_HA_E_DELETED),
-	            on_change, r)) {
+	if (alloc_buffers(r) || register_counters(r, reg) || repl_pmip_register(r, reg) ||
+	    switch_init(r, reg) || (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
+	    !vrrp_ha_bus_subscribe(bus,
+	                           VRRP_HA_EMASK(VRRP_HA_E_ADDED) |
+	                                   VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
+	                                   VRRP_HA_EMASK(VRRP_HA_E_REFRESHED) |
+	                                   VRRP_HA_EMASK(VRRP_HA_E_DELETED) | VRRP_HA_EMASK_PMIP,
+	                           on_change, r)) {
 		free_buffers(r);
 		vrrp_ha_auth_free(r->auth);
 		free(r);
@@ -1406,6 +1429,7 @@ static void repl_destroy(void *m)
 	struct repl *r = m;
 
 	free_buffers(r);
+	repl_pmip_free(r);
 	vrrp_ha_auth_free(r->auth);
 	free(r);
 }
@@ -1459,7 +1483,7 @@ static void repl_on_state(void *m, enum vrrp_ha_state prev, enum vrrp_ha_state s
 		 * (its END would let backups sweep what it lacks): after */
 		if (repl_fetch_blocks_push(r))
 			r->push_pending = true;
-		else if (rbc_count(vrrp_ha_send_table(h)))
+		else if (repl_table_count(vrrp_ha_send_table(h)))
 			answer_push(r, FULL_TAKEOVER);
 		vrrp_ha_arm_us(h, 0);
 	}
@@ -1500,7 +1524,8 @@ static uint64_t repl_timer(void *m, uint64_t now)
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
 		if (now >= r->next_refresh_ms) {
 			r->next_refresh_ms = now + (uint64_t)cfg->refresh_s * 1000;
-			if (!answer_busy(r) && !repl_fetch_blocks_push(r) && rbc_count(stab)) {
+			if (!answer_busy(r) && !repl_fetch_blocks_push(r) &&
+			    repl_table_count(stab)) {
 				repl_cnt(r)->refreshes++;
 				answer_push(r, FULL_REFRESH);
 			}
@@ -1518,10 +1543,12 @@ static uint64_t repl_timer(void *m, uint64_t now)
 	} else {
 		drop_pending(r);
 		rbc_clear_dirty(stab);
+		repl_pmip_clear(r, stab);
 		r->dirty_since = 0;
 	}
 	if (more) {
-		if (!repl_pending(r) && !answer_busy(r) && rbc_dirty_count(stab) &&
+		if (!repl_pending(r) && !answer_busy(r) &&
+		    (rbc_dirty_count(stab) || repl_pmip_dirty(r)) &&
 		    now - r->dirty_since < cfg->coalesce_ms)
 			vrrp_ha_arm_at(h, r->dirty_since + cfg->coalesce_ms);
 		else

@@ -70,6 +70,9 @@ struct answer {
 	int phase; /* ANS_* */
 	uint64_t cursor;
 	uint64_t start_ms, records;
+	/* framed: the MIPv6 records first, then the PMIPv6 ones (pmip.c) */
+	bool pmip_phase;
+	uint64_t pcursor;
 	/* a draft walk joined by a later request goes round once more */
 	bool wrap, wrapped;
 	uint64_t stop_at;
@@ -123,6 +126,8 @@ struct fetch {
 	bool sweeping;
 	bucket_map sweep;
 	uint64_t sweep_cursor;
+	bool sweep_pmip; /* the MIPv6 kind is swept, the PMIPv6 one under way */
+	uint64_t sweep_cursor_pmip;
 	uint64_t swept;
 	bool diverged; /* the last fetch ended without a proof */
 	const char *why;
@@ -224,6 +229,17 @@ struct resync {
 	struct resync_counters cnt;
 };
 
+/* PMIPv6 records in the replication (pmip.c), sync group "pmip_*". */
+struct pmip_counters {
+	uint64_t tx;         /* records sent */
+	uint64_t tx_no_ext;  /* changes not sent: extensions off (no draft format) */
+	uint64_t tx_errors;  /* records that could not be encoded or staged */
+	uint64_t rx;         /* records taken to the table */
+	uint64_t rx_stale;   /* older timestamp than the entry or its tombstone */
+	uint64_t rx_invalid; /* out of this node's range (MN-ID, HNPs, options) */
+};
+struct vrrp_ha_pmip;
+
 struct repl {
 	struct vrrp_ha *h;
 	struct vrrp_ha_auth *auth; /* the handle (also when auth is off) */
@@ -276,7 +292,44 @@ struct repl {
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
 
 	struct repl_switch sw;
+
+	/* PMIPv6 (pmip.c): a record taken dirty that did not fit the last
+	 * message goes first in the next */
+	struct vrrp_ha_pmip *pmip_held;
+	bool pmip_held_ok;
+	struct pmip_counters pcnt;
 };
+
+/* ---- pmip.c ---- */
+/* PMIPv6 changes waiting in the sending table. */
+size_t repl_pmip_dirty(struct repl *r);
+/* Drop t's queued PMIPv6 changes. */
+void repl_pmip_clear(struct repl *r, struct vrrp_ha_rbc *t);
+/* One extension message of PMIPv6 changes staged (extensions off: dropped,
+ * counted). Returns: records staged. */
+size_t repl_pmip_stage(struct repl *r, uint64_t now);
+/* A peer's PMIPV6 record into t (the gate chose t), with its event. */
+void repl_pmip_rx(struct repl *r, struct vrrp_ha_rbc *t, enum vrrp_ha_table tid, bool restore,
+                  const struct vrrp_ha_ext_pmipv6 *e, bool from_source, uint64_t now);
+int repl_pmip_register(struct repl *r, struct vrrp_ha_counters_reg *reg);
+/* One step of a framed answer's PMIPv6 walk over the buckets a asks for
+ * (one extension message). Returns: records staged; *done at the end. */
+size_t repl_pmip_answer_step(struct repl *r, struct answer *a, uint64_t now, bool *done);
+/* A PMIPv6 sweep step over the buckets of bitmap, as store_sweep_step(),
+ * with a DELETE event per record. Returns: entries deleted. */
+size_t repl_pmip_sweep_step(struct repl *r, struct vrrp_ha_rbc *t, const uint64_t *bitmap,
+                            uint64_t *cursor, size_t budget, uint64_t now);
+
+/* The replicated table's digests, counts and marks cover every kind it
+ * replicates (MIPv6 and PMIPv6 records, docs/pmipv6.md): the version
+ * hashes of both kinds summed per bucket (they hash the kind in). */
+void repl_digest_bucket(struct vrrp_ha_rbc *t, unsigned b, bool marked, uint32_t *count,
+                        uint64_t *sum);
+void repl_digest_group(struct vrrp_ha_rbc *t, unsigned g, uint32_t *count, uint64_t *sum);
+void repl_digest_total(struct vrrp_ha_rbc *t, uint32_t *count, uint64_t *sum);
+size_t repl_table_count(struct vrrp_ha_rbc *t);
+void repl_mark_begin(struct vrrp_ha_rbc *t, const uint64_t *bitmap);
+void repl_pmip_free(struct repl *r);
 
 static inline const struct vrrp_ha_config *repl_cfg(const struct repl *r)
 {
