@@ -961,7 +961,8 @@ static void test_proxy(void)
 	struct vrrp_ha_dp_config c, c2;
 	struct vrrp_ha_dp *dp, *dp2;
 	struct vrrp_ha_dp_hnp h1[2] = {hnp("2001:db8:a::", 64), hnp("2001:db8:b:0:1::", 64)},
-	                      h2[1] = {hnp("2001:db8:c::", 64)}, bad = hnp("2001:db8:d::", 0);
+	                      h2[2] = {hnp("2001:db8:c::", 64), hnp("2001:db8:f::", 48)},
+	                      bad = hnp("2001:db8:d::", 0);
 	struct in6_addr p1, p2, hoa, coa, *vha;
 	struct routes rs = {.table = TABLE, .any_len = 1};
 	const char *V = "2001:db8:1::100", *CN = "2001:db8:1::77";
@@ -990,25 +991,27 @@ static void test_proxy(void)
 	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, &bad, 1) == -1); /* length 0: nothing queued */
 	CHECK_EQ(vrrp_ha_dp_pending(dp), 0);
 	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, h1, 2) == 0);
-	CHECK(vrrp_ha_dp_stage_proxy(dp, &p2, h2, 1) == 0);
-	CHECK(vrrp_ha_dp_stage(dp, &hoa, &coa) == 0); /* a MIPv6 binding beside them */
+	CHECK(vrrp_ha_dp_stage_proxy(dp, &p2, h2, 2) == 0); /* a /48: the pipapo sets */
+	CHECK(vrrp_ha_dp_stage(dp, &hoa, &coa) == 0);       /* a MIPv6 binding beside them */
 	CHECK_EQ(commit_all(dp), 0);
-	CHECK_EQ(vrrp_ha_dp_staged(dp), 4);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 5);
 	CHECK_EQ(vrrp_ha_dp_counters(dp)->route_errors, 0);
 	CHECK_EQ(vrrp_ha_dp_counters(dp)->filter_errors, 0);
 	/* routes: HNP/64 (host bits cleared) encap seg6 segs PCoA */
 	CHECK(dump(RTM_GETROUTE, AF_INET6, route_cb, &rs) == 0);
-	CHECK_EQ(rs.n, 4);
+	CHECK_EQ(rs.n, 5);
 	i = route_idx(&rs, "2001:db8:a::", 64);
 	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p1, 16));
 	i = route_idx(&rs, "2001:db8:b::", 64);
 	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p1, 16));
 	i = route_idx(&rs, "2001:db8:c::", 64);
 	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p2, 16));
+	i = route_idx(&rs, "2001:db8:f::", 48);
+	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p2, 16));
 	CHECK(route_idx(&rs, "2001:db8:100::a", 128) >= 0);
 	free(rs.r);
-	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 3);
-	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 3);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 4);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 4);
 	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 0);
 	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 1);
 
@@ -1019,12 +1022,17 @@ static void test_proxy(void)
 	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 1);
 	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 2.0), 1);
 	CHECK_EQ(tunnelled_to(fd, "2001:db8:b::ff", &p1, vha, 2.0), 1);
-	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 0.5), 0);    /* other MAG: off */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 0.5), 0); /* other MAG: off */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:f:1::1", &p2, vha, 0.5), 0);
 	CHECK_EQ(tunnelled_to(fd, "2001:db8:100::a", &coa, vha, 0.5), 0); /* MIPv6: off */
 	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, false) == 0);
 	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, false) == 0);
 	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 0);
 	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p2, true) == 0); /* the /48 through its map */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:f:1::1", &p2, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p2, false) == 0);
 	/* MASTER: all of them, by the one gate transaction */
 	CHECK(vrrp_ha_dp_activate(dp) == 0);
 	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 2.0), 1);
@@ -1037,6 +1045,9 @@ static void test_proxy(void)
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:a::5", CN, 2.0), 1);
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:b::ffff:5", CN, 2.0), 1);
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:c::6", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:f:ffff::6", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:f::6", CN, 0.5), 0);   /* p2's /48 */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:10::6", CN, 0.5), 0);  /* past it */
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:c::5", CN, 0.5), 0);   /* p2's */
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:a::5", CN, 0.5), 0);   /* p1's */
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::79", V, "2001:db8:a::7", CN, 0.5), 0);   /* no MAG */
@@ -1044,15 +1055,15 @@ static void test_proxy(void)
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:100::a", CN, 0.5), 0); /* a HoA */
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::a", V, "2001:db8:100::a", CN, 2.0), 1);  /* MIPv6 */
 	CHECK(sh("nft list chain ip6 vrrp_ha_1001 tunnel_in | "
-	         "grep -q 'meta l4proto ipv6 counter packets 5 '") == 0);
+	         "grep -q 'meta l4proto ipv6 counter packets 7 '") == 0);
 
 	/* an HNP moves to the other MAG, another goes */
 	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, h2, 1) == 0);
 	CHECK(vrrp_ha_dp_unstage_proxy(dp, &h1[1], 1) == 0);
 	CHECK_EQ(commit_all(dp), 0);
-	CHECK_EQ(vrrp_ha_dp_staged(dp), 3);
-	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 2);
-	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 2);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 4);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 3);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 3);
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:c::8", CN, 2.0), 1);
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:c::9", CN, 0.5), 0);
 	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:b::5", CN, 0.5), 0);
@@ -1100,6 +1111,85 @@ static void test_proxy(void)
 	close(fd);
 }
 
+/* 10k proxy bindings (HNP/64) behind 100 MAGs: staging rate, per-PCoA and
+ * whole activation times (printed), kernel state counts (checked). */
+#define NP_MAG 100u
+#define NP_HNP 10000u
+
+static void test_proxy_scale(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct in6_addr pcoa;
+	double t0, t, tmax = 0, tsum = 0;
+	unsigned i, j;
+	int fd = cap_open();
+
+	base_config(&c);
+	dp = vrrp_ha_dp_new(&c, NULL, NULL);
+	CHECK(dp != NULL && fd >= 0);
+	if (!dp || fd < 0) {
+		vrrp_ha_dp_free(dp);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	t0 = now_s();
+	for (i = 0; i < NP_HNP; i++) {
+		/* HNP 3001:0:i::/64 (i in the third group), PCoA 2001:db8:2::(1 + i % 100) */
+		struct vrrp_ha_dp_hnp h = {.len = 64};
+
+		h.prefix.s6_addr[0] = 0x30;
+		h.prefix.s6_addr[1] = 0x01;
+		h.prefix.s6_addr[4] = (uint8_t)(i >> 8);
+		h.prefix.s6_addr[5] = (uint8_t)i;
+		inet_pton(AF_INET6, "2001:db8:2::", &pcoa);
+		pcoa.s6_addr[15] = (uint8_t)(1 + i % NP_MAG);
+		CHECK(vrrp_ha_dp_stage_proxy(dp, &pcoa, &h, 1) == 0);
+	}
+	CHECK_EQ(commit_all(dp), 0);
+	t = now_s() - t0;
+	fprintf(stderr, "proxy scale: %u HNPs / %u MAGs staged in %.3f s (%.0f/s), enomem %llu\n",
+	        NP_HNP, NP_MAG, t, NP_HNP / t,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->enomem_retries);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->filter_errors, 0);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < NP_MAG; i++) {
+			inet_pton(AF_INET6, "2001:db8:2::", &pcoa);
+			pcoa.s6_addr[15] = (uint8_t)(1 + i);
+			t0 = now_s();
+			CHECK(vrrp_ha_dp_activate_pcoa(dp, &pcoa, j == 0) == 0);
+			t = now_s() - t0;
+			tsum += t;
+			if (t > tmax)
+				tmax = t;
+		}
+	fprintf(stderr, "proxy scale: activate_pcoa on/off avg %.3f ms, max %.3f ms\n",
+	        tsum / (2 * NP_MAG) * 1e3, tmax * 1e3);
+	/* one MAG on: its HNPs (i % 100 == 6: PCoA ::7) tunnelled, a neighbour's not */
+	inet_pton(AF_INET6, "2001:db8:2::7", &pcoa);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &pcoa, true) == 0);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:6::1", &pcoa, NULL, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:26b2::1", &pcoa, NULL, 2.0), 1); /* 9906 */
+	CHECK_EQ(tunnelled_to(fd, "3001:0:7::1", &pcoa, NULL, 0.5), 0);
+	t0 = now_s();
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	fprintf(stderr, "proxy scale: activate() with %u proxy bindings %.3f ms\n", NP_HNP,
+	        (now_s() - t0) * 1e3);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:7::1", &pcoa, NULL, 2.0), -1); /* to ::8 */
+	t0 = now_s();
+	CHECK(vrrp_ha_dp_flush(dp) == 0);
+	fprintf(stderr, "proxy scale: unstaged all in %.3f s (filter errors %llu, resyncs %llu)\n",
+	        now_s() - t0, (unsigned long long)vrrp_ha_dp_counters(dp)->filter_errors,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->filter_resyncs);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 0);
+	vrrp_ha_dp_free(dp);
+	close(fd);
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
@@ -1115,6 +1205,10 @@ int main(void)
 		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
 		return 77;
 	}
+	if (getenv("DP_ONLY_PROXY")) {
+		test_proxy_scale();
+		return failures ? 1 : 0;
+	}
 	test_none();
 	test_main();
 	test_ungated();
@@ -1123,6 +1217,7 @@ int main(void)
 	test_two(VRRP_HA_DP_SRC_REWRITE);
 	test_two(VRRP_HA_DP_SRC_TUNSRC);
 	test_proxy();
+	test_proxy_scale();
 	test_bulk();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);

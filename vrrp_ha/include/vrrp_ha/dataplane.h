@@ -220,8 +220,9 @@ const struct vrrp_ha_dp_counters *vrrp_ha_dp_counters(const struct vrrp_ha_dp *d
 /* Count the elements of the kernel's filter set by a dump (tests,
  * diagnostics). Returns: the count, or a negative errno (-ENOENT: no filter). */
 long vrrp_ha_dp_filter_count(struct vrrp_ha_dp *dp);
-/* The same for the proxy sets: which 0 = ppairs (PCoA . HNP), 1 = hnp_pcoa
- * (HNP : PCoA), 2 = pcoa_on (PCoAs switched on). Returns: count or a negative errno. */
+/* The same for the proxy sets: which 0 = PCoA . HNP pairs (ppairs +
+ * ppairs64), 1 = HNP : PCoA (hnp_pcoa + hnp64_pcoa), 2 = pcoa_on (PCoAs
+ * switched on). Returns: count or a negative errno. */
 long vrrp_ha_dp_proxy_filter_count(struct vrrp_ha_dp *dp, int which);
 
 #endif

@@ -1669,11 +1669,16 @@ long vrrp_ha_dp_filter_count(struct vrrp_ha_dp *dp)
 
 long vrrp_ha_dp_proxy_filter_count(struct vrrp_ha_dp *dp, int which)
 {
-	static const char *const names[] = {"ppairs", "hnp_pcoa", "pcoa_on"};
+	static const char *const names[][2] = {
+	        {"ppairs", "ppairs64"}, {"hnp_pcoa", "hnp64_pcoa"}, {"pcoa_on", NULL}};
+	long a, b = 0;
 
 	if (!dp->have_filter)
 		return -ENOENT;
 	if (which < 0 || which > 2)
 		return -EINVAL;
-	return dpf_count_set(&dp->filter, names[which]);
+	a = dpf_count_set(&dp->filter, names[which][0]);
+	if (names[which][1])
+		b = dpf_count_set(&dp->filter, names[which][1]);
+	return a < 0 ? a : b < 0 ? b : a + b;
 }

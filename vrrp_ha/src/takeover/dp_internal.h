@@ -92,6 +92,8 @@ enum {
 	DPF_PAIRS,    /* "pairs": CoA . HoA (hash) */
 	DPF_PPAIRS,   /* "ppairs": PCoA . HNP range (pipapo, interval + concat) */
 	DPF_HNP_PCOA, /* "hnp_pcoa": HNP range . HNP range : PCoA (pipapo map) */
+	DPF_PPAIRS64, /* "ppairs64": PCoA . first 64 bits of a /64 HNP (hash) */
+	DPF_HNP64,    /* "hnp64_pcoa": first 64 bits of a /64 HNP : PCoA (hash map) */
 	DPF_NSETS
 };
 
@@ -144,7 +146,10 @@ int dpf_commit(struct dp_filter *f);
  * Queue adding / deleting the proxy binding prefix (PMIPv6, RFC 5213 5.6):
  * "pcoa . [prefix .. last address of prefix/plen]" in ppairs (reverse filter,
  * source rewrite) and "prefix range . prefix range : pcoa" in hnp_pcoa (the
- * per-PCoA gate's map). prefix has its host bits zero. Returns: 0 or -ENOMEM.
+ * per-PCoA gate's map); a /64 (the usual HNP) instead goes into the hash
+ * sets ppairs64 ("pcoa . first 64 bits") and hnp64_pcoa ("first 64 bits :
+ * pcoa"): O(1) per change, where pipapo's removal costs O(elements).
+ * prefix has its host bits zero. Returns: 0 or -ENOMEM.
  */
 int dpf_padd(struct dp_filter *f, const struct in6_addr *pcoa, const struct in6_addr *prefix,
              unsigned plen);
@@ -162,7 +167,7 @@ int dpf_flush_set(struct dp_filter *f);
 /* Elements currently in the set, by dump (tests and diagnostics). Returns: count or a negative
  * errno. */
 long dpf_count(struct dp_filter *f);
-/* The same for the set named name ("ppairs", "hnp_pcoa", "pcoa_on"). */
+/* The same for the set named name ("ppairs", "hnp_pcoa", "ppairs64", "hnp64_pcoa", "pcoa_on"). */
 long dpf_count_set(struct dp_filter *f, const char *name);
 
 #endif
