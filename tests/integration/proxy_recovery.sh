@@ -16,10 +16,12 @@
 # (vrrp_ha_dp_activate_pcoa) gives CN <-> mnh1 both ways and still nothing
 # for mnh2; the whole instance (activate) gives both; mnh2 forging a source
 # in HNP1 through mag2 (PCoA2 . HNP1 is no binding) is dropped by the LMA's
-# reverse filter (counter) and never reaches the CN; a loss of 5% of the
+# reverse filter (counter) and never reaches the CN, also as a flood of 1000;
+# a loss of 5% of the
 # tunnelled packets on the path (nftables numgen) still lets pings through
-# (bounded retries); unstaging HNP1 stops mnh1's traffic; the end of the
-# driver leaves no route, rule or nftables table of ours.
+# (bounded retries); unstaging HNP1 stops mnh1's traffic; a crash (kill -9)
+# of the LMA's process leaves its routes, the next start flushes them; the
+# end of the driver leaves no route, rule or nftables table of ours.
 TEST_NAME=proxy_recovery
 . "$(dirname "$0")/lib.sh"
 DRIVER="${TOOLS:-}/pdp-driver"
@@ -80,12 +82,19 @@ pd_mag 1 $P1 2001:db8:a1::/64 $MN1
 pd_mag 2 $P2 2001:db8:a2::/64 $MN2
 
 # the driver in the LMA, commands through a FIFO, one answer line each
-mkfifo "$WORK/drv.in"
-ns lma "$DRIVER" $VHA eth0 <"$WORK/drv.in" >"$WORK/drv.out" 2>"$WORK/drv.err" &
-DRV=$!
-bg_started $DRV
-exec 3>"$WORK/drv.in"
-NANS=1
+drv_start() {
+	rm -f "$WORK/drv.in"
+	mkfifo "$WORK/drv.in"
+	# not through ns(): a background function is a subshell, $! would be its PID
+	ip netns exec "${PFX}lma" "$DRIVER" $VHA eth0 <"$WORK/drv.in" >"$WORK/drv.out" \
+		2>>"$WORK/drv.err" &
+	DRV=$!
+	bg_started $DRV
+	exec 3>"$WORK/drv.in"
+	NANS=1
+	wait_for 20 "pdp-driver ready" grep -q '^ok ready' "$WORK/drv.out"
+}
+drv_start
 # drv CMD...: send, wait for its answer line (in ANS; not in a subshell:
 # NANS counts the answers), succeed if it is "ok"
 drv() {
@@ -95,7 +104,6 @@ drv() {
 	ANS=$(sed -n "${NANS}p" "$WORK/drv.out")
 	case $ANS in ok*) return 0 ;; *) return 1 ;; esac
 }
-wait_for 20 "pdp-driver ready" grep -q '^ok ready' "$WORK/drv.out"
 
 # pings with a bounded number of tries (one lost packet is no failure)
 reach() { # reach FROM_NS DST [SRC]
@@ -155,6 +163,12 @@ d1=$(drops)
 check "forged source dropped by the LMA (drops $d0 -> $d1)" [ "$d1" -ge $((d0 + 3)) ]
 check "no forged packet reached the CN" sh -c "ip netns exec ${PFX}cn nft list chain ip6 pd_cn in | grep -q 'counter packets 0 '"
 check "the real MN2 still goes through" reach mnh2 $CN
+# a flood of forged packets: counted and dropped, the LMA's driver still answers
+ns mnh2 timeout 20 ping -6 -q -i 0.001 -c 1000 -W 1 -I 2001:db8:a1::99 $CN >/dev/null 2>&1 || true
+d2=$(drops)
+check "1000 forged packets flooded, all dropped ($d1 -> $d2)" [ "$d2" -ge $((d1 + 1000)) ]
+check "none reached the CN" sh -c "ip netns exec ${PFX}cn nft list chain ip6 pd_cn in | grep -q 'counter packets 0 '"
+check "the data plane still answers" drv count
 
 # 5% loss of tunnelled packets on rt (both directions): bounded retries suffice
 ns rt nft -f - <<N
@@ -174,6 +188,22 @@ check "unstage HNP1" drv unstage 2001:db8:a1::/64
 check "commit" drv commit
 check "mnh1 unreachable once unstaged" unreach cn $MN1
 check "mnh2 still reachable" reach cn $MN2
+
+# the LMA's process crashes with everything staged: a new one flushes the
+# stale prefix routes and rules (protocol 180) and starts with an empty filter
+kill -9 $DRV
+wait_for 20 "pdp-driver gone" sh -c "! kill -0 $DRV 2>/dev/null"
+exec 3>&-
+check "a crash leaves the HNP route" sh -c "[ \$(ip netns exec ${PFX}lma ip -6 route show table 1061 | grep -c encap) -eq 1 ]"
+drv_start
+check "the restart flushed it" sh -c "[ -z \"\$(ip netns exec ${PFX}lma ip -6 route show table 1061)\" ]"
+drv count || true
+check "and the filter is empty ($ANS)" [ "$ANS" = "ok 0" ]
+check "restaged after the restart" drv stage $P1 2001:db8:a1::/64
+check "commit" drv commit
+check "MAG1 on" drv pcoa $P1 on
+check "CN -> mnh1 again" reach cn $MN1
+check "mnh2 not (MAG2 not restaged)" unreach cn $MN2
 
 # end of the driver: everything of ours goes
 exec 3>&-
