@@ -1205,7 +1205,8 @@ int main(void)
 		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
 		return 77;
 	}
-	if (getenv("DP_ONLY_PROXY")) {
+	if (getenv("DP_ONLY_PROXY")) { /* developer switch: the PMIPv6 parts alone */
+		test_proxy();
 		test_proxy_scale();
 		return failures ? 1 : 0;
 	}
