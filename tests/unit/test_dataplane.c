@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -142,13 +143,14 @@ out:
 struct route {
 	struct in6_addr dst, seg, src; /* src: SEG6_IPTUNNEL_SRC (2), if the kernel keeps it */
 	uint32_t table;
-	int encap_type, mode, action, ok, has_src;
+	int encap_type, mode, action, ok, has_src, plen;
 };
 
 struct routes {
 	struct route *r;
 	size_t n, cap;
 	uint32_t table;
+	int any_len; /* also prefix routes (proxy bindings), not only /128 */
 };
 
 static void route_cb(void *arg, const struct nlmsghdr *h)
@@ -166,10 +168,11 @@ static void route_cb(void *arg, const struct nlmsghdr *h)
 		return;
 	r.table = tb[RTA_TABLE].len == 4 ? *(const uint32_t *)(const void *)tb[RTA_TABLE].p
 	                                 : rt->rtm_table;
-	if (r.table != rs->table || rt->rtm_protocol != PROTO || rt->rtm_dst_len != 128 ||
-	    tb[RTA_DST].len != 16)
+	if (r.table != rs->table || rt->rtm_protocol != PROTO ||
+	    (!rs->any_len && rt->rtm_dst_len != 128) || tb[RTA_DST].len != 16)
 		return;
 	memcpy(&r.dst, tb[RTA_DST].p, 16);
+	r.plen = rt->rtm_dst_len;
 	if (tb[RTA_ENCAP_TYPE].len == 2)
 		r.encap_type = *(const uint16_t *)(const void *)tb[RTA_ENCAP_TYPE].p;
 	if (tb[RTA_ENCAP].p && parse_attrs(tb[RTA_ENCAP].p, tb[RTA_ENCAP].len, enc, 7) == 0) {
@@ -818,6 +821,375 @@ out:
 	close(fd);
 }
 
+/* ---- PMIPv6 proxy bindings: HNP/64 -> PCoA, reverse filter, per-PCoA gate ---- */
+
+/*
+ * Read frames for up to secs until an IPv6-in-IPv6 packet whose inner
+ * destination is dst arrives; its outer source and destination in *src, *odst.
+ */
+static int cap_tunnel2(int fd, const struct in6_addr *dst, struct in6_addr *src,
+                       struct in6_addr *odst, double secs)
+{
+	double end = now_s() + secs;
+	unsigned char b[2048];
+
+	while (now_s() < end) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, b, sizeof(b), 0);
+		if (n < 14 + 80 || b[14 + 6] != IPPROTO_IPV6 || memcmp(b + 14 + 40 + 24, dst, 16))
+			continue;
+		memcpy(src, b + 14 + 8, 16);
+		memcpy(odst, b + 14 + 24, 16);
+		return 1;
+	}
+	return 0;
+}
+
+/* ping dst_s from this namespace; Returns: 1 if it left dph0 tunnelled to
+ * pcoa with outer source vha (or any source if vha is NULL), 0 if no tunnel
+ * packet was seen, -1 if one was seen with other outer addresses. */
+static int tunnelled_to(int fd, const char *dst_s, const struct in6_addr *pcoa,
+                        const struct in6_addr *vha, double secs)
+{
+	struct in6_addr dst, src, odst;
+
+	inet_pton(AF_INET6, dst_s, &dst);
+	while (poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 0) > 0)
+		(void)!recv(fd, (char[2048]){0}, 2048, 0); /* drain */
+	ping1(dst_s);
+	if (!cap_tunnel2(fd, &dst, &src, &odst, secs))
+		return 0;
+	return !memcmp(&odst, pcoa, 16) && (!vha || !memcmp(&src, vha, 16)) ? 1 : -1;
+}
+
+/* (ioctl: /sys shows the namespace that mounted it, not this private one) */
+static int mac_of(const char *ifn, unsigned char mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifn);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+/*
+ * From dph1 (the MAG side), send IPv6-in-IPv6 osrc -> odst, inner isrc ->
+ * idst (no next header, empty), and wait up to secs for the decapsulated
+ * inner packet to come back out of dph0. Returns: 1 seen, 0 not.
+ */
+static int decap_seen(int fd, const char *osrc, const char *odst, const char *isrc,
+                      const char *idst, double secs)
+{
+	unsigned char f[14 + 80] = {0}, b[2048];
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+	                          .sll_protocol = htons(ETH_P_IPV6),
+	                          .sll_ifindex = (int)if_nametoindex("dph1"),
+	                          .sll_halen = 6};
+	struct in6_addr is;
+	double end;
+
+	if (mac_of("dph0", f) < 0 || mac_of("dph1", f + 6) < 0)
+		return 0;
+	memcpy(sll.sll_addr, f, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	f[14] = 0x60;
+	f[14 + 5] = 40; /* payload length: the inner header */
+	f[14 + 6] = IPPROTO_IPV6;
+	f[14 + 7] = 64;
+	inet_pton(AF_INET6, osrc, f + 14 + 8);
+	inet_pton(AF_INET6, odst, f + 14 + 24);
+	f[54] = 0x60;
+	f[54 + 6] = 59; /* no next header */
+	f[54 + 7] = 64;
+	inet_pton(AF_INET6, isrc, f + 54 + 8);
+	inet_pton(AF_INET6, idst, f + 54 + 24);
+	memcpy(&is, f + 54 + 8, 16);
+	while (poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 0) > 0)
+		(void)!recv(fd, b, sizeof(b), 0); /* drain */
+	if (sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)sizeof(f))
+		return 0;
+	end = now_s() + secs;
+	while (now_s() < end) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, b, sizeof(b), 0);
+		if (n >= 14 + 40 && b[14 + 6] == 59 && !memcmp(b + 14 + 8, &is, 16))
+			return 1;
+	}
+	return 0;
+}
+
+static struct vrrp_ha_dp_hnp hnp(const char *p, unsigned len)
+{
+	struct vrrp_ha_dp_hnp h = {.len = (uint8_t)len};
+
+	inet_pton(AF_INET6, p, &h.prefix);
+	return h;
+}
+
+/* the route of prefix p/len in rs; Returns: its index or -1 */
+static int route_idx(const struct routes *rs, const char *p, int len)
+{
+	struct in6_addr a;
+	size_t i;
+
+	inet_pton(AF_INET6, p, &a);
+	for (i = 0; i < rs->n; i++)
+		if (rs->r[i].plen == len && !memcmp(&rs->r[i].dst, &a, 16))
+			return (int)i;
+	return -1;
+}
+
+static void test_proxy(void)
+{
+	struct vrrp_ha_dp_config c, c2;
+	struct vrrp_ha_dp *dp, *dp2;
+	struct vrrp_ha_dp_hnp h1[2] = {hnp("2001:db8:a::", 64), hnp("2001:db8:b:0:1::", 64)},
+	                      h2[2] = {hnp("2001:db8:c::", 64), hnp("2001:db8:f::", 48)},
+	                      bad = hnp("2001:db8:d::", 0);
+	struct in6_addr p1, p2, hoa, coa, *vha;
+	struct routes rs = {.table = TABLE, .any_len = 1};
+	const char *V = "2001:db8:1::100", *CN = "2001:db8:1::77";
+	int fd = cap_open(), i;
+
+	fprintf(stderr, "proxy bindings (PMIPv6)\n");
+	CHECK(fd >= 0);
+	base_config(&c);
+	dp = vrrp_ha_dp_new(&c, logger, NULL);
+	CHECK(dp != NULL);
+	if (!dp || fd < 0) {
+		vrrp_ha_dp_free(dp);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	CHECK(sh("sysctl -qw net.ipv6.conf.all.forwarding=1 && "
+	         "ip -6 neigh replace 2001:db8:1::77 lladdr 02:00:00:00:00:77 dev dph0 nud "
+	         "permanent") == 0);
+	/* the outer source is the VHA unless the namespace's tunsrc gives it */
+	vha = vrrp_ha_dp_src_mode(dp) == VRRP_HA_DP_SRC_TUNSRC ? NULL : &c.vha;
+	inet_pton(AF_INET6, "2001:db8:2::71", &p1);
+	inet_pton(AF_INET6, "2001:db8:2::72", &p2);
+	inet_pton(AF_INET6, "2001:db8:100::a", &hoa);
+	inet_pton(AF_INET6, "2001:db8:2::a", &coa);
+	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, &bad, 1) == -1); /* length 0: nothing queued */
+	CHECK_EQ(vrrp_ha_dp_pending(dp), 0);
+	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, h1, 2) == 0);
+	CHECK(vrrp_ha_dp_stage_proxy(dp, &p2, h2, 2) == 0); /* a /48: the pipapo sets */
+	CHECK(vrrp_ha_dp_stage(dp, &hoa, &coa) == 0);       /* a MIPv6 binding beside them */
+	CHECK_EQ(commit_all(dp), 0);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 5);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->route_errors, 0);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->filter_errors, 0);
+	/* routes: HNP/64 (host bits cleared) encap seg6 segs PCoA */
+	CHECK(dump(RTM_GETROUTE, AF_INET6, route_cb, &rs) == 0);
+	CHECK_EQ(rs.n, 5);
+	i = route_idx(&rs, "2001:db8:a::", 64);
+	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p1, 16));
+	i = route_idx(&rs, "2001:db8:b::", 64);
+	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p1, 16));
+	i = route_idx(&rs, "2001:db8:c::", 64);
+	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p2, 16));
+	i = route_idx(&rs, "2001:db8:f::", 48);
+	CHECK(i >= 0 && rs.r[i].ok && !memcmp(&rs.r[i].seg, &p2, 16));
+	CHECK(route_idx(&rs, "2001:db8:100::a", 128) >= 0);
+	free(rs.r);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 4);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 4);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 0);
+	CHECK_EQ(vrrp_ha_dp_filter_count(dp), 1);
+
+	/* forward path, per PCoA: nothing while BACKUP */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, true) == 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, true) == 0); /* idempotent */
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:b::ff", &p1, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 0.5), 0); /* other MAG: off */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:f:1::1", &p2, vha, 0.5), 0);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:100::a", &coa, vha, 0.5), 0); /* MIPv6: off */
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, false) == 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, false) == 0);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 2), 0);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p2, true) == 0); /* the /48 through its map */
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:f:1::1", &p2, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::1", &p1, vha, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p2, false) == 0);
+	/* MASTER: all of them, by the one gate transaction */
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:a::2", &p1, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:100::a", &coa, vha, 2.0), 1);
+	CHECK(vrrp_ha_dp_deactivate(dp) == 0);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::1", &p2, vha, 0.5), 0);
+
+	/* reverse path: outer source = PCoA and inner source in one of its HNPs */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:a::5", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:b::ffff:5", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:c::6", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:f:ffff::6", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:f::6", CN, 0.5), 0);   /* p2's /48 */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:10::6", CN, 0.5), 0);  /* past it */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:c::5", CN, 0.5), 0);   /* p2's */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:a::5", CN, 0.5), 0);   /* p1's */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::79", V, "2001:db8:a::7", CN, 0.5), 0);   /* no MAG */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:a:1::1", CN, 0.5), 0); /* next /64 */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:100::a", CN, 0.5), 0); /* a HoA */
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::a", V, "2001:db8:100::a", CN, 2.0), 1);  /* MIPv6 */
+	CHECK(sh("nft list chain ip6 vrrp_ha_1001 tunnel_in | "
+	         "grep -q 'meta l4proto ipv6 counter packets 7 '") == 0);
+
+	/* an HNP moves to the other MAG, another goes */
+	CHECK(vrrp_ha_dp_stage_proxy(dp, &p1, h2, 1) == 0);
+	CHECK(vrrp_ha_dp_unstage_proxy(dp, &h1[1], 1) == 0);
+	CHECK_EQ(commit_all(dp), 0);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), 4);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 3);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), 3);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:c::8", CN, 2.0), 1);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::72", V, "2001:db8:c::9", CN, 0.5), 0);
+	CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:b::5", CN, 0.5), 0);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, true) == 0);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:c::3", &p1, vha, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "2001:db8:b::3", &p1, vha, 0.5), 0);
+
+	/* a second instance with a proxy binding of the same MAG: a's per-PCoA
+	 * gate does not switch on b's staged table (its own set, its own bit) */
+	vrrp_ha_dp_config_defaults(&c2, 2);
+	inet_pton(AF_INET6, "2001:db8:1::200", &c2.vha);
+	snprintf(c2.ifname, sizeof(c2.ifname), "dph0");
+	c2.seg6_src = c.seg6_src;
+	dp2 = vrrp_ha_dp_new(&c2, logger, NULL);
+	CHECK(dp2 != NULL);
+	if (dp2) {
+		struct vrrp_ha_dp_hnp h3 = hnp("2001:db8:e::", 64);
+
+		CHECK(vrrp_ha_dp_stage_proxy(dp2, &p1, &h3, 1) == 0);
+		CHECK_EQ(commit_all(dp2), 0);
+		CHECK_EQ(tunnelled_to(fd, "2001:db8:e::1", &p1, NULL, 0.5), 0);
+		CHECK(vrrp_ha_dp_activate_pcoa(dp2, &p1, true) == 0);
+		CHECK_EQ(tunnelled_to(fd, "2001:db8:e::1", &p1, vha ? &c2.vha : NULL, 2.0), 1);
+		CHECK(vrrp_ha_dp_activate_pcoa(dp, &p1, false) == 0);
+		CHECK_EQ(tunnelled_to(fd, "2001:db8:c::3", &p1, vha, 0.5), 0);
+		CHECK_EQ(tunnelled_to(fd, "2001:db8:e::2", &p1, vha ? &c2.vha : NULL, 2.0), 1);
+		/* the reverse filter of each VHA holds only its own HNPs */
+		CHECK_EQ(decap_seen(fd, "2001:db8:2::71", "2001:db8:1::200", "2001:db8:e::5", CN,
+		                    2.0),
+		         1);
+		CHECK_EQ(decap_seen(fd, "2001:db8:2::71", "2001:db8:1::200", "2001:db8:c::5", CN,
+		                    0.5),
+		         0);
+		CHECK_EQ(decap_seen(fd, "2001:db8:2::71", V, "2001:db8:e::5", CN, 0.5), 0);
+		vrrp_ha_dp_free(dp2);
+	}
+	/* free removes the prefix routes too */
+	vrrp_ha_dp_free(dp);
+	rs = (struct routes){.table = TABLE, .any_len = 1};
+	CHECK(dump(RTM_GETROUTE, AF_INET6, route_cb, &rs) == 0);
+	CHECK_EQ(rs.n, 0);
+	free(rs.r);
+	CHECK(sh("nft list table ip6 vrrp_ha_1001 >/dev/null 2>&1") != 0);
+	sh("sysctl -qw net.ipv6.conf.all.forwarding=0; ip -6 neigh del 2001:db8:1::77 dev dph0");
+	close(fd);
+}
+
+/* 10k proxy bindings (HNP/64) behind 100 MAGs: staging rate, per-PCoA and
+ * whole activation times (printed), kernel state counts (checked). */
+#define NP_MAG 100u
+#define NP_HNP 10000u
+
+static void test_proxy_scale(void)
+{
+	struct vrrp_ha_dp_config c;
+	struct vrrp_ha_dp *dp;
+	struct in6_addr pcoa;
+	double t0, t, tmax = 0, tsum = 0;
+	unsigned i, j;
+	int fd = cap_open();
+
+	base_config(&c);
+	dp = vrrp_ha_dp_new(&c, NULL, NULL);
+	CHECK(dp != NULL && fd >= 0);
+	if (!dp || fd < 0) {
+		vrrp_ha_dp_free(dp);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	t0 = now_s();
+	for (i = 0; i < NP_HNP; i++) {
+		/* HNP 3001:0:i::/64 (i in the third group), PCoA 2001:db8:2::(1 + i % 100) */
+		struct vrrp_ha_dp_hnp h = {.len = 64};
+
+		h.prefix.s6_addr[0] = 0x30;
+		h.prefix.s6_addr[1] = 0x01;
+		h.prefix.s6_addr[4] = (uint8_t)(i >> 8);
+		h.prefix.s6_addr[5] = (uint8_t)i;
+		inet_pton(AF_INET6, "2001:db8:2::", &pcoa);
+		pcoa.s6_addr[15] = (uint8_t)(1 + i % NP_MAG);
+		CHECK(vrrp_ha_dp_stage_proxy(dp, &pcoa, &h, 1) == 0);
+	}
+	CHECK_EQ(commit_all(dp), 0);
+	t = now_s() - t0;
+	fprintf(stderr, "proxy scale: %u HNPs / %u MAGs staged in %.3f s (%.0f/s), enomem %llu\n",
+	        NP_HNP, NP_MAG, t, NP_HNP / t,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->enomem_retries);
+	CHECK_EQ(vrrp_ha_dp_staged(dp), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 1), NP_HNP);
+	CHECK_EQ(vrrp_ha_dp_counters(dp)->filter_errors, 0);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < NP_MAG; i++) {
+			inet_pton(AF_INET6, "2001:db8:2::", &pcoa);
+			pcoa.s6_addr[15] = (uint8_t)(1 + i);
+			t0 = now_s();
+			CHECK(vrrp_ha_dp_activate_pcoa(dp, &pcoa, j == 0) == 0);
+			t = now_s() - t0;
+			tsum += t;
+			if (t > tmax)
+				tmax = t;
+		}
+	fprintf(stderr, "proxy scale: activate_pcoa on/off avg %.3f ms, max %.3f ms\n",
+	        tsum / (2 * NP_MAG) * 1e3, tmax * 1e3);
+	/* one MAG on: its HNPs (i % 100 == 6: PCoA ::7) tunnelled, a neighbour's not */
+	inet_pton(AF_INET6, "2001:db8:2::7", &pcoa);
+	CHECK(vrrp_ha_dp_activate_pcoa(dp, &pcoa, true) == 0);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:6::1", &pcoa, NULL, 2.0), 1);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:26b2::1", &pcoa, NULL, 2.0), 1); /* 9906 */
+	CHECK_EQ(tunnelled_to(fd, "3001:0:7::1", &pcoa, NULL, 0.5), 0);
+	t0 = now_s();
+	CHECK(vrrp_ha_dp_activate(dp) == 0);
+	fprintf(stderr, "proxy scale: activate() with %u proxy bindings %.3f ms\n", NP_HNP,
+	        (now_s() - t0) * 1e3);
+	CHECK_EQ(tunnelled_to(fd, "3001:0:7::1", &pcoa, NULL, 2.0), -1); /* to ::8 */
+	t0 = now_s();
+	CHECK(vrrp_ha_dp_flush(dp) == 0);
+	fprintf(stderr, "proxy scale: unstaged all in %.3f s (filter errors %llu, resyncs %llu)\n",
+	        now_s() - t0, (unsigned long long)vrrp_ha_dp_counters(dp)->filter_errors,
+	        (unsigned long long)vrrp_ha_dp_counters(dp)->filter_resyncs);
+	CHECK_EQ(vrrp_ha_dp_proxy_filter_count(dp, 0), 0);
+	vrrp_ha_dp_free(dp);
+	close(fd);
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
@@ -833,6 +1205,11 @@ int main(void)
 		fprintf(stderr, "SKIP: cannot set up veth in the namespace\n");
 		return 77;
 	}
+	if (getenv("DP_ONLY_PROXY")) { /* developer switch: the PMIPv6 parts alone */
+		test_proxy();
+		test_proxy_scale();
+		return failures ? 1 : 0;
+	}
 	test_none();
 	test_main();
 	test_ungated();
@@ -840,6 +1217,8 @@ int main(void)
 	test_two(VRRP_HA_DP_SRC_AUTO);
 	test_two(VRRP_HA_DP_SRC_REWRITE);
 	test_two(VRRP_HA_DP_SRC_TUNSRC);
+	test_proxy();
+	test_proxy_scale();
 	test_bulk();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);

@@ -30,6 +30,14 @@
  * packet to the VHA through only if its outer source . inner source is a
  * binding (docs/dataplane.md: rules, costs, limits of each backend).
  *
+ * PMIPv6 proxy bindings (RFC 5213 5.6, LMA reliability draft's partial
+ * recovery): one or more home network prefixes (HNP/len) -> the MAG's
+ * proxy-CoA, routed "HNP/len encap ... segs PCoA" in the same table and
+ * activated by the same transaction; the reverse filter lets a tunnelled
+ * packet through only when outer source = PCoA and inner source lies in one
+ * of that PCoA's HNPs (pipapo interval set). One PCoA's proxy bindings can
+ * also be switched on alone (vrrp_ha_dp_activate_pcoa): one set element.
+ *
  * One struct vrrp_ha_dp per instance; no global state. Blocking netlink I/O
  * on sockets of its own, bounded per call (the caller paces the calls).
  * Needs CAP_NET_ADMIN in the network namespace it runs in.
@@ -103,6 +111,7 @@ struct vrrp_ha_dp_counters {
 	uint64_t batches, activations, deactivations, flushed_stale;
 	uint64_t filter_errors;  /* nftables transactions refused */
 	uint64_t filter_resyncs; /* set rebuilt from the bindings after a refusal */
+	uint64_t pcoa_switches;  /* vrrp_ha_dp_activate_pcoa() calls that succeeded */
 };
 
 struct vrrp_ha_dp;
@@ -141,6 +150,40 @@ uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp);
 int vrrp_ha_dp_stage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, const struct in6_addr *coa);
 int vrrp_ha_dp_unstage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa);
 
+/* A home network prefix of a proxy binding (RFC 5213: HNP option, prefix + length). */
+struct vrrp_ha_dp_hnp {
+	struct in6_addr prefix; /* host bits are ignored (cleared) */
+	uint8_t len;            /* 1..128 (typically 64) */
+};
+
+/*
+ * Queue the proxy binding "hnp[0..n-1] -> pcoa": one route per HNP,
+ * "HNP/len encap (seg6 segs | ip6 dst) PCoA", outer source VHA, plus its
+ * elements in the reverse filter (pcoa . HNP range) and the per-PCoA gate's
+ * map (HNP : pcoa). Like vrrp_ha_dp_stage(): queued per HNP (the last call
+ * before a commit wins; an HNP moving to another PCoA is replaced), sent by
+ * vrrp_ha_dp_commit(). The HNPs of an instance must not overlap (the
+ * kernel's interval sets refuse overlapping ranges: the filter transaction
+ * then fails, counted in filter_errors). Returns: 0, -1 (a length 0 or > 128,
+ * nothing queued; or ENOMEM, earlier HNPs stay queued).
+ */
+int vrrp_ha_dp_stage_proxy(struct vrrp_ha_dp *dp, const struct in6_addr *pcoa,
+                           const struct vrrp_ha_dp_hnp *hnp, size_t n);
+/* Queue the removal of the proxy binding routes of hnp[0..n-1]. Returns: 0, -1. */
+int vrrp_ha_dp_unstage_proxy(struct vrrp_ha_dp *dp, const struct vrrp_ha_dp_hnp *hnp, size_t n);
+
+/*
+ * Switch forwarding on / off for the proxy bindings of one MAG only (pcoa),
+ * whatever vrrp_ha_dp_activate() says (a MASTER forwards all of them
+ * anyway): one nftables transaction adding / deleting pcoa in the gate's
+ * set, independent of the number of HNPs behind that MAG. Packets to an HNP
+ * of pcoa (forwarded and HA-originated) get the gate mark and so reach the
+ * staged table. Decapsulation needs no switch (the filter admits a PCoA's
+ * HNP sources whenever they are staged). Needs the gate (filter on,
+ * gate_mark != 0). Idempotent. Returns: 0, or -1 (logged).
+ */
+int vrrp_ha_dp_activate_pcoa(struct vrrp_ha_dp *dp, const struct in6_addr *pcoa, bool on);
+
 /*
  * Send up to max queued changes (0 = all) in batches of cfg->batch messages
  * per sendmsg and read the acks; routes the kernel refused with ENOMEM
@@ -177,5 +220,9 @@ const struct vrrp_ha_dp_counters *vrrp_ha_dp_counters(const struct vrrp_ha_dp *d
 /* Count the elements of the kernel's filter set by a dump (tests,
  * diagnostics). Returns: the count, or a negative errno (-ENOENT: no filter). */
 long vrrp_ha_dp_filter_count(struct vrrp_ha_dp *dp);
+/* The same for the proxy sets: which 0 = PCoA . HNP pairs (ppairs +
+ * ppairs64), 1 = HNP : PCoA (hnp_pcoa + hnp64_pcoa), 2 = pcoa_on (PCoAs
+ * switched on). Returns: count or a negative errno. */
+long vrrp_ha_dp_proxy_filter_count(struct vrrp_ha_dp *dp, int which);
 
 #endif

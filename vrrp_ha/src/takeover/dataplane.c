@@ -75,13 +75,23 @@
 
 enum { OP_ADD = 1, OP_DEL };
 
+/* A binding route: HoA/128 (MIPv6) or HNP/plen (PMIPv6 proxy binding, the
+ * "coa" is the MAG's proxy-CoA); key (hoa, plen). */
 struct dp_entry {
 	struct in6_addr hoa, coa_want, coa_kernel;
+	uint8_t plen;
 	uint8_t used, want, in_kernel, queued;
+	uint8_t proxy_want, proxy_kernel; /* which filter set the kernel's pair is in */
+};
+
+struct dp_key {
+	struct in6_addr a;
+	uint8_t plen;
 };
 
 struct dp_slot {
 	struct in6_addr hoa, coa;
+	uint8_t plen, proxy;
 	int op, err;
 };
 
@@ -104,8 +114,8 @@ struct vrrp_ha_dp {
 	struct dp_entry *tab;
 	size_t cap, used, staged;
 	uint64_t seed;
-	/* FIFO of HoAs with a queued change */
-	struct in6_addr *q;
+	/* FIFO of keys with a queued change */
+	struct dp_key *q;
 	size_t qcap, qhead, qlen;
 	struct dp_batch b;
 	struct dp_slot *slots;
@@ -195,23 +205,23 @@ static uint64_t mix64(uint64_t h)
 }
 
 /* Keyed with a per-handle random seed (splitmix64 finaliser on both halves). */
-static size_t hoa_hash(const struct vrrp_ha_dp *dp, const struct in6_addr *a)
+static size_t hoa_hash(const struct vrrp_ha_dp *dp, const struct in6_addr *a, uint8_t plen)
 {
 	uint64_t x, y;
 
 	memcpy(&x, a->s6_addr, 8);
 	memcpy(&y, a->s6_addr + 8, 8);
-	return (size_t)mix64(mix64(x ^ dp->seed) ^ y);
+	return (size_t)mix64(mix64(x ^ dp->seed ^ plen) ^ y);
 }
 
-static struct dp_entry *find(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
+static struct dp_entry *find(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, uint8_t plen)
 {
 	size_t m = dp->cap - 1, i;
 
 	if (!dp->cap)
 		return NULL;
-	for (i = hoa_hash(dp, hoa) & m; dp->tab[i].used; i = (i + 1) & m)
-		if (!memcmp(&dp->tab[i].hoa, hoa, sizeof(*hoa)))
+	for (i = hoa_hash(dp, hoa, plen) & m; dp->tab[i].used; i = (i + 1) & m)
+		if (dp->tab[i].plen == plen && !memcmp(&dp->tab[i].hoa, hoa, sizeof(*hoa)))
 			return &dp->tab[i];
 	return NULL;
 }
@@ -228,7 +238,8 @@ static int grow(struct vrrp_ha_dp *dp)
 
 		if (!dp->tab[i].used)
 			continue;
-		for (j = hoa_hash(dp, &dp->tab[i].hoa) & m; nt[j].used; j = (j + 1) & m)
+		for (j = hoa_hash(dp, &dp->tab[i].hoa, dp->tab[i].plen) & m; nt[j].used;
+		     j = (j + 1) & m)
 			;
 		nt[j] = dp->tab[i];
 	}
@@ -238,9 +249,9 @@ static int grow(struct vrrp_ha_dp *dp)
 	return 0;
 }
 
-static struct dp_entry *find_or_add(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
+static struct dp_entry *find_or_add(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, uint8_t plen)
 {
-	struct dp_entry *e = find(dp, hoa);
+	struct dp_entry *e = find(dp, hoa, plen);
 	size_t m, i;
 
 	if (e)
@@ -248,12 +259,13 @@ static struct dp_entry *find_or_add(struct vrrp_ha_dp *dp, const struct in6_addr
 	if ((dp->used + 1) * 4 > dp->cap * 3 && grow(dp) < 0) /* load <= 3/4 */
 		return NULL;
 	m = dp->cap - 1;
-	for (i = hoa_hash(dp, hoa) & m; dp->tab[i].used; i = (i + 1) & m)
+	for (i = hoa_hash(dp, hoa, plen) & m; dp->tab[i].used; i = (i + 1) & m)
 		;
 	e = &dp->tab[i];
 	memset(e, 0, sizeof(*e));
 	e->used = 1;
 	e->hoa = *hoa;
+	e->plen = plen;
 	dp->used++;
 	return e;
 }
@@ -269,7 +281,7 @@ static void remove_entry(struct vrrp_ha_dp *dp, struct dp_entry *e)
 		j = (j + 1) & m;
 		if (!dp->tab[j].used)
 			break;
-		k = hoa_hash(dp, &dp->tab[j].hoa) & m;
+		k = hoa_hash(dp, &dp->tab[j].hoa, dp->tab[j].plen) & m;
 		/* move j to i unless its home k lies cyclically in (i, j] */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
@@ -286,11 +298,11 @@ static void maybe_remove(struct vrrp_ha_dp *dp, struct dp_entry *e)
 		remove_entry(dp, e);
 }
 
-static int q_push(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
+static int q_push(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, uint8_t plen)
 {
 	if (dp->qlen == dp->qcap) {
 		size_t ncap = dp->qcap ? dp->qcap * 2 : 1024, i;
-		struct in6_addr *nq = malloc(ncap * sizeof(*nq));
+		struct dp_key *nq = malloc(ncap * sizeof(*nq));
 
 		if (!nq)
 			return -1;
@@ -301,14 +313,15 @@ static int q_push(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
 		dp->qcap = ncap;
 		dp->qhead = 0;
 	}
-	dp->q[(dp->qhead + dp->qlen) % dp->qcap] = *hoa;
+	dp->q[(dp->qhead + dp->qlen) % dp->qcap].a = *hoa;
+	dp->q[(dp->qhead + dp->qlen) % dp->qcap].plen = plen;
 	dp->qlen++;
 	return 0;
 }
 
-static struct in6_addr q_pop(struct vrrp_ha_dp *dp)
+static struct dp_key q_pop(struct vrrp_ha_dp *dp)
 {
-	struct in6_addr a = dp->q[dp->qhead];
+	struct dp_key a = dp->q[dp->qhead];
 
 	dp->qhead = (dp->qhead + 1) % dp->qcap;
 	dp->qlen--;
@@ -319,7 +332,7 @@ static int enqueue(struct vrrp_ha_dp *dp, struct dp_entry *e)
 {
 	if (e->queued)
 		return 0;
-	if (q_push(dp, &e->hoa) < 0)
+	if (q_push(dp, &e->hoa, e->plen) < 0)
 		return -1;
 	e->queued = 1;
 	return 0;
@@ -329,11 +342,11 @@ static int enqueue(struct vrrp_ha_dp *dp, struct dp_entry *e)
 /* message builders */
 
 static struct nl_msg *rt_msg(struct vrrp_ha_dp *dp, int type, int flags, const struct in6_addr *dst,
-                             uint32_t table)
+                             uint8_t plen, uint32_t table)
 {
 	struct rtmsg r = {
 	        .rtm_family = AF_INET6,
-	        .rtm_dst_len = 128,
+	        .rtm_dst_len = plen,
 	        .rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
 	        .rtm_protocol = dp->cfg.protocol,
 	        .rtm_scope = RT_SCOPE_UNIVERSE,
@@ -351,12 +364,12 @@ static struct nl_msg *rt_msg(struct vrrp_ha_dp *dp, int type, int flags, const s
 	return m;
 }
 
-/* HoA/128 encap seg6 mode encap.red segs CoA, or encap ip6 dst CoA src VHA. */
+/* HoA/128 (or HNP/plen) encap seg6 mode encap.red segs CoA, or encap ip6 dst CoA src VHA. */
 static struct nl_msg *encap_route_msg(struct vrrp_ha_dp *dp, const struct in6_addr *hoa,
-                                      const struct in6_addr *coa)
+                                      uint8_t plen, const struct in6_addr *coa)
 {
 	struct nl_msg *m =
-	        rt_msg(dp, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, hoa, dp->cfg.table);
+	        rt_msg(dp, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, hoa, plen, dp->cfg.table);
 	struct nlattr *enc;
 	int bad;
 
@@ -398,7 +411,7 @@ static struct nl_msg *encap_route_msg(struct vrrp_ha_dp *dp, const struct in6_ad
 /* VHA/128 encap seg6local action End.DX6 nh6 :: dev <ifname> in decap_table. */
 static struct nl_msg *decap_route_msg(struct vrrp_ha_dp *dp)
 {
-	struct nl_msg *m = rt_msg(dp, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &dp->cfg.vha,
+	struct nl_msg *m = rt_msg(dp, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &dp->cfg.vha, 128,
 	                          dp->cfg.decap_table);
 	struct in6_addr any = IN6ADDR_ANY_INIT;
 	struct nlattr *enc = NULL;
@@ -478,7 +491,7 @@ static int request_retry(struct vrrp_ha_dp *dp, struct nl_msg *m)
 struct route_list {
 	struct vrrp_ha_dp *dp;
 	uint32_t table;
-	struct in6_addr *dst;
+	struct dp_key *dst;
 	size_t n, cap;
 	int oom;
 };
@@ -496,12 +509,12 @@ static int route_dump_cb(void *arg, const struct nlmsghdr *h)
 	r = nlmsg_data(h);
 	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : r->rtm_table;
 	if (r->rtm_family != AF_INET6 || r->rtm_protocol != l->dp->cfg.protocol ||
-	    table != l->table || r->rtm_dst_len != 128 || !tb[RTA_DST] ||
+	    table != l->table || !r->rtm_dst_len || r->rtm_dst_len > 128 || !tb[RTA_DST] ||
 	    nla_len(tb[RTA_DST]) != 16)
 		return 0;
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 256;
-		struct in6_addr *p = realloc(l->dst, ncap * sizeof(*p));
+		struct dp_key *p = realloc(l->dst, ncap * sizeof(*p));
 
 		if (!p) {
 			l->oom = 1;
@@ -510,7 +523,8 @@ static int route_dump_cb(void *arg, const struct nlmsghdr *h)
 		l->dst = p;
 		l->cap = ncap;
 	}
-	memcpy(&l->dst[l->n++], nla_data(tb[RTA_DST]), 16);
+	memcpy(&l->dst[l->n].a, nla_data(tb[RTA_DST]), 16);
+	l->dst[l->n++].plen = r->rtm_dst_len;
 	return 0;
 }
 
@@ -558,7 +572,8 @@ static long flush_table(struct vrrp_ha_dp *dp, uint32_t table)
 
 		dpb_reset(&dp->b);
 		for (k = 0; k < dp->cfg.batch && i < l.n; k++, i++) {
-			struct nl_msg *m = rt_msg(dp, RTM_DELROUTE, 0, &l.dst[i], table);
+			struct nl_msg *m =
+			        rt_msg(dp, RTM_DELROUTE, 0, &l.dst[i].a, l.dst[i].plen, table);
 
 			err = m ? dpb_add(&dp->nl, &dp->b, m, 1) : -ENOMEM;
 			nlmsg_free(m);
@@ -891,7 +906,7 @@ static int probe_route_src(struct vrrp_ha_dp *dp)
 	int err, saved = dp->src_mode;
 
 	dp->src_mode = VRRP_HA_DP_SRC_ROUTE;
-	err = request_retry(dp, encap_route_msg(dp, &dp->cfg.vha, &dp->cfg.vha));
+	err = request_retry(dp, encap_route_msg(dp, &dp->cfg.vha, 128, &dp->cfg.vha));
 	dp->src_mode = saved;
 	if (err) {
 		dp_log(dp, LOG_INFO, "dataplane: seg6 route with its own source refused: %s",
@@ -905,7 +920,7 @@ static int probe_route_src(struct vrrp_ha_dp *dp)
 	else
 		err = -ENOMEM;
 	nlmsg_free(req);
-	request(dp, rt_msg(dp, RTM_DELROUTE, 0, &dp->cfg.vha, dp->cfg.table));
+	request(dp, rt_msg(dp, RTM_DELROUTE, 0, &dp->cfg.vha, 128, dp->cfg.table));
 	return !err && p.found && p.has_src;
 }
 
@@ -1107,35 +1122,38 @@ uint32_t vrrp_ha_dp_gate_mark(const struct vrrp_ha_dp *dp)
 
 /* ------------------------------------------------------------------ */
 
-int vrrp_ha_dp_stage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, const struct in6_addr *coa)
+static int stage_key(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, uint8_t plen,
+                     const struct in6_addr *coa, uint8_t proxy)
 {
 	struct dp_entry *e;
 
 	if (dp->backend == VRRP_HA_DP_NONE)
 		return 0;
-	e = find_or_add(dp, hoa);
+	e = find_or_add(dp, hoa, plen);
 	if (!e)
 		return -1;
 	e->want = 1;
 	e->coa_want = *coa;
-	if (e->in_kernel && !memcmp(&e->coa_kernel, coa, sizeof(*coa)))
+	e->proxy_want = proxy;
+	if (e->in_kernel && e->proxy_kernel == proxy && !memcmp(&e->coa_kernel, coa, sizeof(*coa)))
 		return 0; /* already so in the kernel (a queued removal is cancelled) */
 	if (enqueue(dp, e) < 0) {
 		e->want = e->in_kernel;
 		e->coa_want = e->coa_kernel;
+		e->proxy_want = e->proxy_kernel;
 		maybe_remove(dp, e);
 		return -1;
 	}
 	return 0;
 }
 
-int vrrp_ha_dp_unstage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
+static int unstage_key(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, uint8_t plen)
 {
 	struct dp_entry *e;
 
 	if (dp->backend == VRRP_HA_DP_NONE)
 		return 0;
-	e = find(dp, hoa);
+	e = find(dp, hoa, plen);
 	if (!e)
 		return 0;
 	e->want = 0;
@@ -1146,6 +1164,60 @@ int vrrp_ha_dp_unstage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
 	return enqueue(dp, e);
 }
 
+int vrrp_ha_dp_stage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa, const struct in6_addr *coa)
+{
+	return stage_key(dp, hoa, 128, coa, 0);
+}
+
+int vrrp_ha_dp_unstage(struct vrrp_ha_dp *dp, const struct in6_addr *hoa)
+{
+	return unstage_key(dp, hoa, 128);
+}
+
+/* The prefix with its host bits cleared; Returns: 0, or -1 (length 0 or > 128). */
+static int hnp_norm(const struct vrrp_ha_dp_hnp *h, struct in6_addr *out)
+{
+	unsigned i;
+
+	if (h->len == 0 || h->len > 128)
+		return -1;
+	*out = h->prefix;
+	for (i = h->len; i < 128; i++)
+		out->s6_addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	return 0;
+}
+
+int vrrp_ha_dp_stage_proxy(struct vrrp_ha_dp *dp, const struct in6_addr *pcoa,
+                           const struct vrrp_ha_dp_hnp *hnp, size_t n)
+{
+	struct in6_addr p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (hnp_norm(&hnp[i], &p) < 0)
+			return -1;
+	for (i = 0; i < n; i++) {
+		hnp_norm(&hnp[i], &p);
+		if (stage_key(dp, &p, hnp[i].len, pcoa, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int vrrp_ha_dp_unstage_proxy(struct vrrp_ha_dp *dp, const struct vrrp_ha_dp_hnp *hnp, size_t n)
+{
+	struct in6_addr p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (hnp_norm(&hnp[i], &p) < 0)
+			return -1;
+		if (unstage_key(dp, &p, hnp[i].len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void slot_cb(void *arg, unsigned i, int err)
 {
 	struct vrrp_ha_dp *dp = arg;
@@ -1154,12 +1226,20 @@ static void slot_cb(void *arg, unsigned i, int err)
 		dp->slots[i].err = err;
 }
 
+/* The pair of a binding route into (or out of) its set: pairs (MIPv6) or
+ * ppairs + hnp_pcoa (proxy binding). */
 static void filter_op(struct vrrp_ha_dp *dp, int del, const struct in6_addr *coa,
-                      const struct in6_addr *hoa)
+                      const struct in6_addr *hoa, uint8_t plen, int proxy)
 {
+	int err;
+
 	if (!dp->have_filter || dp->filter_dirty)
 		return;
-	if ((del ? dpf_del : dpf_add)(&dp->filter, coa, hoa))
+	if (proxy)
+		err = (del ? dpf_pdel : dpf_padd)(&dp->filter, coa, hoa, plen);
+	else
+		err = (del ? dpf_del : dpf_add)(&dp->filter, coa, hoa);
+	if (err)
 		dp->filter_dirty = 1;
 }
 
@@ -1173,7 +1253,11 @@ static void filter_resync(struct vrrp_ha_dp *dp)
 	err = dpf_flush_set(&dp->filter);
 	for (i = 0; !err && i < dp->cap; i++)
 		if (dp->tab[i].used && dp->tab[i].in_kernel)
-			err = dpf_add(&dp->filter, &dp->tab[i].coa_kernel, &dp->tab[i].hoa);
+			err = dp->tab[i].proxy_kernel
+			              ? dpf_padd(&dp->filter, &dp->tab[i].coa_kernel,
+			                         &dp->tab[i].hoa, dp->tab[i].plen)
+			              : dpf_add(&dp->filter, &dp->tab[i].coa_kernel,
+			                        &dp->tab[i].hoa);
 	if (!err)
 		err = dpf_commit(&dp->filter);
 	dp->filter_dirty = err != 0;
@@ -1183,7 +1267,7 @@ static void filter_resync(struct vrrp_ha_dp *dp)
 
 static void apply_result(struct vrrp_ha_dp *dp, const struct dp_slot *s)
 {
-	struct dp_entry *e = find(dp, &s->hoa);
+	struct dp_entry *e = find(dp, &s->hoa, s->plen);
 	char b1[INET6_ADDRSTRLEN];
 	int err = s->err;
 
@@ -1192,20 +1276,22 @@ static void apply_result(struct vrrp_ha_dp *dp, const struct dp_slot *s)
 	if (s->op == OP_DEL && (err == -ESRCH || err == -ENOENT))
 		err = 0;
 	if (!err && s->op == OP_ADD) {
-		int same = e->in_kernel && !memcmp(&e->coa_kernel, &s->coa, sizeof(s->coa));
+		int same = e->in_kernel && e->proxy_kernel == s->proxy &&
+		           !memcmp(&e->coa_kernel, &s->coa, sizeof(s->coa));
 
 		if (e->in_kernel && !same)
-			filter_op(dp, 1, &e->coa_kernel, &e->hoa);
+			filter_op(dp, 1, &e->coa_kernel, &e->hoa, e->plen, e->proxy_kernel);
 		if (!same)
-			filter_op(dp, 0, &s->coa, &e->hoa);
+			filter_op(dp, 0, &s->coa, &e->hoa, e->plen, s->proxy);
 		if (!e->in_kernel)
 			dp->staged++;
 		e->in_kernel = 1;
 		e->coa_kernel = s->coa;
+		e->proxy_kernel = s->proxy;
 		dp->ctr.routes_added++;
 	} else if (!err) {
 		if (e->in_kernel) {
-			filter_op(dp, 1, &e->coa_kernel, &e->hoa);
+			filter_op(dp, 1, &e->coa_kernel, &e->hoa, e->plen, e->proxy_kernel);
 			dp->staged--;
 		}
 		e->in_kernel = 0;
@@ -1223,9 +1309,9 @@ static void apply_result(struct vrrp_ha_dp *dp, const struct dp_slot *s)
 		dp->ctr.route_errors++;
 		if (dp->errs_logged < ERR_LOG_PER_COMMIT) {
 			dp->errs_logged++;
-			dp_log(dp, LOG_ERR, "dataplane: %s route %s: %s",
+			dp_log(dp, LOG_ERR, "dataplane: %s route %s/%u: %s",
 			       s->op == OP_ADD ? "adding" : "deleting", a6(&s->hoa, b1),
-			       strerror(-err));
+			       (unsigned)s->plen, strerror(-err));
 		} else {
 			dp->errs_unlogged++;
 		}
@@ -1248,8 +1334,8 @@ size_t vrrp_ha_dp_commit(struct vrrp_ha_dp *dp, size_t max)
 
 		dpb_reset(&dp->b);
 		while (ns < dp->cfg.batch && todo > 0) {
-			struct in6_addr hoa = q_pop(dp);
-			struct dp_entry *e = find(dp, &hoa);
+			struct dp_key key = q_pop(dp);
+			struct dp_entry *e = find(dp, &key.a, key.plen);
 			struct dp_slot *s = &dp->slots[ns];
 			struct nl_msg *m;
 			int err;
@@ -1259,13 +1345,15 @@ size_t vrrp_ha_dp_commit(struct vrrp_ha_dp *dp, size_t max)
 				continue;
 			e->queued = 0;
 			if (e->want) {
-				m = encap_route_msg(dp, &hoa, &e->coa_want);
+				m = encap_route_msg(dp, &key.a, key.plen, &e->coa_want);
 				s->op = OP_ADD;
 				s->coa = e->coa_want;
+				s->proxy = e->proxy_want;
 			} else if (e->in_kernel) {
-				m = rt_msg(dp, RTM_DELROUTE, 0, &hoa, dp->cfg.table);
+				m = rt_msg(dp, RTM_DELROUTE, 0, &key.a, key.plen, dp->cfg.table);
 				s->op = OP_DEL;
 				s->coa = e->coa_kernel;
+				s->proxy = e->proxy_kernel;
 			} else {
 				maybe_remove(dp, e);
 				continue;
@@ -1277,7 +1365,8 @@ size_t vrrp_ha_dp_commit(struct vrrp_ha_dp *dp, size_t max)
 				todo = 0;
 				break;
 			}
-			s->hoa = hoa;
+			s->hoa = key.a;
+			s->plen = key.plen;
 			s->err = -ETIMEDOUT;
 			ns++;
 		}
@@ -1472,6 +1561,37 @@ bool vrrp_ha_dp_active(const struct vrrp_ha_dp *dp)
 	return dp->active;
 }
 
+int vrrp_ha_dp_activate_pcoa(struct vrrp_ha_dp *dp, const struct in6_addr *pcoa, bool on)
+{
+	char b1[INET6_ADDRSTRLEN];
+	int err;
+
+	if (dp->backend == VRRP_HA_DP_NONE)
+		return 0;
+	if (!dp->gated) {
+		dp_log(dp, LOG_ERR,
+		       "dataplane: per-PCoA activation needs the gate (filter, gate_mark)");
+		return -1;
+	}
+	if (on && dp->backend == VRRP_HA_DP_SEG6 && dp->src_mode == VRRP_HA_DP_SRC_TUNSRC &&
+	    !dp->tunsrc_set) {
+		err = seg6_set_tunsrc(dp, &dp->cfg.vha);
+		if (err) {
+			dp_log(dp, LOG_ERR, "dataplane: seg6 tunsrc: %s", strerror(-err));
+			return -1;
+		}
+		dp->tunsrc_set = 1;
+	}
+	err = dpf_pcoa(&dp->filter, pcoa, on);
+	if (err) {
+		dp_log(dp, LOG_ERR, "dataplane: %s proxy bindings of %s: %s",
+		       on ? "activating" : "deactivating", a6(pcoa, b1), strerror(-err));
+		return -1;
+	}
+	dp->ctr.pcoa_switches++;
+	return 0;
+}
+
 int vrrp_ha_dp_flush(struct vrrp_ha_dp *dp)
 {
 	struct timespec ts = {0, 1000000};
@@ -1545,4 +1665,20 @@ long vrrp_ha_dp_filter_count(struct vrrp_ha_dp *dp)
 	if (!dp->have_filter)
 		return -ENOENT;
 	return dpf_count(&dp->filter);
+}
+
+long vrrp_ha_dp_proxy_filter_count(struct vrrp_ha_dp *dp, int which)
+{
+	static const char *const names[][2] = {
+	        {"ppairs", "ppairs64"}, {"hnp_pcoa", "hnp64_pcoa"}, {"pcoa_on", NULL}};
+	long a, b = 0;
+
+	if (!dp->have_filter)
+		return -ENOENT;
+	if (which < 0 || which > 2)
+		return -EINVAL;
+	a = dpf_count_set(&dp->filter, names[which][0]);
+	if (names[which][1])
+		b = dpf_count_set(&dp->filter, names[which][1]);
+	return a < 0 ? a : b < 0 ? b : a + b;
 }

@@ -50,6 +50,41 @@
  * outer source (bytes 8..23; no checksum covers them: the outer next
  * header is IPv6).
  *
+ * Proxy bindings (PMIPv6, RFC 5213 5.6: HNP -> proxy-CoA of the MAG) use
+ * prefixes, so their sets have interval semantics: pipapo sets (flags
+ * interval + concat; every element a range "key .. key_end"):
+ *
+ *     set ppairs   { type ipv6_addr . ipv6_addr; flags interval; }  # PCoA . HNP
+ *     map hnp_pcoa { type ipv6_addr . ipv6_addr : ipv6_addr; flags interval; }
+ *                                                  # HNP . HNP : PCoA
+ *     set pcoa_on  { type ipv6_addr; }             # PCoAs switched on one by one
+ *
+ *   tunnel_in, before the drop rules:
+ *       ip6 daddr VHA ip6 nexthdr ipv6 ip6 saddr . @nh,384,128 @ppairs accept
+ *   src_out (REWRITE), second rule:
+ *       ip6 nexthdr ipv6 ip6 daddr . @nh,512,128 @ppairs counter ip6 saddr set VHA
+ *   with a gate mark, the per-PCoA gate (permanent rules, nothing matches
+ *   while pcoa_on is empty):
+ *       chain pgate_in  { type filter hook prerouting priority raw; }
+ *       chain pgate_out { type route hook output priority raw; }
+ *       each: ip6 daddr . ip6 daddr map @hnp_pcoa @pcoa_on meta mark set meta mark | M
+ *
+ * A /64 HNP (the usual length) uses hash sets instead, keyed by the
+ * prefix's first 64 bits (measured: pipapo's removal walks the ranges, 10k
+ * deletions in hash order took ~170 s, a hash set's are O(1)):
+ *
+ *     set ppairs64   { PCoA . 8 bytes }     map hnp64_pcoa { 8 bytes : PCoA }
+ *       tunnel_in:  ... ip6 saddr . @nh,384,64 @ppairs64 accept
+ *       src_out:    ... ip6 daddr . @nh,512,64 @ppairs64 ... saddr set VHA
+ *       pgate_*:    @nh,192,64 map @hnp64_pcoa @pcoa_on meta mark set ...
+ *
+ * pipapo needs two fields at least, so the map's key is the destination
+ * twice (both fields the same HNP range). "map then set" is two lookup
+ * expressions (the first with a destination register), which the nft
+ * language cannot write but the kernel runs. Switching all proxy bindings of
+ * one PCoA on or off is one element of pcoa_on: one transaction whatever the
+ * number of HNPs behind that MAG.
+ *
  * Element changes go out as one nf_tables transaction per dpf_commit(); a
  * refused transaction changes nothing (the caller then rebuilds the set).
  */
@@ -64,7 +99,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SET_NAME     "pairs"
+#define SET_NAME      "pairs"
+#define PSET_NAME     "ppairs"
+#define PMAP_NAME     "hnp_pcoa"
+#define PON_NAME      "pcoa_on"
+#define PSET64_NAME   "ppairs64"
+#define PMAP64_NAME   "hnp64_pcoa"
+#define PGATE_IN      "pgate_in"
+#define PGATE_OUT     "pgate_out"
+#define PELEM_MSG_MAX 256 /* range elements (about 120 bytes each) per message */
+/* pipapo (interval + concat sets, NFTA_SET_ELEM_KEY_END, field lengths in
+ * bytes) needs Linux >= 5.6 */
+enum { SETID_PAIRS = 1, SETID_PPAIRS, SETID_PMAP, SETID_PON, SETID_PPAIRS64, SETID_PMAP64 };
 #define CHAIN_NAME   "tunnel_in"
 #define GATE_IN      "gate_in"
 #define GATE_OUT     "gate_out"
@@ -200,15 +246,18 @@ static int expr_cmp_eq(struct nl_msg *m, uint32_t sreg, const void *data, int le
 	return 0;
 }
 
-static int expr_lookup(struct nl_msg *m, uint32_t sreg, uint32_t set_id)
+/* lookup of register sreg in set name; dreg != 0: a map, its data into dreg */
+static int expr_lookup(struct nl_msg *m, uint32_t sreg, const char *name, uint32_t set_id,
+                       uint32_t dreg)
 {
 	struct nlattr *e = NEST(m, NFTA_LIST_ELEM), *d;
 
 	if (!e || nla_put_string(m, NFTA_EXPR_NAME, "lookup"))
 		return -1;
 	d = NEST(m, NFTA_EXPR_DATA);
-	if (!d || nla_put_string(m, NFTA_LOOKUP_SET, SET_NAME) ||
-	    put_be32(m, NFTA_LOOKUP_SET_ID, set_id) || put_be32(m, NFTA_LOOKUP_SREG, sreg))
+	if (!d || nla_put_string(m, NFTA_LOOKUP_SET, name) ||
+	    put_be32(m, NFTA_LOOKUP_SET_ID, set_id) || put_be32(m, NFTA_LOOKUP_SREG, sreg) ||
+	    (dreg && put_be32(m, NFTA_LOOKUP_DREG, dreg)))
 		return -1;
 	nla_nest_end(m, d);
 	nla_nest_end(m, e);
@@ -246,7 +295,14 @@ static int expr_verdict(struct nl_msg *m, int verdict)
 }
 
 /* Rule kinds of the chain, in order. */
-enum { RULE_PAIR_ACCEPT, RULE_DROP_IPV6, RULE_DROP_IPIP, RULE_COUNT };
+enum {
+	RULE_PAIR_ACCEPT,
+	RULE_PROXY_ACCEPT,
+	RULE_PROXY64_ACCEPT,
+	RULE_DROP_IPV6,
+	RULE_DROP_IPIP,
+	RULE_COUNT
+};
 
 /* payload write: bytes off..off+len-1 of the network header := register sreg */
 static int expr_payload_set(struct nl_msg *m, uint32_t sreg, uint32_t off, uint32_t len)
@@ -285,8 +341,10 @@ static int expr_imm_data(struct nl_msg *m, uint32_t dreg, const void *data, int 
 	return 0;
 }
 
-/* src_out: ip6 nexthdr ipv6 ip6 daddr . @nh,512,128 @pairs counter ip6 saddr set VHA */
-static int add_rewrite_rule_msg(struct dp_filter *f, struct dp_batch *b, uint32_t set_id)
+/* src_out: ip6 nexthdr ipv6 ip6 daddr . @nh,512,128 @<set> counter ip6 saddr set VHA
+ * (set: pairs, or ppairs for the proxy bindings) */
+static int add_rewrite_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *set,
+                                uint32_t set_id, uint32_t inner_len)
 {
 	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
 	const uint8_t proto = IPPROTO_IPV6;
@@ -301,8 +359,8 @@ static int add_rewrite_rule_msg(struct dp_filter *f, struct dp_batch *b, uint32_
 	/* outer destination (24..39) . inner destination (40 + 24 = 64..79):
 	 * the set's key (CoA . HoA) */
 	bad = !l || expr_payload(m, NFT_REG_1, 6, 1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
-	      expr_payload(m, NFT_REG_1, 24, 16) || expr_payload(m, NFT_REG_2, 64, 16) ||
-	      expr_lookup(m, NFT_REG_1, set_id) || expr_counter(m) ||
+	      expr_payload(m, NFT_REG_1, 24, 16) || expr_payload(m, NFT_REG_2, 64, inner_len) ||
+	      expr_lookup(m, NFT_REG_1, set, set_id, 0) || expr_counter(m) ||
 	      expr_imm_data(m, NFT_REG_1, &f->vha, sizeof(f->vha)) ||
 	      expr_payload_set(m, NFT_REG_1, 8, 16);
 	if (!bad) {
@@ -313,7 +371,7 @@ static int add_rewrite_rule_msg(struct dp_filter *f, struct dp_batch *b, uint32_
 	return err;
 }
 
-static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind, uint32_t set_id)
+static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind)
 {
 	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
 	struct nlattr *l;
@@ -328,14 +386,24 @@ static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind, uint3
 	/* ip6 daddr VHA: bytes 24..39 of the outer header */
 	bad = !l || expr_payload(m, NFT_REG_1, 24, 16) ||
 	      expr_cmp_eq(m, NFT_REG_1, &f->vha, sizeof(f->vha));
-	if (!bad && kind == RULE_PAIR_ACCEPT) {
+	if (!bad && kind == RULE_PROXY64_ACCEPT) {
+		proto = IPPROTO_IPV6;
+		/* outer source . first 64 bits of the inner source (48..55) */
+		bad = expr_payload(m, NFT_REG_1, 6, 1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
+		      expr_payload(m, NFT_REG_1, 8, 16) || expr_payload(m, NFT_REG_2, 48, 8) ||
+		      expr_lookup(m, NFT_REG_1, PSET64_NAME, SETID_PPAIRS64, 0) ||
+		      expr_verdict(m, NF_ACCEPT);
+	} else if (!bad && (kind == RULE_PAIR_ACCEPT || kind == RULE_PROXY_ACCEPT)) {
 		proto = IPPROTO_IPV6;
 		/* ip6 nexthdr ipv6 (byte 6), then outer source (8..23) into
 		 * register 1 and inner source (48..63) into register 2: the two
 		 * 16-byte registers are contiguous, the set key is 32 bytes. */
 		bad = expr_payload(m, NFT_REG_1, 6, 1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
 		      expr_payload(m, NFT_REG_1, 8, 16) || expr_payload(m, NFT_REG_2, 48, 16) ||
-		      expr_lookup(m, NFT_REG_1, set_id) || expr_verdict(m, NF_ACCEPT);
+		      (kind == RULE_PAIR_ACCEPT
+		               ? expr_lookup(m, NFT_REG_1, SET_NAME, SETID_PAIRS, 0)
+		               : expr_lookup(m, NFT_REG_1, PSET_NAME, SETID_PPAIRS, 0)) ||
+		      expr_verdict(m, NF_ACCEPT);
 	} else if (!bad) {
 		proto = kind == RULE_DROP_IPV6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
 		bad = expr_meta_l4proto(m, NFT_REG_1) || expr_cmp_eq(m, NFT_REG_1, &proto, 1) ||
@@ -349,17 +417,113 @@ static int add_rule_msg(struct dp_filter *f, struct dp_batch *b, int kind, uint3
 	return err;
 }
 
-static int add_set_msg(struct dp_filter *f, struct dp_batch *b, uint32_t set_id)
+/*
+ * A set of fields x 16-byte IPv6 addresses (1 or 2); ranges: interval +
+ * concat flags and the field lengths (the kernel then picks pipapo); map:
+ * 16-byte IPv6 address data.
+ */
+static int add_set_msg(struct dp_filter *f, struct dp_batch *b, const char *name, uint32_t set_id,
+                       int fields, int ranges, int map)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWSET, NLM_F_CREATE, 512);
+	uint32_t flags = (ranges ? NFT_SET_INTERVAL | NFT_SET_CONCAT : 0) | (map ? NFT_SET_MAP : 0);
+	struct nlattr *desc, *cc, *fe;
+	int err = -ENOMEM, i;
+
+	if (!m || nla_put_string(m, NFTA_SET_TABLE, f->table) ||
+	    nla_put_string(m, NFTA_SET_NAME, name) || put_be32(m, NFTA_SET_FLAGS, flags) ||
+	    put_be32(m, NFTA_SET_KEY_TYPE,
+	             fields == 2 ? (KEY_TYPE_IP6 << 6) | KEY_TYPE_IP6 : KEY_TYPE_IP6) ||
+	    put_be32(m, NFTA_SET_KEY_LEN, 16u * (uint32_t)fields) ||
+	    put_be32(m, NFTA_SET_ID, set_id))
+		goto out;
+	if (map &&
+	    (put_be32(m, NFTA_SET_DATA_TYPE, KEY_TYPE_IP6) || put_be32(m, NFTA_SET_DATA_LEN, 16)))
+		goto out;
+	if (ranges) {
+		if (!(desc = NEST(m, NFTA_SET_DESC)) || !(cc = NEST(m, NFTA_SET_DESC_CONCAT)))
+			goto out;
+		for (i = 0; i < fields; i++) {
+			if (!(fe = NEST(m, NFTA_LIST_ELEM)) || put_be32(m, NFTA_SET_FIELD_LEN, 16))
+				goto out;
+			nla_nest_end(m, fe);
+		}
+		nla_nest_end(m, cc);
+		nla_nest_end(m, desc);
+	}
+	err = dpb_add(&f->nl, b, m, 1);
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+/* A hash set (map: IPv6 address data) keyed by klen bytes: 24 = PCoA . 64
+ * bits, 8 = 64 bits. The key type is for nft's printing only. */
+static int add_set64_msg(struct dp_filter *f, struct dp_batch *b, const char *name, uint32_t set_id,
+                         uint32_t klen, int map)
 {
 	struct nl_msg *m = nft_msg(NFT_MSG_NEWSET, NLM_F_CREATE, 512);
 	int err = -ENOMEM;
 
-	if (m && nla_put_string(m, NFTA_SET_TABLE, f->table) == 0 &&
-	    nla_put_string(m, NFTA_SET_NAME, SET_NAME) == 0 &&
-	    put_be32(m, NFTA_SET_FLAGS, 0) == 0 &&
-	    put_be32(m, NFTA_SET_KEY_TYPE, (KEY_TYPE_IP6 << 6) | KEY_TYPE_IP6) == 0 &&
-	    put_be32(m, NFTA_SET_KEY_LEN, 32) == 0 && put_be32(m, NFTA_SET_ID, set_id) == 0)
+	if (m && !nla_put_string(m, NFTA_SET_TABLE, f->table) &&
+	    !nla_put_string(m, NFTA_SET_NAME, name) &&
+	    !put_be32(m, NFTA_SET_FLAGS, map ? NFT_SET_MAP : 0) &&
+	    !put_be32(m, NFTA_SET_KEY_TYPE, 0) && !put_be32(m, NFTA_SET_KEY_LEN, klen) &&
+	    !put_be32(m, NFTA_SET_ID, set_id) &&
+	    !(map && (put_be32(m, NFTA_SET_DATA_TYPE, KEY_TYPE_IP6) ||
+	              put_be32(m, NFTA_SET_DATA_LEN, 16))))
 		err = dpb_add(&f->nl, b, m, 1);
+	nlmsg_free(m);
+	return err;
+}
+
+/* pgate_in / pgate_out: ip6 daddr . ip6 daddr map @hnp_pcoa @pcoa_on meta mark set mark | M */
+static int pgate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *chain, int is64)
+{
+	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
+	uint32_t mask = ~f->gate_mark, xor = f->gate_mark; /* host order, like the mark */
+	struct nlattr *l, *e, *d, *v;
+	int err = -ENOMEM;
+
+	if (!m || nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
+	    nla_put_string(m, NFTA_RULE_CHAIN, chain) || !(l = NEST(m, NFTA_RULE_EXPRESSIONS)))
+		goto out;
+	/* destination (24..39) into registers 1 and 2: the map's key; its
+	 * data (the PCoA) into register 3, looked up in pcoa_on */
+	if (is64 ? expr_payload(m, NFT_REG_1, 24, 8) ||
+	                    expr_lookup(m, NFT_REG_1, PMAP64_NAME, SETID_PMAP64, NFT_REG_3)
+	         : expr_payload(m, NFT_REG_1, 24, 16) || expr_payload(m, NFT_REG_2, 24, 16) ||
+	                    expr_lookup(m, NFT_REG_1, PMAP_NAME, SETID_PMAP, NFT_REG_3))
+		goto out;
+	if (expr_lookup(m, NFT_REG_3, PON_NAME, SETID_PON, 0))
+		goto out;
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_DREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+		goto out;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "bitwise") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1) || put_be32(m, NFTA_BITWISE_LEN, 4))
+		goto out;
+	if (!(v = NEST(m, NFTA_BITWISE_MASK)) || nla_put(m, NFTA_DATA_VALUE, 4, &mask))
+		goto out;
+	nla_nest_end(m, v);
+	if (!(v = NEST(m, NFTA_BITWISE_XOR)) || nla_put(m, NFTA_DATA_VALUE, 4, &xor))
+		goto out;
+	nla_nest_end(m, v);
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_SREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+		goto out;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	nla_nest_end(m, l);
+	err = dpb_add(&f->nl, b, m, 1);
+out:
 	nlmsg_free(m);
 	return err;
 }
@@ -407,11 +571,13 @@ static int delete_table(struct dp_filter *f)
 
 static void elem_msgs_free(struct dp_filter *f)
 {
-	nlmsg_free(f->add);
-	nlmsg_free(f->del);
-	f->add = f->del = NULL;
-	f->add_nest = f->del_nest = NULL;
-	f->add_n = f->del_n = 0;
+	int i, d;
+
+	for (i = 0; i < DPF_NSETS; i++)
+		for (d = 0; d < 2; d++) {
+			nlmsg_free(f->el[i][d].m);
+			memset(&f->el[i][d], 0, sizeof(f->el[i][d]));
+		}
 }
 
 /* "meta mark set meta mark | M" in chain, or (rule == 0) delete all its rules. */
@@ -491,7 +657,6 @@ int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint3
              int rewrite_src)
 {
 	struct dp_batch b = {0};
-	const uint32_t set_id = 1;
 	int err, k;
 
 	memset(f, 0, sizeof(*f));
@@ -509,19 +674,41 @@ int dpf_open(struct dp_filter *f, uint32_t id, const struct in6_addr *vha, uint3
 	if (!err)
 		err = add_table_msg(f, &b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	if (!err)
-		err = add_set_msg(f, &b, set_id);
+		err = add_set_msg(f, &b, SET_NAME, SETID_PAIRS, 2, 0, 0);
+	if (!err)
+		err = add_set_msg(f, &b, PSET_NAME, SETID_PPAIRS, 2, 1, 0);
+	if (!err)
+		err = add_set_msg(f, &b, PMAP_NAME, SETID_PMAP, 2, 1, 1);
+	if (!err)
+		err = add_set_msg(f, &b, PON_NAME, SETID_PON, 1, 0, 0);
+	if (!err)
+		err = add_set64_msg(f, &b, PSET64_NAME, SETID_PPAIRS64, 24, 0);
+	if (!err)
+		err = add_set64_msg(f, &b, PMAP64_NAME, SETID_PMAP64, 8, 1);
 	if (!err)
 		err = add_chain_msg(f, &b, CHAIN_NAME, NF_INET_PRE_ROUTING, "filter");
 	if (!err && gate_mark)
 		err = add_chain_msg(f, &b, GATE_IN, NF_INET_PRE_ROUTING, "filter");
 	if (!err && gate_mark)
 		err = add_chain_msg(f, &b, GATE_OUT, NF_INET_LOCAL_OUT, "route");
+	if (!err && gate_mark)
+		err = add_chain_msg(f, &b, PGATE_IN, NF_INET_PRE_ROUTING, "filter");
+	if (!err && gate_mark)
+		err = add_chain_msg(f, &b, PGATE_OUT, NF_INET_LOCAL_OUT, "route");
 	if (!err && rewrite_src)
 		err = add_chain_msg(f, &b, SRC_OUT, NF_INET_POST_ROUTING, "filter");
 	for (k = 0; !err && k < RULE_COUNT; k++)
-		err = add_rule_msg(f, &b, k, set_id);
+		err = add_rule_msg(f, &b, k);
+	for (k = 0; !err && gate_mark && k < 2; k++)
+		err = pgate_rule_msg(f, &b, PGATE_IN, k);
+	for (k = 0; !err && gate_mark && k < 2; k++)
+		err = pgate_rule_msg(f, &b, PGATE_OUT, k);
 	if (!err && rewrite_src)
-		err = add_rewrite_rule_msg(f, &b, set_id);
+		err = add_rewrite_rule_msg(f, &b, SET_NAME, SETID_PAIRS, 16);
+	if (!err && rewrite_src)
+		err = add_rewrite_rule_msg(f, &b, PSET64_NAME, SETID_PPAIRS64, 8);
+	if (!err && rewrite_src)
+		err = add_rewrite_rule_msg(f, &b, PSET_NAME, SETID_PPAIRS, 16);
 	if (!err)
 		err = tx_send(f, &b);
 	dpb_free(&b);
@@ -547,78 +734,175 @@ void dpf_close(struct dp_filter *f)
 	dpnl_close(&f->nl);
 }
 
-/* Move the element list being filled (add or del) into the transaction. */
-static int elem_msg_close(struct dp_filter *f, int del)
+static const char *const set_names[DPF_NSETS] = {SET_NAME, PSET_NAME, PMAP_NAME, PSET64_NAME,
+                                                 PMAP64_NAME};
+
+/* Move the element list being filled (set, add or del) into the transaction. */
+static int elem_msg_close(struct dp_filter *f, int set, int del)
 {
-	struct nl_msg **m = del ? &f->del : &f->add;
-	struct nlattr **nest = del ? &f->del_nest : &f->add_nest;
-	unsigned *n = del ? &f->del_n : &f->add_n;
+	struct dpf_elist *l = &f->el[set][del];
 	int err;
 
-	if (!*m)
+	if (!l->m)
 		return 0;
-	nla_nest_end(*m, *nest);
-	err = dpb_add(&f->nl, &f->tx, *m, 1);
-	nlmsg_free(*m);
-	*m = NULL;
-	*nest = NULL;
-	*n = 0;
+	nla_nest_end(l->m, l->nest);
+	err = dpb_add(&f->nl, &f->tx, l->m, 1);
+	nlmsg_free(l->m);
+	memset(l, 0, sizeof(*l));
 	return err;
 }
 
-static int elem_queue(struct dp_filter *f, int del, const struct in6_addr *coa,
-                      const struct in6_addr *hoa)
+/* One element: key (klen bytes), key_end (if given, same length), data (16 bytes, if given). */
+static int elem_queue(struct dp_filter *f, int set, int del, const void *key, int klen,
+                      const void *key_end, const struct in6_addr *data)
 {
-	struct nl_msg **m = del ? &f->del : &f->add;
-	struct nlattr **nest = del ? &f->del_nest : &f->add_nest;
-	unsigned *n = del ? &f->del_n : &f->add_n;
+	struct dpf_elist *l = &f->el[set][del];
+	unsigned max = set == DPF_PPAIRS || set == DPF_HNP_PCOA ? PELEM_MSG_MAX : ELEM_MSG_MAX;
 	struct nlattr *e, *k;
-	unsigned char key[32];
 
-	if (!*m) {
-		*m = nft_msg(del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, 0,
-		             ELEM_MSG_MAX * 48 + 512);
-		if (!*m || nla_put_string(*m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
-		    nla_put_string(*m, NFTA_SET_ELEM_LIST_SET, SET_NAME) ||
-		    !(*nest = NEST(*m, NFTA_SET_ELEM_LIST_ELEMENTS))) {
-			nlmsg_free(*m);
-			*m = NULL;
+	if (!l->m) {
+		l->m = nft_msg(del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, 0, max * 128 + 512);
+		if (!l->m || nla_put_string(l->m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
+		    nla_put_string(l->m, NFTA_SET_ELEM_LIST_SET, set_names[set]) ||
+		    !(l->nest = NEST(l->m, NFTA_SET_ELEM_LIST_ELEMENTS))) {
+			nlmsg_free(l->m);
+			l->m = NULL;
 			return -ENOMEM;
 		}
 	}
+	e = NEST(l->m, NFTA_LIST_ELEM);
+	k = e ? NEST(l->m, NFTA_SET_ELEM_KEY) : NULL;
+	if (!k || nla_put(l->m, NFTA_DATA_VALUE, klen, key))
+		return -ENOMEM;
+	nla_nest_end(l->m, k);
+	if (key_end) {
+		if (!(k = NEST(l->m, NFTA_SET_ELEM_KEY_END)) ||
+		    nla_put(l->m, NFTA_DATA_VALUE, klen, key_end))
+			return -ENOMEM;
+		nla_nest_end(l->m, k);
+	}
+	if (data && !del) {
+		if (!(k = NEST(l->m, NFTA_SET_ELEM_DATA)) ||
+		    nla_put(l->m, NFTA_DATA_VALUE, 16, data))
+			return -ENOMEM;
+		nla_nest_end(l->m, k);
+	}
+	nla_nest_end(l->m, e);
+	f->pending++;
+	if (++l->n >= max)
+		return elem_msg_close(f, set, del);
+	return 0;
+}
+
+static int pair_op(struct dp_filter *f, int del, const struct in6_addr *coa,
+                   const struct in6_addr *hoa)
+{
+	unsigned char key[32];
+	int err;
+
 	memcpy(key, coa, 16);
 	memcpy(key + 16, hoa, 16);
-	e = NEST(*m, NFTA_LIST_ELEM);
-	k = e ? NEST(*m, NFTA_SET_ELEM_KEY) : NULL;
-	if (!k || nla_put(*m, NFTA_DATA_VALUE, sizeof(key), key))
-		return -ENOMEM;
-	nla_nest_end(*m, k);
-	nla_nest_end(*m, e);
-	f->pending++;
-	if (++*n >= ELEM_MSG_MAX)
-		return elem_msg_close(f, del);
-	return 0;
+	err = elem_queue(f, DPF_PAIRS, del, key, sizeof(key), NULL, NULL);
+	if (!err)
+		(*(del ? &f->elems_deleted : &f->elems_added))++;
+	if (!err && f->pending >= TX_ELEM_MAX)
+		err = dpf_commit(f);
+	return err;
 }
 
 int dpf_add(struct dp_filter *f, const struct in6_addr *coa, const struct in6_addr *hoa)
 {
-	int err = elem_queue(f, 0, coa, hoa);
+	return pair_op(f, 0, coa, hoa);
+}
 
+int dpf_del(struct dp_filter *f, const struct in6_addr *coa, const struct in6_addr *hoa)
+{
+	return pair_op(f, 1, coa, hoa);
+}
+
+/* Both elements of a proxy binding prefix: ppairs and hnp_pcoa. */
+static int prefix_op(struct dp_filter *f, int del, const struct in6_addr *pcoa,
+                     const struct in6_addr *prefix, unsigned plen)
+{
+	unsigned char k[32], ke[32], last[16];
+	unsigned i;
+	int err;
+
+	if (plen == 64) {
+		memcpy(k, pcoa, 16);
+		memcpy(k + 16, prefix, 8);
+		err = elem_queue(f, DPF_PPAIRS64, del, k, 24, NULL, NULL);
+		if (!err)
+			err = elem_queue(f, DPF_HNP64, del, prefix, 8, NULL, pcoa);
+		goto done;
+	}
+	memcpy(last, prefix, 16);
+	for (i = 0; i < 128; i++)
+		if (i >= plen)
+			last[i / 8] |= (unsigned char)(0x80u >> (i % 8));
+	memcpy(k, pcoa, 16);
+	memcpy(k + 16, prefix, 16);
+	memcpy(ke, pcoa, 16);
+	memcpy(ke + 16, last, 16);
+	err = elem_queue(f, DPF_PPAIRS, del, k, 32, ke, NULL);
+	memcpy(k, prefix, 16);
+	memcpy(k + 16, prefix, 16);
+	memcpy(ke, last, 16);
+	memcpy(ke + 16, last, 16);
 	if (!err)
-		f->elems_added++;
+		err = elem_queue(f, DPF_HNP_PCOA, del, k, 32, ke, pcoa);
+done:
+	if (!err)
+		(*(del ? &f->elems_deleted : &f->elems_added))++;
 	if (!err && f->pending >= TX_ELEM_MAX)
 		err = dpf_commit(f);
 	return err;
 }
 
-int dpf_del(struct dp_filter *f, const struct in6_addr *coa, const struct in6_addr *hoa)
+int dpf_padd(struct dp_filter *f, const struct in6_addr *pcoa, const struct in6_addr *prefix,
+             unsigned plen)
 {
-	int err = elem_queue(f, 1, coa, hoa);
+	return prefix_op(f, 0, pcoa, prefix, plen);
+}
 
+int dpf_pdel(struct dp_filter *f, const struct in6_addr *pcoa, const struct in6_addr *prefix,
+             unsigned plen)
+{
+	return prefix_op(f, 1, pcoa, prefix, plen);
+}
+
+int dpf_pcoa(struct dp_filter *f, const struct in6_addr *pcoa, int on)
+{
+	struct dp_batch b = {0};
+	struct nl_msg *m = NULL;
+	struct nlattr *l, *e, *k;
+	int err;
+
+	if (!f->gate_mark)
+		return -EINVAL;
+	err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
+	if (!err) {
+		err = -ENOMEM;
+		m = nft_msg(on ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, on ? NLM_F_CREATE : 0,
+		            512);
+		if (m && !nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) &&
+		    !nla_put_string(m, NFTA_SET_ELEM_LIST_SET, PON_NAME) &&
+		    (l = NEST(m, NFTA_SET_ELEM_LIST_ELEMENTS)) && (e = NEST(m, NFTA_LIST_ELEM)) &&
+		    (k = NEST(m, NFTA_SET_ELEM_KEY)) && !nla_put(m, NFTA_DATA_VALUE, 16, pcoa)) {
+			nla_nest_end(m, k);
+			nla_nest_end(m, e);
+			nla_nest_end(m, l);
+			err = dpb_add(&f->nl, &b, m, 1);
+		}
+	}
+	nlmsg_free(m);
 	if (!err)
-		f->elems_deleted++;
-	if (!err && f->pending >= TX_ELEM_MAX)
-		err = dpf_commit(f);
+		err = tx_send(f, &b);
+	dpb_free(&b);
+	if (!on && err == -ENOENT) {
+		f->failures--; /* was not on: nothing to do */
+		err = 0;
+	}
 	return err;
 }
 
@@ -626,11 +910,15 @@ int dpf_commit(struct dp_filter *f)
 {
 	int err;
 
+	int set;
+
 	/* Deletions first: a pair deleted and re-added in one transaction
 	 * (a CoA that went away and came back) must end up present. */
-	err = elem_msg_close(f, 1);
-	if (!err)
-		err = elem_msg_close(f, 0);
+	err = 0;
+	for (set = 0; !err && set < DPF_NSETS; set++)
+		err = elem_msg_close(f, set, 1);
+	for (set = 0; !err && set < DPF_NSETS; set++)
+		err = elem_msg_close(f, set, 0);
 	if (!err && f->tx.n)
 		err = tx_send(f, &f->tx);
 	elem_msgs_free(f);
@@ -645,20 +933,22 @@ int dpf_flush_set(struct dp_filter *f)
 {
 	struct dp_batch b = {0};
 	struct nl_msg *m;
-	int err;
+	int err, set;
 
 	elem_msgs_free(f);
 	dpb_reset(&f->tx);
 	f->pending = 0;
 	batch_mark(f, &f->tx, NFNL_MSG_BATCH_BEGIN);
 	err = batch_mark(f, &b, NFNL_MSG_BATCH_BEGIN);
-	m = nft_msg(NFT_MSG_DELSETELEM, 0, 256);
-	if (!err && (!m || nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
-	             nla_put_string(m, NFTA_SET_ELEM_LIST_SET, SET_NAME)))
-		err = -ENOMEM;
-	if (!err)
-		err = dpb_add(&f->nl, &b, m, 1); /* no element list: all of them */
-	nlmsg_free(m);
+	for (set = 0; !err && set < DPF_NSETS; set++) {
+		m = nft_msg(NFT_MSG_DELSETELEM, 0, 256);
+		if (!m || nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
+		    nla_put_string(m, NFTA_SET_ELEM_LIST_SET, set_names[set]))
+			err = -ENOMEM;
+		if (!err)
+			err = dpb_add(&f->nl, &b, m, 1); /* no element list: all of them */
+		nlmsg_free(m);
+	}
 	if (!err)
 		err = tx_send(f, &b);
 	dpb_free(&b);
@@ -689,12 +979,17 @@ static int count_cb(void *arg, const struct nlmsghdr *h)
 
 long dpf_count(struct dp_filter *f)
 {
+	return dpf_count_set(f, SET_NAME);
+}
+
+long dpf_count_set(struct dp_filter *f, const char *name)
+{
 	struct nl_msg *m = nft_msg(NFT_MSG_GETSETELEM, 0, 256);
 	struct count_ctx c = {0};
 	int err;
 
 	if (!m || nla_put_string(m, NFTA_SET_ELEM_LIST_TABLE, f->table) ||
-	    nla_put_string(m, NFTA_SET_ELEM_LIST_SET, SET_NAME)) {
+	    nla_put_string(m, NFTA_SET_ELEM_LIST_SET, name)) {
 		nlmsg_free(m);
 		return -ENOMEM;
 	}

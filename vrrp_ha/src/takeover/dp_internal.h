@@ -87,17 +87,32 @@ int dpnl_dump(struct dp_nl *nl, struct nl_msg *req, dpnl_dump_fn fn, void *arg);
  * prerouting chain that only lets IPv6-in-IPv6 to the VHA through when its
  * pair is in the set. See dataplane.c for the rules.
  */
+/* The element sets dpf_add/dpf_del and dpf_padd/dpf_pdel fill. */
+enum {
+	DPF_PAIRS,    /* "pairs": CoA . HoA (hash) */
+	DPF_PPAIRS,   /* "ppairs": PCoA . HNP range (pipapo, interval + concat) */
+	DPF_HNP_PCOA, /* "hnp_pcoa": HNP range . HNP range : PCoA (pipapo map) */
+	DPF_PPAIRS64, /* "ppairs64": PCoA . first 64 bits of a /64 HNP (hash) */
+	DPF_HNP64,    /* "hnp64_pcoa": first 64 bits of a /64 HNP : PCoA (hash map) */
+	DPF_NSETS
+};
+
+/* One element list message being filled (one set, add or delete). */
+struct dpf_elist {
+	struct nl_msg *m;
+	struct nlattr *nest;
+	unsigned n;
+};
+
 struct dp_filter {
 	struct dp_nl nl;
 	char table[32];
 	struct in6_addr vha;
-	uint32_t gate_mark;       /* activation mark bit(s), 0: no gate chains */
-	int rewrite_src;          /* chain src_out: outer source := VHA (seg6 REWRITE) */
-	struct dp_batch tx;       /* pending element changes, one transaction */
-	struct nl_msg *add, *del; /* element list messages being filled */
-	struct nlattr *add_nest, *del_nest;
-	unsigned add_n, del_n; /* elements in add / del */
-	unsigned pending;      /* elements in tx + add + del */
+	uint32_t gate_mark;                /* activation mark bit(s), 0: no gate chains */
+	int rewrite_src;                   /* chain src_out: outer source := VHA (seg6 REWRITE) */
+	struct dp_batch tx;                /* pending element changes, one transaction */
+	struct dpf_elist el[DPF_NSETS][2]; /* [set][0 add, 1 delete] */
+	unsigned pending;                  /* elements in tx + el */
 	uint64_t elems_added, elems_deleted, transactions, failures;
 };
 
@@ -127,10 +142,32 @@ int dpf_del(struct dp_filter *f, const struct in6_addr *coa, const struct in6_ad
  * caller must dpf_flush_set and re-add every pair).
  */
 int dpf_commit(struct dp_filter *f);
-/* Drop queued changes and empty the set (its own transaction). Returns: 0 or a negative errno. */
+/*
+ * Queue adding / deleting the proxy binding prefix (PMIPv6, RFC 5213 5.6):
+ * "pcoa . [prefix .. last address of prefix/plen]" in ppairs (reverse filter,
+ * source rewrite) and "prefix range . prefix range : pcoa" in hnp_pcoa (the
+ * per-PCoA gate's map); a /64 (the usual HNP) instead goes into the hash
+ * sets ppairs64 ("pcoa . first 64 bits") and hnp64_pcoa ("first 64 bits :
+ * pcoa"): O(1) per change, where pipapo's removal costs O(elements).
+ * prefix has its host bits zero. Returns: 0 or -ENOMEM.
+ */
+int dpf_padd(struct dp_filter *f, const struct in6_addr *pcoa, const struct in6_addr *prefix,
+             unsigned plen);
+int dpf_pdel(struct dp_filter *f, const struct in6_addr *pcoa, const struct in6_addr *prefix,
+             unsigned plen);
+/*
+ * Add (on) or delete pcoa in the set pcoa_on, its own transaction: the
+ * per-PCoA gate (needs gate_mark). Deleting an absent one is success.
+ * Returns: 0 or a negative errno.
+ */
+int dpf_pcoa(struct dp_filter *f, const struct in6_addr *pcoa, int on);
+/* Drop queued changes and empty the element sets pairs, ppairs, hnp_pcoa (one
+ * transaction; pcoa_on is activation state and stays). Returns: 0 or a negative errno. */
 int dpf_flush_set(struct dp_filter *f);
 /* Elements currently in the set, by dump (tests and diagnostics). Returns: count or a negative
  * errno. */
 long dpf_count(struct dp_filter *f);
+/* The same for the set named name ("ppairs", "hnp_pcoa", "ppairs64", "hnp64_pcoa", "pcoa_on"). */
+long dpf_count_set(struct dp_filter *f, const char *name);
 
 #endif
