@@ -40,7 +40,8 @@ write_conf a 255 1 "auth encrypt
         auth_epoch_file $WORK/a/epoch/VI_1.epoch"
 write_conf b 100 1 "auth encrypt
         auth_key_file $WORK/b/sync.keys
-        auth_epoch_file $WORK/b/epoch/VI_1.epoch"
+        auth_epoch_file $WORK/b/epoch/VI_1.epoch
+        dataplane seg6"
 
 # psig NODE rbc|bc: "COUNT DIGEST" of that table's PMIPv6 records
 psig() {
@@ -100,6 +101,12 @@ check "b: state counts them" sh -c "\"$VRRP_HA_CTL\" -s $WORK/b/ctl.sock state |
 check "a: pmip del" sh -c "\"$VRRP_HA_CTL\" -s $WORK/a/ctl.sock pmip del mn20@lma.example | grep -qx 'deleted 1'"
 wait_for 20 "b: the delete" pcount_is b rbc 20
 wait_for 10 "b in sync" in_sync
+# b's data plane pre-stages every HNP to its MAG (docs/pmipv6.md "Partial recovery")
+hnp_route() { ns b ip -6 route show table 1051 | grep "^$1 " | grep -q "segs 1 \[ $2 \]"; }
+wait_for 10 "b: HNP 2001:db8:7::/64 staged to $PCOA1" hnp_route 2001:db8:7::/64 $PCOA1
+check "b: the full one's first HNP staged to $PCOA2" hnp_route 2001:db8:f0::/64 $PCOA2
+check "b: the full one's second HNP staged to $PCOA2" hnp_route 2001:db8:f1::/56 $PCOA2
+wait_for 10 "b: the deleted one's HNP unstaged" sh -c "! ip netns exec ${PFX}b ip -6 route show table 1051 | grep -q '^2001:db8:20::/64 '"
 
 log "=== 2. malformed pmip add lines: ERR, exit 1"
 LONG=$(awk 'BEGIN { for (i = 0; i < 255; i++) printf "m" }')
@@ -160,6 +167,7 @@ log "=== 5. failover and restore"
 crash a linkdown
 wait_for 20 "b MASTER" is_state b MASTER
 check "b (master): 215 proxy bindings" pcount_is b rbc 215
+check "b (master): its data plane is on (ACTIVATE)" counter_ge b dp_activations 1
 link_up a
 start_ka a
 wait_for 30 "a MASTER again" is_state a MASTER

@@ -94,6 +94,9 @@ struct vrrp_ha_ev_pmip {
 	struct in6_addr hnp; /* the first Home Network Prefix (the key's) */
 	uint8_t plen;
 	uint8_t nhnp; /* HNPs of the binding */
+	/* all of them (hnps[0] = hnp), as far as the record carries them */
+	struct in6_addr hnps[8];
+	uint8_t plens[8];
 	uint8_t att;
 	struct in6_addr pcoa;
 	uint32_t lifetime_s; /* remaining (0 for a delete/expiry) */

@@ -27,6 +27,10 @@ void vrrp_ha_pmip_to_ev(const struct vrrp_ha_record *r, struct vrrp_ha_ev_pmip *
 	e->hnp = p.hnp[0].prefix;
 	e->plen = p.hnp[0].plen;
 	e->nhnp = (uint8_t)p.nhnp;
+	for (unsigned i = 0; i < p.nhnp && i < sizeof(e->hnps) / sizeof(e->hnps[0]); i++) {
+		e->hnps[i] = p.hnp[i].prefix;
+		e->plens[i] = p.hnp[i].plen;
+	}
 	e->att = p.att;
 	e->pcoa = p.pcoa;
 	e->lifetime_s = r->lifetime_s;

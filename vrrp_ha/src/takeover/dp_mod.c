@@ -72,12 +72,56 @@ static void activate(struct dp_mod *d)
 	}
 }
 
+/* A PMIPv6 proxy binding of the RBC changed: its HNPs' routes to its MAG
+ * (docs/pmipv6.md "Partial recovery"). */
+static void on_proxy(struct dp_mod *d, const struct vrrp_ha_event *ev)
+{
+	const struct vrrp_ha_ev_pmip *p = ev->p;
+	struct vrrp_ha_dp_hnp h[8];
+	size_t n = 0;
+	int rc;
+
+	for (unsigned i = 0; i < p->nhnp && n < sizeof(h) / sizeof(h[0]); i++, n++) {
+		h[n].prefix = p->hnps[i];
+		h[n].len = p->plens[i];
+	}
+	if (!n) { /* a record without its options: the key's HNP */
+		h[0].prefix = p->hnp;
+		h[0].len = p->plen;
+		n = 1;
+	}
+	switch (ev->type) {
+	case VRRP_HA_E_ADDED:
+	case VRRP_HA_E_UPDATED:
+		rc = vrrp_ha_dp_stage_proxy(d->dp, &p->pcoa, h, n);
+		break;
+	case VRRP_HA_E_DELETED:
+	case VRRP_HA_E_EXPIRED:
+		rc = vrrp_ha_dp_unstage_proxy(d->dp, h, n);
+		break;
+	default:
+		return;
+	}
+	if (rc)
+		d->cnt.dp_errors++;
+	else if (ev->type == VRRP_HA_E_ADDED || ev->type == VRRP_HA_E_UPDATED)
+		d->cnt.dp_staged++;
+	else
+		d->cnt.dp_unstaged++;
+}
+
 /* The RBC changed: keep the kernel in step. */
 static void on_event(void *arg, const struct vrrp_ha_event *ev)
 {
 	struct dp_mod *d = arg;
 
-	if (!d->dp || ev->table != VRRP_HA_T_RBC || !ev->b)
+	if (!d->dp || ev->table != VRRP_HA_T_RBC)
+		return;
+	if (ev->p) {
+		on_proxy(d, ev);
+		return;
+	}
+	if (!ev->b)
 		return;
 	switch (ev->type) {
 	case VRRP_HA_E_ADDED:
@@ -190,7 +234,7 @@ static void *dp_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg, stru
 	                               cnt_block, d) ||
 	    vrrp_ha_counters_add_table(reg, "dataplane", "dp_", lib_defs,
 	                               sizeof(lib_defs) / sizeof(lib_defs[0]), lib_block, d) ||
-	    !vrrp_ha_bus_subscribe(bus, VRRP_HA_EMASK_CHANGE, on_event, d)) {
+	    !vrrp_ha_bus_subscribe(bus, VRRP_HA_EMASK_CHANGE | VRRP_HA_EMASK_PMIP, on_event, d)) {
 		free(d);
 		return NULL;
 	}
