@@ -879,6 +879,16 @@ static void show_pmip_row(struct ctl_client *cl, const struct vrrp_ha_record *re
 	cl->show_count++;
 }
 
+/* The walk of a show is done: the closing line. */
+static void show_end(struct ctl_client *cl, const char *what)
+{
+	cl->show_active = false;
+	if (cl->show_json)
+		out_str(cl, "]}\nOK\n");
+	else
+		out_printf(cl, "OK %" PRIu64 " %s\n", cl->show_count, what);
+}
+
 /* The PMIPv6 view of show: rows of the table's PMIPv6 records. */
 static void show_fill_pmip(struct ctl_client *cl)
 {
@@ -892,11 +902,7 @@ static void show_fill_pmip(struct ctl_client *cl)
 		             : 0;
 
 		if (n == 0) {
-			cl->show_active = false;
-			if (cl->show_json)
-				out_str(cl, "]}\nOK\n");
-			else
-				out_printf(cl, "OK %" PRIu64 " proxy bindings\n", cl->show_count);
+			show_end(cl, "proxy bindings");
 			return;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -925,11 +931,7 @@ static void show_fill_mipv6(struct ctl_client *cl)
 		             : 0;
 
 		if (n == 0) {
-			cl->show_active = false;
-			if (cl->show_json)
-				out_str(cl, "]}\nOK\n");
-			else
-				out_printf(cl, "OK %" PRIu64 " bindings\n", cl->show_count);
+			show_end(cl, "bindings");
 			return;
 		}
 		if (out_reserve(cl, n * 192) < 0)

@@ -104,8 +104,9 @@ wait_for 10 "b in sync" in_sync
 # b's data plane pre-stages every HNP to its MAG (docs/pmipv6.md "Partial recovery")
 hnp_route() { ns b ip -6 route show table 1051 | grep "^$1 " | grep -q "segs 1 \[ $2 \]"; }
 wait_for 10 "b: HNP 2001:db8:7::/64 staged to $PCOA1" hnp_route 2001:db8:7::/64 $PCOA1
-check "b: the full one's first HNP staged to $PCOA2" hnp_route 2001:db8:f0::/64 $PCOA2
-check "b: the full one's second HNP staged to $PCOA2" hnp_route 2001:db8:f1::/56 $PCOA2
+# the data plane hands routes to the kernel in batches from its timer: wait for each
+wait_for 10 "b: the full one's first HNP staged to $PCOA2" hnp_route 2001:db8:f0::/64 $PCOA2
+wait_for 10 "b: the full one's second HNP staged to $PCOA2" hnp_route 2001:db8:f1::/56 $PCOA2
 wait_for 10 "b: the deleted one's HNP unstaged" sh -c "! ip netns exec ${PFX}b ip -6 route show table 1051 | grep -q '^2001:db8:20::/64 '"
 
 log "=== 2. malformed pmip add lines: ERR, exit 1"

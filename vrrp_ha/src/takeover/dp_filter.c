@@ -477,12 +477,45 @@ static int add_set64_msg(struct dp_filter *f, struct dp_batch *b, const char *na
 	return err;
 }
 
+/* "meta mark set meta mark | bit" as three expressions: load the mark into
+ * register 1, reg 1 = (reg 1 & ~bit) ^ bit, store it back. */
+static int expr_mark_or(struct nl_msg *m, uint32_t bit)
+{
+	uint32_t mask = ~bit, xor = bit; /* host order, like the mark */
+	struct nlattr *e, *d, *v;
+
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_DREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "bitwise") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1) || put_be32(m, NFTA_BITWISE_LEN, 4))
+		return -1;
+	if (!(v = NEST(m, NFTA_BITWISE_MASK)) || nla_put(m, NFTA_DATA_VALUE, 4, &mask))
+		return -1;
+	nla_nest_end(m, v);
+	if (!(v = NEST(m, NFTA_BITWISE_XOR)) || nla_put(m, NFTA_DATA_VALUE, 4, &xor))
+		return -1;
+	nla_nest_end(m, v);
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
+	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_SREG, NFT_REG_1) ||
+	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+		return -1;
+	nla_nest_end(m, d);
+	nla_nest_end(m, e);
+	return 0;
+}
+
 /* pgate_in / pgate_out: ip6 daddr . ip6 daddr map @hnp_pcoa @pcoa_on meta mark set mark | M */
 static int pgate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *chain, int is64)
 {
 	struct nl_msg *m = nft_msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, 2048);
-	uint32_t mask = ~f->gate_mark, xor = f->gate_mark; /* host order, like the mark */
-	struct nlattr *l, *e, *d, *v;
+	struct nlattr *l;
 	int err = -ENOMEM;
 
 	if (!m || nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
@@ -497,30 +530,8 @@ static int pgate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *c
 		goto out;
 	if (expr_lookup(m, NFT_REG_3, PON_NAME, SETID_PON, 0))
 		goto out;
-	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
-	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_DREG, NFT_REG_1) ||
-	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+	if (expr_mark_or(m, f->gate_mark))
 		goto out;
-	nla_nest_end(m, d);
-	nla_nest_end(m, e);
-	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "bitwise") ||
-	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1) ||
-	    put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1) || put_be32(m, NFTA_BITWISE_LEN, 4))
-		goto out;
-	if (!(v = NEST(m, NFTA_BITWISE_MASK)) || nla_put(m, NFTA_DATA_VALUE, 4, &mask))
-		goto out;
-	nla_nest_end(m, v);
-	if (!(v = NEST(m, NFTA_BITWISE_XOR)) || nla_put(m, NFTA_DATA_VALUE, 4, &xor))
-		goto out;
-	nla_nest_end(m, v);
-	nla_nest_end(m, d);
-	nla_nest_end(m, e);
-	if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
-	    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_SREG, NFT_REG_1) ||
-	    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
-		goto out;
-	nla_nest_end(m, d);
-	nla_nest_end(m, e);
 	nla_nest_end(m, l);
 	err = dpb_add(&f->nl, b, m, 1);
 out:
@@ -585,8 +596,7 @@ static int gate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *ch
 {
 	struct nl_msg *m = nft_msg(rule ? NFT_MSG_NEWRULE : NFT_MSG_DELRULE,
 	                           rule ? NLM_F_CREATE | NLM_F_APPEND : 0, 1024);
-	uint32_t mask = ~f->gate_mark, xor = f->gate_mark; /* host order, like the mark */
-	struct nlattr *l, *e, *d, *v;
+	struct nlattr *l;
 	int err = -ENOMEM;
 
 	if (!m || nla_put_string(m, NFTA_RULE_TABLE, f->table) ||
@@ -595,34 +605,8 @@ static int gate_rule_msg(struct dp_filter *f, struct dp_batch *b, const char *ch
 	if (rule) {
 		if (!(l = NEST(m, NFTA_RULE_EXPRESSIONS)))
 			goto out;
-		/* meta load mark => reg 1 */
-		if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
-		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_DREG, NFT_REG_1) ||
-		    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
+		if (expr_mark_or(m, f->gate_mark))
 			goto out;
-		nla_nest_end(m, d);
-		nla_nest_end(m, e);
-		/* reg 1 = (reg 1 & ~M) ^ M */
-		if (!(e = NEST(m, NFTA_LIST_ELEM)) ||
-		    nla_put_string(m, NFTA_EXPR_NAME, "bitwise") ||
-		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_BITWISE_SREG, NFT_REG_1) ||
-		    put_be32(m, NFTA_BITWISE_DREG, NFT_REG_1) || put_be32(m, NFTA_BITWISE_LEN, 4))
-			goto out;
-		if (!(v = NEST(m, NFTA_BITWISE_MASK)) || nla_put(m, NFTA_DATA_VALUE, 4, &mask))
-			goto out;
-		nla_nest_end(m, v);
-		if (!(v = NEST(m, NFTA_BITWISE_XOR)) || nla_put(m, NFTA_DATA_VALUE, 4, &xor))
-			goto out;
-		nla_nest_end(m, v);
-		nla_nest_end(m, d);
-		nla_nest_end(m, e);
-		/* meta set mark <= reg 1 */
-		if (!(e = NEST(m, NFTA_LIST_ELEM)) || nla_put_string(m, NFTA_EXPR_NAME, "meta") ||
-		    !(d = NEST(m, NFTA_EXPR_DATA)) || put_be32(m, NFTA_META_SREG, NFT_REG_1) ||
-		    put_be32(m, NFTA_META_KEY, NFT_META_MARK))
-			goto out;
-		nla_nest_end(m, d);
-		nla_nest_end(m, e);
 		nla_nest_end(m, l);
 	}
 	err = dpb_add(&f->nl, b, m, 1);
