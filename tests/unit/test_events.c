@@ -326,9 +326,9 @@ static void test_bus_nested(void)
 /* ---- the vocabulary ---------------------------------------------------- */
 
 static const char *const expect_words[VRRP_HA_E__COUNT] = {
-        "ADD",           "UPDATE",        "REFRESH",  "DELETE",     "EXPIRE",
-        "RESTORE",       "RECOVER",       "ACTIVATE", "DEACTIVATE", "SYNC_START",
-        "SYNC_COMPLETE", "SYNC_DIVERGED", "STATE",    "SWITCH",     "HA_SWITCH",
+        "ADD",     "UPDATE",   "REFRESH",    "DELETE",     "EXPIRE",        "RESTORE",
+        "RECOVER", "ACTIVATE", "DEACTIVATE", "SYNC_START", "SYNC_COMPLETE", "SYNC_DIVERGED",
+        "STATE",   "SWITCH",   "HA_SWITCH",  "MAG_SWITCH", "LMA_HANDOVER",
 };
 
 static void test_words(void)

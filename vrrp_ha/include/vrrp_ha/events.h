@@ -43,6 +43,8 @@ enum vrrp_ha_event_type {
 	VRRP_HA_E_STATE,         /* STATE: prev -> state */
 	VRRP_HA_E_SWITCH,        /* SWITCH: a step of a SwitchOver / SwitchBack (harp.md) */
 	VRRP_HA_E_HA_SWITCH,     /* HA_SWITCH: an RFC 5142 Home Agent Switch sent to one MN */
+	VRRP_HA_E_MAG_SWITCH,    /* MAG_SWITCH: a step of a per-MAG takeover (pmipv6.md) */
+	VRRP_HA_E_LMA_HANDOVER,  /* LMA_HANDOVER: a step of an LMA handover of one MN (pmipv6.md) */
 	VRRP_HA_E__COUNT
 };
 
@@ -125,6 +127,8 @@ struct vrrp_ha_event {
 	/* SWITCH: the other HA; its status code (harp.md). NULL / 0 otherwise. */
 	const struct in6_addr *peer;
 	unsigned status;
+	/* MAG_SWITCH: the MAG's proxy-CoA (a copy); count: its proxy bindings */
+	struct in6_addr mag;
 };
 
 /* Returns: the event's word ("ADD", ..., "STATE"), "UNKNOWN" if out of range. */

@@ -66,7 +66,9 @@
  * answered "no such binding" */
 #define VRRP_HA_EXT_K_KEYS  13
 #define VRRP_HA_EXT_K_MAGSW 14 /* LMA Inter Switch for one MAG (pmipv6.md) */
-#define VRRP_HA_EXT_K__MAX  14 /* highest kind this code knows */
+/* 15: reserved for the LMA handover messages (LMA_HO_Init / LMA_HAck,
+ * pmipv6.md "LMA handover"); not yet known to this parser */
+#define VRRP_HA_EXT_K__MAX 14 /* highest kind this code knows */
 
 /* Record lengths (section byte 2-3) per kind. */
 #define VRRP_HA_EXT_CAPS_LEN       8

@@ -28,6 +28,8 @@ static const char *const words[VRRP_HA_E__COUNT] = {
         [VRRP_HA_E_STATE] = "STATE",
         [VRRP_HA_E_SWITCH] = "SWITCH",
         [VRRP_HA_E_HA_SWITCH] = "HA_SWITCH",
+        [VRRP_HA_E_MAG_SWITCH] = "MAG_SWITCH",
+        [VRRP_HA_E_LMA_HANDOVER] = "LMA_HANDOVER",
 };
 
 const char *vrrp_ha_event_word(enum vrrp_ha_event_type t)
@@ -141,6 +143,24 @@ int vrrp_ha_event_format(const struct vrrp_ha_event *ev, bool json, char *buf, s
 		else
 			put(&f, "%s %s %s %s ha=%s to=%s", w, vrrp_ha_table_name(ev->table), hoa,
 			    coa, ha, to);
+		return (int)f.off;
+	}
+	if (ev->type == VRRP_HA_E_MAG_SWITCH) {
+		/* one line per MAG, never per MN (the LMA reliability draft's 5) */
+		char peer[INET6_ADDRSTRLEN] = "-", mag[INET6_ADDRSTRLEN];
+
+		if (ev->peer)
+			inet_ntop(AF_INET6, ev->peer, peer, sizeof(peer));
+		inet_ntop(AF_INET6, &ev->mag, mag, sizeof(mag));
+		if (json)
+			put(&f,
+			    "{\"event\":\"%s\",\"detail\":\"%s\",\"mag\":\"%s\",\"peer\":\"%s\","
+			    "\"status\":%u,\"count\":%" PRIu64 ",\"time_ms\":%" PRIu64 "}",
+			    w, ev->detail ? ev->detail : "", mag, peer, ev->status, ev->count,
+			    ev->time_ms);
+		else
+			put(&f, "%s detail=%s mag=%s peer=%s status=%u count=%" PRIu64, w,
+			    ev->detail ? ev->detail : "-", mag, peer, ev->status, ev->count);
 		return (int)f.off;
 	}
 	if (ev->type == VRRP_HA_E_SWITCH) {
