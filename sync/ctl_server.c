@@ -23,6 +23,7 @@
 #define _GNU_SOURCE /* accept4 */
 #include "vrrp_ha/ctl.h"
 #include "vrrp_ha/switch.h"
+#include "vrrp_ha/magsw.h"
 #include "vrrp_ha/attach.h"
 #include "vrrp_ha/resync.h"
 #include "vrrp_ha/mopt.h"
@@ -1064,6 +1065,33 @@ static void state_switch(struct ctl_client *cl, bool json)
 	}
 }
 
+/* MAGs taken or given (magsw.h): one line "mag PCOA taken|given|... PEER
+ * COUNT" each, or a JSON array. */
+static void state_magsw(struct ctl_client *cl, bool json)
+{
+	struct vrrp_ha_magsw_info mi[VRRP_HA_MAGSW_MAX];
+	size_t n = vrrp_ha_magsw_list(cl->srv->h, mi, VRRP_HA_MAGSW_MAX);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	if (json)
+		out_str(cl, ",\"mags\":[");
+	for (size_t i = 0; i < n && i < VRRP_HA_MAGSW_MAX; i++) {
+		inet_ntop(AF_INET6, &mi[i].mag, a, sizeof(a));
+		inet_ntop(AF_INET6, &mi[i].peer, b, sizeof(b));
+		if (json)
+			out_printf(cl,
+			           "%s{\"mag\":\"%s\",\"role\":\"%s\",\"phase\":\"%s\","
+			           "\"peer\":\"%s\",\"bindings\":%" PRIu32 "}",
+			           i ? "," : "", a, mi[i].taker ? "taker" : "giver", mi[i].phase, b,
+			           mi[i].count);
+		else
+			out_printf(cl, "mag %s %s %s %s %" PRIu32 "\n", a,
+			           mi[i].taker ? "taker" : "giver", mi[i].phase, b, mi[i].count);
+	}
+	if (json)
+		out_str(cl, "]");
+}
+
 static void state_hold_peers(struct ctl_client *cl, bool json)
 {
 	struct vrrp_ha *h = cl->srv->h;
@@ -1117,6 +1145,7 @@ static void state_hold_peers(struct ctl_client *cl, bool json)
 	if (json)
 		out_str(cl, "]");
 	state_switch(cl, json);
+	state_magsw(cl, json);
 }
 
 /* The digest of t's PMIPv6 records (store.h): equal tables, equal digests. */
@@ -1260,6 +1289,52 @@ static void cmd_switchover(struct ctl_client *cl, char **tok, int ntok)
 static void cmd_switchback(struct ctl_client *cl, char **tok, int ntok)
 {
 	cmd_switch(cl, VRRP_HA_SWITCHBACK, tok, ntok);
+}
+
+/* The result of a per-MAG takeover or switch-back this client started
+ * (magsw.h): as switch_done(). */
+static void magsw_done(void *arg, unsigned status, const struct in6_addr *peer, const char *detail)
+{
+	struct ctl_client *cl = arg;
+	char a[INET6_ADDRSTRLEN] = "-";
+
+	if (peer)
+		inet_ntop(AF_INET6, peer, a, sizeof(a));
+	cl->sw_wait = false;
+	if (status)
+		out_printf(cl, "ERR %u %s: %s\n", status, vrrp_ha_magsw_status_name(status),
+		           detail);
+	else
+		out_printf(cl, "OK switched (peer %s): %s\n", a, detail);
+	client_cb(cl, cl->fd, 0);
+}
+
+static void cmd_magsw(struct ctl_client *cl, enum vrrp_ha_magsw_kind kind, char **tok)
+{
+	struct in6_addr mag;
+	char err[200];
+
+	if (inet_pton(AF_INET6, tok[0], &mag) != 1) {
+		out_printf(cl, "ERR bad proxy-CoA '%.64s'\n", tok[0]);
+		return;
+	}
+	if (vrrp_ha_magsw_start(cl->srv->h, kind, &mag, magsw_done, cl, err, sizeof(err))) {
+		out_printf(cl, "ERR %s\n", err);
+		return;
+	}
+	cl->sw_wait = true;
+}
+
+static void cmd_takeover_mag(struct ctl_client *cl, char **tok, int ntok)
+{
+	(void)ntok;
+	cmd_magsw(cl, VRRP_HA_MAGSW_TAKE, tok);
+}
+
+static void cmd_switch_back_mag(struct ctl_client *cl, char **tok, int ntok)
+{
+	(void)ntok;
+	cmd_magsw(cl, VRRP_HA_MAGSW_BACK, tok);
 }
 
 /* Tell a watcher how many lines it lost, once its buffer has room again. */
@@ -1600,6 +1675,10 @@ static const struct ctl_cmd {
          "standby: ask the active HA to hand over to this node; waits for the result"},
         {"switchback", cmd_switchback, 0, 1, "[<peer>]",
          "active HA: hand over to peer (default: the best in-sync standby)"},
+        {"takeover-mag", cmd_takeover_mag, 1, 1, "<pcoa>",
+         "standby LMA: take one MAG's proxy bindings from the active LMA; waits"},
+        {"switch-back-mag", cmd_switch_back_mag, 1, 1, "<pcoa>",
+         "end a per-MAG takeover (on the taker or the giver); waits"},
         {"watch", cmd_watch, 0, 2, "[json] [all]",
          "stream events until the connection closes (all: with REFRESH)"},
         {"persistent", cmd_persistent, 0, 0, "",
@@ -1782,8 +1861,10 @@ static void client_close(struct ctl_client *cl)
 
 	if (cl->watch_id)
 		vrrp_ha_unsubscribe(c->h, cl->watch_id);
-	if (cl->sw_wait)
+	if (cl->sw_wait) {
 		vrrp_ha_switch_detach(c->h, cl);
+		vrrp_ha_magsw_detach(c->h, cl);
+	}
 	if (cl->resync_id)
 		vrrp_ha_resync_cancel(c->h, cl->resync_id);
 	if (cl->watched)

@@ -106,6 +106,11 @@ static void usage(FILE *f, const char *prog)
 	        "                                      to this node, wait for the result\n"
 	        "  switchback [PEER]                   active HA: hand over to PEER (link-local;\n"
 	        "                                      default: the best in-sync standby)\n"
+	        "  takeover-mag PCOA                   standby LMA: take the proxy bindings of "
+	        "one\n"
+	        "                                      MAG (its LMA daemon got a PBU with an LMA\n"
+	        "                                      Failure Indication), wait for the result\n"
+	        "  switch-back-mag PCOA                end a per-MAG takeover (taker or giver)\n"
 	        "  watch [--json] [--all] [--count N]  print events as they happen (--all: with\n"
 	        "                                      REFRESH; ends after N events or at EOF)\n"
 	        "  import FILE|-                       add bindings from a file, one a line:\n"
@@ -121,7 +126,8 @@ static void usage(FILE *f, const char *prog)
 	        "  raw LINE...                         send one protocol line as is\n"
 	        "\n"
 	        "exit status: 0 OK, 1 the server answered ERR, 2 usage, connection or I/O error;\n"
-	        "  switchover/switchback: 3 not active / already active (128), 4 prohibited\n"
+	        "  switchover/switchback, takeover-mag/switch-back-mag: 3 not active / already\n"
+	        "  active / not serving that MAG (128), 4 prohibited\n"
 	        "  (129), 5 not in sync (130), 6 busy (131), 7 timeout, 8 no standby answered\n"
 	        "             resync: 3 not every HoA answered in time, 4 refused\n",
 	        prog, prog, DEFAULT_TIMEOUT_S);
@@ -603,6 +609,14 @@ static int build(struct cli *c, char **argv, int argc)
 		c->ok_text = true;
 		c->sw = true;
 		if (n > (cmd[6] == 'b' ? 1 : 0))
+			goto bad_count;
+		return put_words(c, cmd, a, n, false);
+	}
+	if (!strcmp(cmd, "takeover-mag") || !strcmp(cmd, "switch-back-mag")) {
+		/* the same statuses and exit codes as a switch (magsw.h) */
+		c->ok_text = true;
+		c->sw = true;
+		if (n != 1)
 			goto bad_count;
 		return put_words(c, cmd, a, n, false);
 	}

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/switch.h"
+#include "vrrp_ha/magsw.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -346,6 +347,12 @@ static void test_names(void)
 	CHECK(!strcmp(vrrp_ha_switch_status_name(VRRP_HA_SW_R_NO_STANDBY), "no_standby"));
 	CHECK(!strcmp(vrrp_ha_switch_status_name(7), "unknown"));
 	CHECK(!strcmp(vrrp_ha_ext_reason_name(VRRP_HA_EXT_R_BAD_SWITCH), "bad_switch"));
+	/* MAGSW shares the codes; 128 is about one MAG there */
+	CHECK(!strcmp(vrrp_ha_magsw_status_name(0), "success"));
+	CHECK(!strcmp(vrrp_ha_magsw_status_name(128), "not_serving"));
+	CHECK(!strcmp(vrrp_ha_magsw_status_name(130), "not_in_sync"));
+	CHECK(!strcmp(vrrp_ha_magsw_status_name(VRRP_HA_MAGSW_R_TIMEOUT), "timeout"));
+	CHECK(!strcmp(vrrp_ha_magsw_status_name(1), "unknown"));
 }
 
 int main(void)

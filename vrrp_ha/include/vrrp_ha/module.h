@@ -14,6 +14,7 @@
 #ifndef VRRP_HA_MODULE_H
 #define VRRP_HA_MODULE_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,6 +51,14 @@ struct vrrp_ha_module {
 	 * plane: on before the old master releases the address); off = it did
 	 * not happen after all (still not MASTER): undo that. */
 	void (*prepare_master)(void *m, bool on);
+	/* Optional. Per-MAG takeover (magsw.h): this LMA forwards the proxy
+	 * bindings of the MAG at pcoa itself (on), or no longer (off).
+	 * Returns: 0, or -1 if it cannot (no data plane, no own address). */
+	int (*mag_take)(void *m, const struct in6_addr *pcoa, bool on);
+	/* Optional. The MAG at pcoa was given to the LMA whose link-local
+	 * address is via: packets for its HNPs that still reach us go there
+	 * (on), or no longer (off). Returns: 0, or -1. */
+	int (*mag_give)(void *m, const struct in6_addr *pcoa, const struct in6_addr *via, bool on);
 };
 
 #endif

@@ -186,6 +186,31 @@ void vrrp_ha_prepare_master(struct vrrp_ha *h, bool on)
 			modules[i]->prepare_master(h->mod[i], on);
 }
 
+int vrrp_ha_mag_take(struct vrrp_ha *h, const struct in6_addr *pcoa, bool on)
+{
+	int done = -2;
+
+	for (size_t i = 0; i < NMOD; i++)
+		if (modules[i]->mag_take && h->mod[i])
+			done = modules[i]->mag_take(h->mod[i], pcoa, on) < 0 ? -1
+			       : done == -1                                  ? -1
+			                                                     : 0;
+	return done;
+}
+
+int vrrp_ha_mag_give(struct vrrp_ha *h, const struct in6_addr *pcoa, const struct in6_addr *via,
+                     bool on)
+{
+	int done = -2;
+
+	for (size_t i = 0; i < NMOD; i++)
+		if (modules[i]->mag_give && h->mod[i])
+			done = modules[i]->mag_give(h->mod[i], pcoa, via, on) < 0 ? -1
+			       : done == -1                                       ? -1
+			                                                          : 0;
+	return done;
+}
+
 void *vrrp_ha_module_state(const struct vrrp_ha *h, const struct vrrp_ha_module *def)
 {
 	for (size_t i = 0; i < NMOD; i++)

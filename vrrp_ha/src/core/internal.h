@@ -100,6 +100,11 @@ void vrrp_ha_peer_ha(struct vrrp_ha *h, const struct in6_addr *src);
 
 /* A consented switch: every module's prepare_master(on) (module.h). */
 void vrrp_ha_prepare_master(struct vrrp_ha *h, bool on);
+/* Per-MAG takeover (magsw.h): every module's mag_take / mag_give.
+ * Returns: 0 done, -1 a module could not, -2 no module does it. */
+int vrrp_ha_mag_take(struct vrrp_ha *h, const struct in6_addr *pcoa, bool on);
+int vrrp_ha_mag_give(struct vrrp_ha *h, const struct in6_addr *pcoa, const struct in6_addr *via,
+                     bool on);
 
 /* Returns: a module's state by its definition (NULL if not created). */
 void *vrrp_ha_module_state(const struct vrrp_ha *h, const struct vrrp_ha_module *def);

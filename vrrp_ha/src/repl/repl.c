@@ -873,8 +873,9 @@ struct ext_rx {
 	enum vrrp_ha_table tid;
 	unsigned records;
 	/* control records, dispatched after the parse */
-	bool has_request, has_sync, has_table, has_switch;
+	bool has_request, has_sync, has_table, has_switch, has_magsw;
 	struct vrrp_ha_ext_switch sw;
+	struct vrrp_ha_ext_magsw magsw;
 	struct vrrp_ha_ext_request req;
 	struct vrrp_ha_ext_sync sync;
 	struct vrrp_ha_ext_table table;
@@ -1019,6 +1020,14 @@ static void ext_switch(void *arg, const struct vrrp_ha_ext_switch *m)
 	x->sw = *m;
 }
 
+static void ext_magsw(void *arg, const struct vrrp_ha_ext_magsw *m)
+{
+	struct ext_rx *x = arg;
+
+	x->has_magsw = true; /* one a message: the last counts */
+	x->magsw = *m;
+}
+
 static void ext_skipped(void *arg, uint8_t kind, unsigned idx, enum vrrp_ha_ext_reason why)
 {
 	struct ext_rx *x = arg;
@@ -1049,7 +1058,8 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 	                            .range = ext_range,
 	                            .table = ext_table,
 	                            .sw = ext_switch,
-	                            .keys = ext_keys};
+	                            .keys = ext_keys,
+	                            .magsw = ext_magsw};
 	struct vrrp_ha_ext_hdr hd;
 	enum vrrp_ha_ext_reason why;
 	static struct ext_rx xbuf; /* large (digests); the loop is single-threaded */
@@ -1106,6 +1116,8 @@ static void rx_ext(struct repl *r, const uint8_t *pkt, size_t len, const struct 
 		fetch_on_table(r, src, &x->table);
 	if (x->has_switch)
 		switch_rx(r, src, &x->sw, x->now);
+	if (x->has_magsw)
+		magsw_rx(r, src, &x->magsw, x->now);
 	if (x->has_sync)
 		fetch_on_sync(r, src, &x->sync, x->digests, x->ndigests, x->now);
 	else if (x->ndigests)
@@ -1409,7 +1421,8 @@ static void *repl_create(struct vrrp_ha *h, struct vrrp_ha_counters_reg *reg,
 	r->f.next_id = (uint32_t)(vrrp_ha_now(h) * 2654435761u) | 1;
 	auth_setup(r);
 	if (alloc_buffers(r) || register_counters(r, reg) || repl_pmip_register(r, reg) ||
-	    switch_init(r, reg) || (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
+	    switch_init(r, reg) || magsw_init(r, reg) ||
+	    (r->auth && vrrp_ha_auth_register_counters(r->auth, reg)) ||
 	    !vrrp_ha_bus_subscribe(bus,
 	                           VRRP_HA_EMASK(VRRP_HA_E_ADDED) |
 	                                   VRRP_HA_EMASK(VRRP_HA_E_UPDATED) |
@@ -1428,6 +1441,7 @@ static void repl_destroy(void *m)
 {
 	struct repl *r = m;
 
+	magsw_stop(r);
 	free_buffers(r);
 	repl_pmip_free(r);
 	vrrp_ha_auth_free(r->auth);
@@ -1501,6 +1515,7 @@ static uint64_t repl_timer(void *m, uint64_t now)
 
 	fetch_timer(r, now, &next);
 	switch_timer(r, now, &next);
+	magsw_timer(r, now, &next);
 	resync_timer(r, now, &next);
 
 	if (r->caps_answer_due) {

@@ -20,6 +20,7 @@
 #include "core/internal.h"
 #include "vrrp_ha/ext.h"
 #include "vrrp_ha/switch.h"
+#include "vrrp_ha/magsw.h"
 #include "vrrp_ha/resync.h"
 
 #define NBUCKETS   VRRP_HA_EXT_BUCKETS
@@ -193,6 +194,42 @@ struct repl_switch {
 	struct sw_counters cnt;
 };
 
+/* Per-MAG takeover (magsw.c, magsw.h) */
+enum { MSP_NONE, MSP_ASKING, MSP_TAKEN, MSP_GIVEN, MSP_RETURNING };
+struct magsw_ent {
+	int phase; /* MSP_*; NONE: free */
+	bool taker;
+	int back_from; /* RETURNING: the phase to go back to on a refusal */
+	struct in6_addr mag, peer;
+	uint32_t id; /* of the request in flight (0: none) */
+	uint64_t next_tx, deadline, since_ms, last_seen;
+	unsigned tries, last_refusal;
+	vrrp_ha_magsw_done_fn fn;
+	void *arg;
+};
+#define MAGSW_ANS_CACHE 16
+struct magsw_ans {
+	bool used;
+	struct in6_addr src, mag;
+	uint32_t id;
+	uint8_t op, status;
+};
+struct magsw_counters {
+	uint64_t tx[VRRP_HA_MAGSW_OP_MAX + 1], rx[VRRP_HA_MAGSW_OP_MAX + 1];
+	uint64_t rx_unauthenticated, rx_unexpected, rx_rate_limited;
+	uint64_t accepted, refused; /* requests answered 0 / >= 128 */
+	uint64_t given, taken, returned, expired;
+	uint64_t refreshes, refreshed, refresh_refused;
+	uint64_t done, failed, timeouts; /* what was started here */
+};
+struct repl_magsw {
+	struct magsw_ent e[VRRP_HA_MAGSW_MAX];
+	struct magsw_ans ans[MAGSW_ANS_CACHE];
+	unsigned ans_next;
+	uint32_t next_id;
+	struct magsw_counters cnt;
+};
+
 /* State Synchronization Requests (resync.c) */
 #define RESYNC_SLOTS 4
 struct resync_req {
@@ -292,6 +329,7 @@ struct repl {
 	struct vrrp_ha_ratelog rl_misc, rl_sync;
 
 	struct repl_switch sw;
+	struct repl_magsw ms;
 
 	/* PMIPv6 (pmip.c): a record taken dirty that did not fit the last
 	 * message goes first in the next */
@@ -471,5 +509,12 @@ void switch_rx(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_
                uint64_t now);
 void switch_on_state(struct repl *r, enum vrrp_ha_state prev, enum vrrp_ha_state s);
 void switch_timer(struct repl *r, uint64_t now, uint64_t *next);
+
+/* magsw.c */
+int magsw_init(struct repl *r, struct vrrp_ha_counters_reg *reg);
+void magsw_rx(struct repl *r, const struct in6_addr *src, const struct vrrp_ha_ext_magsw *q,
+              uint64_t now);
+void magsw_timer(struct repl *r, uint64_t now, uint64_t *next);
+void magsw_stop(struct repl *r);
 
 #endif
